@@ -1,0 +1,356 @@
+import CLibPQ
+import Foundation
+import Logging
+
+/// One open connection to a PostgreSQL server, through libpq.
+///
+/// A `Connection` owns its `PGconn` and closes it in `deinit`; no libpq pointer leaves this
+/// module. It is used from one thread at a time (like `PGconn` itself); to run several
+/// databases in parallel, open one connection per task. Only ``CancelHandle`` may be used
+/// from another thread.
+///
+/// Every connection is set up the same way after it opens, so decoding is predictable:
+/// `DateStyle=ISO`, `TimeZone=UTC`, `IntervalStyle=postgres`, and `application_name`
+/// `tollgate` unless the connection string names one.
+///
+/// ```swift
+/// let db = try Connection(ConnectionString("postgresql:///dev?host=/tmp"), label: "dev")
+/// let n = try db.query("select count(*) from leads where user_id = \(id)").first!
+///     .decode(at: 0, as: Int.self)
+/// ```
+public final class Connection {
+    private let handle: OpaquePointer
+    private let noticeSink: NoticeSink
+    private let secrets: [String]
+    private let logger: Logger
+    private var transactionDepth = 0
+
+    /// The label put on every error from this connection; Tollgate uses the environment name.
+    public let label: String?
+
+    /// Opens a connection.
+    ///
+    /// - Parameters:
+    ///   - connectionString: a URI, a `key=value` conninfo, or `service=NAME`.
+    ///   - label: a name for errors and logs (the environment name).
+    ///   - connectTimeout: seconds libpq waits per host, unless the string sets
+    ///     `connect_timeout` itself.
+    ///   - logger: where statements are logged at `trace` level (never with their values).
+    /// - Throws: `PostgresError` of kind `.connection`, with libpq's reason and no password.
+    public init(
+        _ connectionString: ConnectionString, label: String? = nil, connectTimeout: Int = 10,
+        logger: Logger = Logger(label: "tollgate.postgres")
+    ) throws {
+        self.label = label
+        self.secrets = connectionString.secrets
+        self.logger = logger
+        // Keywords listed before `dbname` are defaults: with expand_dbname set, the settings
+        // inside the user's string override them (libpq's PQconnectdbParams documentation).
+        let keywords = ["connect_timeout", "application_name", "dbname"]
+        let values = [String(connectTimeout), "tollgate", connectionString.rawValue]
+        let connection: OpaquePointer? = withCStrings(keywords) { keywordPointers in
+            withCStrings(values) { valuePointers in
+                PQconnectdbParams(keywordPointers, valuePointers, 1)
+            }
+        }
+        guard let connection else {
+            throw PostgresError(kind: .connection, message: "out of memory", label: label)
+        }
+        guard PQstatus(connection) == CONNECTION_OK else {
+            let message = Self.cleanMessage(PQerrorMessage(connection))
+            PQfinish(connection)
+            throw PostgresError(
+                kind: .connection, message: Redaction.scrub(message, secrets: secrets),
+                label: label)
+        }
+        handle = connection
+        noticeSink = NoticeSink()
+        PQsetNoticeReceiver(
+            handle,
+            { context, result in
+                guard let context, let result else { return }
+                let sink = Unmanaged<NoticeSink>.fromOpaque(context).takeUnretainedValue()
+                sink.notices.append(
+                    Notice(
+                        severity: field(result, CLibPQ_DIAG_SEVERITY_NONLOCALIZED) ?? "NOTICE",
+                        sqlState: field(result, CLibPQ_DIAG_SQLSTATE) ?? "00000",
+                        message: field(result, CLibPQ_DIAG_MESSAGE_PRIMARY) ?? "",
+                        detail: field(result, CLibPQ_DIAG_MESSAGE_DETAIL),
+                        hint: field(result, CLibPQ_DIAG_MESSAGE_HINT)))
+            }, Unmanaged.passUnretained(noticeSink).toOpaque())
+        _ = try query(
+            """
+            select set_config('datestyle', 'ISO, MDY', false),
+                   set_config('timezone', 'UTC', false),
+                   set_config('intervalstyle', 'postgres', false)
+            """)
+    }
+
+    deinit {
+        PQfinish(handle)
+    }
+
+    // MARK: - Facts about the session
+
+    /// `server_version_num`, for example `150018` for 15.18.
+    public var serverVersionNumber: Int { Int(PQserverVersion(handle)) }
+
+    /// The backend process id, as `pg_backend_pid()` returns it.
+    public var backendPID: Int32 { PQbackendPID(handle) }
+
+    /// True while the connection is usable.
+    public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// Notices the server has sent on this connection, oldest first.
+    public var notices: [Notice] { noticeSink.notices }
+
+    /// Returns the notices received so far and forgets them.
+    public func takeNotices() -> [Notice] {
+        defer { noticeSink.notices.removeAll() }
+        return noticeSink.notices
+    }
+
+    // MARK: - Statements
+
+    /// Runs one statement with its interpolated values as `$n` parameters.
+    ///
+    /// - Parameters:
+    ///   - query: the statement; see ``Query``.
+    ///   - file: the call site, recorded in errors.
+    ///   - line: the call site, recorded in errors.
+    /// - Returns: the rows, copied out of libpq.
+    /// - Throws: `PostgresError` of kind `.server` (with SQLSTATE) when the statement fails,
+    ///   `.connectionLost` when the connection dropped.
+    @discardableResult
+    public func query(_ query: Query, file: String = #fileID, line: Int = #line) throws
+        -> QueryResult
+    {
+        let sql = try query.sql(quotingIdentifiersWith: quoteIdentifier)
+        logger.trace("query", metadata: ["sql": "\(sql)", "label": "\(label ?? "")"])
+        let result: OpaquePointer? = withOptionalCStrings(query.binds) { values in
+            PQexecParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0)
+        }
+        return try consume(result, statement: sql, callSite: "\(file):\(line)")
+    }
+
+    /// Runs a script of one or more statements with no parameters (a migration file, the
+    /// sandbox's seed). The statements run in one implicit transaction unless the script
+    /// manages its own.
+    ///
+    /// - Parameter sql: trusted SQL text owned by the program or the project.
+    /// - Throws: `PostgresError` for the first failing statement.
+    public func execute(script sql: String, file: String = #fileID, line: Int = #line) throws {
+        logger.trace("script", metadata: ["bytes": "\(sql.utf8.count)"])
+        _ = try consume(PQexec(handle, sql), statement: sql, callSite: "\(file):\(line)")
+    }
+
+    /// Quotes an identifier with `PQescapeIdentifier`: the one place identifiers are quoted.
+    ///
+    /// - Throws: `PostgresError` of kind `.client` when libpq rejects the text (for example
+    ///   invalid encoding).
+    public func quoteIdentifier(_ name: String) throws -> String {
+        guard let escaped = PQescapeIdentifier(handle, name, name.utf8.count) else {
+            throw PostgresError(
+                kind: .client, message: Self.cleanMessage(PQerrorMessage(handle)), label: label)
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+
+    private func consume(_ result: OpaquePointer?, statement: String, callSite: String) throws
+        -> QueryResult
+    {
+        guard let result else {
+            throw connectionError(statement: statement, callSite: callSite)
+        }
+        defer { PQclear(result) }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            let columnCount = Int(PQnfields(result))
+            var columns: [String] = []
+            var index: [String: Int] = [:]
+            for column in 0..<columnCount {
+                let name = String(cString: PQfname(result, Int32(column)))
+                columns.append(name)
+                if index[name] == nil { index[name] = column }
+            }
+            let rowCount = Int(PQntuples(result))
+            var rows: [Row] = []
+            rows.reserveCapacity(rowCount)
+            for row in 0..<rowCount {
+                var values: [String?] = []
+                values.reserveCapacity(columnCount)
+                for column in 0..<columnCount {
+                    if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
+                        values.append(nil)
+                    } else {
+                        values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                    }
+                }
+                rows.append(Row(columnIndex: index, values: values))
+            }
+            let affected = String(cString: PQcmdTuples(result))
+            return QueryResult(columns: columns, rows: rows, affectedRows: Int(affected))
+        default:
+            guard let sqlState = field(result, CLibPQ_DIAG_SQLSTATE) else {
+                throw connectionError(statement: statement, callSite: callSite)
+            }
+            throw PostgresError(
+                kind: isOpen ? .server : .connectionLost,
+                message: field(result, CLibPQ_DIAG_MESSAGE_PRIMARY)
+                    ?? Self.cleanMessage(PQresultErrorMessage(result)),
+                sqlState: sqlState,
+                detail: field(result, CLibPQ_DIAG_MESSAGE_DETAIL),
+                hint: field(result, CLibPQ_DIAG_MESSAGE_HINT),
+                position: field(result, CLibPQ_DIAG_STATEMENT_POSITION).flatMap { Int($0) },
+                severity: field(result, CLibPQ_DIAG_SEVERITY_NONLOCALIZED),
+                label: label, statement: statement, callSite: callSite)
+        }
+    }
+
+    private func connectionError(statement: String, callSite: String) -> PostgresError {
+        PostgresError(
+            kind: isOpen ? .client : .connectionLost,
+            message: Redaction.scrub(Self.cleanMessage(PQerrorMessage(handle)), secrets: secrets),
+            label: label, statement: statement, callSite: callSite)
+    }
+
+    /// libpq messages end in a newline and sometimes repeat `ERROR:  `; keep the text.
+    static func cleanMessage(_ pointer: UnsafePointer<CChar>?) -> String {
+        guard let pointer else { return "unknown libpq error" }
+        var text = String(cString: pointer).trimmingCharacters(in: .whitespacesAndNewlines)
+        for prefix in ["ERROR:  ", "FATAL:  "] where text.hasPrefix(prefix) {
+            text.removeFirst(prefix.count)
+        }
+        // Multi-line libpq messages (one line per host tried) read better joined.
+        return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .joined(separator: "; ")
+    }
+
+    // MARK: - Transactions
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    ///
+    /// Nested calls use savepoints, so an inner failure rolls back only the inner work.
+    /// - Throws: whatever `body` throws (after rolling back), or the `COMMIT` failure.
+    public func withTransaction<T>(_ body: (Connection) throws -> T) throws -> T {
+        let savepoint = "tollgate_sp_\(transactionDepth)"
+        try query(transactionDepth == 0 ? "begin" : "savepoint \(identifier: savepoint)")
+        transactionDepth += 1
+        let value: T
+        do {
+            value = try body(self)
+        } catch {
+            transactionDepth -= 1
+            _ = try? query(
+                transactionDepth == 0 ? "rollback" : "rollback to savepoint \(identifier: savepoint)"
+            )
+            throw error
+        }
+        transactionDepth -= 1
+        try query(transactionDepth == 0 ? "commit" : "release savepoint \(identifier: savepoint)")
+        return value
+    }
+
+    /// Runs `body` in a transaction that is always rolled back, even when it succeeds.
+    ///
+    /// Checks and probes run here so that they can never change data.
+    public func withRolledBackTransaction<T>(_ body: (Connection) throws -> T) throws -> T {
+        let savepoint = "tollgate_probe_\(transactionDepth)"
+        try query(transactionDepth == 0 ? "begin" : "savepoint \(identifier: savepoint)")
+        transactionDepth += 1
+        defer {
+            transactionDepth -= 1
+            _ = try? query(
+                transactionDepth == 0 ? "rollback" : "rollback to savepoint \(identifier: savepoint)"
+            )
+        }
+        return try body(self)
+    }
+
+    // MARK: - Session settings
+
+    /// Sets `statement_timeout` for the rest of the session (`nil` or zero: no limit).
+    public func setStatementTimeout(_ timeout: Duration?) throws {
+        try setSetting("statement_timeout", milliseconds(timeout))
+    }
+
+    /// Sets `lock_timeout` for the rest of the session (`nil` or zero: no limit).
+    public func setLockTimeout(_ timeout: Duration?) throws {
+        try setSetting("lock_timeout", milliseconds(timeout))
+    }
+
+    /// Sets a run-time parameter with `set_config`, so the value is a `$n` parameter.
+    /// - Parameters:
+    ///   - name: the setting, for example `statement_timeout`.
+    ///   - value: its new value in text form.
+    ///   - local: `true` for the current transaction only (`SET LOCAL`).
+    public func setSetting(_ name: String, _ value: String, local: Bool = false) throws {
+        try query("select set_config(\(name), \(value), \(local))")
+    }
+
+    private func milliseconds(_ duration: Duration?) -> String {
+        guard let duration else { return "0" }
+        let (seconds, attoseconds) = duration.components
+        return String(max(0, seconds * 1000 + attoseconds / 1_000_000_000_000_000))
+    }
+
+    // MARK: - Cancellation
+
+    /// A handle that cancels whatever statement this connection is running, from any
+    /// thread.
+    /// - Throws: `PostgresError` of kind `.client` when libpq cannot make one.
+    public func makeCancelHandle() throws -> CancelHandle {
+        guard let cancel = PQgetCancel(handle) else {
+            throw PostgresError(kind: .client, message: "cannot create a cancel handle", label: label)
+        }
+        return CancelHandle(cancel)
+    }
+}
+
+/// Sends a cancel request for a connection's running statement; safe from any thread.
+///
+/// The cancelled statement fails with SQLSTATE `57014` (`canceling statement due to user
+/// request`). Cancelling when nothing runs does nothing.
+public final class CancelHandle: @unchecked Sendable {
+    // PQcancel is documented as thread-safe; the handle is immutable after creation.
+    private let handle: OpaquePointer
+
+    init(_ handle: OpaquePointer) { self.handle = handle }
+    deinit { PQfreeCancel(handle) }
+
+    /// Asks the server to cancel the running statement.
+    /// - Throws: `PostgresError` of kind `.client` when the request could not be sent.
+    public func cancel() throws {
+        var buffer = [CChar](repeating: 0, count: 256)
+        if PQcancel(handle, &buffer, Int32(buffer.count)) == 0 {
+            throw PostgresError(
+                kind: .client,
+                message: "cancel request failed: "
+                    + String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+    }
+}
+
+private final class NoticeSink {
+    var notices: [Notice] = []
+}
+
+private func field(_ result: OpaquePointer, _ code: Int32) -> String? {
+    guard let value = PQresultErrorField(result, code) else { return nil }
+    return String(cString: value)
+}
+
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    withOptionalCStrings(strings) { pointers in
+        body(pointers + [nil])
+    }
+}
+
+private func withOptionalCStrings<R>(
+    _ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R
+) -> R {
+    let copies = strings.map { $0.map { strdup($0) } ?? nil }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { $0.map { UnsafePointer($0) } })
+}

@@ -1,0 +1,147 @@
+import Foundation
+
+/// Removes passwords from connection strings and from messages that may echo them.
+///
+/// Every conninfo, URI or libpq message that reaches a person goes through here first.
+/// Both libpq syntaxes are handled:
+///
+/// ```swift
+/// Redaction.redact("postgresql://app:s3cret@db:5432/prod")  // postgresql://app:***@db:5432/prod
+/// Redaction.redact("host=db password='s3 cret' user=app")    // host=db password=*** user=app
+/// Redaction.redact("postgres://db/x?password=s3cret&ssl=1")   // postgres://db/x?password=***&ssl=1
+/// ```
+public enum Redaction {
+    /// The text that replaces a secret.
+    public static let mask = "***"
+
+    /// Returns `connection` with any password replaced by ``mask``.
+    ///
+    /// - Parameter connection: a `postgres://`/`postgresql://` URI or a `key=value` conninfo
+    ///   string, possibly embedded in a longer message.
+    public static func redact(_ connection: String) -> String {
+        var text = redactURIUserInfo(connection)
+        text = redactKeyValue(text)
+        return text
+    }
+
+    /// Returns `message` with every occurrence of each secret replaced by ``mask``.
+    ///
+    /// Used on libpq messages, which can quote fragments of the conninfo they failed to
+    /// parse (`missing "=" after "s3cret" in connection info string`).
+    /// - Parameters:
+    ///   - message: the text to clean.
+    ///   - secrets: the values that must not appear; empty strings are ignored.
+    public static func scrub(_ message: String, secrets: [String]) -> String {
+        var text = redact(message)
+        for secret in secrets where secret.count >= 1 {
+            text = text.replacingOccurrences(of: secret, with: mask)
+        }
+        return text
+    }
+
+    /// The passwords a conninfo or URI names, so that messages can be scrubbed of them.
+    public static func passwords(in connection: String) -> [String] {
+        var found: [String] = []
+        // URI user info: scheme://user:password@host
+        if let range = connection.range(of: "://") {
+            let rest = connection[range.upperBound...]
+            let authority = rest.prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@") {
+                let userInfo = authority[..<at]
+                if let colon = userInfo.firstIndex(of: ":") {
+                    let password = String(userInfo[userInfo.index(after: colon)...])
+                    found.append(password)
+                    if let decoded = password.removingPercentEncoding, decoded != password {
+                        found.append(decoded)
+                    }
+                }
+            }
+        }
+        for (keyRange, valueRange) in keyValueSpans(of: "password", in: connection) {
+            _ = keyRange
+            var value = String(connection[valueRange])
+            if value.hasPrefix("'") && value.hasSuffix("'") && value.count >= 2 {
+                value = String(value.dropFirst().dropLast())
+                    .replacingOccurrences(of: "\\'", with: "'")
+                    .replacingOccurrences(of: "\\\\", with: "\\")
+            }
+            found.append(value)
+            if let decoded = value.removingPercentEncoding, decoded != value { found.append(decoded) }
+        }
+        return found.filter { !$0.isEmpty }
+    }
+
+    private static func redactURIUserInfo(_ text: String) -> String {
+        var result = ""
+        var rest = Substring(text)
+        while let schemeEnd = rest.range(of: "://") {
+            result += rest[..<schemeEnd.upperBound]
+            rest = rest[schemeEnd.upperBound...]
+            let authorityEnd =
+                rest.firstIndex { $0 == "/" || $0 == "?" || $0 == " " || $0 == "\"" || $0 == "'" }
+                ?? rest.endIndex
+            let authority = rest[..<authorityEnd]
+            if let at = authority.lastIndex(of: "@"),
+                let colon = authority[..<at].firstIndex(of: ":")
+            {
+                result += authority[...colon] + mask + authority[at...]
+            } else {
+                result += authority
+            }
+            rest = rest[authorityEnd...]
+        }
+        return result + rest
+    }
+
+    private static func redactKeyValue(_ text: String) -> String {
+        var result = text
+        // Replace from the end so earlier ranges stay valid.
+        for (_, valueRange) in keyValueSpans(of: "password", in: text).reversed() {
+            result.replaceSubrange(valueRange, with: mask)
+        }
+        return result
+    }
+
+    /// Spans of `key=value` (conninfo, possibly quoted) and `key=value` in a URI query,
+    /// matched case-insensitively on a word boundary.
+    private static func keyValueSpans(
+        of key: String, in text: String
+    ) -> [(Range<String.Index>, Range<String.Index>)] {
+        var spans: [(Range<String.Index>, Range<String.Index>)] = []
+        var searchStart = text.startIndex
+        while let keyRange = text.range(
+            of: key, options: .caseInsensitive, range: searchStart..<text.endIndex)
+        {
+            searchStart = keyRange.upperBound
+            if keyRange.lowerBound > text.startIndex {
+                let before = text[text.index(before: keyRange.lowerBound)]
+                if before.isLetter || before.isNumber || before == "_" { continue }
+            }
+            var cursor = keyRange.upperBound
+            while cursor < text.endIndex, text[cursor] == " " { cursor = text.index(after: cursor) }
+            guard cursor < text.endIndex, text[cursor] == "=" else { continue }
+            cursor = text.index(after: cursor)
+            while cursor < text.endIndex, text[cursor] == " " { cursor = text.index(after: cursor) }
+            let valueStart = cursor
+            if cursor < text.endIndex, text[cursor] == "'" {
+                cursor = text.index(after: cursor)
+                while cursor < text.endIndex, text[cursor] != "'" {
+                    if text[cursor] == "\\" { cursor = text.index(after: cursor) }
+                    if cursor < text.endIndex { cursor = text.index(after: cursor) }
+                }
+                if cursor < text.endIndex { cursor = text.index(after: cursor) }
+            } else {
+                while cursor < text.endIndex,
+                    !" &\"\n\t".contains(text[cursor])
+                {
+                    cursor = text.index(after: cursor)
+                }
+            }
+            if valueStart < cursor {
+                spans.append((keyRange, valueStart..<cursor))
+            }
+            searchStart = cursor
+        }
+        return spans
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+
+/// A Tollgate project: a folder holding `Environments/` (and later `Playbooks/`).
+public struct Project: Sendable {
+    /// The project folder.
+    public let root: URL
+    /// The environments in promotion-chain order.
+    public let environments: [Environment]
+
+    public init(root: URL, environments: [Environment]) {
+        self.root = root
+        self.environments = environments.sorted { $0.order < $1.order }
+    }
+
+    /// Finds the project: `explicit` if given, else the nearest folder at or above `start`
+    /// that holds `Environments/`.
+    /// - Throws: ``ConfigurationError`` when there is none.
+    public static func locate(explicit: String?, from start: URL) throws(ConfigurationError) -> URL {
+        let fileManager = FileManager.default
+        if let explicit {
+            let url = URL(fileURLWithPath: explicit, relativeTo: start).standardizedFileURL
+            var isDirectory: ObjCBool = false
+            guard fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue
+            else {
+                throw ConfigurationError("project folder '\(explicit)' does not exist")
+            }
+            return url
+        }
+        var folder = start.standardizedFileURL
+        while true {
+            var isDirectory: ObjCBool = false
+            if fileManager.fileExists(
+                atPath: folder.appendingPathComponent("Environments").path, isDirectory: &isDirectory),
+                isDirectory.boolValue
+            {
+                return folder
+            }
+            let parent = folder.deletingLastPathComponent()
+            if parent.path == folder.path {
+                throw ConfigurationError(
+                    "no Environments/ folder in '\(start.path)' or any folder above it; run tollgate inside a Tollgate project or pass --project DIR"
+                )
+            }
+            folder = parent
+        }
+    }
+
+    /// Reads and validates every `Environments/*.yml`, reporting all problems at once.
+    ///
+    /// - Parameters:
+    ///   - root: the project folder.
+    ///   - variables: what `${VAR}` resolves to.
+    ///   - displayBase: paths in diagnostics are shown relative to this folder when inside it.
+    /// - Throws: ``ConfigurationError`` with one diagnostic per problem.
+    public static func load(
+        root: URL, variables: VariableLookup, displayBase: URL? = nil
+    ) throws(ConfigurationError) -> Project {
+        let folder = root.appendingPathComponent("Environments")
+        let base = displayBase ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let files = names.filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
+        var diagnostics = DiagnosticsEngine()
+        guard !files.isEmpty else {
+            diagnostics.error("no environment files (*.yml) in '\(displayPath(folder, base: base))'", at: nil)
+            try diagnostics.throwIfErrors()
+            return Project(root: root, environments: [])
+        }
+        var environments: [Environment] = []
+        for name in files {
+            let url = folder.appendingPathComponent(name)
+            let reader = YAMLReader(file: displayPath(url, base: base))
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                diagnostics.error("cannot read the file as UTF-8 text", at: SourceLocation(file: reader.file, line: 1, column: 1))
+                continue
+            }
+            let environment = EnvironmentFile.read(text, reader: reader, lookup: variables.value(of:))
+            diagnostics.append(contentsOf: reader.diagnostics.diagnostics)
+            if let environment {
+                let stem = (name as NSString).deletingPathExtension
+                if environment.name != stem {
+                    diagnostics.warning(
+                        "environment '\(environment.name)' is defined in '\(name)'; name the file '\(environment.name).yml' so it can be found",
+                        at: environment.location)
+                }
+                environments.append(environment)
+            }
+        }
+        validateChain(environments, into: &diagnostics)
+        try diagnostics.throwIfErrors()
+        return Project(root: root, environments: environments)
+    }
+
+    static func validateChain(_ environments: [Environment], into diagnostics: inout DiagnosticsEngine) {
+        var byName: [String: Environment] = [:]
+        for environment in environments {
+            if let first = byName[environment.name] {
+                diagnostics.error(
+                    "duplicate environment name '\(environment.name)' (also defined at \(first.location))",
+                    at: environment.location)
+            } else {
+                byName[environment.name] = environment
+            }
+        }
+        var byOrder: [Int: Environment] = [:]
+        for environment in environments.sorted(by: { $0.location.file < $1.location.file }) {
+            if let first = byOrder[environment.order] {
+                diagnostics.error(
+                    "broken promotion order: '\(environment.name)' and '\(first.name)' (\(first.location)) both have order \(environment.order); give each environment its own position in the chain",
+                    at: environment.location)
+            } else {
+                byOrder[environment.order] = environment
+            }
+        }
+        if let first = environments.min(by: { $0.order < $1.order }),
+            first.protection.soakAfterPrevious != nil, byOrder[first.order]?.name == first.name
+        {
+            diagnostics.error(
+                "broken promotion order: '\(first.name)' is first in the chain, so 'soak_after_previous' has no previous environment to wait for",
+                at: first.location)
+        }
+    }
+
+    /// Looks environments up by name, in chain order; unknown names are an error with a
+    /// suggestion.
+    /// - Parameter names: names from `--env`; empty or `all` means every environment.
+    public func environments(named names: [String]) throws(ConfigurationError) -> [Environment] {
+        if names.isEmpty || names == ["all"] { return environments }
+        let known = environments.map(\.name)
+        var diagnostics = DiagnosticsEngine()
+        for name in names where !known.contains(name) {
+            diagnostics.error(
+                "unknown environment '\(name)' (known: \(known.joined(separator: ", ")))"
+                    + Suggestion.didYouMean(name, in: known),
+                at: nil)
+        }
+        try diagnostics.throwIfErrors()
+        return environments.filter { names.contains($0.name) }
+    }
+
+    /// The environment before `environment` in the chain.
+    public func previous(of environment: Environment) -> Environment? {
+        environments.last { $0.order < environment.order }
+    }
+
+    static func displayPath(_ url: URL, base: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let basePath = base.standardizedFileURL.path
+        if path.hasPrefix(basePath + "/") { return String(path.dropFirst(basePath.count + 1)) }
+        return path
+    }
+}
+
+/// The variables `${VAR}` can name: the process environment, then Tollgate's built-ins.
+public struct VariableLookup: Sendable {
+    public var environment: [String: String]
+    public var builtins: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment, builtins: [String: String] = [:]) {
+        self.environment = environment
+        self.builtins = builtins
+    }
+
+    public func value(of name: String) -> String? {
+        environment[name] ?? builtins[name]
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import PostgresClient
+
+/// Where one environment stands: what `tollgate status` shows for it.
+public struct EnvironmentStatus: Sendable, Codable, Equatable {
+    /// Migrations recorded by the Supabase CLI in `supabase_migrations.schema_migrations`.
+    public struct Migrations: Sendable, Codable, Equatable {
+        public var count: Int
+        public var latest: String?
+    }
+
+    /// The tenancy model the schema is in, read from the catalog.
+    public struct Tenancy: Sendable, Codable, Equatable {
+        /// Whether `public.organizations` exists.
+        public var organizationsTable: Bool
+        /// Tables in `public` with an `org_id` column, sorted.
+        public var tablesWithOrgID: [String]
+        /// Tables in `public` with a `user_id` column, sorted.
+        public var tablesWithUserID: [String]
+
+        /// One phrase for the table: which model the database is in.
+        public var summary: String {
+            let organizations = organizationsTable ? "organizations" : "no organizations"
+            if tablesWithOrgID.isEmpty {
+                return "single-tenant: user_id on \(tablesWithUserID.count) tables, \(organizations)"
+            }
+            return "org_id on \(tablesWithOrgID.count) tables, user_id on \(tablesWithUserID.count), \(organizations)"
+        }
+    }
+
+    public var environment: String
+    public var order: Int
+    /// The connection with any password replaced by `***`.
+    public var connection: String
+    public var reachable: Bool
+    /// Why the database could not be reached, in one line, without a password.
+    public var error: String?
+    public var serverVersion: String?
+    /// `nil` when the database has no `supabase_migrations` schema.
+    public var supabaseMigrations: Migrations?
+    /// Whether Tollgate's ledger (schema `tollgate`) exists here yet.
+    public var ledgerPresent: Bool?
+    /// Playbooks completed here, in order; empty until playbooks have run.
+    public var rollout: [String]
+    public var tenancy: Tenancy?
+    /// md5 over the sorted description of the schema; equal fingerprints mean equal schemas.
+    public var fingerprint: String?
+    /// How many objects the fingerprint covers.
+    public var objects: Int?
+}
+
+/// `tollgate status`: every environment, checked in parallel.
+public struct StatusReport: Sendable, Codable, Equatable {
+    /// The JSON shape's version; raised only when a field changes meaning or goes away.
+    public var version = 1
+    public var environments: [EnvironmentStatus]
+
+    /// Environments that could not be reached.
+    public var unreachable: [EnvironmentStatus] { environments.filter { !$0.reachable } }
+
+    /// Connects to every environment at once and reads where each stands.
+    /// - Parameter environments: the environments, in chain order; the report keeps it.
+    public static func gather(_ environments: [Environment]) async -> StatusReport {
+        let results = await withTaskGroup(of: EnvironmentStatus.self) { group in
+            for environment in environments {
+                group.addTask {
+                    (try? await runBlocking { EnvironmentStatus.read(environment) })
+                        ?? EnvironmentStatus(environment: environment, error: "internal error")
+                }
+            }
+            var results: [EnvironmentStatus] = []
+            for await result in group { results.append(result) }
+            return results
+        }
+        return StatusReport(environments: results.sorted { $0.order < $1.order })
+    }
+}
+
+extension EnvironmentStatus {
+    init(environment: Environment, error: String?) {
+        self.init(
+            environment: environment.name, order: environment.order,
+            connection: environment.connection.description, reachable: error == nil, error: error,
+            rollout: [])
+    }
+
+    /// Reads one environment; connection errors become the `error` line, never a throw.
+    static func read(_ environment: Environment) -> EnvironmentStatus {
+        var status = EnvironmentStatus(environment: environment, error: nil)
+        do {
+            let db = try Connection(environment.connection, label: environment.name, connectTimeout: 5)
+            try db.setStatementTimeout(.seconds(30))
+            try db.withRolledBackTransaction { db in
+                try db.query("set transaction read only")
+                let facts = try db.query(
+                    """
+                    select split_part(current_setting('server_version'), ' ', 1) as version,
+                           to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase,
+                           to_regnamespace('tollgate') is not null as has_ledger,
+                           to_regclass('public.organizations') is not null as has_organizations,
+                           coalesce((select array_agg(c.relname::text order by c.relname)
+                                     from pg_attribute a join pg_class c on c.oid = a.attrelid
+                                     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
+                                       and a.attname = 'org_id' and not a.attisdropped), '{}') as org_tables,
+                           coalesce((select array_agg(c.relname::text order by c.relname)
+                                     from pg_attribute a join pg_class c on c.oid = a.attrelid
+                                     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
+                                       and a.attname = 'user_id' and not a.attisdropped), '{}') as user_tables
+                    """
+                ).first!
+                status.serverVersion = try facts.decode("version")
+                status.ledgerPresent = try facts.decode("has_ledger", as: Bool.self)
+                status.tenancy = Tenancy(
+                    organizationsTable: try facts.decode("has_organizations"),
+                    tablesWithOrgID: try facts.decode("org_tables"),
+                    tablesWithUserID: try facts.decode("user_tables"))
+                if try facts.decode("has_supabase", as: Bool.self) {
+                    let row = try db.query(
+                        "select count(*) as n, max(version) as latest from supabase_migrations.schema_migrations"
+                    ).first!
+                    status.supabaseMigrations = Migrations(count: try row.decode("n"), latest: try row.decodeIfPresent("latest"))
+                }
+                // Qualified names in pg_get_*def output must not depend on the session.
+                try db.setSetting("search_path", "pg_catalog", local: true)
+                let fingerprint = try db.query(Query(unsafeSQL: SchemaFingerprintSQL.query)).first!
+                status.fingerprint = try fingerprint.decode("fingerprint")
+                status.objects = try fingerprint.decode("objects")
+            }
+        } catch let error as PostgresError {
+            status.reachable = error.kind != .connection
+            status.error = error.kind == .connection ? error.message : error.summary
+        } catch {
+            status.reachable = false
+            status.error = "\(error)"
+        }
+        return status
+    }
+}

@@ -1,0 +1,24 @@
+import ArgumentParser
+import TollgateKit
+
+/// `tollgate status`: where every environment stands, checked in parallel.
+struct Status: TollgateCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show each environment: reachable, server version, migrations, rollout, schema fingerprint.")
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var environments: EnvironmentOption
+    @OptionGroup var format: FormatOption
+
+    func run(in context: CommandContext) async throws -> ExitStatus {
+        let project = try context.loadProject()
+        let selected = try project.environments(named: environments.names)
+        let report = await StatusReport.gather(selected)
+        switch format.format {
+        case .text: context.printer.output(StatusRenderer.text(report, color: context.printer.stdoutColor))
+        case .json: context.printer.output(try StatusRenderer.json(report))
+        }
+        if !report.unreachable.isEmpty { return .unreachable }
+        return report.environments.contains { $0.error != nil } ? .stepFailed : .success
+    }
+}
