@@ -46,8 +46,21 @@ public final class Connection {
         self.logger = logger
         // Keywords listed before `dbname` are defaults: with expand_dbname set, the settings
         // inside the user's string override them (libpq's PQconnectdbParams documentation).
-        let keywords = ["connect_timeout", "application_name", "dbname"]
-        let values = [String(connectTimeout), "tollgate", connectionString.rawValue]
+        // But an explicit keyword also beats PG* variables and pg_service.conf, so the
+        // application name goes in as `fallback_application_name` (which loses to every
+        // other source), and the connect timeout only when neither PGCONNECT_TIMEOUT nor a
+        // service could set it.
+        let environment = ProcessInfo.processInfo.environment
+        var keywords = ["fallback_application_name"]
+        var values = ["tollgate"]
+        let namesService = connectionString.rawValue.range(of: "service", options: .caseInsensitive) != nil
+            || environment["PGSERVICE"] != nil
+        if environment["PGCONNECT_TIMEOUT"] == nil && !namesService {
+            keywords.append("connect_timeout")
+            values.append(String(connectTimeout))
+        }
+        keywords.append("dbname")
+        values.append(connectionString.rawValue)
         let connection: OpaquePointer? = withCStrings(keywords) { keywordPointers in
             withCStrings(values) { valuePointers in
                 PQconnectdbParams(keywordPointers, valuePointers, 1)

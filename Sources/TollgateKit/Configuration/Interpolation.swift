@@ -22,11 +22,11 @@ public enum Interpolation {
     {
         let chars = Array(text)
         var index = 0
-        return try expand(chars, &index, until: nil, lookup: lookup)
+        return try expand(chars, &index, until: nil, evaluate: true, lookup: lookup)
     }
 
     private static func expand(
-        _ chars: [Character], _ index: inout Int, until terminator: Character?,
+        _ chars: [Character], _ index: inout Int, until terminator: Character?, evaluate: Bool,
         lookup: (String) -> String?
     ) throws(Failure) -> String {
         var output = ""
@@ -66,6 +66,7 @@ public enum Interpolation {
             }
             if chars[index] == "}" {
                 index += 1
+                guard evaluate else { continue }
                 guard let value = lookup(name) else {
                     throw Failure(
                         offset: start,
@@ -76,16 +77,15 @@ public enum Interpolation {
                 output += value
             } else if chars[index] == ":", index + 1 < chars.count, chars[index + 1] == "-" {
                 index += 2
-                let fallback = try expand(chars, &index, until: "}", lookup: lookup)
+                // As in the shell, the default is only evaluated when it is used.
+                let value = evaluate ? lookup(name) : nil
+                let useDefault = evaluate && (value ?? "").isEmpty
+                let fallback = try expand(chars, &index, until: "}", evaluate: useDefault, lookup: lookup)
                 guard index < chars.count, chars[index] == "}" else {
                     throw Failure(offset: start, message: "'${\(name):-' is not closed with '}'")
                 }
                 index += 1
-                if let value = lookup(name), !value.isEmpty {
-                    output += value
-                } else {
-                    output += fallback
-                }
+                output += useDefault ? fallback : (value ?? "")
             } else {
                 throw Failure(
                     offset: start,

@@ -85,12 +85,16 @@ public struct Project: Sendable {
                 environments.append(environment)
             }
         }
-        validateChain(environments, into: &diagnostics)
+        // With a file that failed to load, the chain is incomplete: checking its first link
+        // would blame the wrong environment.
+        validateChain(environments, complete: environments.count == files.count, into: &diagnostics)
         try diagnostics.throwIfErrors()
         return Project(root: root, environments: environments)
     }
 
-    static func validateChain(_ environments: [Environment], into diagnostics: inout DiagnosticsEngine) {
+    static func validateChain(
+        _ environments: [Environment], complete: Bool, into diagnostics: inout DiagnosticsEngine
+    ) {
         var byName: [String: Environment] = [:]
         for environment in environments {
             if let first = byName[environment.name] {
@@ -111,7 +115,7 @@ public struct Project: Sendable {
                 byOrder[environment.order] = environment
             }
         }
-        if let first = environments.min(by: { $0.order < $1.order }),
+        if complete, let first = environments.min(by: { $0.order < $1.order }),
             first.protection.soakAfterPrevious != nil, byOrder[first.order]?.name == first.name
         {
             diagnostics.error(

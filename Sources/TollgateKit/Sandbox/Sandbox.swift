@@ -155,7 +155,9 @@ public struct Sandbox: Sendable {
         if let previous, previous.seededAt != nil, previous.options.scenario != options.scenario {
             throw SandboxError.scenarioMismatch(existing: previous.options.scenario.rawValue, requested: options.scenario.rawValue)
         }
-        let port = requestedPort ?? previous?.port ?? Self.defaultPort
+        // A new sandbox takes the first free port from the default, so that two projects
+        // (or two clones) on one machine do not collide; an explicit or remembered port is kept.
+        let port = requestedPort ?? previous?.port ?? Self.firstFreePort(from: Self.defaultPort)
         let socket = folder.appendingPathComponent(".s.PGSQL.\(port)").path
         guard socket.utf8.count <= 107 else { throw SandboxError.socketPathTooLong(socket) }
 
@@ -277,6 +279,28 @@ public struct Sandbox: Sendable {
     func writePassFile(port: Int, password: String) throws {
         let line = "127.0.0.1:\(port):*:\(Self.applicationRole):\(password)\nlocalhost:\(port):*:\(Self.applicationRole):\(password)\n"
         _ = FileManager.default.createFile(atPath: passFile.path, contents: Data(line.utf8), attributes: [.posixPermissions: 0o600])
+    }
+
+    /// The first port at or above `start` that nothing listens on at 127.0.0.1.
+    static func firstFreePort(from start: Int) -> Int {
+        for port in start..<(start + 100) where isFree(port: port) { return port }
+        return start
+    }
+
+    static func isFree(port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return true }
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        return result == 0
     }
 
     static func randomPassword() -> String {

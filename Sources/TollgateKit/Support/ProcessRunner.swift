@@ -13,7 +13,8 @@ public struct ProcessRunner: Sendable {
         public let stderr: String
         /// Both streams, for error messages.
         public var combined: String {
-            [stdout, stderr].filter { !$0.isEmpty }.joined(separator: "\n")
+            [stdout, stderr].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                .filter { !$0.isEmpty }.joined(separator: "\n")
         }
     }
 
@@ -34,17 +35,22 @@ public struct ProcessRunner: Sendable {
     ///   - asUser: when set and this process is root, the command runs as that OS user
     ///     through `runuser` (PostgreSQL refuses to run as root).
     ///   - environment: the child's environment; `nil` inherits this process's.
+    ///   - directory: the child's working directory; `nil` inherits this process's.
     /// - Throws: ``SpawnError`` when the program cannot be started at all.
     public func run(
         _ executable: String, _ arguments: [String], asUser user: String? = nil,
-        environment: [String: String]? = nil
+        environment: [String: String]? = nil, directory: String? = nil
     ) throws -> Output {
         var argv = [executable] + arguments
-        var program = executable
-        if let user, geteuid() == 0 {
-            program = "/usr/sbin/runuser"
-            argv = [program, "-u", user, "--", executable] + arguments
+        if let directory {
+            // posix_spawn_file_actions_addchdir_np is not visible to Swift; env(1) changes
+            // the directory and then execs the program.
+            argv = ["/usr/bin/env", "--chdir=\(directory)", "--"] + argv
         }
+        if let user, geteuid() == 0 {
+            argv = ["/usr/sbin/runuser", "-u", user, "--"] + argv
+        }
+        let program = argv[0]
         // Output goes to unlinked temporary files, not pipes: `pg_ctl start` leaves a server
         // running that inherits the descriptors, and a pipe would then never reach EOF.
         let stdout = try TemporaryFile()
@@ -96,7 +102,7 @@ private final class TemporaryFile {
             if count <= 0 { break }
             data.append(contentsOf: buffer[0..<count])
         }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return String(decoding: data, as: UTF8.self)
     }
 }
 

@@ -1,0 +1,137 @@
+import Foundation
+import PostgresClient
+import Testing
+
+/// The built binary, run as a user would run it: exit codes, stderr, and no secrets.
+@Suite(.enabled(if: PostgresTestServer.shouldRun))
+struct CommandLineTests {
+    @Test func usageErrorsExitTwo() throws {
+        let result = try tollgate(["status", "--nope"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("Unknown option '--nope'"))
+        #expect(try tollgate(["frobnicate"]).status == 2)
+        #expect(try tollgate(["--help"]).status == 0)
+    }
+
+    @Test func unknownEnvironmentExitsTwoWithASuggestion() throws {
+        let result = try tollgate(["status", "--env", "prod"])
+        #expect(result.status == 2)
+        #expect(result.stderr == "error: unknown environment 'prod' (known: dev, staging, production)\n")
+    }
+
+    @Test func wrongPasswordIsOneLineExitThreeAndNeverPrintsThePassword() throws {
+        let admin = try PostgresTestServer.connect()
+        let port = try PostgresTestServer.port()
+        try admin.execute(script: "drop role if exists tollgate_cli_canary; create role tollgate_cli_canary login password 'the-right-one'")
+        for environment in [
+            ["PGPASSWORD": "sekrit-canary", "DEV_DATABASE_URL": "postgresql://tollgate_cli_canary@127.0.0.1:\(port)/postgres"],
+            ["DEV_DATABASE_URL": "postgresql://tollgate_cli_canary:sekrit-canary@127.0.0.1:\(port)/postgres"],
+            ["DEV_DATABASE_URL": "host=127.0.0.1 port=\(port) user=tollgate_cli_canary password=sekrit-canary dbname=postgres"],
+        ] {
+            for format in ["text", "json"] {
+                let result = try tollgate(["status", "--env", "dev", "--format", format], environment: environment)
+                #expect(result.status == 3)
+                #expect(!result.stdout.contains("sekrit-canary"))
+                #expect(!result.stderr.contains("sekrit-canary"))
+                #expect(result.stdout.contains("password authentication failed for user \\\"tollgate_cli_canary\\\"")
+                    || result.stdout.contains("password authentication failed for user \"tollgate_cli_canary\""))
+            }
+        }
+        let text = try tollgate(["status", "--env", "dev"], environment: ["DEV_DATABASE_URL": "postgresql://tollgate_cli_canary:sekrit-canary@127.0.0.1:\(port)/postgres"])
+        let errorLines = text.stdout.split(separator: "\n").filter { $0.contains("└") }
+        #expect(errorLines.count == 1)
+        #expect(text.stdout.contains("postgresql://tollgate_cli_canary:***@127.0.0.1") == false)  // the table shows no connection
+    }
+
+    @Test func closedPortExitsThree() throws {
+        let result = try tollgate(
+            ["status", "--env", "staging", "--format", "json"],
+            environment: ["STAGING_DATABASE_URL": "postgresql://app:sekrit-canary@127.0.0.1:1/staging"])
+        #expect(result.status == 3)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let environment = (report["environments"] as! [[String: Any]])[0]
+        #expect(environment["reachable"] as? Bool == false)
+        #expect((environment["error"] as? String)?.contains("Connection refused") == true)
+        #expect(environment["connection"] as? String == "postgresql://app:***@127.0.0.1:1/staging")
+        #expect(!result.stdout.contains("sekrit-canary"))
+    }
+
+    @Test func malformedYAMLExitsTwoWithFileLineAndColumn() throws {
+        let project = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-cli-\(UUID().uuidString)")
+        let environments = project.appendingPathComponent("Environments")
+        try FileManager.default.createDirectory(at: environments, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: project) }
+        for name in ["dev", "staging", "production"] {
+            try FileManager.default.copyItem(
+                at: Repository.root.appendingPathComponent("Environments/\(name).yml"),
+                to: environments.appendingPathComponent("\(name).yml"))
+        }
+        try "version: 1\nname: staging\norder: 2\nconnection: [oops\nprotection:\n  approvals: 1\n"
+            .write(to: environments.appendingPathComponent("staging.yml"), atomically: true, encoding: .utf8)
+        let result = try tollgate(["status"], in: project)
+        #expect(result.status == 2)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.hasPrefix("Environments/staging.yml:5:11: error: invalid YAML:"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func sandboxUpStatusDown() throws {
+        let folder = URL(fileURLWithPath: "/tmp/tollgate-it-\(UInt32.random(in: 0...UInt32.max))")
+        let environment = ["TOLLGATE_SANDBOX_DIR": folder.path]
+        let port = 20000 + Int.random(in: 0..<20000)
+        defer {
+            _ = try? tollgate(["sandbox", "down", "--purge"], environment: environment)
+            try? FileManager.default.removeItem(at: folder)
+        }
+        let up = try tollgate(["sandbox", "up", "--port", "\(port)", "--rows", "200"], environment: environment)
+        #expect(up.status == 0, "\(up.stderr)")
+        #expect(up.stdout.contains("PostgreSQL on 127.0.0.1:\(port)"))
+
+        let status = try tollgate(["status", "--format", "json"], environment: environment)
+        #expect(status.status == 0, "\(status.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
+        #expect(report["version"] as? Int == 1)
+        let environments = report["environments"] as! [[String: Any]]
+        #expect(environments.map { $0["environment"] as? String } == ["dev", "staging", "production"])
+        var fingerprints = Set<String>()
+        for environment in environments {
+            #expect(environment["reachable"] as? Bool == true)
+            let tenancy = environment["tenancy"] as! [String: Any]
+            // The report's starting state: user_id everywhere, no organizations, no org_id.
+            #expect(tenancy["organizationsTable"] as? Bool == false)
+            #expect((tenancy["tablesWithOrgID"] as? [String]) == [])
+            #expect((tenancy["tablesWithUserID"] as? [String]) == [
+                "agents", "call_tracking", "calls", "campaigns", "cold_call_logs", "integrations", "knowledge_base", "leads",
+            ])
+            let migrations = environment["supabaseMigrations"] as! [String: Any]
+            #expect(migrations["count"] as? Int == 2)
+            fingerprints.insert(environment["fingerprint"] as! String)
+        }
+        #expect(fingerprints.count == 1)
+
+        // As on hosted Supabase, the application role cannot create the report's auth.org_id().
+        let app = try Connection(ConnectionString("host=\(folder.path) port=\(port) dbname=production user=tollgate_app"))
+        do {
+            try app.execute(script: "create function auth.org_id() returns uuid language sql stable as $$ select null::uuid $$")
+            Issue.record("expected permission denied")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "42501")
+            #expect(error.message == "permission denied for schema auth")
+        }
+        let counts = try app.query(
+            "select (select count(*) from auth.users) as users, (select count(*) from public.leads) as leads, (select count(*) from public.call_logs) as call_logs"
+        ).first!
+        #expect(try counts.decode("users", as: Int.self) == 10)
+        #expect(try counts.decode("leads", as: Int.self) == 200)
+        #expect(try counts.decode("call_logs", as: Int.self) == 400)
+
+        let running = try tollgate(["sandbox", "status"], environment: environment)
+        #expect(running.status == 0)
+        let down = try tollgate(["sandbox", "down"], environment: environment)
+        #expect(down.status == 0)
+        let stopped = try tollgate(["sandbox", "status"], environment: environment)
+        #expect(stopped.status == 3)
+        let unreachable = try tollgate(["status", "--env", "dev"], environment: environment)
+        #expect(unreachable.status == 3)
+    }
+}

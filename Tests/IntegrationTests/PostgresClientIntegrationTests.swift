@@ -1,0 +1,252 @@
+import Foundation
+import PostgresClient
+import Testing
+
+@Suite(.enabled(if: PostgresTestServer.shouldRun))
+struct PostgresClientIntegrationTests {
+    @Test func connectsWithURIKeyValueAndServiceName() throws {
+        let db = try PostgresTestServer.connect()
+        let facts = try db.query("select current_setting('unix_socket_directories') as dir, current_setting('port') as port").first!
+        let dir: String = try facts.decode("dir")
+        let port: String = try facts.decode("port")
+        let encodedDir = dir.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let uri = try Connection(ConnectionString("postgresql://postgres@/postgres?host=\(encodedDir)&port=\(port)"))
+        #expect(try uri.query("select current_user as u").first!.decode("u", as: String.self) == "postgres")
+        #expect(uri.serverVersionNumber >= 150_000)
+
+        let serviceFile = FileManager.default.temporaryDirectory.appendingPathComponent("pg_service_\(UUID().uuidString).conf")
+        try "[tollgate_test]\nhost=\(dir)\nport=\(port)\nuser=postgres\ndbname=postgres\napplication_name=from_service\n"
+            .write(to: serviceFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: serviceFile) }
+        setenv("PGSERVICEFILE", serviceFile.path, 1)
+        defer { unsetenv("PGSERVICEFILE") }
+        let service = try Connection(ConnectionString("service=tollgate_test"))
+        #expect(try service.query("select current_setting('application_name') as a").first!.decode("a", as: String.self) == "from_service")
+        // The default application name applies when the string names none.
+        #expect(try db.query("select current_setting('application_name') as a").first!.decode("a", as: String.self) == "tollgate")
+    }
+
+    @Test func parametersAndTypedDecodingRoundTrip() throws {
+        let db = try PostgresTestServer.connect()
+        let id = UUID()
+        let when = try Date(postgresText: "2025-01-10 09:30:00.123456+00")
+        let meta = JSONValue.object(["org_id": .string(id.uuidString.lowercased()), "providers": .array([.string("email")])])
+        let tags = ["a", "b c", "d,e", "f\"g", "h\\i", "NULL", ""]
+        let none: String? = nil
+        let row = try db.query(
+            """
+            select \("it's; drop table x --")::text as t, \(42)::int as i, \(Int64.max)::bigint as b,
+                   \(true)::bool as yes, \(id)::uuid as id, \(when)::timestamptz as at,
+                   \(meta)::jsonb as meta, \(tags)::text[] as tags, \(none)::text as nothing,
+                   array['x', null]::text[] as holes, '{}'::text[] as empty
+            """
+        ).first!
+        #expect(try row.decode("t", as: String.self) == "it's; drop table x --")
+        #expect(try row.decode("i", as: Int.self) == 42)
+        #expect(try row.decode("b", as: Int64.self) == Int64.max)
+        #expect(try row.decode("yes", as: Bool.self))
+        #expect(try row.decode("id", as: UUID.self) == id)
+        #expect(try row.decode("at", as: Date.self) == when)
+        #expect(try row.decode("meta", as: JSONValue.self) == meta)
+        #expect(try row.decode("tags", as: [String].self) == tags)
+        #expect(try row.decodeIfPresent("nothing", as: String.self) == nil)
+        #expect(try row.decode("empty", as: [String].self) == [])
+        #expect(throws: PostgresError.self) { try row.decode("nothing", as: String.self) }
+        #expect(throws: PostgresError.self) { try row.decode("holes", as: [String].self) }
+        #expect(throws: PostgresError.self) { try row.decode("t", as: Int.self) }
+    }
+
+    @Test func identifiersAreQuotedByOneHelper() throws {
+        try withTestDatabase { db, _ in
+            let table = "Odd \"name\"; drop"
+            try db.query("create table \(identifier: table) (n int)")
+            try db.query("insert into \(identifier: "public", table) values (\(7))")
+            #expect(try db.query("select n from \(identifier: table)").first!.decode("n", as: Int.self) == 7)
+            #expect(try db.quoteIdentifier(table) == "\"Odd \"\"name\"\"; drop\"")
+        }
+    }
+
+    @Test func transactionsRollBackOnAnyThrownError() throws {
+        struct Boom: Error {}
+        try withTestDatabase { db, _ in
+            try db.query("create table t (n int primary key)")
+            #expect(throws: Boom.self) {
+                try db.withTransaction { db in
+                    try db.query("insert into t values (1)")
+                    throw Boom()
+                }
+            }
+            #expect(throws: PostgresError.self) {
+                try db.withTransaction { db in
+                    try db.query("insert into t values (2)")
+                    try db.query("insert into t values (2)")
+                }
+            }
+            try db.withTransaction { db in
+                try db.query("insert into t values (3)")
+                // A failing inner transaction rolls back to its savepoint only.
+                _ = try? db.withTransaction { db in
+                    try db.query("insert into t values (4)")
+                    throw Boom()
+                }
+            }
+            let probe = try db.withRolledBackTransaction { db in
+                try db.query("insert into t values (5)")
+                return try db.query("select count(*) as n from t").first!.decode("n", as: Int.self)
+            }
+            #expect(probe == 2)
+            let rows = try db.query("select coalesce(array_agg(n::text order by n), '{}') as ns from t").first!
+            #expect(try rows.decode("ns", as: [String].self) == ["3"])
+        }
+    }
+
+    @Test func failingStatementCarriesSQLStateAndLabel() throws {
+        let db = try PostgresTestServer.connect(label: "staging")
+        do {
+            try db.query("select id from organizations where id = \(1)")
+            Issue.record("expected an error")
+        } catch let error as PostgresError {
+            #expect(error.kind == .server)
+            #expect(error.sqlState == "42P01")
+            #expect(error.message == "relation \"organizations\" does not exist")
+            #expect(error.position == 16)
+            #expect(error.label == "staging")
+            #expect(error.statement == "select id from organizations where id = $1")
+            #expect(error.callSite?.hasPrefix("IntegrationTests/PostgresClientIntegrationTests.swift:") == true)
+            #expect(error.summary == "environment 'staging': ERROR 42P01: relation \"organizations\" does not exist")
+        }
+        do {
+            try db.execute(script: "do $$ begin raise exception 'nope' using detail = 'the detail', hint = 'the hint', errcode = '22023'; end $$")
+            Issue.record("expected an error")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == "22023")
+            #expect(error.detail == "the detail")
+            #expect(error.hint == "the hint")
+            #expect(error.description.contains("\n  hint: the hint"))
+        }
+        // The connection stays usable after an error.
+        #expect(try db.query("select 1 as one").first!.decode("one", as: Int.self) == 1)
+    }
+
+    @Test func statementAndLockTimeouts() throws {
+        try withTestDatabase { db, name in
+            try db.setStatementTimeout(.milliseconds(100))
+            do {
+                try db.query("select pg_sleep(5)")
+                Issue.record("expected a timeout")
+            } catch let error as PostgresError {
+                #expect(error.isQueryCanceled)
+                #expect(error.message == "canceling statement due to statement timeout")
+            }
+            try db.setStatementTimeout(nil)
+            try db.query("create table busy (n int)")
+
+            let holder = try PostgresTestServer.connect(database: name)
+            try holder.query("begin")
+            try holder.query("lock table busy in access exclusive mode")
+            try db.setLockTimeout(.milliseconds(100))
+            let clock = ContinuousClock()
+            let started = clock.now
+            do {
+                try db.query("alter table busy add column x int")
+                Issue.record("expected a lock timeout")
+            } catch let error as PostgresError {
+                #expect(error.isLockNotAvailable)
+            }
+            #expect(clock.now - started < .seconds(3))
+            try holder.query("rollback")
+            try db.query("alter table busy add column x int")
+        }
+    }
+
+    @Test func advisoryLockContentionBetweenTwoConnections() throws {
+        let key: Int64 = 0x746F_6C6C_6761_7465
+        let first = try PostgresTestServer.connect()
+        let second = try PostgresTestServer.connect()
+        #expect(try first.tryAdvisoryLock(key: key))
+        #expect(try !second.tryAdvisoryLock(key: key))
+        var waitedFor: String?
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            try second.advisoryLock(key: key, timeout: .milliseconds(400)) { waitedFor = $0 }
+            Issue.record("expected the wait to time out")
+        } catch let error as PostgresError {
+            #expect(error.message.contains("is held by pid \(first.backendPID)"))
+        }
+        #expect(clock.now - started >= .milliseconds(400))
+        #expect(waitedFor?.hasPrefix("pid \(first.backendPID) (user postgres, application tollgate") == true)
+
+        // Released while the second waits: it gets the lock before its deadline.
+        // The lock belongs to `first`'s session, so `first` must release it; the test owns
+        // both connections and the main thread does not touch `first` until the thread ends.
+        let owner = UncheckedBox(first)
+        let releaser = Thread {
+            usleep(200_000)
+            _ = try? owner.value.advisoryUnlock(key: key)
+        }
+        releaser.start()
+        try second.withAdvisoryLock(key: key, timeout: .seconds(5)) { db in
+            let holder = try db.advisoryLockHolder(key: key)
+            #expect(holder == "pid \(db.backendPID) (user postgres, application tollgate, from local)")
+        }
+        while !releaser.isFinished { usleep(1000) }
+        #expect(try first.tryAdvisoryLock(key: key))
+        #expect(try first.advisoryUnlock(key: key))
+    }
+
+    @Test func noticesAreCaptured() throws {
+        let db = try PostgresTestServer.connect()
+        try db.execute(script: "do $$ begin raise notice 'relation % already exists, skipping', 'organizations'; raise warning 'careful'; end $$")
+        let notices = db.takeNotices()
+        #expect(notices.map(\.description) == ["NOTICE: relation organizations already exists, skipping", "WARNING: careful"])
+        #expect(notices[1].sqlState == "01000")
+        #expect(db.notices.isEmpty)
+    }
+
+    @Test func aRunningQueryCanBeCancelled() throws {
+        let db = try PostgresTestServer.connect()
+        let handle = try db.makeCancelHandle()
+        let canceller = Thread {
+            usleep(300_000)
+            try? handle.cancel()
+        }
+        canceller.start()
+        let clock = ContinuousClock()
+        let started = clock.now
+        do {
+            try db.query("select pg_sleep(30)")
+            Issue.record("expected the cancel to end the query")
+        } catch let error as PostgresError {
+            #expect(error.isQueryCanceled)
+            #expect(error.message == "canceling statement due to user request")
+        }
+        #expect(clock.now - started < .seconds(10))
+        #expect(try db.query("select 2 as two").first!.decode("two", as: Int.self) == 2)
+    }
+
+    @Test func wrongPasswordFailsWithoutEchoingIt() throws {
+        let admin = try PostgresTestServer.connect()
+        let port = try PostgresTestServer.port()
+        try admin.execute(script: "drop role if exists tollgate_canary; create role tollgate_canary login password 'the-right-one'")
+        let connection = ConnectionString("postgresql://tollgate_canary:sekrit-canary@127.0.0.1:\(port)/postgres")
+        do {
+            _ = try Connection(connection, label: "production")
+            Issue.record("expected authentication to fail")
+        } catch let error as PostgresError {
+            #expect(error.kind == .connection)
+            #expect(error.message.contains("password authentication failed for user \"tollgate_canary\""))
+            #expect(!error.description.contains("sekrit-canary"))
+        }
+        // A malformed conninfo that libpq echoes back is scrubbed too.
+        do {
+            _ = try Connection(ConnectionString("host=127.0.0.1 password=sekrit-canary sekrit-canary"))
+            Issue.record("expected a parse error")
+        } catch let error as PostgresError {
+            #expect(!error.description.contains("sekrit-canary"))
+            #expect(error.description.contains("***"))
+        }
+        let right = try Connection(ConnectionString("postgresql://tollgate_canary:the-right-one@127.0.0.1:\(port)/postgres"))
+        #expect(try right.query("select current_user as u").first!.decode("u", as: String.self) == "tollgate_canary")
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+
+@testable import PostgresClient
+
+@Suite struct RedactionTests {
+    @Test(arguments: [
+        ("postgresql://app:s3cret@db:5432/prod", "postgresql://app:***@db:5432/prod"),
+        ("postgres://app:p%40ss@db/prod?sslmode=require", "postgres://app:***@db/prod?sslmode=require"),
+        ("postgresql://db/prod?user=app&password=s3cret&sslmode=require", "postgresql://db/prod?user=app&password=***&sslmode=require"),
+        ("host=db password=s3cret user=app", "host=db password=*** user=app"),
+        ("host=db password = 's3 cr\\'et' user=app", "host=db password = *** user=app"),
+        ("host=db PASSWORD=x", "host=db PASSWORD=***"),
+        ("host=db user=app", "host=db user=app"),
+        ("postgresql://app@db/prod", "postgresql://app@db/prod"),
+        ("passwordless=1 host=x", "passwordless=1 host=x"),
+        ("failed for \"postgresql://u:pw@h/d\" now", "failed for \"postgresql://u:***@h/d\" now"),
+    ])
+    func redacts(input: String, expected: String) {
+        #expect(Redaction.redact(input) == expected)
+    }
+
+    @Test func connectionStringNeverPrintsItsPassword() {
+        let connection = ConnectionString("postgresql://app:sekrit-canary@db/prod")
+        #expect(!"\(connection)".contains("sekrit-canary"))
+        #expect(!String(reflecting: connection).contains("sekrit-canary"))
+        #expect(connection.secrets.contains("sekrit-canary"))
+    }
+
+    @Test func scrubRemovesEchoedSecrets() {
+        let quoted = "host=db password='a b' x"
+        #expect(Redaction.passwords(in: quoted) == ["a b"])
+        #expect(Redaction.scrub("missing \"=\" after \"sekrit\" in connection info string", secrets: ["sekrit"])
+            == "missing \"=\" after \"***\" in connection info string")
+    }
+}
+
+@Suite struct QueryTests {
+    @Test func interpolationsBecomeParameters() throws {
+        let id = UUID(uuidString: "A0000000-0000-0000-0000-000000000001")!
+        let missing: String? = nil
+        let query: Query = "select * from \(identifier: "public", "Leads") where id = \(id) and n > \(5) and x = \(missing) and t = any(\(["a", "b\"c"]))"
+        #expect(query.sql { "\"\($0)\"" } == "select * from \"public\".\"Leads\" where id = $1 and n > $2 and x = $3 and t = any($4)")
+        #expect(query.binds == ["a0000000-0000-0000-0000-000000000001", "5", nil, "{\"a\",\"b\\\"c\"}"])
+        let raw = Query(unsafeSQL: "select $1", binds: ["x"])
+        #expect(raw.binds == ["x"])
+    }
+}
+
+@Suite struct DecodingTests {
+    @Test func timestamps() throws {
+        let date = try Date(postgresText: "2025-01-10 09:30:00.25+00")
+        #expect(date.timeIntervalSince1970 == 1_736_501_400.25)
+        #expect(try Date(postgresText: "2025-01-10 10:30:00+01").timeIntervalSince1970 == 1_736_501_400)
+        #expect(try Date(postgresText: "2025-01-10 04:00:00-05:30").timeIntervalSince1970 == 1_736_501_400)
+        #expect(try Date(postgresText: date.postgresText) == date)
+        #expect(throws: PostgresError.self) { try Date(postgresText: "yesterday") }
+    }
+
+    @Test func arrays() throws {
+        #expect(try [String](postgresText: "{}") == [])
+        #expect(try [String](postgresText: "{a,\"b c\",\"d,e\",\"f\\\"g\",\"NULL\"}") == ["a", "b c", "d,e", "f\"g", "NULL"])
+        #expect(try parseTextArray("{a,NULL}") == ["a", nil])
+        #expect(throws: PostgresError.self) { try [String](postgresText: "{a,NULL}") }
+        #expect(throws: PostgresError.self) { try [String](postgresText: "not an array") }
+    }
+
+    @Test func scalars() throws {
+        #expect(try Bool(postgresText: "t") == true)
+        #expect(try Bool(postgresText: "f") == false)
+        #expect(throws: PostgresError.self) { try Bool(postgresText: "maybe") }
+        #expect(try Int(postgresText: "-42") == -42)
+        #expect(throws: PostgresError.self) { try Int(postgresText: "4.2") }
+        #expect(try UUID(postgresText: "a0000000-0000-0000-0000-000000000001").postgresText == "a0000000-0000-0000-0000-000000000001")
+        let json = try JSONValue(postgresText: "{\"org_id\": \"x\", \"providers\": [\"email\"], \"n\": 1, \"ok\": true}")
+        #expect(json["org_id"]?.stringValue == "x")
+        #expect(json["providers"] == .array([.string("email")]))
+        #expect(json.postgresText == "{\"n\":1,\"ok\":true,\"org_id\":\"x\",\"providers\":[\"email\"]}")
+    }
+}
