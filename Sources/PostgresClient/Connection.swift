@@ -235,9 +235,10 @@ public final class Connection {
         for prefix in ["ERROR:  ", "FATAL:  "] where text.hasPrefix(prefix) {
             text.removeFirst(prefix.count)
         }
-        // Multi-line libpq messages (one line per host tried) read better joined.
+        // Multi-line libpq messages (one line per host tried) read better joined, and the
+        // server's "FATAL:  " inside them with one space.
         return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
-            .joined(separator: "; ")
+            .joined(separator: "; ").replacingOccurrences(of: ":  ", with: ": ")
     }
 
     // MARK: - Transactions

@@ -25,33 +25,21 @@ extension String: PostgresCodable {
     public init(postgresText: String) { self = postgresText }
 }
 
-extension Int: PostgresCodable {
+/// Integers of every width read and write the same decimal text.
+extension PostgresEncodable where Self: FixedWidthInteger {
     public var postgresText: String { String(self) }
+}
+
+extension PostgresDecodable where Self: FixedWidthInteger {
     public init(postgresText: String) throws {
-        guard let value = Int(postgresText) else { throw decodingError(postgresText, as: Int.self) }
+        guard let value = Self(postgresText) else { throw decodingError(postgresText, as: Self.self) }
         self = value
     }
 }
 
-extension Int32: PostgresCodable {
-    public var postgresText: String { String(self) }
-    public init(postgresText: String) throws {
-        guard let value = Int32(postgresText) else {
-            throw decodingError(postgresText, as: Int32.self)
-        }
-        self = value
-    }
-}
-
-extension Int64: PostgresCodable {
-    public var postgresText: String { String(self) }
-    public init(postgresText: String) throws {
-        guard let value = Int64(postgresText) else {
-            throw decodingError(postgresText, as: Int64.self)
-        }
-        self = value
-    }
-}
+extension Int: PostgresCodable {}
+extension Int32: PostgresCodable {}
+extension Int64: PostgresCodable {}
 
 extension Double: PostgresCodable {
     public var postgresText: String { "\(self)" }
