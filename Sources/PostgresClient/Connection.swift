@@ -114,6 +114,10 @@ public final class Connection {
     /// True while the connection is usable.
     public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
 
+    /// Statements sent on this connection so far (queries and scripts), for tests and
+    /// benchmarks that assert how many round trips an operation takes.
+    public private(set) var statementCount = 0
+
     /// Notices the server has sent on this connection, oldest first.
     public var notices: [Notice] { noticeSink.notices }
 
@@ -140,6 +144,7 @@ public final class Connection {
     {
         let sql = try query.sql(quotingIdentifiersWith: quoteIdentifier)
         logger.trace("query", metadata: ["sql": "\(sql)", "label": "\(label ?? "")"])
+        statementCount += 1
         let result: OpaquePointer? = withOptionalCStrings(query.binds) { values in
             PQexecParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0)
         }
@@ -154,6 +159,7 @@ public final class Connection {
     /// - Throws: `PostgresError` for the first failing statement.
     public func execute(script sql: String, file: String = #fileID, line: Int = #line) throws {
         logger.trace("script", metadata: ["bytes": "\(sql.utf8.count)"])
+        statementCount += 1
         _ = try consume(PQexec(handle, sql), statement: sql, callSite: "\(file):\(line)")
     }
 

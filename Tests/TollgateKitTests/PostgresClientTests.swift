@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import PostgresClient
+import TollgateKit
 
 @Suite struct RedactionTests {
     @Test(arguments: [
@@ -76,5 +77,16 @@ import Testing
         #expect(json["org_id"]?.stringValue == "x")
         #expect(json["providers"] == .array([.string("email")]))
         #expect(json.postgresText == "{\"n\":1,\"ok\":true,\"org_id\":\"x\",\"providers\":[\"email\"]}")
+    }
+}
+
+@Suite struct SHA256Tests {
+    @Test func knownVectors() {
+        #expect(TollgateKit.SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(TollgateKit.SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            TollgateKit.SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
+                == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        #expect(TollgateKit.SHA256.hex(String(repeating: "a", count: 1000)).count == 64)
     }
 }

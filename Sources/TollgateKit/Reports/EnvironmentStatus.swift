@@ -18,6 +18,13 @@ public struct EnvironmentStatus: Sendable, Codable, Equatable {
         /// Tables in `public` with a `user_id` column, sorted.
         public var tablesWithUserID: [String]
 
+        init(snapshot: CatalogSnapshot) {
+            let tables = snapshot.relations.values.filter { $0.name.schema == "public" && $0.isTable }
+            organizationsTable = snapshot.relation(QualifiedName("public", "organizations")) != nil
+            tablesWithOrgID = tables.filter { $0.column("org_id") != nil }.map(\.name.name).sorted()
+            tablesWithUserID = tables.filter { $0.column("user_id") != nil }.map(\.name.name).sorted()
+        }
+
         /// One phrase for the table: which model the database is in.
         public var summary: String {
             let organizations = organizationsTable ? "organizations" : "no organizations"
@@ -43,7 +50,7 @@ public struct EnvironmentStatus: Sendable, Codable, Equatable {
     /// Playbooks completed here, in order; empty until playbooks have run.
     public var rollout: [String]
     public var tenancy: Tenancy?
-    /// md5 over the sorted description of the schema; equal fingerprints mean equal schemas.
+    /// The catalog snapshot's SHA-256; equal fingerprints mean equal schemas.
     public var fingerprint: String?
     /// How many objects the fingerprint covers.
     public var objects: Int?
@@ -90,42 +97,25 @@ extension EnvironmentStatus {
         do {
             let db = try Connection(environment.connection, label: environment.name, connectTimeout: 5)
             try db.setStatementTimeout(.seconds(30))
-            try db.withRolledBackTransaction { db in
-                try db.query("set transaction read only")
-                let facts = try db.query(
-                    """
-                    select split_part(current_setting('server_version'), ' ', 1) as version,
-                           to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase,
-                           to_regnamespace('tollgate') is not null as has_ledger,
-                           to_regclass('public.organizations') is not null as has_organizations,
-                           coalesce((select array_agg(c.relname::text order by c.relname)
-                                     from pg_attribute a join pg_class c on c.oid = a.attrelid
-                                     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
-                                       and a.attname = 'org_id' and not a.attisdropped), '{}') as org_tables,
-                           coalesce((select array_agg(c.relname::text order by c.relname)
-                                     from pg_attribute a join pg_class c on c.oid = a.attrelid
-                                     where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
-                                       and a.attname = 'user_id' and not a.attisdropped), '{}') as user_tables
-                    """
+            let facts = try db.query(
+                """
+                select split_part(current_setting('server_version'), ' ', 1) as version,
+                       to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase,
+                       to_regnamespace('tollgate') is not null as has_ledger
+                """
+            ).first!
+            status.serverVersion = try facts.decode("version")
+            status.ledgerPresent = try facts.decode("has_ledger", as: Bool.self)
+            if try facts.decode("has_supabase", as: Bool.self) {
+                let row = try db.query(
+                    "select count(*) as n, max(version) as latest from supabase_migrations.schema_migrations"
                 ).first!
-                status.serverVersion = try facts.decode("version")
-                status.ledgerPresent = try facts.decode("has_ledger", as: Bool.self)
-                status.tenancy = Tenancy(
-                    organizationsTable: try facts.decode("has_organizations"),
-                    tablesWithOrgID: try facts.decode("org_tables"),
-                    tablesWithUserID: try facts.decode("user_tables"))
-                if try facts.decode("has_supabase", as: Bool.self) {
-                    let row = try db.query(
-                        "select count(*) as n, max(version) as latest from supabase_migrations.schema_migrations"
-                    ).first!
-                    status.supabaseMigrations = Migrations(count: try row.decode("n"), latest: try row.decodeIfPresent("latest"))
-                }
-                // Qualified names in pg_get_*def output must not depend on the session.
-                try db.setSetting("search_path", "pg_catalog", local: true)
-                let fingerprint = try db.query(Query(unsafeSQL: SchemaFingerprintSQL.query)).first!
-                status.fingerprint = try fingerprint.decode("fingerprint")
-                status.objects = try fingerprint.decode("objects")
+                status.supabaseMigrations = Migrations(count: try row.decode("n"), latest: try row.decodeIfPresent("latest"))
             }
+            let snapshot = try CatalogSnapshot.load(from: db)
+            status.tenancy = Tenancy(snapshot: snapshot)
+            status.fingerprint = snapshot.fingerprint
+            status.objects = snapshot.objectCount
         } catch let error as PostgresError {
             status.reachable = error.kind != .connection
             status.error = error.kind == .connection ? error.message : error.summary

@@ -1,0 +1,188 @@
+import Foundation
+import PostgresClient
+
+/// What an environment's schema is: every object a rollout touches, read in one pass of
+/// `pg_catalog`, keyed by name, sorted, with a fingerprint.
+///
+/// Two databases with the same schema give the same snapshot and fingerprint, whatever their
+/// OIDs, data or object creation order.
+public struct CatalogSnapshot: Sendable, Codable, Equatable {
+    /// The snapshot's JSON shape; raised when a field changes meaning.
+    public var version = 1
+    public var serverVersionNumber: Int
+    /// Schema names with their owners.
+    public var schemas: [String: String]
+    public var relations: [QualifiedName: Relation]
+    public var constraints: [Constraint]
+    public var indexes: [Index]
+    public var functions: [Function]
+    public var triggers: [Trigger]
+    public var policies: [Policy]
+    /// SHA-256 of the snapshot's sorted JSON, without the server version.
+    public var fingerprint: String
+
+    enum CodingKeys: String, CodingKey {
+        case version, serverVersionNumber, schemas, relations, constraints, indexes, functions, triggers, policies, fingerprint
+    }
+
+    public init(
+        serverVersionNumber: Int, schemas: [String: String], relations: [QualifiedName: Relation],
+        constraints: [Constraint], indexes: [Index], functions: [Function], triggers: [Trigger],
+        policies: [Policy], fingerprint: String
+    ) {
+        self.serverVersionNumber = serverVersionNumber
+        self.schemas = schemas
+        self.relations = relations
+        self.constraints = constraints
+        self.indexes = indexes
+        self.functions = functions
+        self.triggers = triggers
+        self.policies = policies
+        self.fingerprint = fingerprint
+    }
+
+    /// Relations are written as an array sorted by name: a dictionary with non-string keys
+    /// would be encoded in hash order, which changes from run to run.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(version, forKey: .version)
+        try container.encode(serverVersionNumber, forKey: .serverVersionNumber)
+        try container.encode(schemas, forKey: .schemas)
+        try container.encode(relations.values.sorted { $0.name < $1.name }, forKey: .relations)
+        try container.encode(constraints, forKey: .constraints)
+        try container.encode(indexes, forKey: .indexes)
+        try container.encode(functions, forKey: .functions)
+        try container.encode(triggers, forKey: .triggers)
+        try container.encode(policies, forKey: .policies)
+        try container.encode(fingerprint, forKey: .fingerprint)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        serverVersionNumber = try container.decode(Int.self, forKey: .serverVersionNumber)
+        schemas = try container.decode([String: String].self, forKey: .schemas)
+        let list = try container.decode([Relation].self, forKey: .relations)
+        relations = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
+        constraints = try container.decode([Constraint].self, forKey: .constraints)
+        indexes = try container.decode([Index].self, forKey: .indexes)
+        functions = try container.decode([Function].self, forKey: .functions)
+        triggers = try container.decode([Trigger].self, forKey: .triggers)
+        policies = try container.decode([Policy].self, forKey: .policies)
+        fingerprint = try container.decode(String.self, forKey: .fingerprint)
+    }
+
+    /// How many catalog queries ``load(from:)`` runs, whatever the number of tables.
+    public static let queryCount = 8
+
+    /// Reads the snapshot inside a read-only transaction that is rolled back.
+    /// - Throws: `PostgresError` when a catalog query fails.
+    public static func load(from db: Connection) throws -> CatalogSnapshot {
+        try db.withRolledBackTransaction { db in
+            try db.query("set transaction read only")
+            try db.setSetting("search_path", "pg_catalog", local: true)
+            return try read(db)
+        }
+    }
+
+    static func read(_ db: Connection) throws -> CatalogSnapshot {
+        func rows(_ sql: String) throws -> [Row] { try db.query(Query(unsafeSQL: sql)).rows }
+        var schemas: [String: String] = [:]
+        for row in try rows(CatalogQueries.schemas) {
+            schemas[try row.decode("schema")] = try row.decode("owner")
+        }
+        var relations: [QualifiedName: Relation] = [:]
+        for row in try rows(CatalogQueries.relations) {
+            let name = QualifiedName(try row.decode("schema"), try row.decode("name"))
+            relations[name] = Relation(
+                name: name, kind: try row.decode("kind"), owner: try row.decode("owner"),
+                rowSecurity: try row.decode("rls"), forceRowSecurity: try row.decode("forced"),
+                options: try row.decode("options"), columns: [])
+        }
+        for row in try rows(CatalogQueries.columns) {
+            let name = QualifiedName(try row.decode("schema"), try row.decode("relation"))
+            relations[name]?.columns.append(
+                Column(
+                    name: try row.decode("name"), type: try row.decode("type"), notNull: try row.decode("not_null"),
+                    defaultExpression: try row.decodeIfPresent("default_expression")))
+        }
+        let constraints = try rows(CatalogQueries.constraints).map { row in
+            let referencedTable: QualifiedName? =
+                if let schema: String = try row.decodeIfPresent("referenced_schema") {
+                    QualifiedName(schema, try row.decode("referenced_table"))
+                } else { nil }
+            return Constraint(
+                table: QualifiedName(try row.decode("schema"), try row.decode("relation")),
+                name: try row.decode("name"), kind: try row.decode("kind"), definition: try row.decode("definition"),
+                validated: try row.decode("validated"), columns: try row.decode("columns"),
+                referencedTable: referencedTable, referencedColumns: try row.decode("referenced_columns"))
+        }
+        let indexes = try rows(CatalogQueries.indexes).map { row in
+            Index(
+                table: QualifiedName(try row.decode("schema"), try row.decode("relation")), name: try row.decode("name"),
+                columns: try row.decode("columns"), unique: try row.decode("is_unique"), primary: try row.decode("is_primary"),
+                valid: try row.decode("valid"), predicate: try row.decodeIfPresent("predicate"),
+                definition: try row.decode("definition"))
+        }
+        let functions = try rows(CatalogQueries.functions).map { row in
+            let body: String = try row.decode("body")
+            return Function(
+                name: QualifiedName(try row.decode("schema"), try row.decode("name")),
+                arguments: try row.decode("arguments"), result: try row.decode("result"),
+                volatility: try row.decode("volatility"), securityDefiner: try row.decode("security_definer"),
+                settings: try row.decode("settings"), language: try row.decode("language"), owner: try row.decode("owner"),
+                bodyHash: SHA256.hex(body), body: body)
+        }
+        let triggers = try rows(CatalogQueries.triggers).map { row in
+            Trigger(
+                table: QualifiedName(try row.decode("schema"), try row.decode("relation")), name: try row.decode("name"),
+                function: QualifiedName(try row.decode("function_schema"), try row.decode("function_name")),
+                timing: try row.decode("timing"), events: try row.decode("events"), level: try row.decode("level"),
+                enabled: try row.decode("enabled"), definition: try row.decode("definition"))
+        }
+        let policies = try rows(CatalogQueries.policies).map { row in
+            Policy(
+                table: QualifiedName(try row.decode("schema"), try row.decode("relation")), name: try row.decode("name"),
+                command: try row.decode("command"), permissive: try row.decode("permissive"), roles: try row.decode("roles"),
+                using: try row.decodeIfPresent("using_expression"), withCheck: try row.decodeIfPresent("check_expression"))
+        }
+        // Sorted here, not only by ORDER BY: text order in SQL follows each server's
+        // collation, and two environments must give the same snapshot for the same schema.
+        var snapshot = CatalogSnapshot(
+            serverVersionNumber: db.serverVersionNumber, schemas: schemas, relations: relations,
+            constraints: constraints.sorted { ($0.table, $0.name) < ($1.table, $1.name) },
+            indexes: indexes.sorted { ($0.table, $0.name) < ($1.table, $1.name) },
+            functions: functions.sorted { ($0.name, $0.arguments) < ($1.name, $1.arguments) },
+            triggers: triggers.sorted { ($0.table, $0.name) < ($1.table, $1.name) },
+            policies: policies.sorted { ($0.table, $0.name) < ($1.table, $1.name) },
+            fingerprint: "")
+        snapshot.fingerprint = snapshot.computeFingerprint()
+        return snapshot
+    }
+
+    /// SHA-256 over the sorted JSON encoding, leaving out the server version (an upgrade is
+    /// not a schema change) and the fingerprint itself.
+    func computeFingerprint() -> String {
+        var copy = self
+        copy.serverVersionNumber = 0
+        copy.fingerprint = ""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = (try? encoder.encode(copy)) ?? Data()
+        return SHA256.hex(data)
+    }
+
+    /// Relations, constraints, indexes, functions, triggers and policies together.
+    public var objectCount: Int {
+        relations.count + constraints.count + indexes.count + functions.count + triggers.count + policies.count
+    }
+
+    // MARK: - Questions checks ask
+
+    public func relation(_ name: QualifiedName) -> Relation? { relations[name] }
+    public func constraints(on table: QualifiedName) -> [Constraint] { constraints.filter { $0.table == table } }
+    public func indexes(on table: QualifiedName) -> [Index] { indexes.filter { $0.table == table } }
+    public func triggers(on table: QualifiedName) -> [Trigger] { triggers.filter { $0.table == table } }
+    public func policies(on table: QualifiedName) -> [Policy] { policies.filter { $0.table == table } }
+    public func functions(named name: QualifiedName) -> [Function] { functions.filter { $0.name == name } }
+}
