@@ -13,6 +13,15 @@ struct CommandLineTests {
         #expect(try tollgate(["--help"]).status == 0)
     }
 
+    @Test func gateArgumentsAreChecked() throws {
+        let unknown = try tollgate(["gate", "wardn", "--env", "dev"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "error: unknown suite 'wardn' (known: warden) (did you mean 'warden'?)\n")
+        let noEnvironment = try tollgate(["gate", "warden"])
+        #expect(noEnvironment.status == 2)
+        #expect(noEnvironment.stderr.contains("name the environments to gate: --env production (or --env all)"))
+    }
+
     @Test func unknownEnvironmentExitsTwoWithASuggestion() throws {
         let result = try tollgate(["status", "--env", "prod"])
         #expect(result.status == 2)
@@ -124,6 +133,22 @@ struct CommandLineTests {
         #expect(try counts.decode("users", as: Int.self) == 10)
         #expect(try counts.decode("leads", as: Int.self) == 200)
         #expect(try counts.decode("call_logs", as: Int.self) == 400)
+
+        // The Warden gate blocks the starting state, naming the report's blockers.
+        let gate = try tollgate(["gate", "warden", "--env", "dev"], environment: environment)
+        #expect(gate.status == 1, "\(gate.stderr)")
+        #expect(gate.stdout.hasPrefix("warden on dev: BLOCKED — 8 of 9 checks failed"))
+        #expect(gate.stdout.contains("✗ organizations-table — The organizations table exists."))
+        #expect(gate.stdout.contains("call_logs: no column org_id (has lead_id)"))
+        #expect(gate.stdout.contains("✓ no-function-in-auth"))
+        let json = try tollgate(["check", "--env", "staging,production", "--suite", "warden", "--format", "json"], environment: environment)
+        #expect(json.status == 1)
+        let checks = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let checked = checks["environments"] as! [[String: Any]]
+        #expect(checked.map { $0["environment"] as? String } == ["staging", "production"])
+        let results = (checked[1]["suites"] as! [[String: Any]])[0]["results"] as! [[String: Any]]
+        #expect(results.count == 1 + 9 * 5 + 3)
+        #expect(results.contains { $0["check"] as? String == "org-id-column" && $0["subject"] as? String == "public.leads" && $0["outcome"] as? String == "failed" })
 
         let running = try tollgate(["sandbox", "status"], environment: environment)
         #expect(running.status == 0)

@@ -100,8 +100,9 @@ public enum Suggestion {
         let lowered = word.lowercased()
         let scored = candidates.map { ($0, distance(lowered, $0.lowercased())) }
         guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-        let limit = max(2, word.count / 3)
-        return best.1 <= limit ? best.0 : nil
+        // A third of the word may be wrong, and never all of it ('b' does not suggest 'a').
+        let limit = max(1, word.count / 3)
+        return best.1 <= limit && best.1 < word.count ? best.0 : nil
     }
 
     /// ` (did you mean 'x'?)`, or an empty string.

@@ -6,10 +6,27 @@ public struct Project: Sendable {
     public let root: URL
     /// The environments in promotion-chain order.
     public let environments: [Environment]
+    /// Check suites from `Playbooks/checks/`, by name.
+    public let suites: [String: Suite]
+    /// Named lists of qualified table names that checks iterate with `for_each`.
+    public let tableSets: [String: [String]]
 
-    public init(root: URL, environments: [Environment]) {
+    public init(
+        root: URL, environments: [Environment], suites: [String: Suite] = [:], tableSets: [String: [String]] = [:]
+    ) {
         self.root = root
         self.environments = environments.sorted { $0.order < $1.order }
+        self.suites = suites
+        self.tableSets = tableSets
+    }
+
+    /// Looks a suite up by name; an unknown name is an error with a suggestion.
+    public func suite(named name: String) throws(ConfigurationError) -> Suite {
+        if let suite = suites[name] { return suite }
+        let known = suites.keys.sorted()
+        throw ConfigurationError(
+            "unknown suite '\(name)' (known: \(known.isEmpty ? "none; add Playbooks/checks/\(name).yml" : known.joined(separator: ", ")))"
+                + Suggestion.didYouMean(name, in: known))
     }
 
     /// Finds the project: `explicit` if given, else the nearest folder at or above `start`
@@ -88,8 +105,54 @@ public struct Project: Sendable {
         // With a file that failed to load, the chain is incomplete: checking its first link
         // would blame the wrong environment.
         validateChain(environments, complete: environments.count == files.count, into: &diagnostics)
+        let (suites, tableSets) = loadChecks(root: root, base: base, into: &diagnostics)
         try diagnostics.throwIfErrors()
-        return Project(root: root, environments: environments)
+        return Project(root: root, environments: environments, suites: suites, tableSets: tableSets)
+    }
+
+    /// Reads `Playbooks/checks/*.yml`, if the folder exists.
+    static func loadChecks(
+        root: URL, base: URL, into diagnostics: inout DiagnosticsEngine
+    ) -> ([String: Suite], [String: [String]]) {
+        let folder = root.appendingPathComponent("Playbooks/checks")
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
+        var suites: [String: Suite] = [:]
+        var tableSets: [String: (tables: [String], location: SourceLocation)] = [:]
+        for name in names {
+            let url = folder.appendingPathComponent(name)
+            let reader = YAMLReader(file: displayPath(url, base: base))
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                diagnostics.error("cannot read the file as UTF-8 text", at: SourceLocation(file: reader.file, line: 1, column: 1))
+                continue
+            }
+            let contents = SuiteFile.read(text, reader: reader)
+            diagnostics.append(contentsOf: reader.diagnostics.diagnostics)
+            for set in contents.tableSets {
+                if let first = tableSets[set.name] {
+                    diagnostics.error("duplicate table set '\(set.name)' (also defined at \(first.location))", at: set.location)
+                } else {
+                    tableSets[set.name] = (set.tables, set.location)
+                }
+            }
+            if let suite = contents.suite {
+                if let first = suites[suite.name] {
+                    diagnostics.error("duplicate suite '\(suite.name)' (also defined at \(first.location))", at: suite.location)
+                } else {
+                    suites[suite.name] = suite
+                }
+            }
+        }
+        for suite in suites.values {
+            for check in suite.checks {
+                if let set = check.forEach, tableSets[set] == nil {
+                    diagnostics.error(
+                        "unknown table set '\(set)' in check '\(check.id)'\(Suggestion.didYouMean(set, in: Array(tableSets.keys)))",
+                        at: check.location)
+                }
+            }
+        }
+        return (suites, tableSets.mapValues(\.tables))
     }
 
     static func validateChain(

@@ -100,6 +100,32 @@ final class YAMLReader {
         return value
     }
 
+    /// `true` or `false` written plainly.
+    func boolean(_ node: Node, key: String) -> Bool? {
+        if case .scalar(let scalar) = node, scalar.style == .plain {
+            switch scalar.string {
+            case "true", "True", "yes": return true
+            case "false", "False", "no": return false
+            default: break
+            }
+        }
+        diagnostics.error("expected true or false for '\(key)', found \(kind(of: node))", at: location(node))
+        return nil
+    }
+
+    /// A list of strings; a single string is read as a list of one.
+    func strings(_ node: Node, key: String) -> [String]? {
+        switch node {
+        case .scalar: return string(node, key: key).map { [$0] }
+        case .sequence(let sequence):
+            let items = sequence.map { string($0, key: key) }
+            return items.contains(where: { $0 == nil }) ? nil : items.compactMap { $0 }
+        default:
+            diagnostics.error("expected a list of strings for '\(key)', found \(kind(of: node))", at: location(node))
+            return nil
+        }
+    }
+
     /// A duration: `90s`, `15m`, `24h`, `2d`, `1h30m`, or a plain number of seconds.
     func duration(_ node: Node, key: String) -> Duration? {
         guard let text = string(node, key: key) else { return nil }

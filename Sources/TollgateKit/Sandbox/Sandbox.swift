@@ -241,9 +241,7 @@ public struct Sandbox: Sendable {
     func seed(port: Int, options: Options, progress: (String) -> Void) throws {
         let admin = try superuserConnection(port: port)
         let password = Self.randomPassword()
-        try admin.setSetting("tollgate.app_password", password)
-        try admin.execute(script: SeedSQL.roles)
-        try admin.setSetting("tollgate.app_password", "")
+        try Self.installRoles(on: admin, applicationPassword: password)
         try writePassFile(port: port, password: password)
 
         progress("seeding the report's starting state (\(options.rows) leads, seed \(options.seed))")
@@ -252,14 +250,7 @@ public struct Sandbox: Sendable {
             try admin.query("drop database if exists \(identifier: database) with (force)")
         }
         try admin.query("create database \(identifier: template)")
-        do {
-            let db = try superuserConnection(port: port, database: template)
-            try db.setSetting("tollgate.seed", String(options.seed))
-            try db.setSetting("tollgate.rows", String(options.rows))
-            try db.execute(script: SeedSQL.supabase)
-            try db.execute(script: SeedSQL.schema)
-            try db.execute(script: SeedSQL.data)
-        }
+        try Self.seedDatabase(superuserConnection(port: port, database: template), options: options)
         for database in Self.databases {
             // FILE_COPY clones the template's files directly: the fastest way to get three
             // identical databases (PostgreSQL 15's default, WAL_LOG, logs every block).
@@ -271,8 +262,43 @@ public struct Sandbox: Sendable {
 
         if options.scenario == .drifted {
             progress("drifting dev (Day 1 partly by hand, a stray table) and staging (organizations migration)")
-            try superuserConnection(port: port, database: "dev").execute(script: SeedSQL.driftedDev)
-            try superuserConnection(port: port, database: "staging").execute(script: SeedSQL.driftedStaging)
+            try Self.applyDrift(to: superuserConnection(port: port, database: "dev"), environment: "dev")
+            try Self.applyDrift(to: superuserConnection(port: port, database: "staging"), environment: "staging")
+        }
+    }
+
+    /// Creates the cluster-wide roles (idempotent) and sets the application role's password.
+    /// - Parameter admin: a superuser connection.
+    public static func installRoles(on admin: Connection, applicationPassword: String) throws {
+        // Roles are cluster-wide and CREATE ROLE races with itself (a unique violation on
+        // pg_authid), so concurrent seeders take turns.
+        try admin.withAdvisoryLock(key: rolesLockKey, timeout: .seconds(60)) { admin in
+            try admin.setSetting("tollgate.app_password", applicationPassword)
+            defer { _ = try? admin.setSetting("tollgate.app_password", "") }
+            try admin.execute(script: SeedSQL.roles)
+        }
+    }
+
+    /// The advisory lock key that serialises role creation: the ASCII bytes of "tgroles\0".
+    static let rolesLockKey: Int64 = 0x7467_726F_6C65_7300
+
+    /// Builds the report's starting state in an empty database: the Supabase emulation, the
+    /// single-tenant schema and the generated data.
+    /// - Parameter db: a superuser connection to the empty database; roles must exist.
+    public static func seedDatabase(_ db: Connection, options: Options) throws {
+        try db.setSetting("tollgate.seed", String(options.seed))
+        try db.setSetting("tollgate.rows", String(options.rows))
+        try db.execute(script: SeedSQL.supabase)
+        try db.execute(script: SeedSQL.schema)
+        try db.execute(script: SeedSQL.data)
+    }
+
+    /// Applies the drifted scenario's changes for `environment` (`dev` or `staging`).
+    public static func applyDrift(to db: Connection, environment: String) throws {
+        switch environment {
+        case "dev": try db.execute(script: SeedSQL.driftedDev)
+        case "staging": try db.execute(script: SeedSQL.driftedStaging)
+        default: break
         }
     }
 

@@ -1,0 +1,65 @@
+/// How one check ended for one subject.
+public enum CheckOutcome: String, Sendable, Codable {
+    case passed
+    case failed
+    /// Not run because a check it requires failed; it does not pass.
+    case skipped
+    /// The check itself could not run (a query error); it does not pass.
+    case error
+}
+
+/// One check on one subject (a table of its set, or the database) in one environment.
+public struct CheckResult: Sendable, Codable, Equatable {
+    public var check: String
+    /// The table the check was about, for `for_each` checks (`public.leads`).
+    public var subject: String?
+    public var outcome: CheckOutcome
+    /// What the check wants, in words.
+    public var expected: String
+    /// What was there instead, when it did not pass.
+    public var found: String?
+    public var fix: String?
+    /// For data checks: how many rows broke the rule, and the first few.
+    public var rowCount: Int?
+    public var sample: [[String: String]]?
+    /// Where the check is defined (`Playbooks/checks/warden.yml:12:5`).
+    public var definedAt: String
+
+    public var passed: Bool { outcome == .passed }
+}
+
+/// A suite run on one environment.
+public struct SuiteRun: Sendable, Codable, Equatable {
+    public var suite: String
+    public var environment: String
+    public var results: [CheckResult]
+
+    public var passed: Bool { results.allSatisfy(\.passed) }
+    public var failures: [CheckResult] { results.filter { !$0.passed } }
+}
+
+/// `tollgate check` and `tollgate gate`: suites on environments.
+public struct CheckReport: Sendable, Codable, Equatable {
+    /// One environment: its suite runs, or why it could not be checked.
+    public struct EnvironmentChecks: Sendable, Codable, Equatable {
+        public var environment: String
+        public var reachable: Bool
+        public var error: String?
+        public var suites: [SuiteRun]
+
+        public var passed: Bool { error == nil && suites.allSatisfy(\.passed) }
+    }
+
+    /// The JSON shape's version.
+    public var version = 1
+    public var environments: [EnvironmentChecks]
+
+    public var passed: Bool { environments.allSatisfy(\.passed) }
+
+    /// 0 when every check passed, 3 when an environment could not be reached, else 1.
+    public var exitStatus: ExitStatus {
+        if environments.contains(where: { !$0.reachable }) { return .unreachable }
+        if environments.contains(where: { $0.error != nil }) { return .stepFailed }
+        return passed ? .success : .blocked
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import PostgresClient
+
+/// Runs suites against one environment: structural checks against a catalog snapshot, data
+/// checks as queries. Nothing here changes data: every query runs in a read-only transaction
+/// that is rolled back.
+public struct CheckRunner: Sendable {
+    public let project: Project
+
+    public init(project: Project) { self.project = project }
+
+    /// Runs `suites` on every environment in parallel.
+    public func run(_ suites: [Suite], on environments: [Environment]) async -> CheckReport {
+        let results = await withTaskGroup(of: (Int, CheckReport.EnvironmentChecks).self) { group in
+            for (index, environment) in environments.enumerated() {
+                group.addTask {
+                    let checks = (try? await runBlocking { self.run(suites, on: environment) })
+                        ?? .init(environment: environment.name, reachable: true, error: "internal error", suites: [])
+                    return (index, checks)
+                }
+            }
+            var results: [(Int, CheckReport.EnvironmentChecks)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+        return CheckReport(environments: results)
+    }
+
+    /// Runs `suites` on one environment; connection problems are reported, not thrown.
+    public func run(_ suites: [Suite], on environment: Environment) -> CheckReport.EnvironmentChecks {
+        do {
+            let db = try Connection(environment.connection, label: environment.name, connectTimeout: 5)
+            try db.setStatementTimeout(.seconds(60))
+            let snapshot = try CatalogSnapshot.load(from: db)
+            let runs = try suites.map { try run($0, on: db, environment: environment.name, snapshot: snapshot) }
+            return .init(environment: environment.name, reachable: true, error: nil, suites: runs)
+        } catch let error as PostgresError {
+            return .init(
+                environment: environment.name, reachable: error.kind != .connection,
+                error: error.kind == .connection ? error.message : error.summary, suites: [])
+        } catch {
+            return .init(environment: environment.name, reachable: true, error: "\(error)", suites: [])
+        }
+    }
+
+    /// Runs one suite on an open connection.
+    public func run(_ suite: Suite, on db: Connection, environment: String, snapshot: CatalogSnapshot) throws -> SuiteRun {
+        var results: [CheckResult] = []
+        for check in suite.checks {
+            for subject in subjects(of: check) {
+                // A requirement counts for the same table when both walk tables, else as a whole.
+                let failedRequirements = check.requires.filter { required in
+                    results.contains {
+                        $0.check == required && !$0.passed && (subject == nil || $0.subject == nil || $0.subject == subject)
+                    }
+                }
+                let base = CheckResult(
+                    check: check.id, subject: subject, outcome: .passed, expected: "", found: nil, fix: check.fix,
+                    rowCount: nil, sample: nil, definedAt: check.location.description)
+                if !failedRequirements.isEmpty {
+                    var result = base
+                    result.outcome = .skipped
+                    result.expected = expectation(check, subject: subject)
+                    result.found = "not run: \(failedRequirements.joined(separator: ", ")) failed"
+                    results.append(result)
+                    continue
+                }
+                results.append(try evaluate(check, subject: subject, base: base, db: db, snapshot: snapshot))
+            }
+        }
+        return SuiteRun(suite: suite.name, environment: environment, results: results)
+    }
+
+    func subjects(of check: CheckDefinition) -> [String?] {
+        guard let set = check.forEach else { return [nil] }
+        return project.tableSets[set] ?? []
+    }
+
+    /// Replaces `{table}` with the subject.
+    func substitute(_ text: String, _ subject: String?) -> String {
+        guard let subject else { return text }
+        return text.replacingOccurrences(of: "{table}", with: subject)
+    }
+
+    func expectation(_ check: CheckDefinition, subject: String?) -> String {
+        let text = StructuralCheck.describe(check.kind, substitute: { substitute($0, subject) })
+        return check.present ? text : "no " + text
+    }
+
+    func evaluate(
+        _ check: CheckDefinition, subject: String?, base: CheckResult, db: Connection, snapshot: CatalogSnapshot
+    ) throws -> CheckResult {
+        var result = base
+        result.expected = expectation(check, subject: subject)
+        if case .noRows(let sql) = check.kind {
+            return try runDataCheck(sql, subject: subject, result: result, db: db)
+        }
+        let matches = StructuralCheck.matches(check.kind, in: snapshot, substitute: { substitute($0, subject) })
+        if check.present {
+            if matches.found.isEmpty {
+                result.outcome = .failed
+                result.found = matches.nearMiss ?? "nothing"
+            }
+        } else if !matches.found.isEmpty {
+            result.outcome = .failed
+            result.found = matches.found.joined(separator: "; ")
+        }
+        return result
+    }
+
+    /// Runs a query that must return no rows, inside a read-only transaction that is rolled
+    /// back; `{table}` becomes the subject as a quoted identifier.
+    func runDataCheck(_ sql: String, subject: String?, result: CheckResult, db: Connection) throws -> CheckResult {
+        var result = result
+        var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
+        while text.hasSuffix(";") { text.removeLast() }
+        if let subject {
+            let name = QualifiedName(parsing: subject)
+            text = text.replacingOccurrences(
+                of: "{table}", with: try db.quoteIdentifier(name.schema) + "." + db.quoteIdentifier(name.name))
+        }
+        do {
+            let rows = try db.withRolledBackTransaction { db in
+                try db.query("set transaction read only")
+                // The check's own SQL, from the project's files; the sample is capped here.
+                return try db.query(
+                    Query(unsafeSQL: "select count(*) over () as tollgate_rows, q.* from (\(text)\n) as q limit 5"))
+            }
+            if let first = rows.first {
+                result.outcome = .failed
+                let count: Int = try first.decode("tollgate_rows")
+                result.rowCount = count
+                result.found = "\(count) row\(count == 1 ? "" : "s")"
+                result.sample = rows.rows.map { row in
+                    var values: [String: String] = [:]
+                    for (index, column) in rows.columns.enumerated().dropFirst() {
+                        values[column] = row.values[index] ?? "NULL"
+                    }
+                    return values
+                }
+            }
+        } catch let error as PostgresError where error.kind == .server {
+            result.outcome = .error
+            result.found = "cannot run: \(error.sqlState ?? "") \(error.message)"
+        }
+        return result
+    }
+}

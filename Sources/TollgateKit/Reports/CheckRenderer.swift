@@ -1,0 +1,78 @@
+import Foundation
+
+/// Renders a ``CheckReport``: text grouped by environment, suite and check, or JSON.
+public enum CheckRenderer {
+    /// One block per suite and environment; a check that passed for every subject is one
+    /// line, a failing one lists each failing subject with expected, found and the fix.
+    /// - Parameter descriptions: each check's one-line description, by check id.
+    public static func text(_ report: CheckReport, descriptions: [String: String] = [:], color: Bool) -> String {
+        let paint = Paint(enabled: color)
+        var lines: [String] = []
+        for environment in report.environments {
+            if let error = environment.error {
+                lines.append(paint.red("✗ \(environment.environment): \(environment.reachable ? "checks could not run" : "unreachable"): \(error)"))
+                continue
+            }
+            for run in environment.suites {
+                let checks = orderedChecks(run.results)
+                let failed = checks.filter { id in run.results.contains { $0.check == id && !$0.passed } }
+                let verdict = failed.isEmpty
+                    ? paint.green("passed")
+                    : paint.red("BLOCKED") + " — \(failed.count) of \(checks.count) checks failed"
+                lines.append(paint.bold("\(run.suite) on \(environment.environment): ") + verdict)
+                for id in checks {
+                    let results = run.results.filter { $0.check == id }
+                    let failures = results.filter { !$0.passed }
+                    let subjects = results.compactMap(\.subject).count
+                    if failures.isEmpty {
+                        lines.append("  \(paint.green("✓")) \(id)\(subjects > 1 ? paint.dim(" (\(subjects) tables)") : "")")
+                        continue
+                    }
+                    let count = subjects > 1 ? paint.dim(" (\(failures.count) of \(subjects) tables)") : ""
+                    let description = descriptions[id].map { " — \($0)" } ?? ""
+                    lines.append("  \(paint.red("✗")) \(id)\(count)\(description)")
+                    // Subjects that failed the same way share one line.
+                    var groups: [(found: String, subjects: [String], sample: [[String: String]])] = []
+                    for failure in failures {
+                        let found = failure.outcome == .passed ? "" : (failure.found ?? "nothing")
+                        let text = failure.outcome == .skipped || failure.subject != nil
+                            ? found : "expected \(failure.expected), found \(found)"
+                        if let index = groups.firstIndex(where: { $0.found == text }) {
+                            groups[index].subjects.append(failure.subject.map(shortName) ?? "")
+                        } else {
+                            groups.append((text, failure.subject.map { [shortName($0)] } ?? [], failure.sample ?? []))
+                        }
+                    }
+                    for group in groups {
+                        let who = group.subjects.filter { !$0.isEmpty }.joined(separator: ", ")
+                        lines.append("      \(who.isEmpty ? "" : who + ": ")\(group.found)")
+                        for row in group.sample.prefix(3) {
+                            lines.append(paint.dim("        " + row.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
+                        }
+                    }
+                    if let fix = failures.first(where: { $0.outcome != .skipped })?.fix {
+                        lines.append("      " + paint.yellow("fix:") + " \(fix)")
+                    }
+                }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Pretty-printed JSON with sorted keys.
+    public static func json(_ report: CheckReport) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(report), as: UTF8.self)
+    }
+
+    /// `public.leads` reads as `leads`; other schemas stay qualified.
+    static func shortName(_ name: String) -> String {
+        name.hasPrefix("public.") ? String(name.dropFirst(7)) : name
+    }
+
+    static func orderedChecks(_ results: [CheckResult]) -> [String] {
+        var seen = Set<String>()
+        return results.map(\.check).filter { seen.insert($0).inserted }
+    }
+}
