@@ -37,6 +37,7 @@ public struct CheckDefinition: Sendable {
         case rowLevelSecurity(table: String, forced: Bool?)
         case policy(table: String, command: String?, roles: [String]?, usingContains: String?, withCheck: Bool?)
         case noRows(sql: String)
+        case probe(ProbeKind, table: String)
 
         public var name: String {
             switch self {
@@ -49,6 +50,7 @@ public struct CheckDefinition: Sendable {
             case .rowLevelSecurity: return "rls"
             case .policy: return "policy"
             case .noRows: return "no_rows"
+            case .probe: return "probe"
             }
         }
     }
@@ -59,7 +61,7 @@ enum SuiteFile {
     static let highestSupportedVersion = 1
     static let fileKeys = ["version", "suite", "description", "table_sets", "checks"]
     static let checkKeys = ["id", "description", "for_each", "present", "requires", "fix"] + kindKeys
-    static let kindKeys = ["table", "column", "foreign_key", "index", "function", "trigger", "rls", "policy", "no_rows"]
+    static let kindKeys = ["table", "column", "foreign_key", "index", "function", "trigger", "rls", "policy", "no_rows", "probe"]
 
     struct Contents {
         var suite: Suite?
@@ -154,6 +156,20 @@ enum SuiteFile {
             case "table": return reader.string(node, key: key).map { .table(table: $0) }
             case "no_rows": return reader.string(node, key: key).map { .noRows(sql: $0) }
             case "rls": return reader.string(node, key: key).map { .rowLevelSecurity(table: $0, forced: nil) }
+            case "probe":
+                guard let name = reader.string(node, key: key) else { return nil }
+                guard let kind = ProbeKind(rawValue: name) else {
+                    let known = ProbeKind.allCases.map(\.rawValue)
+                    reader.diagnostics.error(
+                        "unknown probe '\(name)' (known: \(known.joined(separator: ", ")))\(Suggestion.didYouMean(name, in: known))",
+                        at: reader.location(node))
+                    return nil
+                }
+                guard let table = defaultTable else {
+                    reader.diagnostics.error("a probe runs per table: give the check a 'for_each'", at: reader.location(node))
+                    return nil
+                }
+                return .probe(kind, table: table)
             default: break
             }
         }

@@ -95,6 +95,23 @@ public struct CheckRunner: Sendable {
         if case .noRows(let sql) = check.kind {
             return try runDataCheck(sql, subject: subject, result: result, db: db)
         }
+        if case .probe(let kind, let table) = check.kind {
+            do {
+                let probe = Probe(table: QualifiedName(parsing: substitute(table, subject)), snapshot: snapshot)
+                let outcome = try probe.run(kind, on: db)
+                if !outcome.passed {
+                    result.outcome = .failed
+                    result.found = outcome.found
+                }
+            } catch let error as Probe.Failure {
+                result.outcome = .error
+                result.found = "cannot run: \(error.message)"
+            } catch let error as PostgresError where error.kind == .server {
+                result.outcome = .error
+                result.found = "cannot run: \(error.sqlState ?? "") \(error.message)"
+            }
+            return result
+        }
         let matches = StructuralCheck.matches(check.kind, in: snapshot, substitute: { substitute($0, subject) })
         if check.present {
             if matches.found.isEmpty {

@@ -45,6 +45,13 @@ enum StructuralCheck {
             return text
         case .noRows:
             return "no rows from the query"
+        case .probe(let kind, let table):
+            let name = QualifiedName(parsing: substitute(table))
+            switch kind {
+            case .tenantIsolation: return "tenants of \(name) see only their organisation's rows and cannot write into another's"
+            case .immutability: return "changing org_id on \(name) is rejected"
+            case .claimSpoofing: return "user_metadata.org_id grants no access to \(name)"
+            }
         }
     }
 
@@ -171,13 +178,18 @@ enum StructuralCheck {
             if good.isEmpty {
                 result.nearMiss = policies.isEmpty
                     ? (snapshot.relation(name) == nil ? "no table \(name)" : "no policy")
-                    : policies.map { "policy \($0.name) for \($0.commandName) using \($0.using ?? "true")" }.joined(separator: "; ")
+                    : policies.map { "policy \($0.name) for \($0.commandName) using \(oneLine($0.using ?? "true"))" }.joined(separator: "; ")
             }
 
-        case .noRows:
+        case .noRows, .probe:
             break
         }
         return result
+    }
+
+    /// Catalog expressions can span lines; a finding reads on one.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
     }
 
     static func volatilityName(_ code: String) -> String {
