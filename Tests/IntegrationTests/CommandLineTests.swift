@@ -150,6 +150,17 @@ struct CommandLineTests {
         #expect(results.count == 1 + 9 * 5 + 3)
         #expect(results.contains { $0["check"] as? String == "org-id-column" && $0["subject"] as? String == "public.leads" && $0["outcome"] as? String == "failed" })
 
+        // Under GitHub Actions: annotations on stderr beside JUnit on stdout, and a summary.
+        let summary = folder.appendingPathComponent("summary.md")
+        let ci = try tollgate(
+            ["gate", "warden", "--env", "production", "--format", "junit"],
+            environment: environment.merging(["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary.path]) { $1 })
+        #expect(ci.status == 1)
+        #expect(ci.stdout.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tollgate\" tests=\"49\" failures=\"28\""))
+        #expect(ci.stderr.contains("::error file=Playbooks/checks/warden.yml,line=7,col=5,title=warden on production%3A organizations-table::"))
+        let written = try String(contentsOf: summary, encoding: .utf8)
+        #expect(written.hasPrefix("## Tollgate checks\n\n### ❌ warden on production: blocked, 8 of 9 checks failed"))
+
         let running = try tollgate(["sandbox", "status"], environment: environment)
         #expect(running.status == 0)
         let down = try tollgate(["sandbox", "down"], environment: environment)

@@ -26,6 +26,21 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var definedAt: String
 
     public var passed: Bool { outcome == .passed }
+
+    public init(
+        check: String, subject: String?, outcome: CheckOutcome, expected: String, found: String? = nil,
+        fix: String? = nil, rowCount: Int? = nil, sample: [[String: String]]? = nil, definedAt: String
+    ) {
+        self.check = check
+        self.subject = subject
+        self.outcome = outcome
+        self.expected = expected
+        self.found = found
+        self.fix = fix
+        self.rowCount = rowCount
+        self.sample = sample
+        self.definedAt = definedAt
+    }
 }
 
 /// A suite run on one environment.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import TollgateKit
 
 /// `tollgate check`: run check suites (all by default) on environments, in parallel.
@@ -10,7 +11,7 @@ struct Check: TollgateCommand {
     @OptionGroup var environments: EnvironmentOption
     @Option(name: .customLong("suite"), help: ArgumentHelp("Suites to run, comma-separated or repeated.", valueName: "name"))
     var suiteNames: [String] = []
-    @OptionGroup var format: FormatOption
+    @OptionGroup var format: CheckFormatOption
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
@@ -31,7 +32,7 @@ struct Gate: TollgateCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The suite, such as warden.") var suite: String
     @OptionGroup var environments: EnvironmentOption
-    @OptionGroup var format: FormatOption
+    @OptionGroup var format: CheckFormatOption
 
     func validate() throws {
         guard !environments.names.isEmpty else { throw ValidationError("name the environments to gate: --env production (or --env all)") }
@@ -47,16 +48,41 @@ struct Gate: TollgateCommand {
     }
 }
 
+/// `--format text|json|junit` for checks.
+struct CheckFormatOption: ParsableArguments {
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, junit }
+    @Option(name: .long, help: "Output format.") var format: Format = .text
+}
+
+/// Prints a check report; under GitHub Actions also annotations and a step summary.
 enum CheckOutput {
-    static func print(_ report: CheckReport, format: OutputFormat, project: Project, context: CommandContext) throws {
+    static func print(_ report: CheckReport, format: CheckFormatOption.Format, project: Project, context: CommandContext) throws {
+        var descriptions: [String: String] = [:]
+        for suite in project.suites.values {
+            for check in suite.checks { descriptions[check.id] = check.description }
+        }
         switch format {
         case .text:
-            var descriptions: [String: String] = [:]
-            for suite in project.suites.values {
-                for check in suite.checks { descriptions[check.id] = check.description }
-            }
             context.printer.output(CheckRenderer.text(report, descriptions: descriptions, color: context.printer.stdoutColor))
         case .json: context.printer.output(try CheckRenderer.json(report))
+        case .junit: context.printer.output(CheckExports.junit(report))
+        }
+        guard context.environment["GITHUB_ACTIONS"] == "true" else { return }
+        let annotations = CheckExports.githubAnnotations(report)
+        // Workflow commands are read from stdout; with a machine format on stdout they go to
+        // stderr, which the runner reads too, so the JSON or XML stays parseable.
+        if !annotations.isEmpty {
+            if format == .text { context.printer.output(annotations) } else { context.printer.info(annotations) }
+        }
+        if let path = context.environment["GITHUB_STEP_SUMMARY"], !path.isEmpty {
+            let summary = CheckExports.markdown(report) + "\n"
+            if let handle = FileHandle(forWritingAtPath: path) {
+                handle.seekToEndOfFile()
+                handle.write(Data(summary.utf8))
+                handle.closeFile()
+            } else {
+                FileManager.default.createFile(atPath: path, contents: Data(summary.utf8))
+            }
         }
     }
 }
