@@ -41,6 +41,11 @@ struct CatalogSnapshotTests {
             #expect(orgID.type == "uuid" && !orgID.notNull && orgID.defaultExpression == nil)
             #expect(leads.column("status")?.defaultExpression == "'new'::text")
             #expect(snapshot.relation(QualifiedName("public", "lead_view"))?.securityInvoker == true)
+            try db.execute(script: "do $$ begin if to_regrole('authenticated') is null then create role authenticated nologin; end if; end $$")
+            try db.execute(script: "grant select, update on public.leads to authenticated")
+            let granted = try CatalogSnapshot.load(from: db)
+            #expect(granted.relation(leads.name)?.apiGrants == ["authenticated:SELECT", "authenticated:UPDATE"])
+            #expect(granted.fingerprint != snapshot.fingerprint)
 
             let foreignKey = try #require(snapshot.constraints(on: leads.name).first { $0.kind == "f" })
             #expect(foreignKey.name == "leads_org_id_fkey")

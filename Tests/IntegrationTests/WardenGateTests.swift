@@ -93,6 +93,11 @@ struct WardenGateTests {
             let run = try gate(project, environment)
             #expect(run.passed, "\(run.failures)")
             #expect(run.results.count == 1 + 9 * 5 + 3)
+            // And through the binary, as CI runs it.
+            let result = try tollgate(
+                ["gate", "warden", "--env", "dev"], environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.hasPrefix("warden on dev: passed"))
         }
     }
 

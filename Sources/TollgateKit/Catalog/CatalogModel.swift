@@ -35,6 +35,9 @@ public struct Relation: Sendable, Hashable, Codable {
     public var forceRowSecurity: Bool
     /// `reloptions`, such as `security_invoker=true` on a view.
     public var options: [String]
+    /// Privileges granted to `anon`, `authenticated` and `public`, as `role:PRIVILEGE`
+    /// (`authenticated:SELECT`), sorted. From `aclexplode(relacl)`.
+    public var apiGrants: [String]
     public var columns: [Column]
 
     public var isTable: Bool { kind == "r" || kind == "p" }

@@ -16,7 +16,14 @@ enum CatalogQueries {
     static let relations = """
         select n.nspname::text as schema, c.relname::text as name, c.relkind::text as kind,
                pg_get_userbyid(c.relowner)::text as owner, c.relrowsecurity as rls,
-               c.relforcerowsecurity as forced, coalesce(c.reloptions, '{}')::text[] as options
+               c.relforcerowsecurity as forced, coalesce(c.reloptions, '{}')::text[] as options,
+               -- Grants to Supabase's API roles (and PUBLIC, which they inherit); roles that do
+               -- not exist in this database give no rows.
+               coalesce((select array_agg(distinct g.role || ':' || g.privilege order by g.role || ':' || g.privilege)
+                         from (select case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end as role,
+                                      a.privilege_type as privilege
+                               from aclexplode(c.relacl) a) g
+                         where g.role in ('anon', 'authenticated', 'public')), '{}') as api_grants
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p', 'v', 'm', 'f') and \(schemaFilter)
         order by 1, 2

@@ -97,7 +97,7 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
             relations[name] = Relation(
                 name: name, kind: try row.decode("kind"), owner: try row.decode("owner"),
                 rowSecurity: try row.decode("rls"), forceRowSecurity: try row.decode("forced"),
-                options: try row.decode("options"), columns: [])
+                options: try row.decode("options"), apiGrants: try row.decode("api_grants"), columns: [])
         }
         for row in try rows(CatalogQueries.columns) {
             let name = QualifiedName(try row.decode("schema"), try row.decode("relation"))

@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import PostgresClient
+import TollgateKit
+
+/// `tollgate snapshot --env E`: the catalog snapshot as JSON, with how it was read (for the
+/// benchmark and for seeing what Tollgate sees). Not in the help: an inspection tool.
+struct Snapshot: TollgateCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print one environment's catalog snapshot as JSON, with the queries and time it took.",
+        shouldDisplay: false)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .customLong("env"), help: "The environment.") var environment: String
+    @Flag(help: "Print only the statistics line, not the snapshot.") var statsOnly = false
+
+    func run(in context: CommandContext) async throws -> ExitStatus {
+        let project = try context.loadProject()
+        guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
+        let db: Connection
+        do {
+            db = try Connection(environment.connection, label: environment.name)
+        } catch let error as PostgresError {
+            throw ConnectionError(environment: environment.name, underlying: error)
+        }
+        let before = db.statementCount
+        let clock = ContinuousClock()
+        var snapshot: CatalogSnapshot?
+        let elapsed = try clock.measure { snapshot = try CatalogSnapshot.load(from: db) }
+        let (seconds, attoseconds) = elapsed.components
+        let milliseconds = Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        let stats = "{\"environment\": \"\(environment.name)\", \"statements\": \(db.statementCount - before), \"milliseconds\": \(String(format: "%.1f", milliseconds)), \"objects\": \(snapshot!.objectCount), \"fingerprint\": \"\(snapshot!.fingerprint)\"}"
+        if statsOnly {
+            context.printer.output(stats)
+        } else {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            context.printer.output(String(decoding: try encoder.encode(snapshot!), as: UTF8.self))
+            context.printer.info(stats)
+        }
+        return .success
+    }
+}
