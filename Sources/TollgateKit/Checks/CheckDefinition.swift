@@ -73,13 +73,7 @@ enum SuiteFile {
         guard let root = reader.compose(text),
             let entries = reader.mapping(root, "the check file", allowed: fileKeys, required: ["version"])
         else { return contents }
-        if let node = entries["version"]?.value, let version = reader.integer(node, key: "version", minimum: 1),
-            version > highestSupportedVersion
-        {
-            reader.diagnostics.error(
-                "version \(version) is newer than this tollgate reads (up to \(highestSupportedVersion)); upgrade tollgate",
-                at: reader.location(node))
-        }
+        reader.checkVersion(entries["version"]?.value, highestSupported: highestSupportedVersion)
         if let node = entries["table_sets"]?.value, case .mapping(let mapping) = node {
             for (key, value) in mapping {
                 guard let name = reader.string(key, key: "table_sets"), let tables = reader.strings(value, key: name) else { continue }

@@ -71,13 +71,7 @@ enum EnvironmentFile {
             let entries = reader.mapping(root, "the environment", allowed: Key.all, required: Key.required)
         else { return nil }
 
-        if let node = entries["version"]?.value, let version = reader.integer(node, key: "version", minimum: 1),
-            version > highestSupportedVersion
-        {
-            reader.diagnostics.error(
-                "version \(version) is newer than this tollgate reads (up to \(highestSupportedVersion)); upgrade tollgate",
-                at: reader.location(node))
-        }
+        reader.checkVersion(entries["version"]?.value, highestSupported: highestSupportedVersion)
         let name = entries["name"].flatMap { reader.string($0.value, key: "name") }
         if let name, let node = entries["name"]?.value, !isValidName(name) {
             reader.diagnostics.error(

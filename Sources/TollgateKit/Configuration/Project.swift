@@ -74,8 +74,8 @@ public struct Project: Sendable {
     ) throws(ConfigurationError) -> Project {
         let folder = root.appendingPathComponent("Environments")
         let base = displayBase ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        let files = names.filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }
         var diagnostics = DiagnosticsEngine()
         guard !files.isEmpty else {
             diagnostics.error("no environment files (*.yml) in '\(displayPath(folder, base: base))'", at: nil)
@@ -83,24 +83,15 @@ public struct Project: Sendable {
             return Project(root: root, environments: [])
         }
         var environments: [Environment] = []
-        for name in files {
-            let url = folder.appendingPathComponent(name)
-            let reader = YAMLReader(file: displayPath(url, base: base))
-            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-                diagnostics.error("cannot read the file as UTF-8 text", at: SourceLocation(file: reader.file, line: 1, column: 1))
-                continue
+        YAMLReader.readFiles(in: folder, displayBase: base, into: &diagnostics) { name, text, reader in
+            guard let environment = EnvironmentFile.read(text, reader: reader, lookup: variables.value(of:)) else { return }
+            let stem = (name as NSString).deletingPathExtension
+            if environment.name != stem {
+                reader.diagnostics.warning(
+                    "environment '\(environment.name)' is defined in '\(name)'; name the file '\(environment.name).yml' so it can be found",
+                    at: environment.location)
             }
-            let environment = EnvironmentFile.read(text, reader: reader, lookup: variables.value(of:))
-            diagnostics.append(contentsOf: reader.diagnostics.diagnostics)
-            if let environment {
-                let stem = (name as NSString).deletingPathExtension
-                if environment.name != stem {
-                    diagnostics.warning(
-                        "environment '\(environment.name)' is defined in '\(name)'; name the file '\(environment.name).yml' so it can be found",
-                        at: environment.location)
-                }
-                environments.append(environment)
-            }
+            environments.append(environment)
         }
         // With a file that failed to load, the chain is incomplete: checking its first link
         // would blame the wrong environment.
@@ -115,29 +106,20 @@ public struct Project: Sendable {
         root: URL, base: URL, into diagnostics: inout DiagnosticsEngine
     ) -> ([String: Suite], [String: [String]]) {
         let folder = root.appendingPathComponent("Playbooks/checks")
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
-            .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
         var suites: [String: Suite] = [:]
         var tableSets: [String: (tables: [String], location: SourceLocation)] = [:]
-        for name in names {
-            let url = folder.appendingPathComponent(name)
-            let reader = YAMLReader(file: displayPath(url, base: base))
-            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-                diagnostics.error("cannot read the file as UTF-8 text", at: SourceLocation(file: reader.file, line: 1, column: 1))
-                continue
-            }
+        YAMLReader.readFiles(in: folder, displayBase: base, into: &diagnostics) { _, text, reader in
             let contents = SuiteFile.read(text, reader: reader)
-            diagnostics.append(contentsOf: reader.diagnostics.diagnostics)
             for set in contents.tableSets {
                 if let first = tableSets[set.name] {
-                    diagnostics.error("duplicate table set '\(set.name)' (also defined at \(first.location))", at: set.location)
+                    reader.diagnostics.error("duplicate table set '\(set.name)' (also defined at \(first.location))", at: set.location)
                 } else {
                     tableSets[set.name] = (set.tables, set.location)
                 }
             }
             if let suite = contents.suite {
                 if let first = suites[suite.name] {
-                    diagnostics.error("duplicate suite '\(suite.name)' (also defined at \(first.location))", at: suite.location)
+                    reader.diagnostics.error("duplicate suite '\(suite.name)' (also defined at \(first.location))", at: suite.location)
                 } else {
                     suites[suite.name] = suite
                 }

@@ -126,6 +126,34 @@ final class YAMLReader {
         }
     }
 
+    /// Reads `version:` and reports one newer than this build understands.
+    func checkVersion(_ node: Node?, highestSupported: Int) {
+        guard let node, let version = integer(node, key: "version", minimum: 1), version > highestSupported else { return }
+        diagnostics.error(
+            "version \(version) is newer than this tollgate reads (up to \(highestSupported)); upgrade tollgate",
+            at: location(node))
+    }
+
+    /// Calls `body` with a reader and the text of every `*.yml`/`*.yaml` in `folder`, in name
+    /// order, and collects each reader's diagnostics into `diagnostics`.
+    static func readFiles(
+        in folder: URL, displayBase base: URL, into diagnostics: inout DiagnosticsEngine,
+        _ body: (_ name: String, _ text: String, _ reader: YAMLReader) -> Void
+    ) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted()
+        for name in names {
+            let url = folder.appendingPathComponent(name)
+            let reader = YAMLReader(file: Project.displayPath(url, base: base))
+            guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+                diagnostics.error("cannot read the file as UTF-8 text", at: SourceLocation(file: reader.file, line: 1, column: 1))
+                continue
+            }
+            body(name, text, reader)
+            diagnostics.append(contentsOf: reader.diagnostics.diagnostics)
+        }
+    }
+
     /// A duration: `90s`, `15m`, `24h`, `2d`, `1h30m`, or a plain number of seconds.
     func duration(_ node: Node, key: String) -> Duration? {
         guard let text = string(node, key: key) else { return nil }
