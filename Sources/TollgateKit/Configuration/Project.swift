@@ -10,14 +10,27 @@ public struct Project: Sendable {
     public let suites: [String: Suite]
     /// Named lists of qualified table names that checks iterate with `for_each`.
     public let tableSets: [String: [String]]
+    /// Playbooks from `Playbooks/*.yml`, in file-name order (the order of the rollout).
+    public let playbooks: [Playbook]
 
     public init(
-        root: URL, environments: [Environment], suites: [String: Suite] = [:], tableSets: [String: [String]] = [:]
+        root: URL, environments: [Environment], suites: [String: Suite] = [:], tableSets: [String: [String]] = [:],
+        playbooks: [Playbook] = []
     ) {
         self.root = root
         self.environments = environments.sorted { $0.order < $1.order }
         self.suites = suites
         self.tableSets = tableSets
+        self.playbooks = playbooks
+    }
+
+    /// Looks a playbook up by name; an unknown name is an error with a suggestion.
+    public func playbook(named name: String) throws(ConfigurationError) -> Playbook {
+        if let playbook = playbooks.first(where: { $0.name == name }) { return playbook }
+        let known = playbooks.map(\.name)
+        throw ConfigurationError(
+            "unknown playbook '\(name)' (known: \(known.isEmpty ? "none; add Playbooks/\(name).yml" : known.joined(separator: ", ")))"
+                + Suggestion.didYouMean(name, in: known))
     }
 
     /// Looks a suite up by name; an unknown name is an error with a suggestion.
@@ -97,8 +110,46 @@ public struct Project: Sendable {
         // would blame the wrong environment.
         validateChain(environments, complete: environments.count == files.count, into: &diagnostics)
         let (suites, tableSets) = loadChecks(root: root, base: base, into: &diagnostics)
+        let playbooks = loadPlaybooks(root: root, base: base, suites: suites, into: &diagnostics)
         try diagnostics.throwIfErrors()
-        return Project(root: root, environments: environments, suites: suites, tableSets: tableSets)
+        return Project(root: root, environments: environments, suites: suites, tableSets: tableSets, playbooks: playbooks)
+    }
+
+    /// Reads `Playbooks/*.yml` and checks what they name: suites, other playbooks.
+    static func loadPlaybooks(
+        root: URL, base: URL, suites: [String: Suite], into diagnostics: inout DiagnosticsEngine
+    ) -> [Playbook] {
+        let folder = root.appendingPathComponent("Playbooks")
+        var playbooks: [Playbook] = []
+        YAMLReader.readFiles(in: folder, displayBase: base, into: &diagnostics) { _, text, reader in
+            guard let playbook = PlaybookFile.read(text, reader: reader, migrations: folder.appendingPathComponent("migrations"))
+            else { return }
+            if let first = playbooks.first(where: { $0.name == playbook.name }) {
+                reader.diagnostics.error("duplicate playbook '\(playbook.name)' (also defined at \(first.location))", at: playbook.location)
+                return
+            }
+            playbooks.append(playbook)
+        }
+        let names = playbooks.map(\.name)
+        let suiteNames = Array(suites.keys)
+        for playbook in playbooks {
+            for required in playbook.gates.requires where !names.contains(required) {
+                diagnostics.error(
+                    "playbook '\(playbook.name)' requires unknown playbook '\(required)'"
+                        + Suggestion.didYouMean(required, in: names.filter { $0 != playbook.name }),
+                    at: playbook.location)
+            }
+            let suitesNamed = playbook.gates.before + playbook.gates.after
+                + playbook.steps.compactMap { step -> String? in
+                    if case .suite(let name) = step.action { return name } else { return nil }
+                }
+            for suite in suitesNamed where suites[suite] == nil {
+                diagnostics.error(
+                    "playbook '\(playbook.name)' names unknown suite '\(suite)'\(Suggestion.didYouMean(suite, in: suiteNames))",
+                    at: playbook.location)
+            }
+        }
+        return playbooks
     }
 
     /// Reads `Playbooks/checks/*.yml`, if the folder exists.

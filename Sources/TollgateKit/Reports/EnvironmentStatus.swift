@@ -112,6 +112,7 @@ extension EnvironmentStatus {
                 ).first!
                 status.supabaseMigrations = Migrations(count: try row.decode("n"), latest: try row.decodeIfPresent("latest"))
             }
+            status.rollout = try Ledger(db).completedPlaybooks()
             let snapshot = try CatalogSnapshot.load(from: db)
             status.tenancy = Tenancy(snapshot: snapshot)
             status.fingerprint = snapshot.fingerprint

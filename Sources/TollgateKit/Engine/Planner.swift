@@ -1,0 +1,139 @@
+import Foundation
+
+/// What a run of a playbook on an environment would do, and what stops it.
+public struct Plan: Sendable, Codable, Equatable {
+    /// One gate and whether it holds.
+    public struct Gate: Sendable, Codable, Equatable {
+        public var name: String
+        public var passed: Bool
+        /// What was found, in words.
+        public var detail: String
+        /// What would unblock it, when it does not hold.
+        public var unblock: String?
+    }
+
+    public enum Disposition: Sendable, Codable, Equatable {
+        case willRun
+        /// Ran before; nothing to do.
+        case alreadyApplied
+        /// A non-transactional step that was interrupted: it runs again (it is rerunnable).
+        case inDoubt
+        /// Failed last time; runs again.
+        case retry
+        /// The file changed since it ran: blocks unless the change is accepted.
+        case changed(recorded: String, current: String)
+    }
+
+    public struct PlannedStep: Sendable, Codable, Equatable {
+        public var id: String
+        public var kind: String
+        public var disposition: Disposition
+    }
+
+    public var playbook: String
+    public var environment: String
+    public var gates: [Gate]
+    public var steps: [PlannedStep]
+
+    public var blockingGates: [Gate] { gates.filter { !$0.passed } }
+    public var changedSteps: [PlannedStep] {
+        steps.filter { if case .changed = $0.disposition { return true } else { return false } }
+    }
+    public var isBlocked: Bool { !blockingGates.isEmpty || !changedSteps.isEmpty }
+    public var pending: [PlannedStep] { steps.filter { $0.disposition != .alreadyApplied } }
+}
+
+/// Decides what a run would do. Pure: everything it needs comes in as values, so every
+/// combination of gates is tested without a database.
+public enum Planner {
+    /// What the planner knows about the previous environment of the chain.
+    public struct Previous: Sendable {
+        public var name: String
+        /// When the playbook last succeeded there, if it has.
+        public var lastSuccess: Date?
+        public init(name: String, lastSuccess: Date?) {
+            self.name = name
+            self.lastSuccess = lastSuccess
+        }
+    }
+
+    /// - Parameters:
+    ///   - suiteResults: before-gate suites that were run, by name: passed or not, and the
+    ///     first failing check.
+    ///   - acceptChanged: record edited steps as repaired instead of blocking.
+    public static func plan(
+        _ playbook: Playbook, on environment: Environment, ledger: Ledger.State, previous: Previous?,
+        suiteResults: [String: (passed: Bool, firstFailure: String?)], now: Date, acceptChanged: Bool = false
+    ) -> Plan {
+        var gates: [Plan.Gate] = []
+        for required in playbook.gates.requires {
+            let done = ledger.lastSuccess[required] != nil
+            gates.append(
+                Plan.Gate(
+                    name: "requires \(required)", passed: done,
+                    detail: done ? "\(required) succeeded here" : "\(required) has not succeeded on \(environment.name)",
+                    unblock: done ? nil : "tollgate run \(required) --env \(environment.name)"))
+        }
+        if playbook.gates.promotion, let previous {
+            let soak = playbook.gates.soak ?? environment.protection.soakAfterPrevious ?? .zero
+            if let succeeded = previous.lastSuccess {
+                let elapsed = now.timeIntervalSince(succeeded)
+                let needed = Double(soak.components.seconds)
+                if elapsed >= needed {
+                    gates.append(
+                        Plan.Gate(
+                            name: "promotion from \(previous.name)", passed: true,
+                            detail: "succeeded on \(previous.name) \(DurationParser.format(.seconds(Int(elapsed)))) ago"
+                                + (needed > 0 ? " (soak \(DurationParser.format(soak)))" : "")))
+                } else {
+                    let remaining = Duration.seconds(Int((needed - elapsed).rounded(.up)))
+                    gates.append(
+                        Plan.Gate(
+                            name: "promotion from \(previous.name)", passed: false,
+                            detail: "succeeded on \(previous.name) \(DurationParser.format(.seconds(Int(elapsed)))) ago; the soak is \(DurationParser.format(soak))",
+                            unblock: "wait \(DurationParser.format(remaining)) more"))
+                }
+            } else {
+                gates.append(
+                    Plan.Gate(
+                        name: "promotion from \(previous.name)", passed: false,
+                        detail: "\(playbook.name) has not succeeded on \(previous.name)",
+                        unblock: "tollgate run \(playbook.name) --env \(previous.name)"))
+            }
+        }
+        let required = playbook.gates.approvals ?? environment.protection.approvalsRequired
+        if required > 0 {
+            let approvers = ledger.approvers[playbook.name] ?? []
+            let enough = approvers.count >= required
+            gates.append(
+                Plan.Gate(
+                    name: "approvals", passed: enough,
+                    detail: "\(approvers.count) of \(required) approvals" + (approvers.isEmpty ? "" : " (\(approvers.joined(separator: ", ")))"),
+                    unblock: enough ? nil : "\(required - approvers.count) more: tollgate approve \(playbook.name) --env \(environment.name) --as NAME"))
+        }
+        for suite in playbook.gates.before {
+            let result = suiteResults[suite]
+            gates.append(
+                Plan.Gate(
+                    name: "before: suite \(suite)", passed: result?.passed ?? false,
+                    detail: result.map { $0.passed ? "passed" : "failed: \($0.firstFailure ?? "?")" } ?? "not run",
+                    unblock: result?.passed == true ? nil : "tollgate check --suite \(suite) --env \(environment.name)"))
+        }
+
+        let steps = playbook.steps.map { step -> Plan.PlannedStep in
+            guard let record = ledger.record(playbook.name, step.id) else {
+                return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .willRun)
+            }
+            switch record.status {
+            case "succeeded":
+                if let recorded = record.checksum, let current = step.checksum, recorded != current, !acceptChanged {
+                    return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .changed(recorded: recorded, current: current))
+                }
+                return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .alreadyApplied)
+            case "started": return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .inDoubt)
+            default: return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .retry)
+            }
+        }
+        return Plan(playbook: playbook.name, environment: environment.name, gates: gates, steps: steps)
+    }
+}

@@ -1,0 +1,76 @@
+/// The ledger's schema in each target database, after Sqitch's registry: what ran, with
+/// which checksum, who approved it, and an append-only log of events.
+enum LedgerSchema {
+    /// The version written to `tollgate.releases`; raise it with an upgrade script.
+    static let version = 1
+
+    static let v1 = """
+        create schema if not exists tollgate;
+        comment on schema tollgate is 'Tollgate''s ledger: the rollout''s runs, steps, approvals and events in this database.';
+
+        create table if not exists tollgate.releases (
+          version integer primary key,
+          installed_at timestamptz not null default clock_timestamp(),
+          installed_by text not null default current_user
+        );
+        comment on table tollgate.releases is 'Versions of the ledger schema installed here, for upgrades.';
+
+        create table if not exists tollgate.runs (
+          id bigserial primary key,
+          playbook text not null,
+          environment text not null,
+          actor text not null,
+          host text not null,
+          started_at timestamptz not null default clock_timestamp(),
+          finished_at timestamptz,
+          outcome text not null default 'running' check (outcome in ('running', 'succeeded', 'failed', 'blocked'))
+        );
+        comment on table tollgate.runs is 'One row per tollgate run of a playbook on this environment.';
+        comment on column tollgate.runs.outcome is 'running until it ends; a run left running was interrupted.';
+
+        create table if not exists tollgate.step_runs (
+          playbook text not null,
+          step text not null,
+          run_id bigint not null references tollgate.runs (id),
+          kind text not null,
+          checksum text,
+          checksum_algorithm text not null default 'sha256',
+          transactional boolean not null,
+          status text not null check (status in ('started', 'succeeded', 'failed')),
+          started_at timestamptz not null default clock_timestamp(),
+          finished_at timestamptz,
+          error text,
+          output text,
+          actor text not null,
+          host text not null,
+          primary key (playbook, step)
+        );
+        comment on table tollgate.step_runs is 'The current state of each step: a transactional step''s row commits with the step itself.';
+        comment on column tollgate.step_runs.checksum is 'SHA-256 of the step''s SQL with line endings normalised; a change means the file was edited after it ran.';
+        comment on column tollgate.step_runs.status is 'started stays only for an interrupted non-transactional step (in doubt: it is run again).';
+
+        create table if not exists tollgate.approvals (
+          id bigserial primary key,
+          playbook text not null,
+          approver text not null,
+          note text,
+          approved_at timestamptz not null default clock_timestamp(),
+          unique (playbook, approver)
+        );
+        comment on table tollgate.approvals is 'Approvals recorded with tollgate approve; one per approver and playbook.';
+
+        create table if not exists tollgate.events (
+          id bigserial primary key,
+          at timestamptz not null default clock_timestamp(),
+          run_id bigint references tollgate.runs (id),
+          playbook text not null,
+          step text,
+          event text not null check (event in ('started', 'succeeded', 'failed', 'skipped', 'approved', 'gate_passed', 'gate_failed', 'repaired')),
+          actor text not null,
+          detail text
+        );
+        comment on table tollgate.events is 'Append-only: who did what, when.';
+
+        insert into tollgate.releases (version) values (1) on conflict do nothing;
+        """
+}

@@ -1,0 +1,26 @@
+import ArgumentParser
+import TollgateKit
+
+/// `tollgate plan <playbook> --env E`: what a run would do and what blocks it; changes nothing.
+struct Plan: TollgateCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show a playbook's gates and steps on an environment: what ran, what would run, what blocks. Changes nothing.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The playbook, such as day-1-organizations.") var playbook: String
+    @Option(name: .customLong("env"), help: "The environment.") var environment: String
+    @OptionGroup var format: FormatOption
+
+    func run(in context: CommandContext) async throws -> ExitStatus {
+        let project = try context.loadProject()
+        let playbook = try project.playbook(named: playbook)
+        guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
+        let runner = PlaybookRunner(project: project, options: .init(actor: "", host: ""), logger: context.logger) { _ in }
+        let plan = try runner.plan(playbook, on: environment)
+        switch format.format {
+        case .json: context.printer.output(try PlanRenderer.json(plan))
+        case .text: context.printer.output(PlanRenderer.text(plan, color: context.printer.stdoutColor))
+        }
+        return plan.isBlocked ? .blocked : .success
+    }
+}
