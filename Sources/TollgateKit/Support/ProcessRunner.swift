@@ -41,6 +41,14 @@ public struct ProcessRunner: Sendable {
         _ executable: String, _ arguments: [String], asUser user: String? = nil,
         environment: [String: String]? = nil, directory: String? = nil
     ) throws -> Output {
+        try start(executable, arguments, asUser: user, environment: environment, directory: directory).wait()
+    }
+
+    /// Starts a process without waiting for it; the same options as ``run(_:_:asUser:environment:directory:)``.
+    public func start(
+        _ executable: String, _ arguments: [String], asUser user: String? = nil,
+        environment: [String: String]? = nil, directory: String? = nil
+    ) throws -> Running {
         var argv = [executable] + arguments
         if let directory {
             // posix_spawn_file_actions_addchdir_np is not visible to Swift; env(1) changes
@@ -70,18 +78,41 @@ public struct ProcessRunner: Sendable {
             }
         }
         guard code == 0 else { throw SpawnError(executable: program, code: code) }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 {
-            guard errno == EINTR else { throw SpawnError(executable: program, code: errno) }
+        return Running(pid: pid, program: program, stdout: stdout, stderr: stderr)
+    }
+
+    /// A started process: signal it, then wait for what it printed.
+    public final class Running: @unchecked Sendable {
+        public let pid: pid_t
+        let program: String
+        fileprivate let stdout: TemporaryFile
+        fileprivate let stderr: TemporaryFile
+
+        fileprivate init(pid: pid_t, program: String, stdout: TemporaryFile, stderr: TemporaryFile) {
+            self.pid = pid
+            self.program = program
+            self.stdout = stdout
+            self.stderr = stderr
         }
-        // WIFEXITED / WEXITSTATUS, spelled out: the macros are not imported into Swift.
-        let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Output(status: exitCode, stdout: stdout.contents(), stderr: stderr.contents())
+
+        /// Sends `signal` (SIGKILL by default).
+        public func kill(_ signal: Int32 = SIGKILL) { _ = Glibc.kill(pid, signal) }
+
+        /// Waits for the process to end.
+        public func wait() throws -> Output {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 {
+                guard errno == EINTR else { throw SpawnError(executable: program, code: errno) }
+            }
+            // WIFEXITED / WEXITSTATUS, spelled out: the macros are not imported into Swift.
+            let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            return Output(status: exitCode, stdout: stdout.contents(), stderr: stderr.contents())
+        }
     }
 }
 
 /// An unlinked temporary file that vanishes when closed.
-private final class TemporaryFile {
+fileprivate final class TemporaryFile {
     let descriptor: Int32
 
     init() throws {

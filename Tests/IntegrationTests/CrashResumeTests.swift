@@ -1,0 +1,133 @@
+import Foundation
+import PostgresClient
+import Testing
+import TollgateKit
+
+/// The resume promise, tested on the real binary: kill it at several points, terminate its
+/// connection, run two at once; then `run` again finishes the job with no step twice.
+@Suite(.enabled(if: PostgresTestServer.shouldRun))
+struct CrashResumeTests {
+    /// Slow steps of each kind, so that there is time to kill the process inside each.
+    static let playbook = """
+        version: 1
+        playbook: day-1-demo
+        steps:
+          - id: organizations
+            migration: 20250110090000_create_organizations.sql
+          - id: slow-transactional
+            sql: |
+              alter table public.leads add column if not exists org_id uuid;
+              select pg_sleep(1.5);
+          - id: slow-rerunnable
+            sql: select pg_sleep(1.5)
+            transaction: false
+            rerunnable: true
+          - id: index
+            sql: create index concurrently if not exists leads_org_id_idx on public.leads (org_id)
+            transaction: false
+            rerunnable: true
+          - id: pause
+            wait: 1s
+          - id: last
+            sql: create table public.done (n int)
+        """
+
+    func start(_ project: Project, _ arguments: [String]) throws -> ProcessRunner.Running {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("PG") }
+        environment["DEV_URL"] = project.environments[0].connection.rawValue
+        environment["STAGING_URL"] = project.environments[1].connection.rawValue
+        environment["NO_COLOR"] = "1"
+        return try ProcessRunner().start(Repository.binary.path, arguments, environment: environment, directory: project.root.path)
+    }
+
+    func run(_ project: Project, _ arguments: [String] = ["run", "day-1-demo", "--env", "dev"]) throws -> ProcessRunner.Output {
+        try start(project, arguments).wait()
+    }
+
+    /// Each step succeeded once; transactional steps were never recorded as started.
+    func expectFinished(_ db: Connection, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+        let steps = try db.query("select step, status from tollgate.step_runs order by step").rows.map {
+            "\(try $0.decode("step", as: String.self)):\(try $0.decode("status", as: String.self))"
+        }
+        #expect(steps == [
+            "index:succeeded", "last:succeeded", "organizations:succeeded", "pause:succeeded", "slow-rerunnable:succeeded",
+            "slow-transactional:succeeded",
+        ], sourceLocation: sourceLocation)
+        let twice: [String] = try db.query(
+            """
+            select step from tollgate.events where event = 'succeeded' and step is not null
+            group by step having count(*) > 1
+            """
+        ).rows.map { try $0.decode("step") }
+        #expect(twice.isEmpty, "applied twice: \(twice)", sourceLocation: sourceLocation)
+        let supabase: Int = try db.query("select count(*) as n from supabase_migrations.schema_migrations where version = '20250110090000'").first!.decode("n")
+        #expect(supabase == 1, sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: [0.6, 2.2, 4.0])
+    func killedAtAnyPointRunAgainFinishesTheJob(after seconds: Double) throws {
+        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) { project, _, _, db, _ in
+            let process = try start(project, ["run", "day-1-demo", "--env", "dev"])
+            usleep(useconds_t(seconds * 1_000_000))
+            process.kill()
+            let killed = try process.wait()
+            #expect(killed.status == 128 + SIGKILL)
+            let resumed = try run(project)
+            #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+            try expectFinished(db)
+            // The same schema as a run that was never interrupted.
+            try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) { clean, _, _, cleanDB, _ in
+                let uninterrupted = try run(clean)
+                #expect(uninterrupted.status == 0, "\(uninterrupted.stdout)\(uninterrupted.stderr)")
+                let expected = try CatalogSnapshot.load(from: cleanDB).fingerprint
+                let found = try CatalogSnapshot.load(from: db).fingerprint
+                #expect(found == expected)
+            }
+        }
+    }
+
+    @Test func aTerminatedConnectionExitsFourAndResumes() throws {
+        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) { project, _, _, db, _ in
+            let process = try start(project, ["run", "day-1-demo", "--env", "dev"])
+            let admin = try PostgresTestServer.connect()
+            let database: String = try db.query("select current_database() as d").first!.decode("d")
+            var terminated = false
+            for _ in 0..<100 where !terminated {
+                usleep(50_000)
+                terminated = try admin.query(
+                    """
+                    select coalesce(bool_or(pg_terminate_backend(pid)), false) as done from pg_stat_activity
+                    where application_name = 'tollgate' and query like '%pg_sleep(1.5)%' and state = 'active' and pid <> pg_backend_pid()
+                      and datname = \(database)
+                    """
+                ).first!.decode("done")
+            }
+            #expect(terminated)
+            let result = try process.wait()
+            #expect(result.status == 4, "\(result.stdout)\(result.stderr)")
+            #expect(result.stderr.contains("failed on dev"))
+            #expect(result.stderr.split(separator: "\n").count == 1)
+            #expect(try run(project).status == 0)
+            try expectFinished(db)
+        }
+    }
+
+    @Test func twoRunnersAtOnceExactlyOneProceedsAndAWaiterDoesNotDeadlockAnIndexBuild() throws {
+        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) { project, _, _, db, _ in
+            let first = try start(project, ["run", "day-1-demo", "--env", "dev"])
+            usleep(400_000)
+            let refused = try run(project)
+            #expect(refused.status == 1)
+            #expect(refused.stderr.hasPrefix("error: blocked by another tollgate run on dev (pid "))
+            // A second runner that waits: the first builds its index concurrently meanwhile.
+            let waiter = try start(project, ["run", "day-1-demo", "--env", "dev", "--wait", "60s"])
+            let firstResult = try first.wait()
+            #expect(firstResult.status == 0, "\(firstResult.stdout)\(firstResult.stderr)")
+            let waited = try waiter.wait()
+            #expect(waited.status == 0, "\(waited.stdout)\(waited.stderr)")
+            #expect(waited.stdout.contains("waiting up to 1m"))
+            #expect(waited.stdout.contains("= day-1-demo/last .. already applied"))
+            try expectFinished(db)
+        }
+    }
+}
