@@ -131,3 +131,42 @@ struct CrashResumeTests {
         }
     }
 }
+
+@Suite(.enabled(if: PostgresTestServer.shouldRun))
+struct PlaybookCommandTests {
+    @Test func planApproveHistoryThroughTheBinary() throws {
+        let playbooks = ["day-1-demo.yml": PlaybookEngineTests.day1]
+        try PlaybookEngineTests().withProject(playbooks: playbooks, stagingProtection: "protection:\n  approvals_required: 1\n") { project, _, _, _, _ in
+            let tests = CrashResumeTests()
+            let blocked = try tests.run(project, ["plan", "day-1-demo", "--env", "staging"])
+            #expect(blocked.status == 1)
+            #expect(blocked.stdout.contains("✗ promotion from dev: day-1-demo has not succeeded on dev"))
+            #expect(blocked.stdout.contains("to unblock: tollgate run day-1-demo --env dev"))
+            #expect(blocked.stdout.contains("✗ approvals: 0 of 1 approvals"))
+
+            #expect(try tests.run(project).status == 0)
+            let approved = try tests.run(project, ["approve", "day-1-demo", "--env", "staging", "--as", "alice", "--note", "reviewed"])
+            #expect(approved.status == 0)
+            #expect(approved.stdout == "approved day-1-demo on staging as alice: 1 of 1 approvals (alice)\n")
+            let protected = try tests.run(project, ["run", "day-1-demo", "--env", "staging"])
+            #expect(protected.status == 2)
+            #expect(protected.stderr == "error: staging is protected: pass --yes to run without a terminal\n")
+            let ready = try tests.run(project, ["plan", "day-1-demo", "--env", "staging", "--format", "json"])
+            #expect(ready.status == 0)
+            #expect(ready.stdout.contains("\"blocked\" : false"))
+            let ran = try tests.run(project, ["run", "day-1-demo", "--env", "staging", "--yes", "--actor", "ci-bot"])
+            #expect(ran.status == 0, "\(ran.stderr)")
+
+            let history = try tests.run(project, ["history", "--env", "staging", "--format", "json"])
+            #expect(history.status == 0)
+            let document = try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as! [String: Any]
+            #expect(document["version"] as? Int == 1)
+            let events = (document["events"] as! [[String: Any]]).map { "\($0["event"]!):\($0["actor"]!)" }
+            #expect(events.contains("approved:alice"))
+            #expect(events.last == "succeeded:ci-bot")
+            let unknown = try tests.run(project, ["plan", "day-1", "--env", "dev"])
+            #expect(unknown.status == 2)
+            #expect(unknown.stderr.hasPrefix("error: unknown playbook 'day-1' (known: day-1-demo)"))
+        }
+    }
+}

@@ -259,7 +259,8 @@ public enum DurationParser {
     public static func format(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         if seconds == 0 {
-            return "\(attoseconds / 1_000_000_000_000_000)ms"
+            let milliseconds = attoseconds / 1_000_000_000_000_000
+            return milliseconds == 0 ? "0s" : "\(milliseconds)ms"
         }
         var rest = seconds
         var text = ""

@@ -21,8 +21,13 @@ struct History: TollgateCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             encoder.dateEncodingStrategy = .iso8601
-            context.printer.output(String(decoding: try encoder.encode(["version": 1]).dropLast(), as: UTF8.self)
-                + ",\n  \"events\" : " + String(decoding: try encoder.encode(events), as: UTF8.self) + "\n}")
+            struct Document: Encodable {
+                let version = 1
+                let environment: String
+                let events: [Ledger.Event]
+            }
+            context.printer.output(
+                String(decoding: try encoder.encode(Document(environment: environment.name, events: events)), as: UTF8.self))
         case .text:
             if events.isEmpty { context.printer.output("no history on \(environment.name) yet") }
             let formatter = ISO8601DateFormatter()
