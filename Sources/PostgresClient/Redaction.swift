@@ -24,6 +24,27 @@ public enum Redaction {
         return text
     }
 
+    /// Returns `connection` with its password removed altogether, for handing the string to
+    /// another program whose arguments others can read (`ps`); pass the password through
+    /// `PGPASSWORD` instead.
+    public static func removingPassword(from connection: String) -> String {
+        var text = connection
+        for (keyRange, valueRange) in keyValueSpans(of: "password", in: text).reversed() {
+            var end = valueRange.upperBound
+            // Drop the separator that followed, so no empty `&&` or double space remains.
+            if end < text.endIndex, text[end] == "&" || text[end] == " " { end = text.index(after: end) }
+            text.removeSubrange(keyRange.lowerBound..<end)
+        }
+        if let scheme = text.range(of: "://") {
+            let rest = text[scheme.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
+                text.removeSubrange(colon..<at)
+            }
+        }
+        return text.trimmingCharacters(in: .whitespaces)
+    }
+
     /// Returns `message` with every occurrence of each secret replaced by ``mask``.
     ///
     /// Used on libpq messages, which can quote fragments of the conninfo they failed to

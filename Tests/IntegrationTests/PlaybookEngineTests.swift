@@ -213,3 +213,38 @@ struct PlaybookEngineTests {
         }
     }
 }
+
+extension PlaybookEngineTests {
+    @Test func aBusyTableIsRetriedUnderLockTimeoutInsteadOfQueueing() throws {
+        let playbook = """
+            version: 1
+            playbook: day-1-demo
+            steps:
+              - id: organizations
+                migration: 20250110090000_create_organizations.sql
+              - id: touch-leads
+                sql: alter table public.leads add column if not exists org_id uuid
+                lock_timeout: 200ms
+                retries: 8
+            """
+        try withProject(playbooks: ["day-1-demo.yml": playbook]) { project, dev, _, db, _ in
+            let holder = try dev.connect()
+            try holder.query("begin")
+            try holder.query("lock table public.leads in access share mode")
+            let owner = UncheckedBox(holder)
+            let releaser = Thread {
+                usleep(900_000)
+                _ = try? owner.value.query("commit")
+            }
+            releaser.start()
+            nonisolated(unsafe) var lines: [String] = []
+            let runner = PlaybookRunner(project: project, options: .init(actor: "t", host: "h")) { lines.append($0) }
+            try runner.run(try project.playbook(named: "day-1-demo"), on: dev)
+            while !releaser.isFinished { usleep(1000) }
+            #expect(lines.contains { $0.hasPrefix("  … touch-leads: lock not available, retry 1 of 8") })
+            #expect(lines.last?.hasPrefix("  + day-1-demo/touch-leads .. ok") == true)
+            let column: Bool = try db.query("select exists (select from pg_attribute where attrelid = 'public.leads'::regclass and attname = 'org_id') as x").first!.decode("x")
+            #expect(column)
+        }
+    }
+}

@@ -21,6 +21,17 @@ import TollgateKit
         #expect(Redaction.redact(input) == expected)
     }
 
+    @Test(arguments: [
+        ("postgresql://app:s3cret@db:5432/prod", "postgresql://app@db:5432/prod"),
+        ("postgresql://db/prod?password=s3cret&sslmode=require", "postgresql://db/prod?sslmode=require"),
+        ("host=db password='a b' user=app", "host=db user=app"),
+        ("host=db user=app password=x", "host=db user=app"),
+        ("host=db user=app", "host=db user=app"),
+    ])
+    func removesPasswordsForOtherPrograms(input: String, expected: String) {
+        #expect(Redaction.removingPassword(from: input) == expected)
+    }
+
     @Test func connectionStringNeverPrintsItsPassword() {
         let connection = ConnectionString("postgresql://app:sekrit-canary@db/prod")
         #expect(!"\(connection)".contains("sekrit-canary"))

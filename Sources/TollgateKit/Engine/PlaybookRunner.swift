@@ -51,13 +51,19 @@ public struct PlaybookRunner {
         /// How long to wait for another runner's lock; zero refuses at once.
         public var wait: Duration
         public var acceptChanged: Bool
+        /// False for a rehearsal: gates are evaluated and recorded, but steps run anyway.
+        public var enforceGates: Bool
         public var now: @Sendable () -> Date
 
-        public init(actor: String, host: String, wait: Duration = .zero, acceptChanged: Bool = false, now: @escaping @Sendable () -> Date = Date.init) {
+        public init(
+            actor: String, host: String, wait: Duration = .zero, acceptChanged: Bool = false, enforceGates: Bool = true,
+            now: @escaping @Sendable () -> Date = Date.init
+        ) {
             self.actor = actor
             self.host = host
             self.wait = wait
             self.acceptChanged = acceptChanged
+            self.enforceGates = enforceGates
             self.now = now
         }
     }
@@ -133,7 +139,7 @@ public struct PlaybookRunner {
                 run: nil, playbook: playbook.name, step: nil, gate.passed ? "gate_passed" : "gate_failed",
                 actor: options.actor, detail: "\(gate.name): \(gate.detail)")
         }
-        if plan.isBlocked { throw RunError.blocked(plan) }
+        if plan.isBlocked && options.enforceGates { throw RunError.blocked(plan) }
 
         let run = try ledger.startRun(playbook: playbook.name, environment: environment.name, actor: options.actor, host: options.host)
         let hasSupabase: Bool = try db.query(

@@ -1,0 +1,35 @@
+import ArgumentParser
+import Foundation
+import TollgateKit
+
+/// `tollgate rehearse <playbook> --env E`: run it on a copy of E's schema in the sandbox first.
+struct Rehearse: TollgateCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a playbook on a copy of an environment's schema in the sandbox, to see a failure before it happens there.")
+
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "The playbook.") var playbook: String
+    @Option(name: .customLong("env"), help: "The environment to copy (it is only read).") var environment: String
+    @Flag(help: "Keep the scratch database afterwards, to look around in it.") var keep = false
+
+    func run(in context: CommandContext) async throws -> ExitStatus {
+        let project = try context.loadProject()
+        let playbook = try project.playbook(named: playbook)
+        guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
+        let rehearsal = Rehearsal(project: project, sandbox: context.sandbox(root: project.root)) { context.printer.output($0) }
+        let outcome = try rehearsal.rehearse(
+            playbook, from: environment, actor: ProcessInfo.processInfo.environment["USER"] ?? NSUserName(),
+            host: ProcessInfo.processInfo.hostName, keep: keep)
+        for gate in outcome.gates where !gate.passed {
+            context.printer.output("  note: on \(environment.name) itself, gate '\(gate.name)' would block: \(gate.detail)")
+        }
+        let copy = keep ? "kept as \(outcome.database)" : "dropped"
+        if let failure = outcome.failure {
+            context.printer.output("rehearsal of \(playbook.name) on a copy of \(environment.name): FAILED (copy \(copy))")
+            context.printer.report(failure)
+            return failure.exitStatus
+        }
+        context.printer.output("rehearsal of \(playbook.name) on a copy of \(environment.name): succeeded (copy \(copy)); \(environment.name) was not touched")
+        return .success
+    }
+}
