@@ -16,7 +16,9 @@ struct CommandLineTests {
     @Test func gateArgumentsAreChecked() throws {
         let unknown = try tollgate(["gate", "wardn", "--env", "dev"])
         #expect(unknown.status == 2)
-        #expect(unknown.stderr == "error: unknown suite 'wardn' (known: day-1-done, day-1-ready, verify, warden) (did you mean 'warden'?)\n")
+        #expect(unknown.stderr.hasPrefix("error: unknown suite 'wardn' (known: "))
+        #expect(unknown.stderr.contains(" verify, warden) "))
+        #expect(unknown.stderr.hasSuffix("(did you mean 'warden'?)\n"))
         let noEnvironment = try tollgate(["gate", "warden"])
         #expect(noEnvironment.status == 2)
         #expect(noEnvironment.stderr.contains("name the environments to gate: --env production (or --env all)"))

@@ -30,13 +30,13 @@ struct PlaybookEngineTests {
 
     /// A project with dev and staging on two fresh sandbox-shaped databases.
     func withProject<T>(
-        playbooks: [String: String] = ["day-1-demo.yml": day1], stagingProtection: String = "",
+        playbooks: [String: String] = ["day-1-demo.yml": day1], stagingProtection: String = "", rows: Int = 50,
         _ body: (Project, Environment, Environment, Connection, Connection) throws -> T
     ) throws -> T {
         try withTestDatabase { dev, devName in
             try withTestDatabase { staging, stagingName in
                 try Sandbox.installRoles(on: PostgresTestServer.connect(), applicationPassword: "unused")
-                for db in [dev, staging] { try Sandbox.seedDatabase(db, options: .init(rows: 50, seed: 3)) }
+                for db in [dev, staging] { try Sandbox.seedDatabase(db, options: .init(rows: rows, seed: 3)) }
                 let root = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-engine-\(UUID().uuidString)")
                 defer { try? FileManager.default.removeItem(at: root) }
                 let fm = FileManager.default

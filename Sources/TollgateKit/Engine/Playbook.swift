@@ -34,6 +34,8 @@ public struct Playbook: Sendable {
             case suite(String)
             case shell(String)
             case wait(Duration)
+            /// A batched update with a resumable cursor; see ``Backfill``.
+            case backfill(Backfill)
         }
 
         public let id: String
@@ -53,6 +55,8 @@ public struct Playbook: Sendable {
             case .migration(_, _, _, let sql), .sql(let sql):
                 return SHA256.hex(sql.replacingOccurrences(of: "\r\n", with: "\n"))
             case .shell(let command): return SHA256.hex(command)
+            case .backfill(let backfill):
+                return SHA256.hex("\(backfill.table)\n\(backfill.set)\n\(backfill.where)".replacingOccurrences(of: "\r\n", with: "\n"))
             case .suite, .wait: return nil
             }
         }
@@ -64,6 +68,7 @@ public struct Playbook: Sendable {
             case .suite: return "suite"
             case .shell: return "shell"
             case .wait: return "wait"
+            case .backfill: return "backfill"
             }
         }
     }
@@ -118,13 +123,15 @@ enum PlaybookFile {
         guard actions.count == 1, let key = actions.first, let actionNode = entries[key]?.value else {
             reader.diagnostics.error(
                 actions.isEmpty
-                    ? "a step needs one of: \(actionKeys.filter { $0 != "backfill" }.joined(separator: ", "))"
+                    ? "a step needs one of: \(actionKeys.joined(separator: ", "))"
                     : "a step does one thing, found \(actions.joined(separator: " and "))",
                 at: reader.location(node))
             return nil
         }
         guard let id = entries["id"].flatMap({ reader.string($0.value, key: "id") }) else { return nil }
-        let transactional = entries["transaction"].flatMap { reader.boolean($0.value, key: "transaction") } ?? true
+        // A backfill is many short transactions by nature, its cursor making it resumable.
+        let transactional = entries["backfill"] == nil
+            && (entries["transaction"].flatMap { reader.boolean($0.value, key: "transaction") } ?? true)
         var action: Playbook.Step.Action?
         switch key {
         case "migration":
@@ -148,13 +155,26 @@ enum PlaybookFile {
         case "shell": action = reader.string(actionNode, key: key).map { .shell($0) }
         case "wait": action = reader.duration(actionNode, key: key).map { .wait($0) }
         case "backfill":
-            reader.diagnostics.error("'backfill' steps are not supported yet; use 'sql' for now", at: reader.location(actionNode))
+            guard let fields = reader.mapping(
+                actionNode, "'backfill'", allowed: ["table", "set", "where", "batch_pages", "target", "pause"],
+                required: ["table", "set", "where"])
+            else { return nil }
+            guard let table = fields["table"].flatMap({ reader.string($0.value, key: "table") }),
+                let set = fields["set"].flatMap({ reader.string($0.value, key: "set") }),
+                let condition = fields["where"].flatMap({ reader.string($0.value, key: "where") })
+            else { return nil }
+            action = .backfill(
+                Backfill(
+                    table: QualifiedName(parsing: table), set: set, where: condition,
+                    initialPages: fields["batch_pages"].flatMap { reader.integer($0.value, key: "batch_pages", minimum: 1) } ?? 8,
+                    target: fields["target"].flatMap { reader.duration($0.value, key: "target") } ?? .milliseconds(150),
+                    pause: fields["pause"].flatMap { reader.duration($0.value, key: "pause") } ?? .zero))
         default: break
         }
         guard let action else { return nil }
         let defaultRerunnable: Bool = {
             switch action {
-            case .suite, .wait: return true
+            case .suite, .wait, .backfill: return true
             default: return false
             }
         }()

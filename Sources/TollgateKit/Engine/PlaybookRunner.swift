@@ -71,12 +71,20 @@ public struct PlaybookRunner {
     let project: Project
     let options: Options
     let output: (String) -> Void
+    let progress: (BackfillProgress) -> Void
     let logger: Logger
 
-    public init(project: Project, options: Options, logger: Logger = Logger(label: "tollgate.run"), output: @escaping (String) -> Void) {
+    /// - Parameters:
+    ///   - output: one line per step and gate.
+    ///   - progress: called after every backfill batch; the caller decides how often to show it.
+    public init(
+        project: Project, options: Options, logger: Logger = Logger(label: "tollgate.run"),
+        progress: @escaping (BackfillProgress) -> Void = { _ in }, output: @escaping (String) -> Void
+    ) {
         self.project = project
         self.options = options
         self.output = output
+        self.progress = progress
         self.logger = logger
     }
 
@@ -141,6 +149,12 @@ public struct PlaybookRunner {
         }
         if plan.isBlocked && options.enforceGates { throw RunError.blocked(plan) }
 
+        // The environment's variables reach step SQL as session settings, read with
+        // current_setting('tollgate.<name>'): values never enter the SQL text, so checksums
+        // stay the same across environments.
+        for (name, value) in environment.variables.sorted(by: { $0.key < $1.key }) {
+            try db.setSetting("tollgate.\(name)", value)
+        }
         let run = try ledger.startRun(playbook: playbook.name, environment: environment.name, actor: options.actor, host: options.host)
         let hasSupabase: Bool = try db.query(
             "select to_regclass('supabase_migrations.schema_migrations') is not null as present").first!.decode("present")
@@ -251,6 +265,21 @@ public struct PlaybookRunner {
                 throw fail("the command exited \(result.status): \(captured.split(separator: "\n").last.map(String.init) ?? "")")
             }
             try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", output: captured, actor: options.actor, host: options.host)
+        case .backfill(let backfill):
+            try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "started", actor: options.actor, host: options.host)
+            do {
+                let rows = try BackfillRunner(
+                    db: db, backfill: backfill, playbook: playbook.name, step: step, progress: progress,
+                    retry: { body in try withLockRetries(step, body) }
+                ).run()
+                try ledger.recordStep(
+                    run: run, playbook: playbook.name, step: step, status: "succeeded", output: "\(rows) rows", actor: options.actor,
+                    host: options.host)
+            } catch let error as PostgresError {
+                if error.kind == .connectionLost { throw fail(error.summary + " (connection lost; run again to resume)") }
+                _ = try? ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "failed", error: error.summary, actor: options.actor, host: options.host)
+                throw fail(error.summary)
+            }
         case .wait(let duration):
             let (seconds, attoseconds) = duration.components
             usleep(useconds_t(min(Int64(UInt32.max), seconds * 1_000_000 + attoseconds / 1_000_000_000_000)))

@@ -25,13 +25,21 @@ public struct Ledger {
         try db.query("select to_regclass('tollgate.releases') is not null as present").first!.decode("present")
     }
 
-    /// Creates the ledger if it is missing (idempotent; concurrent callers take turns).
+    /// The installed ledger version (0 when there is none).
+    public func version() throws -> Int {
+        guard try exists() else { return 0 }
+        return try db.query("select coalesce(max(version), 0) as v from tollgate.releases").first!.decode("v")
+    }
+
+    /// Creates the ledger, or upgrades it to the newest version (idempotent; concurrent
+    /// callers take turns).
     /// - Throws: `PostgresError`, such as permission denied when the role cannot create schemas.
     public func install() throws {
-        if try exists() { return }
+        if try version() >= LedgerSchema.version { return }
         try db.withTransaction { db in
             try db.query("select pg_advisory_xact_lock(\(Self.installLockKey))")
-            try db.execute(script: LedgerSchema.v1)
+            let installed = try Ledger(db).version()
+            for script in LedgerSchema.scripts.dropFirst(installed) { try db.execute(script: script) }
         }
     }
 

@@ -1,8 +1,29 @@
 /// The ledger's schema in each target database, after Sqitch's registry: what ran, with
 /// which checksum, who approved it, and an append-only log of events.
 enum LedgerSchema {
-    /// The version written to `tollgate.releases`; raise it with an upgrade script.
-    static let version = 1
+    /// The newest version; each version has an idempotent script that upgrades from the one
+    /// before (`releases` records which were installed).
+    static let version = 2
+
+    /// The scripts in order, index 0 for version 1.
+    static let scripts = [v1, v2]
+
+    /// Version 2: backfill cursors, so a batched backfill resumes at its last committed batch.
+    static let v2 = """
+        create table if not exists tollgate.backfill_cursors (
+          playbook text not null,
+          step text not null,
+          relation text not null,
+          next_page bigint not null,
+          last_page bigint not null,
+          rows_done bigint not null default 0,
+          updated_at timestamptz not null default clock_timestamp(),
+          primary key (playbook, step)
+        );
+        comment on table tollgate.backfill_cursors is 'Where each batched backfill stands: it commits with every batch, so a run resumes after the last committed batch.';
+        comment on column tollgate.backfill_cursors.last_page is 'The table''s size in pages when the backfill started: the walk ends there, whatever is inserted meanwhile.';
+        insert into tollgate.releases (version) values (2) on conflict do nothing;
+        """
 
     static let v1 = """
         create schema if not exists tollgate;

@@ -1,0 +1,133 @@
+import Foundation
+import PostgresClient
+
+/// A batched `UPDATE` of one table, declared in a playbook:
+///
+/// ```yaml
+/// - id: backfill-leads
+///   backfill:
+///     table: public.leads
+///     set: org_id = (select m.org_id from tollgate.user_orgs m where m.user_id = t.user_id)
+///     where: t.org_id is null
+/// ```
+///
+/// The table is `t` in `set` and `where`. `where` must select only rows that still need the
+/// change, which makes every batch idempotent.
+public struct Backfill: Sendable {
+    public var table: QualifiedName
+    public var set: String
+    public var `where`: String
+    /// Pages per batch to start with; adapted to reach `target`.
+    public var initialPages: Int
+    /// How long one batch should take: short enough to keep locks brief.
+    public var target: Duration
+    /// An optional pause between batches, to leave room for other work.
+    public var pause: Duration
+}
+
+/// Where a backfill stands, for progress displays.
+public struct BackfillProgress: Sendable {
+    public var table: String
+    public var pagesDone: Int64
+    public var pages: Int64
+    public var rows: Int64
+    public var rowsPerSecond: Double
+    public var finished: Bool
+
+    /// `public.leads  12,345 rows  [#######.......] 48%  3,210 rows/s  ETA 12s`
+    public func line(width: Int = 24) -> String {
+        let fraction = pages == 0 ? 1 : min(1, Double(pagesDone) / Double(pages))
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let elapsedRate = rowsPerSecond > 0 ? " \(Int(rowsPerSecond)) rows/s" : ""
+        var eta = ""
+        if !finished, fraction > 0, rowsPerSecond > 0 {
+            let remaining = Double(rows) / fraction * (1 - fraction) / rowsPerSecond
+            eta = "  ETA \(DurationParser.format(.seconds(Int(remaining.rounded(.up)))))"
+        }
+        return "\(table)  \(rows) rows  [\(bar)] \(Int(fraction * 100))%\(elapsedRate)\(eta)"
+    }
+}
+
+/// Runs a ``Backfill``: page (ctid) ranges over the table as it was when the backfill started,
+/// each batch its own short transaction that also advances the cursor in the ledger.
+///
+/// PostgreSQL 14 and later scan a `ctid` range directly (TID Range Scan), so a batch reads only
+/// its pages. Walking pages rather than keys needs no index and ends at the table's starting
+/// size, so it terminates even while rows keep being inserted (new rows get their values from
+/// the application, or from a later pass).
+struct BackfillRunner {
+    let db: Connection
+    let backfill: Backfill
+    let playbook: String
+    let step: Playbook.Step
+    let progress: (BackfillProgress) -> Void
+    let retry: (() throws -> Void) throws -> Void
+
+    /// - Returns: rows changed over the whole backfill, resumed runs included.
+    func run() throws -> Int64 {
+        let relation = backfill.table.description
+        let quoted = try db.quoteIdentifier(backfill.table.schema) + "." + db.quoteIdentifier(backfill.table.name)
+        var cursor = try db.query(
+            "select next_page, last_page, rows_done from tollgate.backfill_cursors where playbook = \(playbook) and step = \(step.id)"
+        ).first.map { (next: try $0.decode("next_page", as: Int64.self), last: try $0.decode("last_page", as: Int64.self), rows: try $0.decode("rows_done", as: Int64.self)) }
+        if cursor == nil {
+            let pages: Int64 = try db.query(
+                "select (pg_relation_size(\(relation)::regclass) / current_setting('block_size')::bigint) as pages"
+            ).first!.decode("pages")
+            try db.query(
+                """
+                insert into tollgate.backfill_cursors (playbook, step, relation, next_page, last_page)
+                values (\(playbook), \(step.id), \(relation), 0, \(pages))
+                """)
+            cursor = (0, pages, 0)
+        }
+        guard var (next, last, rows) = cursor else { return 0 }
+        var pages = Int64(max(1, backfill.initialPages))
+        let clock = ContinuousClock()
+        let started = clock.now
+        var rowsThisRun: Int64 = 0
+        let targetSeconds = seconds(backfill.target)
+        while next < last {
+            let upper = min(next + pages, last)
+            let batchStart = clock.now
+            var changed: Int64 = 0
+            try retry {
+                changed = try db.withTransaction { db in
+                    try db.setSetting("lock_timeout", String(Int(seconds(step.lockTimeout) * 1000)), local: true)
+                    // The project's own SQL for SET and WHERE; the page bounds are parameters.
+                    let update = Query(
+                        unsafeSQL: "update \(quoted) as t set \(backfill.set) where t.ctid >= $1::tid and t.ctid < $2::tid and (\(backfill.where))",
+                        binds: ["(\(next),0)", "(\(upper),0)"])
+                    let count = Int64(try db.query(update).affectedRows ?? 0)
+                    // The cursor moves in the batch's own transaction: a batch is done exactly once.
+                    try db.query(
+                        """
+                        update tollgate.backfill_cursors set next_page = \(upper), rows_done = rows_done + \(count),
+                          updated_at = clock_timestamp() where playbook = \(playbook) and step = \(step.id)
+                        """)
+                    return count
+                }
+            }
+            next = upper
+            rows += changed
+            rowsThisRun += changed
+            // Aim each batch at the target duration: grow or shrink by at most 2x a step.
+            let took = max(0.001, seconds(clock.now - batchStart))
+            let factor = min(2, max(0.5, targetSeconds / took))
+            pages = max(1, Int64((Double(pages) * factor).rounded()))
+            let elapsed = max(0.001, seconds(clock.now - started))
+            progress(BackfillProgress(table: relation, pagesDone: next, pages: last, rows: rows, rowsPerSecond: Double(rowsThisRun) / elapsed, finished: next >= last))
+            if backfill.pause > .zero, next < last { usleep(useconds_t(seconds(backfill.pause) * 1_000_000)) }
+        }
+        if last == 0 {
+            progress(BackfillProgress(table: relation, pagesDone: 0, pages: 0, rows: rows, rowsPerSecond: 0, finished: true))
+        }
+        return rows
+    }
+
+    func seconds(_ duration: Duration) -> Double {
+        let (whole, fraction) = duration.components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+}
