@@ -139,3 +139,35 @@ struct BackfillResumeTests {
         }
     }
 }
+
+@Suite(.enabled(if: PostgresTestServer.shouldRun))
+struct FullRolloutTests {
+    @Test func daysOneToFiveEndWithVerifyPassing() throws {
+        try WardenGateTests().withSandboxDatabase(migrated: false) { db, base, project in
+            let environment = Environment(
+                name: "dev", order: 1, connection: base.connection,
+                variables: ["tenant_model": "org-per-email-domain", "jwt_expiry": "3600"], location: base.location)
+            let now = PlaybookRunner(project: project, options: .init(actor: "t", host: "h")) { _ in }
+            for name in ["day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata"] {
+                try now.run(try project.playbook(named: name), on: environment)
+            }
+            // Tokens issued before Day 3 live on for jwt_expiry: Day 4 waits.
+            do {
+                try now.run(try project.playbook(named: "day-4-warden"), on: environment)
+                Issue.record("expected the JWT soak to block")
+            } catch let error as RunError {
+                guard case .blocked(let plan) = error else { throw error }
+                #expect(plan.blockingGates.map(\.name) == ["wait after day-3-jwt-app-metadata"])
+                #expect(plan.blockingGates[0].detail.hasSuffix("the wait is 1h (jwt_expiry)"))
+            }
+            let later = PlaybookRunner(project: project, options: .init(actor: "t", host: "h", now: { Date().addingTimeInterval(3601) })) { _ in }
+            try later.run(try project.playbook(named: "day-4-warden"), on: environment)
+            try later.run(try project.playbook(named: "day-5-verify"), on: environment)
+            #expect(try Ledger(db).completedPlaybooks() == [
+                "day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata", "day-4-warden", "day-5-verify",
+            ])
+            let verify = CheckRunner(project: project).run([try project.suite(named: "verify")], on: environment)
+            #expect(verify.passed, "\(verify.suites.first?.failures ?? [])")
+        }
+    }
+}

@@ -87,4 +87,26 @@ import Testing
             suiteResults: [:], now: now)
         #expect(!later.isBlocked)
     }
+
+    @Test func upstreamSuitesAndTheWaitAfterAPlaybookGate() throws {
+        let (project, diagnostics) = try load(
+            ["day-3.yml": "version: 1\nplaybook: day-3\nsteps:\n  - id: a\n    sql: select 1\n",
+             "day-4.yml": "version: 1\nplaybook: day-4\ngates:\n  promotion: false\n  wait_after: { playbook: day-3, variable: jwt_expiry }\nsteps:\n  - id: a\n    sql: select 1\n"])
+        #expect(diagnostics.isEmpty)
+        let playbook = try #require(project?.playbooks.first { $0.name == "day-4" })
+        let base = try #require(project?.environments.last)
+        let staging = Environment(
+            name: base.name, order: base.order, connection: base.connection, variables: ["jwt_expiry": "30m"], location: base.location)
+        let now = Date()
+        var ledger = Ledger.State()
+        ledger.lastSuccess["day-3"] = now.addingTimeInterval(-600)
+        let plan = Planner.plan(
+            playbook, on: staging, ledger: ledger, previous: nil, suiteResults: [:], now: now,
+            upstreamResults: [("warden", "dev", false, "org-id-index on public.leads: no index leading with org_id")])
+        #expect(plan.gates.map(\.name) == ["wait after day-3", "suite warden on dev"])
+        #expect(plan.gates[0].detail == "day-3 succeeded here 10m ago; the wait is 30m (jwt_expiry)")
+        #expect(plan.gates[0].unblock == "wait 20m more")
+        #expect(plan.gates[1].unblock == "tollgate check --suite warden --env dev")
+        #expect(plan.gates[1].detail == "failed: org-id-index on public.leads: no index leading with org_id")
+    }
 }

@@ -139,7 +139,13 @@ public struct Project: Sendable {
                         + Suggestion.didYouMean(required, in: names.filter { $0 != playbook.name }),
                     at: playbook.location)
             }
-            let suitesNamed = playbook.gates.before + playbook.gates.after
+            if let waited = playbook.gates.waitAfter?.playbook, !names.contains(waited) {
+                diagnostics.error(
+                    "playbook '\(playbook.name)' waits after unknown playbook '\(waited)'"
+                        + Suggestion.didYouMean(waited, in: names.filter { $0 != playbook.name }),
+                    at: playbook.location)
+            }
+            let suitesNamed = playbook.gates.before + playbook.gates.after + playbook.gates.upstream
                 + playbook.steps.compactMap { step -> String? in
                     if case .suite(let name) = step.action { return name } else { return nil }
                 }

@@ -61,9 +61,12 @@ public enum Planner {
     ///   - suiteResults: before-gate suites that were run, by name: passed or not, and the
     ///     first failing check.
     ///   - acceptChanged: record edited steps as repaired instead of blocking.
+    ///   - upstreamResults: `upstream` suites run on earlier environments: (suite, environment,
+    ///     passed, first failure), in chain order.
     public static func plan(
         _ playbook: Playbook, on environment: Environment, ledger: Ledger.State, previous: Previous?,
-        suiteResults: [String: (passed: Bool, firstFailure: String?)], now: Date, acceptChanged: Bool = false
+        suiteResults: [String: (passed: Bool, firstFailure: String?)], now: Date, acceptChanged: Bool = false,
+        upstreamResults: [(suite: String, environment: String, passed: Bool, firstFailure: String?)] = []
     ) -> Plan {
         var gates: [Plan.Gate] = []
         for required in playbook.gates.requires {
@@ -110,6 +113,32 @@ public enum Planner {
                     name: "approvals", passed: enough,
                     detail: "\(approvers.count) of \(required) approvals" + (approvers.isEmpty ? "" : " (\(approvers.joined(separator: ", ")))"),
                     unblock: enough ? nil : "\(required - approvers.count) more: tollgate approve \(playbook.name) --env \(environment.name) --as NAME"))
+        }
+        if let wait = playbook.gates.waitAfter {
+            let needed = wait.variable.flatMap { environment.variables[$0] }.flatMap(DurationParser.parse) ?? wait.fallback
+            let label = wait.variable.map { " (\($0))" } ?? ""
+            if let succeeded = ledger.lastSuccess[wait.playbook] {
+                let elapsed = now.timeIntervalSince(succeeded)
+                let seconds = Double(needed.components.seconds)
+                let passed = elapsed >= seconds
+                gates.append(
+                    Plan.Gate(
+                        name: "wait after \(wait.playbook)", passed: passed,
+                        detail: "\(wait.playbook) succeeded here \(DurationParser.format(.seconds(Int(elapsed)))) ago; the wait is \(DurationParser.format(needed))\(label)",
+                        unblock: passed ? nil : "wait \(DurationParser.format(.seconds(Int((seconds - elapsed).rounded(.up))))) more"))
+            } else {
+                gates.append(
+                    Plan.Gate(
+                        name: "wait after \(wait.playbook)", passed: false, detail: "\(wait.playbook) has not succeeded on \(environment.name)",
+                        unblock: "tollgate run \(wait.playbook) --env \(environment.name), then wait \(DurationParser.format(needed))"))
+            }
+        }
+        for result in upstreamResults {
+            gates.append(
+                Plan.Gate(
+                    name: "suite \(result.suite) on \(result.environment)", passed: result.passed,
+                    detail: result.passed ? "passed" : "failed: \(result.firstFailure ?? "?")",
+                    unblock: result.passed ? nil : "tollgate check --suite \(result.suite) --env \(result.environment)"))
         }
         for suite in playbook.gates.before {
             let result = suiteResults[suite]

@@ -23,6 +23,20 @@ public struct Playbook: Sendable {
         public var soak: Duration?
         /// Overrides the environment's `approvals_required` for this playbook.
         public var approvals: Int?
+        /// Suites that must pass on every earlier environment of the chain too.
+        public var upstream: [String] = []
+        /// Another playbook must have succeeded here at least this long ago.
+        public var waitAfter: WaitAfter?
+    }
+
+    /// A soak after another playbook on the same environment, sized by an environment
+    /// variable (Day 4 waits `jwt_expiry` seconds after Day 3, until every token has been
+    /// refreshed with its org_id).
+    public struct WaitAfter: Sendable {
+        public var playbook: String
+        /// The variable holding the duration (`3600`, `1h`); `fallback` when it is unset.
+        public var variable: String?
+        public var fallback: Duration
     }
 
     /// One step. Transactional steps commit together with their ledger row.
@@ -78,7 +92,7 @@ public struct Playbook: Sendable {
 enum PlaybookFile {
     static let highestSupportedVersion = 1
     static let fileKeys = ["version", "playbook", "description", "gates", "steps"]
-    static let gateKeys = ["requires", "before", "after", "promotion", "soak", "approvals"]
+    static let gateKeys = ["requires", "before", "after", "promotion", "soak", "approvals", "upstream", "wait_after"]
     static let actionKeys = ["migration", "sql", "suite", "shell", "wait", "backfill"]
     static let stepKeys = ["id", "description", "transaction", "rerunnable", "lock_timeout", "retries"] + actionKeys
 
@@ -95,6 +109,15 @@ enum PlaybookFile {
             gates.promotion = fields["promotion"].flatMap { reader.boolean($0.value, key: "promotion") } ?? true
             gates.soak = fields["soak"].flatMap { reader.duration($0.value, key: "soak") }
             gates.approvals = fields["approvals"].flatMap { reader.integer($0.value, key: "approvals") }
+            gates.upstream = fields["upstream"].flatMap { reader.strings($0.value, key: "upstream") } ?? []
+            if let node = fields["wait_after"]?.value,
+                let wait = reader.mapping(node, "'wait_after'", allowed: ["playbook", "variable", "default"], required: ["playbook"]),
+                let playbook = wait["playbook"].flatMap({ reader.string($0.value, key: "playbook") })
+            {
+                gates.waitAfter = Playbook.WaitAfter(
+                    playbook: playbook, variable: wait["variable"].flatMap { reader.string($0.value, key: "variable") },
+                    fallback: wait["default"].flatMap { reader.duration($0.value, key: "default") } ?? .seconds(3600))
+            }
         }
         var steps: [Playbook.Step] = []
         if let node = entries["steps"]?.value {

@@ -105,9 +105,18 @@ public struct PlaybookRunner {
                 suiteResults[name] = (run.passed, run.failures.first.map(describe))
             }
         }
+        // Upstream suites run on every earlier environment, read-only, through its own connection.
+        var upstream: [(suite: String, environment: String, passed: Bool, firstFailure: String?)] = []
+        for earlier in project.environments where earlier.order < environment.order && !playbook.gates.upstream.isEmpty {
+            let report = CheckRunner(project: project).run(try playbook.gates.upstream.map { try project.suite(named: $0) }, on: earlier)
+            if let error = report.error {
+                for suite in playbook.gates.upstream { upstream.append((suite, earlier.name, false, "cannot check: \(error)")) }
+            }
+            for run in report.suites { upstream.append((run.suite, earlier.name, run.passed, run.failures.first.map(describe))) }
+        }
         return Planner.plan(
             playbook, on: environment, ledger: state, previous: try previous(of: environment, for: playbook),
-            suiteResults: suiteResults, now: options.now(), acceptChanged: options.acceptChanged)
+            suiteResults: suiteResults, now: options.now(), acceptChanged: options.acceptChanged, upstreamResults: upstream)
     }
 
     /// The previous environment's last success of `playbook`, read from its ledger.

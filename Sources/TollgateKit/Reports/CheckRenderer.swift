@@ -4,8 +4,8 @@ import Foundation
 public enum CheckRenderer {
     /// One block per suite and environment; a check that passed for every subject is one
     /// line, a failing one lists each failing subject with expected, found and the fix.
-    /// - Parameter descriptions: each check's one-line description, by check id.
-    public static func text(_ report: CheckReport, descriptions: [String: String] = [:], color: Bool) -> String {
+    /// - Parameter suites: the suites by name, for each check's one-line description.
+    public static func text(_ report: CheckReport, suites: [String: Suite] = [:], color: Bool) -> String {
         let paint = Paint(enabled: color)
         var lines: [String] = []
         for environment in report.environments {
@@ -29,7 +29,7 @@ public enum CheckRenderer {
                         continue
                     }
                     let count = subjects > 1 ? paint.dim(" (\(failures.count) of \(subjects) tables)") : ""
-                    let description = descriptions[id].map { " — \($0)" } ?? ""
+                    let description = suites[run.suite]?.checks.first { $0.id == id }?.description.map { " — \($0)" } ?? ""
                     lines.append("  \(paint.red("✗")) \(id)\(count)\(description)")
                     // Subjects that failed the same way share one line.
                     var groups: [(found: String, subjects: [String], sample: [[String: String]])] = []

@@ -57,13 +57,9 @@ struct CheckFormatOption: ParsableArguments {
 /// Prints a check report; under GitHub Actions also annotations and a step summary.
 enum CheckOutput {
     static func print(_ report: CheckReport, format: CheckFormatOption.Format, project: Project, context: CommandContext) throws {
-        var descriptions: [String: String] = [:]
-        for suite in project.suites.values {
-            for check in suite.checks { descriptions[check.id] = check.description }
-        }
         switch format {
         case .text:
-            context.printer.output(CheckRenderer.text(report, descriptions: descriptions, color: context.printer.stdoutColor))
+            context.printer.output(CheckRenderer.text(report, suites: project.suites, color: context.printer.stdoutColor))
         case .json: context.printer.output(try CheckRenderer.json(report))
         case .junit: context.printer.output(CheckExports.junit(report))
         }
