@@ -38,7 +38,7 @@ struct VerifyGateTests {
 
     func withFixedDatabase<T>(_ body: (Connection, Environment, Project) throws -> T) throws -> T {
         try WardenGateTests().withSandboxDatabase(migrated: true) { db, environment, project in
-            try db.execute(script: Self.wardenFixes)
+            try WardenGateTests().asApplication(db, Self.wardenFixes)
             return try body(db, environment, project)
         }
     }
@@ -76,7 +76,7 @@ struct VerifyGateTests {
     @Test func everyOrganisationInTheDefaultOneStillGetsIsolationTested() throws {
         try withFixedDatabase { db, environment, project in
             // Option C of the report: everything in the default organisation.
-            try db.execute(script: """
+            try WardenGateTests().asApplication(db, """
                 alter table public.leads disable trigger leads_org_id_immutable;
                 update public.leads set org_id = 'a0000000-0000-0000-0000-000000000001';
                 alter table public.leads enable trigger leads_org_id_immutable;
@@ -159,7 +159,7 @@ struct VerifyGateTests {
     @Test(arguments: mutations)
     func everyRequirementBlocksWhenBroken(_ mutation: Mutation) throws {
         try withFixedDatabase { db, environment, project in
-            try db.execute(script: mutation.sql)
+            try WardenGateTests().asApplication(db, mutation.sql)
             let run = try verify(project, environment)
             #expect(!run.passed)
             let failing = run.failures.filter { $0.outcome == .failed }

@@ -50,15 +50,22 @@ struct WardenGateTests {
         try withTestDatabase { db, name in
             try Sandbox.installRoles(on: PostgresTestServer.connect(), applicationPassword: "not-used-here")
             try Sandbox.seedDatabase(db, options: .init(rows: 100, seed: 7))
-            if migrated { try db.execute(script: Self.handMigration) }
+            if migrated { try asApplication(db, Self.handMigration) }
+            // As the environments do: the hosted-like application role, not a superuser.
+            try PostgresTestServer.connect().query("grant create, connect, temporary on database \(identifier: name) to tollgate_app")
             var connection = try PostgresTestServer.connectionString().rawValue
-            connection += " dbname=\(name)"
+            connection += " dbname=\(name) user=tollgate_app"
             let environment = Environment(
                 name: "dev", order: 1, connection: ConnectionString(connection),
                 location: .init(file: "test", line: 1, column: 1))
             let project = try Project.load(root: Repository.root, variables: VariableLookup(environment: [:], builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
             return try body(db, environment, project)
         }
+    }
+
+    /// Runs SQL as the application role, which owns `public`, as a real migration would.
+    func asApplication(_ db: Connection, _ sql: String) throws {
+        try db.execute(script: "set role tollgate_app;\n" + sql + "\n;reset role;")
     }
 
     func gate(_ project: Project, _ environment: Environment) throws -> SuiteRun {
@@ -109,6 +116,8 @@ struct WardenGateTests {
         let found: String?
         /// Checks that cannot help failing with it (a NULL org_id needs NOT NULL dropped).
         var alsoFailing: [String] = []
+        /// Only a superuser can make this change (a function in Supabase's auth schema).
+        var superuser = false
         var testDescription: String { "\(check)\(subject.map { " on \($0)" } ?? "")" }
     }
 
@@ -149,13 +158,14 @@ struct WardenGateTests {
             found: "1 row"),
         Mutation(
             check: "no-function-in-auth", subject: nil,
-            sql: "create function auth.org_id() returns uuid language sql stable as $$ select null::uuid $$", found: nil),
+            sql: "create function auth.org_id() returns uuid language sql stable as $$ select null::uuid $$", found: nil,
+            superuser: true),
     ]
 
     @Test(arguments: mutations)
     func everyRequirementBlocksWhenBroken(_ mutation: Mutation) throws {
         try withSandboxDatabase(migrated: true) { db, environment, project in
-            try db.execute(script: mutation.sql)
+            if mutation.superuser { try db.execute(script: mutation.sql) } else { try asApplication(db, mutation.sql) }
             let run = try gate(project, environment)
             #expect(!run.passed)
             let failing = run.failures.filter { $0.outcome == .failed }
@@ -171,7 +181,7 @@ struct WardenGateTests {
 
     @Test func checksChangeNothing() throws {
         try withSandboxDatabase(migrated: true) { db, environment, project in
-            try db.execute(script: "alter table public.campaigns alter column org_id drop not null; update public.campaigns set org_id = null")
+            try asApplication(db, "alter table public.campaigns alter column org_id drop not null; update public.campaigns set org_id = null")
             let counts = "select (select count(*) from public.campaigns where org_id is null) as nulls, (select count(*) from public.leads) as leads, (select count(*) from auth.users) as users"
             let before = try db.query(Query(unsafeSQL: counts)).first!.values
             let fingerprint = try CatalogSnapshot.load(from: db).fingerprint

@@ -18,7 +18,7 @@ public enum StatusRenderer {
                 status.reachable ? "reachable" : "unreachable",
                 status.serverVersion ?? "",
                 migrations,
-                status.reachable ? (status.rollout.isEmpty ? "not started" : status.rollout.joined(separator: ", ")) : "",
+                status.reachable ? (status.rollout.last.map { "\($0) (\(status.rollout.count) done)" } ?? "not started") : "",
                 status.tenancy?.summary ?? "",
                 status.fingerprint.map { String($0.prefix(12)) } ?? "",
             ])

@@ -62,7 +62,9 @@ enum SeedSQL {
         );
         alter table auth.users owner to supabase_auth_admin;
         comment on table auth.users is 'Auth: Stores user login data within a secure schema.';
-        grant select, update, references on auth.users to tollgate_app;
+        -- As hosted Supabase's postgres role: it may read and write users (seed scripts and
+        -- Tollgate's probes insert them) but not create anything in the schema.
+        grant select, insert, update, delete, references on auth.users to tollgate_app;
         grant select on auth.users to service_role;
 
         create function auth.uid() returns uuid language sql stable as $$
