@@ -117,14 +117,48 @@ struct BackfillRunner {
             let factor = min(2, max(0.5, targetSeconds / took))
             pages = max(1, Int64((Double(pages) * factor).rounded()))
             let elapsed = max(0.001, seconds(clock.now - started))
-            progress(BackfillProgress(table: relation, pagesDone: next, pages: last, rows: rows, rowsPerSecond: Double(rowsThisRun) / elapsed, finished: next >= last))
+            progress(BackfillProgress(table: relation, pagesDone: next, pages: last, rows: rows, rowsPerSecond: Double(rowsThisRun) / elapsed, finished: false))
             if backfill.pause > .zero, next < last { usleep(useconds_t(seconds(backfill.pause) * 1_000_000)) }
         }
-        if last == 0 {
-            progress(BackfillProgress(table: relation, pagesDone: 0, pages: 0, rows: rows, rowsPerSecond: 0, finished: true))
+        // The sweep. Concurrent updates write a row's new version wherever there is room: on
+        // a page the walk has passed, or past the starting size. Such rows still match
+        // `where`, so one scan finds them; they are updated by ctid, and the sweep repeats
+        // until none is left (bounded: rows that keep moving are an error, not a loop).
+        for _ in 0..<Self.sweepPasses {
+            let remaining: [String] = try db.query(
+                Query(unsafeSQL: "select t.ctid::text as ctid from \(quoted) as t where (\(backfill.where)) limit 50000")
+            ).rows.map { try $0.decode("ctid") }
+            if remaining.isEmpty { break }
+            var changed: Int64 = 0
+            try retry {
+                changed = try db.withTransaction { db in
+                    try db.setSetting("lock_timeout", String(Int(seconds(step.lockTimeout) * 1000)), local: true)
+                    let update = Query(
+                        unsafeSQL: "update \(quoted) as t set \(backfill.set) where t.ctid = any($1::tid[]) and (\(backfill.where))",
+                        binds: [remaining.postgresText])
+                    let count = Int64(try db.query(update).affectedRows ?? 0)
+                    try db.query(
+                        "update tollgate.backfill_cursors set rows_done = rows_done + \(count), updated_at = clock_timestamp() where playbook = \(playbook) and step = \(step.id)"
+                    )
+                    return count
+                }
+            }
+            rows += changed
         }
+        let left: Int64 = try db.query(
+            Query(unsafeSQL: "select count(*) as n from (select 1 from \(quoted) as t where (\(backfill.where)) limit 1) as x")
+        ).first!.decode("n")
+        if left > 0 {
+            throw PostgresError(
+                kind: .client,
+                message: "rows of \(relation) still match the backfill's 'where' after \(Self.sweepPasses) sweeps; run again (concurrent writes keep producing them)")
+        }
+        progress(BackfillProgress(table: relation, pagesDone: last, pages: last, rows: rows, rowsPerSecond: 0, finished: true))
         return rows
     }
+
+    /// How many times the sweep looks for rows the page walk missed.
+    static let sweepPasses = 5
 
     func seconds(_ duration: Duration) -> Double {
         let (whole, fraction) = duration.components
