@@ -171,3 +171,24 @@ struct FullRolloutTests {
         }
     }
 }
+
+@Suite(.enabled(if: PostgresTestServer.shouldRun))
+struct BackfillSweepTests {
+    /// Rows that a concurrent update moved behind the page walk are caught by the sweep: here
+    /// the walk is already over (its cursor says so) and every row still needs the change.
+    @Test func theSweepFindsRowsThePageWalkMissed() throws {
+        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": BackfillResumeTests.playbook], rows: 500) { project, dev, _, db, _ in
+            let ledger = Ledger(db)
+            try ledger.install()
+            try db.execute(script: "alter table public.leads add column if not exists org_id uuid")
+            try db.query(
+                "insert into tollgate.backfill_cursors (playbook, step, relation, next_page, last_page) values ('day-1-demo', 'backfill', 'public.leads', 3, 3)")
+            try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")) { _ in }
+                .run(try project.playbook(named: "day-1-demo"), on: dev)
+            let missing: Int = try db.query("select count(*) as n from public.leads where org_id is null").first!.decode("n")
+            #expect(missing == 0)
+            let done: Int = try db.query("select rows_done from tollgate.backfill_cursors").first!.decode("rows_done")
+            #expect(done == 500)
+        }
+    }
+}
