@@ -1,0 +1,111 @@
+import Foundation
+
+/// Renders a ``ComparisonReport`` as terminal text, Markdown or JSON.
+public enum ComparisonRenderer {
+    /// Environments, migrations that differ, then the objects that differ (all objects'
+    /// differences are always listed; identical objects never are).
+    public static func text(_ report: ComparisonReport, color: Bool) -> String {
+        let paint = Paint(enabled: color)
+        var lines = [paint.bold(report.headline), ""]
+        let width = max(11, report.environments.map(\.name.count).max() ?? 0)
+        for environment in report.environments {
+            let name = environment.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            if let error = environment.error {
+                lines.append("\(paint.bold(name))  \(paint.red("unreachable: \(error)"))")
+                continue
+            }
+            let checks = ["warden", "verify"].compactMap { suite in
+                environment.checks[suite].map { $0.passed ? paint.green("\(suite) ✓") : paint.red("\(suite) ✗ \($0.firstFailure ?? "")") }
+            }
+            let rollout = environment.rollout.last.map { "\($0.playbook) (\(environment.rollout.count) done)" } ?? "not started"
+            lines.append(
+                "\(paint.bold(name))  \(environment.serverVersion ?? "")  \(paint.dim(String((environment.fingerprint ?? "").prefix(12))))  rollout: \(rollout)  \(checks.joined(separator: "  "))")
+        }
+        let partial = report.migrations.filter { !$0.missingIn.isEmpty }
+        if !partial.isEmpty {
+            lines += ["", paint.bold("migrations not applied everywhere:")]
+            for migration in partial {
+                lines.append("  \(migration.version) \(migration.name ?? ""): applied in \(list(migration.appliedIn)); missing in \(list(migration.missingIn))")
+            }
+        }
+        lines += ["", paint.bold(report.differences.isEmpty ? "no schema differences" : "schema differences (\(report.differences.count)):")]
+        let environments = report.environments.filter { $0.error == nil }.map(\.name)
+        for difference in report.differences {
+            lines.append("  \(difference.kind) \(difference.object)")
+            for name in environments {
+                let value = difference.values[name] ?? nil
+                lines.append("      \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.map { $0 } ?? paint.dim("— absent"))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Markdown for a pull request comment or a GitHub step summary; cut to stay under
+    /// GitHub's 65,536-character limit, saying how much was left out.
+    public static func markdown(_ report: ComparisonReport, limit: Int = 60_000) -> String {
+        var lines = ["## Environment comparison", "", "**\(report.headline)**", ""]
+        let reachable = report.environments.filter { $0.error == nil }.map(\.name)
+        lines.append("| environment | server | fingerprint | rollout | warden | verify |")
+        lines.append("|---|---|---|---|---|---|")
+        for environment in report.environments {
+            if let error = environment.error {
+                lines.append("| \(environment.name) | unreachable: \(cell(error)) | | | | |")
+                continue
+            }
+            func suite(_ name: String) -> String {
+                environment.checks[name].map { $0.passed ? "✅" : "❌ \(cell($0.firstFailure ?? ""))" } ?? ""
+            }
+            let rollout = environment.rollout.map(\.playbook).last ?? "not started"
+            lines.append(
+                "| \(environment.name) | \(environment.serverVersion ?? "") | `\((environment.fingerprint ?? "").prefix(12))` | \(rollout) | \(suite("warden")) | \(suite("verify")) |")
+        }
+        let partial = report.migrations.filter { !$0.missingIn.isEmpty }
+        if !partial.isEmpty {
+            lines += ["", "### Migrations not applied everywhere", "", "| migration | " + reachable.joined(separator: " | ") + " |",
+                      "|---|" + reachable.map { _ in "---|" }.joined()]
+            for migration in partial {
+                lines.append("| \(migration.version) \(cell(migration.name ?? "")) | " + reachable.map { migration.appliedIn.contains($0) ? "✅" : "—" }.joined(separator: " | ") + " |")
+            }
+        }
+        lines += ["", "### Schema differences (\(report.differences.count))", ""]
+        if !report.differences.isEmpty {
+            lines.append("| object | " + reachable.joined(separator: " | ") + " |")
+            lines.append("|---|" + reachable.map { _ in "---|" }.joined())
+        }
+        var text = lines.joined(separator: "\n")
+        for (index, difference) in report.differences.enumerated() {
+            let row = "\n| \(difference.kind) `\(cell(difference.object))` | "
+                + reachable.map { name in (difference.values[name] ?? nil).map { cell($0) } ?? "—" }.joined(separator: " | ") + " |"
+            if text.count + row.count > limit - 200 {
+                text += "\n\n_\(report.differences.count - index) more differences left out to stay within GitHub's size limit; run `tollgate compare` for all._"
+                break
+            }
+            text += row
+        }
+        return text + "\n"
+    }
+
+    public static func json(_ report: ComparisonReport) throws -> String {
+        struct Document: Encodable {
+            let report: ComparisonReport
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Key.self)
+                try container.encode(report.version, forKey: .version)
+                try container.encode(report.headline, forKey: .headline)
+                try container.encode(report.environments, forKey: .environments)
+                try container.encode(report.migrations, forKey: .migrations)
+                try container.encode(report.differences, forKey: .differences)
+                try container.encode(report.wardenBlockedBy, forKey: .wardenBlockedBy)
+            }
+            enum Key: String, CodingKey { case version, headline, environments, migrations, differences, wardenBlockedBy }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(Document(report: report)), as: UTF8.self)
+    }
+
+    static func list(_ names: [String]) -> String { names.isEmpty ? "none" : names.joined(separator: ", ") }
+    static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}
