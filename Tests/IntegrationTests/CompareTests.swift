@@ -83,3 +83,4 @@ struct CompareTests {
         #expect(markdown.contains("more differences left out to stay within GitHub's size limit"))
     }
 }
+

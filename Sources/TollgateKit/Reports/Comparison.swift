@@ -37,11 +37,20 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         public var playbook: String
         public var ranBy: String
         public var approvedBy: [String]
+        public init(playbook: String, ranBy: String, approvedBy: [String]) {
+            self.playbook = playbook
+            self.ranBy = ranBy
+            self.approvedBy = approvedBy
+        }
     }
 
     public struct SuiteSummary: Sendable, Codable, Equatable {
         public var passed: Bool
         public var firstFailure: String?
+        public init(passed: Bool, firstFailure: String? = nil) {
+            self.passed = passed
+            self.firstFailure = firstFailure
+        }
     }
 
     /// A migration and where it is applied.
@@ -50,6 +59,12 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         public var name: String?
         public var appliedIn: [String]
         public var missingIn: [String]
+        public init(version: String, name: String?, appliedIn: [String], missingIn: [String]) {
+            self.version = version
+            self.name = name
+            self.appliedIn = appliedIn
+            self.missingIn = missingIn
+        }
     }
 
     /// One object that is not the same everywhere: its description per environment, `nil`

@@ -7,7 +7,7 @@ struct Compare: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare environments: migrations, rollout, schema objects, check results; which block Warden and why.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, markdown, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, markdown, json, html }
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environments: EnvironmentOption
@@ -23,6 +23,7 @@ struct Compare: TollgateCommand {
         case .text: text = ComparisonRenderer.text(report, color: output == nil && context.printer.stdoutColor)
         case .markdown: text = ComparisonRenderer.markdown(report)
         case .json: text = try ComparisonRenderer.json(report)
+        case .html: text = ComparisonRenderer.html(report)
         }
         if let output {
             try text.write(toFile: output, atomically: true, encoding: .utf8)

@@ -1,0 +1,116 @@
+import Foundation
+
+extension ComparisonRenderer {
+    /// A single self-contained page (no external assets): the headline, an environment ×
+    /// object matrix colour-coded by state, expandable details per object, and anchors to
+    /// link to. Written as well-formed XHTML so that any XML parser can check it.
+    public static func html(_ report: ComparisonReport) -> String {
+        let environments = report.environments
+        let reachable = environments.filter { $0.error == nil }.map(\.name)
+        var body = ""
+        let blocked = !report.wardenBlockedBy.isEmpty
+        body += "<header class=\"\(blocked ? "bad" : "good")\"><h1>Environment comparison</h1><p class=\"headline\">\(escape(report.headline))</p></header>\n"
+
+        body += "<section id=\"environments\"><h2>Environments</h2><table><thead><tr><th>environment</th><th>server</th><th>fingerprint</th><th>rollout</th><th>warden</th><th>verify</th></tr></thead><tbody>\n"
+        for environment in environments {
+            if let error = environment.error {
+                body += "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td class=\"bad\" colspan=\"5\">unreachable: \(escape(error))</td></tr>\n"
+                continue
+            }
+            func suite(_ name: String) -> String {
+                guard let summary = environment.checks[name] else { return "<td></td>" }
+                return summary.passed
+                    ? "<td class=\"good\">passed</td>"
+                    : "<td class=\"bad\">blocked: \(escape(summary.firstFailure ?? ""))</td>"
+            }
+            let rollout = environment.rollout.isEmpty
+                ? "not started"
+                : environment.rollout.map { entry in
+                    "\(entry.playbook) (ran by \(entry.ranBy)\(entry.approvedBy.isEmpty ? "" : "; approved by " + entry.approvedBy.joined(separator: ", ")))"
+                }.joined(separator: "<br/>")
+            body += "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td>\(escape(environment.serverVersion ?? ""))</td><td><code>\(escape(String((environment.fingerprint ?? "").prefix(12))))</code></td><td>\(rollout.contains("<br/>") ? rollout : escape(rollout))</td>\(suite("warden"))\(suite("verify"))</tr>\n"
+        }
+        body += "</tbody></table></section>\n"
+
+        let partial = report.migrations.filter { !$0.missingIn.isEmpty }
+        body += "<section id=\"migrations\"><h2>Migrations not applied everywhere (\(partial.count))</h2>"
+        if !partial.isEmpty {
+            body += "<table class=\"matrix\"><thead><tr><th>migration</th>" + reachable.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
+            for migration in partial {
+                body += "<tr id=\"migration-\(escape(migration.version))\"><th>\(escape(migration.version)) \(escape(migration.name ?? ""))</th>"
+                    + reachable.map { migration.appliedIn.contains($0) ? "<td class=\"good\">applied</td>" : "<td class=\"bad\">missing</td>" }.joined()
+                    + "</tr>\n"
+            }
+            body += "</tbody></table>"
+        }
+        body += "</section>\n"
+
+        body += "<section id=\"differences\"><h2>Schema differences (\(report.differences.count))</h2>"
+        if report.differences.isEmpty {
+            body += "<p class=\"good\">The environments compared have the same schema.</p>"
+        } else {
+            body += "<table class=\"matrix\"><thead><tr><th>object</th>" + reachable.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
+            for difference in report.differences {
+                let anchor = "obj-" + anchorName("\(difference.kind)-\(difference.object)")
+                let values = reachable.map { difference.values[$0] ?? nil }
+                // The most common definition counts as "expected"; the others stand out.
+                let counts = Dictionary(values.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
+                let common = counts.max { $0.value < $1.value }?.key
+                body += "<tr id=\"\(anchor)\"><th><a href=\"#\(anchor)\">\(escape(difference.kind))</a> <code>\(escape(difference.object))</code></th>"
+                for value in values {
+                    let state = value == nil ? "absent" : (value == common ? "same" : "different")
+                    // With one definition only, "present" says more than "same".
+                    let label = state == "same" && counts.count == 1 ? "present" : state
+                    body += "<td class=\"\(state)\"><details><summary>\(label)</summary><code>\(escape(value ?? "—"))</code></details></td>"
+                }
+                body += "</tr>\n"
+            }
+            body += "</tbody></table>"
+        }
+        body += "</section>\n"
+
+        return """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE html>
+            <html xmlns="http://www.w3.org/1999/xhtml" lang="en">
+            <head>
+            <meta charset="utf-8"/>
+            <meta name="viewport" content="width=device-width, initial-scale=1"/>
+            <title>Tollgate — environment comparison</title>
+            <style>
+            body { font: 14px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 0 16px 48px; color: #1d232a; }
+            header { padding: 16px 20px; border-radius: 8px; margin: 16px 0; }
+            header h1 { margin: 0 0 4px; font-size: 20px; }
+            .headline { margin: 0; font-size: 16px; font-weight: 600; }
+            header.bad { background: #fdecea; border: 1px solid #f5c2bd; }
+            header.good { background: #e7f6ec; border: 1px solid #b7e1c3; }
+            h2 { font-size: 16px; margin: 28px 0 8px; }
+            table { border-collapse: collapse; width: 100%; }
+            th, td { border: 1px solid #d7dde3; padding: 6px 8px; text-align: left; vertical-align: top; }
+            thead th { background: #f3f5f7; position: sticky; top: 0; }
+            tbody th { font-weight: 500; }
+            td.good, p.good, td.same { background: #e7f6ec; }
+            td.bad, td.absent { background: #fdecea; }
+            td.different { background: #fff4d6; }
+            code { font: 12px ui-monospace, monospace; white-space: pre-wrap; word-break: break-word; }
+            summary { cursor: pointer; font-weight: 600; }
+            a { color: inherit; }
+            tr:target { outline: 2px solid #3b82f6; }
+            </style>
+            </head>
+            <body>
+            \(body)<footer><p>tollgate compare, report version \(report.version)</p></footer>
+            </body>
+            </html>
+
+            """
+    }
+
+    static func escape(_ text: String) -> String {
+        CheckExports.xml(text)
+    }
+
+    static func anchorName(_ text: String) -> String {
+        String(text.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" })
+    }
+}

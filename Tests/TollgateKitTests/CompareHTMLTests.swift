@@ -1,0 +1,28 @@
+import Foundation
+import FoundationXML
+import Testing
+
+@testable import TollgateKit
+
+@Suite struct CompareHTMLTests {
+    @Test func thePageIsWellFormedAndHoldsTheMatrix() throws {
+        let report = ComparisonReport(
+            environments: [
+                .init(name: "dev", serverVersion: "15.18", fingerprint: "abc", migrations: [], rollout: [.init(playbook: "day-1-organizations", ranBy: "alice", approvedBy: [])], checks: ["warden": .init(passed: true)]),
+                .init(name: "production", serverVersion: "15.18", fingerprint: "def", migrations: [], rollout: [], checks: ["warden": .init(passed: false, firstFailure: "organizations-table")]),
+                .init(name: "staging", error: "connection refused <&>", migrations: [], rollout: [], checks: [:]),
+            ],
+            migrations: [.init(version: "20250110090000", name: "create_organizations_table", appliedIn: ["dev"], missingIn: ["production"])],
+            differences: [.init(kind: "table", object: "public.organizations", values: ["dev": "table", "production": nil])],
+            wardenBlockedBy: ["production": "organizations-table", "staging": "unreachable: connection refused <&>"])
+        let html = ComparisonRenderer.html(report)
+        let document = try XMLDocument(xmlString: html)
+        let rows = try document.nodes(forXPath: "//*[local-name()='section'][@id='differences']//*[local-name()='tbody']/*[local-name()='tr']")
+        #expect(rows.count == 1)
+        let cells = try document.nodes(forXPath: "//*[local-name()='tr'][@id='obj-table-public-organizations']/*[local-name()='td']") as! [XMLElement]
+        #expect(cells.map { cell in cell.attributes?.first { $0.localName == "class" }?.stringValue } == ["same", "absent"])
+        #expect(html.contains("Warden is blocked on production (organizations-table); staging (unreachable: connection refused &lt;&amp;&gt;)"))
+        #expect(!html.contains("http://") || html.contains("xmlns=\"http://www.w3.org/1999/xhtml\""))  // no external assets
+        #expect(!html.contains("<script") && !html.contains("<link"))
+    }
+}
