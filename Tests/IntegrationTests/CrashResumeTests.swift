@@ -170,3 +170,44 @@ struct PlaybookCommandTests {
         }
     }
 }
+
+extension PlaybookCommandTests {
+    @Test func shellStepsAndRunThrough() throws {
+        let second = """
+            version: 1
+            playbook: day-2-demo
+            gates:
+              requires: [day-1-demo]
+            steps:
+              - id: deploy
+                shell: echo "deploying $TOLLGATE_PLAYBOOK/$TOLLGATE_STEP to $TOLLGATE_ENVIRONMENT"
+            """
+        let failing = """
+            version: 1
+            playbook: day-3-demo
+            gates:
+              requires: [day-2-demo]
+            steps:
+              - id: hook
+                shell: echo "about to fail" && exit 7
+            """
+        try PlaybookEngineTests().withProject(
+            playbooks: ["day-1-demo.yml": PlaybookEngineTests.day1, "day-2-demo.yml": second, "day-3-demo.yml": failing]
+        ) { project, _, _, db, _ in
+            let tests = CrashResumeTests()
+            let through = try tests.run(project, ["run", "--through", "day-2-demo", "--env", "dev"])
+            #expect(through.status == 0, "\(through.stderr)")
+            #expect(through.stdout.contains("day-1-demo on dev: succeeded"))
+            #expect(through.stdout.contains("day-2-demo on dev: succeeded"))
+            #expect(!through.stdout.contains("day-3-demo"))
+            let output: String = try db.query("select output from tollgate.step_runs where step = 'deploy'").first!.decode("output")
+            #expect(output == "deploying day-2-demo/deploy to dev")
+
+            let failed = try tests.run(project, ["run", "day-3-demo", "--env", "dev"])
+            #expect(failed.status == 4)
+            #expect(failed.stderr == "error: step 'hook' of day-3-demo failed on dev: the command exited 7: about to fail\n")
+            let status: String = try db.query("select status || ':' || coalesce(error, '') as s from tollgate.step_runs where step = 'hook'").first!.decode("s")
+            #expect(status == "failed:exit 7")
+        }
+    }
+}
