@@ -29,15 +29,15 @@ public struct CheckRunner: Sendable {
     /// Runs `suites` on one environment; connection problems are reported, not thrown.
     public func run(_ suites: [Suite], on environment: Environment) -> CheckReport.EnvironmentChecks {
         do {
-            let db = try Connection(environment.connection, label: environment.name, connectTimeout: 5)
+            let db = try environment.connect(timeout: 5)
             try db.setStatementTimeout(.seconds(60))
             let snapshot = try CatalogSnapshot.load(from: db)
             let runs = try suites.map { try run($0, on: db, environment: environment.name, snapshot: snapshot) }
             return .init(environment: environment.name, reachable: true, error: nil, suites: runs)
+        } catch let error as ConnectionError {
+            return .init(environment: environment.name, reachable: false, error: error.underlying.message, suites: [])
         } catch let error as PostgresError {
-            return .init(
-                environment: environment.name, reachable: error.kind != .connection,
-                error: error.kind == .connection ? error.message : error.summary, suites: [])
+            return .init(environment: environment.name, reachable: true, error: error.summary, suites: [])
         } catch {
             return .init(environment: environment.name, reachable: true, error: "\(error)", suites: [])
         }

@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import PostgresClient
 
 /// Why a run stopped.
@@ -72,26 +71,24 @@ public struct PlaybookRunner {
     let options: Options
     let output: (String) -> Void
     let progress: (BackfillProgress) -> Void
-    let logger: Logger
 
     /// - Parameters:
     ///   - output: one line per step and gate.
     ///   - progress: called after every backfill batch; the caller decides how often to show it.
     public init(
-        project: Project, options: Options, logger: Logger = Logger(label: "tollgate.run"),
+        project: Project, options: Options,
         progress: @escaping (BackfillProgress) -> Void = { _ in }, output: @escaping (String) -> Void
     ) {
         self.project = project
         self.options = options
         self.output = output
         self.progress = progress
-        self.logger = logger
     }
 
     /// Computes the plan and changes nothing: a missing ledger reads as empty, and
     /// before-gate suites run read-only.
     public func plan(_ playbook: Playbook, on environment: Environment) throws -> Plan {
-        let db = try connect(environment)
+        let db = try environment.connect()
         return try plan(playbook, on: environment, db: db)
     }
 
@@ -122,11 +119,9 @@ public struct PlaybookRunner {
     /// The previous environment's last success of `playbook`, read from its ledger.
     func previous(of environment: Environment, for playbook: Playbook) throws -> Planner.Previous? {
         guard playbook.gates.promotion, let previous = project.previous(of: environment) else { return nil }
-        let db = try connect(previous)
+        let db = try previous.connect()
         return Planner.Previous(name: previous.name, lastSuccess: try Ledger(db).state().lastSuccess[playbook.name])
     }
-
-    func connect(_ environment: Environment) throws -> Connection { try environment.connect() }
 
     /// Runs `playbook` on `environment`.
     /// - Throws: ``RunError`` (blocked, lock busy, step failed), `ConnectionError`.
@@ -135,7 +130,7 @@ public struct PlaybookRunner {
         // The lock lives on its own idle connection: an idle session holding only an
         // advisory lock has no snapshot, so CREATE INDEX CONCURRENTLY on the work connection
         // never waits for it.
-        let lock = try connect(environment)
+        let lock = try environment.connect()
         do {
             try lock.advisoryLock(key: Ledger.runnerLockKey, timeout: options.wait) { holder in
                 output("blocked by another tollgate run on \(environment.name) (\(holder)); waiting up to \(DurationParser.format(options.wait))")
@@ -147,7 +142,7 @@ public struct PlaybookRunner {
         }
         defer { _ = try? lock.advisoryUnlock(key: Ledger.runnerLockKey) }
 
-        let db = try connect(environment)
+        let db = try environment.connect()
         let ledger = Ledger(db)
         try ledger.install()
         let plan = try plan(playbook, on: environment, db: db)

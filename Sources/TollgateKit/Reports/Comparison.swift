@@ -133,13 +133,11 @@ public enum Comparison {
         var names: [String: String] = [:]
         do {
             let db = try environment.connect(timeout: 5)
-            state.serverVersion = try db.query("select split_part(current_setting('server_version'), ' ', 1) as v").first!.decode("v")
-            if try db.query("select to_regclass('supabase_migrations.schema_migrations') is not null as x").first!.decode("x", as: Bool.self) {
-                for row in try db.query("select version, coalesce(name, '') as name from supabase_migrations.schema_migrations order by version").rows {
-                    let version: String = try row.decode("version")
-                    state.migrations.append(version)
-                    names[version] = try row.decode("name")
-                }
+            let facts = try DatabaseFacts.read(db)
+            state.serverVersion = facts.serverVersion
+            for migration in facts.supabaseMigrations ?? [] {
+                state.migrations.append(migration.version)
+                names[migration.version] = migration.name
             }
             let ledger = Ledger(db)
             if try ledger.exists() {

@@ -95,31 +95,25 @@ extension EnvironmentStatus {
     static func read(_ environment: Environment) -> EnvironmentStatus {
         var status = EnvironmentStatus(environment: environment, error: nil)
         do {
-            let db = try Connection(environment.connection, label: environment.name, connectTimeout: 5)
+            let db = try environment.connect(timeout: 5)
             try db.setStatementTimeout(.seconds(30))
-            let facts = try db.query(
-                """
-                select split_part(current_setting('server_version'), ' ', 1) as version,
-                       to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase,
-                       to_regnamespace('tollgate') is not null as has_ledger
-                """
-            ).first!
-            status.serverVersion = try facts.decode("version")
-            status.ledgerPresent = try facts.decode("has_ledger", as: Bool.self)
-            if try facts.decode("has_supabase", as: Bool.self) {
-                let row = try db.query(
-                    "select count(*) as n, max(version) as latest from supabase_migrations.schema_migrations"
-                ).first!
-                status.supabaseMigrations = Migrations(count: try row.decode("n"), latest: try row.decodeIfPresent("latest"))
+            let facts = try DatabaseFacts.read(db)
+            status.serverVersion = facts.serverVersion
+            status.supabaseMigrations = facts.supabaseMigrations.map {
+                Migrations(count: $0.count, latest: $0.last?.version)
             }
-            status.rollout = try Ledger(db).completedPlaybooks()
+            let ledger = Ledger(db)
+            status.ledgerPresent = try ledger.exists()
+            status.rollout = try ledger.completedPlaybooks()
             let snapshot = try CatalogSnapshot.load(from: db)
             status.tenancy = Tenancy(snapshot: snapshot)
             status.fingerprint = snapshot.fingerprint
             status.objects = snapshot.objectCount
+        } catch let error as ConnectionError {
+            status.reachable = false
+            status.error = error.underlying.message
         } catch let error as PostgresError {
-            status.reachable = error.kind != .connection
-            status.error = error.kind == .connection ? error.message : error.summary
+            status.error = error.summary
         } catch {
             status.reachable = false
             status.error = "\(error)"

@@ -15,7 +15,7 @@ struct Plan: TollgateCommand {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
         guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
-        let runner = PlaybookRunner(project: project, options: .init(actor: "", host: ""), logger: context.logger) { _ in }
+        let runner = PlaybookRunner(project: project, options: .init(actor: "", host: "")) { _ in }
         let plan = try runner.plan(playbook, on: environment)
         switch format.format {
         case .json: context.printer.output(try PlanRenderer.json(plan))

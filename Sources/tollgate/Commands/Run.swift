@@ -47,7 +47,7 @@ struct Run: TollgateCommand {
             wait: wait.flatMap(DurationParser.parse) ?? .zero, acceptChanged: acceptChanged)
         let display = ProgressDisplay(printer: context.printer)
         let runner = PlaybookRunner(
-            project: project, options: options, logger: context.logger, progress: display.show
+            project: project, options: options, progress: display.show
         ) { context.printer.output($0) }
         for playbook in playbooks {
             context.printer.output("\(playbook.name) on \(environment.name):")

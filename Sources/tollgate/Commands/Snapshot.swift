@@ -17,12 +17,7 @@ struct Snapshot: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
-        let db: Connection
-        do {
-            db = try Connection(environment.connection, label: environment.name)
-        } catch let error as PostgresError {
-            throw ConnectionError(environment: environment.name, underlying: error)
-        }
+        let db = try environment.connect()
         let before = db.statementCount
         let clock = ContinuousClock()
         var snapshot: CatalogSnapshot?
