@@ -82,7 +82,9 @@ struct BackfillRunner {
                 """)
             cursor = (0, pages, 0)
         }
-        guard var (next, last, rows) = cursor else { return 0 }
+        guard let cursor else { return 0 }
+        var (next, rows) = (cursor.0, cursor.2)
+        let last = cursor.1
         var pages = Int64(max(1, backfill.initialPages))
         let clock = ContinuousClock()
         let started = clock.now
