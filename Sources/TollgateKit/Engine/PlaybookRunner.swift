@@ -162,6 +162,7 @@ public struct PlaybookRunner {
         let run = try ledger.startRun(playbook: playbook.name, environment: environment.name, actor: options.actor, host: options.host)
         let hasSupabase: Bool = try db.query(
             "select to_regclass('supabase_migrations.schema_migrations') is not null as present").first!.decode("present")
+        let effects = SchemaEffectsRecorder()
         do {
             for (step, planned) in zip(playbook.steps, plan.steps) {
                 let label = "\(playbook.name)/\(step.id)"
@@ -179,7 +180,7 @@ public struct PlaybookRunner {
                 }
                 let clock = ContinuousClock()
                 let started = clock.now
-                try execute(step, playbook: playbook, environment: environment, run: run, db: db, supabase: hasSupabase)
+                try execute(step, playbook: playbook, environment: environment, run: run, db: db, supabase: hasSupabase, effects: effects)
                 output("  + \(label) .. ok (\(milliseconds(clock.now - started)))")
             }
             for suite in playbook.gates.after {
@@ -199,7 +200,10 @@ public struct PlaybookRunner {
         return plan
     }
 
-    func execute(_ step: Playbook.Step, playbook: Playbook, environment: Environment, run: Int64, db: Connection, supabase: Bool) throws {
+    func execute(
+        _ step: Playbook.Step, playbook: Playbook, environment: Environment, run: Int64, db: Connection, supabase: Bool,
+        effects: SchemaEffectsRecorder
+    ) throws {
         let ledger = Ledger(db)
         func fail(_ message: String) -> RunError {
             .stepFailed(environment: environment.name, playbook: playbook.name, step: step.id, error: message)
@@ -217,6 +221,7 @@ public struct PlaybookRunner {
                 return
             }
             do {
+                try effects.prepare(db)
                 try withLockRetries(step) {
                     if step.transactional {
                         // The step and its ledger row commit together: it happened exactly
@@ -224,6 +229,7 @@ public struct PlaybookRunner {
                         try db.withTransaction { db in
                             try db.setSetting("lock_timeout", String(lockMilliseconds(step)), local: true)
                             try db.execute(script: sql)
+                            try effects.record(run: run, playbook: playbook.name, step: step.id, sql: sql, migration: migration?.version, db: db)
                             if supabase, let migration {
                                 try db.query(
                                     """
@@ -233,6 +239,7 @@ public struct PlaybookRunner {
                             }
                             try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", actor: options.actor, host: options.host)
                         }
+                        effects.committed()
                     } else {
                         // Hazard: an interruption between 'started' and 'succeeded' leaves the
                         // step in doubt; it is rerunnable (validated at load), so it runs again.
@@ -240,10 +247,13 @@ public struct PlaybookRunner {
                         try db.setLockTimeout(.milliseconds(lockMilliseconds(step)))
                         defer { _ = try? db.setLockTimeout(nil) }
                         try db.execute(script: sql)
+                        try effects.record(run: run, playbook: playbook.name, step: step.id, sql: sql, migration: migration?.version, db: db)
+                        effects.committed()
                         try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", actor: options.actor, host: options.host)
                     }
                 }
             } catch let error as PostgresError {
+                effects.reset()
                 if error.kind == .connectionLost { throw fail(error.summary + " (connection lost; run again to resume)") }
                 _ = try? ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "failed", error: error.summary, actor: options.actor, host: options.host)
                 throw fail(error.summary + (error.hint.map { " (hint: \($0))" } ?? ""))
@@ -257,6 +267,7 @@ public struct PlaybookRunner {
             try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", actor: options.actor, host: options.host)
         case .shell(let command):
             try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "started", actor: options.actor, host: options.host)
+            try effects.prepare(db)
             var variables = ProcessInfo.processInfo.environment
             variables["TOLLGATE_ENVIRONMENT"] = environment.name
             variables["TOLLGATE_PLAYBOOK"] = playbook.name
@@ -268,8 +279,12 @@ public struct PlaybookRunner {
                 _ = try? ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "failed", error: "exit \(result.status)", output: captured, actor: options.actor, host: options.host)
                 throw fail("the command exited \(result.status): \(captured.split(separator: "\n").last.map(String.init) ?? "")")
             }
+            try effects.record(run: run, playbook: playbook.name, step: step.id, sql: nil, migration: nil, db: db)
+            effects.committed()
             try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", output: captured, actor: options.actor, host: options.host)
         case .backfill(let backfill):
+            // Long steps: whatever changes meanwhile is not the next step's doing.
+            effects.reset()
             try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "started", actor: options.actor, host: options.host)
             do {
                 let rows = try BackfillRunner(
@@ -285,6 +300,7 @@ public struct PlaybookRunner {
                 throw fail(error.summary)
             }
         case .wait(let duration):
+            effects.reset()
             let (seconds, attoseconds) = duration.components
             usleep(useconds_t(min(Int64(UInt32.max), seconds * 1_000_000 + attoseconds / 1_000_000_000_000)))
             try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", actor: options.actor, host: options.host)

@@ -158,6 +158,47 @@ public struct Ledger {
         }
     }
 
+    /// An object as a step left it (ledger version 3 and later).
+    public struct SchemaEffect: Sendable, Codable, Equatable {
+        public var playbook: String
+        public var step: String
+        /// The Supabase migration version the step recorded, if any.
+        public var migration: String?
+        public var kind: String
+        public var object: String
+        /// `nil` when the step removed the object.
+        public var description: String?
+    }
+
+    /// Appends a step's effects in one statement.
+    func recordEffects(_ effects: [SchemaEffect], run: Int64) throws {
+        guard !effects.isEmpty else { return }
+        let encoder = JSONEncoder()
+        let json = String(decoding: try encoder.encode(effects), as: UTF8.self)
+        try db.query(
+            """
+            insert into tollgate.schema_effects (run_id, playbook, step, migration, kind, object, description)
+            select \(run), e.playbook, e.step, e.migration, e.kind, e.object, e.description
+            from jsonb_to_recordset(\(json)::jsonb)
+                 as e(playbook text, step text, migration text, kind text, object text, description text)
+            """)
+    }
+
+    /// The last recorded effect on each object, oldest first; empty before ledger version 3.
+    public func schemaEffects() throws -> [SchemaEffect] {
+        guard try version() >= 3 else { return [] }
+        return try db.query(
+            """
+            select distinct on (kind, object) playbook, step, migration, kind, object, description
+            from tollgate.schema_effects order by kind, object, id desc
+            """
+        ).rows.map { row in
+            SchemaEffect(
+                playbook: try row.decode("playbook"), step: try row.decode("step"), migration: try row.decodeIfPresent("migration"),
+                kind: try row.decode("kind"), object: try row.decode("object"), description: try row.decodeIfPresent("description"))
+        }
+    }
+
     /// One line of `tollgate history`.
     public struct Event: Sendable, Codable, Equatable {
         public var at: Date

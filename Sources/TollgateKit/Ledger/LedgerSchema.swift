@@ -3,10 +3,31 @@
 enum LedgerSchema {
     /// The newest version; each version has an idempotent script that upgrades from the one
     /// before (`releases` records which were installed).
-    static let version = 2
+    static let version = 3
 
     /// The scripts in order, index 0 for version 1.
-    static let scripts = [v1, v2]
+    static let scripts = [v1, v2, v3]
+
+    /// Version 3: what each schema-changing step left behind, so that `compare` can tell the
+    /// objects a step accounts for from changes made outside Tollgate.
+    static let v3 = """
+        create table if not exists tollgate.schema_effects (
+          id bigserial primary key,
+          run_id bigint not null references tollgate.runs (id),
+          playbook text not null,
+          step text not null,
+          migration text,
+          kind text not null,
+          object text not null,
+          description text,
+          recorded_at timestamptz not null default clock_timestamp()
+        );
+        create index if not exists schema_effects_object_idx on tollgate.schema_effects (kind, object, id);
+        comment on table tollgate.schema_effects is 'Objects a step created, changed, dropped or names in its SQL, as it left them; a transactional step''s rows commit with it.';
+        comment on column tollgate.schema_effects.description is 'The object as compare describes it after the step; null when the step removed it.';
+        comment on column tollgate.schema_effects.migration is 'The Supabase migration version the step recorded, if any.';
+        insert into tollgate.releases (version) values (3) on conflict do nothing;
+        """
 
     /// Version 2: backfill cursors, so a batched backfill resumes at its last committed batch.
     static let v2 = """
