@@ -13,14 +13,23 @@ import Testing
                 .init(name: "staging", error: "connection refused <&>", migrations: [], rollout: [], checks: [:]),
             ],
             migrations: [.init(version: "20250110090000", name: "create_organizations_table", appliedIn: ["dev"], missingIn: ["production"])],
-            differences: [.init(kind: "table", object: "public.organizations", values: ["dev": "table", "production": nil])],
+            differences: [
+                .init(kind: "table", object: "public.organizations", values: ["dev": "table", "production": nil]),
+                .init(kind: "column", object: "public.organizations.name", values: ["dev": "text", "production": nil]),
+            ],
+            drift: [.init(environment: "dev", kind: "table", object: "public.organizations", change: .unrecorded, detail: "no migration or step made it", includes: 1)],
             wardenBlockedBy: ["production": "organizations-table", "staging": "unreachable: connection refused <&>"])
         let html = ComparisonRenderer.html(report)
         let document = try XMLDocument(xmlString: html)
         let rows = try document.nodes(forXPath: "//*[local-name()='section'][@id='differences']//*[local-name()='tbody']/*[local-name()='tr']")
-        #expect(rows.count == 1)
+        #expect(rows.count == 2)
         let cells = try document.nodes(forXPath: "//*[local-name()='tr'][@id='obj-table-public-organizations']/*[local-name()='td']") as! [XMLElement]
         #expect(cells.map { cell in cell.attributes?.first { $0.localName == "class" }?.stringValue } == ["same", "absent"])
+        // The drift section, and the flag on dev's side of the table and of its folded column.
+        let drift = try document.nodes(forXPath: "//*[local-name()='section'][@id='drift']//*[local-name()='tbody']/*[local-name()='tr']")
+        #expect(drift.count == 1)
+        let flags = try document.nodes(forXPath: "//*[local-name()='section'][@id='differences']//*[local-name()='span'][@class='oob']")
+        #expect(flags.count == 2)
         #expect(html.contains("Warden is blocked on production (organizations-table); staging (unreachable: connection refused &lt;&amp;&gt;)"))
         // No external assets: the only URL is the XHTML namespace.
         #expect(html.components(separatedBy: "http").count - 1 == 1)

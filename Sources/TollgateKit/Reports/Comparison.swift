@@ -18,6 +18,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         public var rollout: [RolloutEntry]
         /// Suite name → passed, and the first failing check.
         public var checks: [String: SuiteSummary]
+        /// Why drift attribution may be incomplete here, if it may.
+        public var driftNote: String?
 
         public init(
             name: String, error: String? = nil, serverVersion: String? = nil, fingerprint: String? = nil,
@@ -59,11 +61,48 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         public var name: String?
         public var appliedIn: [String]
         public var missingIn: [String]
-        public init(version: String, name: String?, appliedIn: [String], missingIn: [String]) {
+        /// Environment → the first 12 hex digits of SHA-256 over the statements it recorded
+        /// (line endings normalised), where it is applied.
+        public var checksums: [String: String]
+
+        public init(version: String, name: String?, appliedIn: [String], missingIn: [String], checksums: [String: String] = [:]) {
             self.version = version
             self.name = name
             self.appliedIn = appliedIn
             self.missingIn = missingIn
+            self.checksums = checksums
+        }
+
+        /// The same version was applied with different SQL somewhere.
+        public var checksumsDiffer: Bool { Set(checksums.values).count > 1 }
+    }
+
+    /// An object on one environment that no applied migration or playbook step accounts for.
+    public struct Drift: Sendable, Codable, Equatable {
+        public enum Change: String, Sendable, Codable {
+            /// No migration names it and no step made it.
+            case unrecorded
+            /// A step made it, and it has changed since.
+            case changed
+            /// A step made it, and it is gone.
+            case removed
+        }
+        public var environment: String
+        public var kind: String
+        public var object: String
+        public var change: Change
+        public var detail: String
+        /// For a table or view: how many of its columns, constraints and indexes are folded
+        /// into this line.
+        public var includes: Int
+
+        public init(environment: String, kind: String, object: String, change: Change, detail: String, includes: Int = 0) {
+            self.environment = environment
+            self.kind = kind
+            self.object = object
+            self.change = change
+            self.detail = detail
+            self.includes = includes
         }
     }
 
@@ -85,14 +124,34 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     public var environments: [EnvironmentState]
     public var migrations: [Migration]
     public var differences: [Difference]
+    /// Out-of-band changes, environment by environment in the order compared.
+    public var drift: [Drift]
+    /// With `--all`: the objects that are the same everywhere (each with its one description).
+    public var identical: [Difference]?
     /// Environments that block the Warden deployment, with why.
     public var wardenBlockedBy: [String: String]
 
-    public init(environments: [EnvironmentState], migrations: [Migration], differences: [Difference], wardenBlockedBy: [String: String]) {
+    public init(
+        environments: [EnvironmentState], migrations: [Migration], differences: [Difference], drift: [Drift] = [],
+        wardenBlockedBy: [String: String]
+    ) {
         self.environments = environments
         self.migrations = migrations
         self.differences = differences
+        self.drift = drift
         self.wardenBlockedBy = wardenBlockedBy
+    }
+
+    /// Whether this environment's side of a difference is out of band: flagged itself, or
+    /// present and folded into its unrecorded table's line.
+    public func isOutOfBand(_ difference: Difference, on environment: String) -> Bool {
+        let relation = SchemaObjects.Key(kind: difference.kind, name: difference.object).relation
+        let present = (difference.values[environment] ?? nil) != nil
+        return drift.contains { entry in
+            guard entry.environment == environment else { return false }
+            if entry.kind == difference.kind && entry.object == difference.object { return true }
+            return present && entry.change == .unrecorded && entry.includes > 0 && entry.object == relation
+        }
     }
 
     /// The one line to read first.
@@ -106,12 +165,13 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
 
 public enum Comparison {
     /// Reads every environment in parallel and compares them.
-    public static func compare(_ environments: [Environment], project: Project) async -> ComparisonReport {
+    /// - Parameter all: also list the objects that are the same everywhere.
+    public static func compare(_ environments: [Environment], project: Project, all: Bool = false) async -> ComparisonReport {
         let states = await withTaskGroup(of: (Int, EnvironmentRead).self) { group in
             for (index, environment) in environments.enumerated() {
                 group.addTask {
                     let result = (try? await runBlocking { Comparison.read(environment, project: project) })
-                        ?? EnvironmentRead(state: .init(name: environment.name, error: "internal error", migrations: [], rollout: [], checks: [:]), snapshot: nil, migrationNames: [:])
+                        ?? EnvironmentRead(state: .init(name: environment.name, error: "internal error", migrations: [], rollout: [], checks: [:]))
                     return (index, result)
                 }
             }
@@ -119,29 +179,47 @@ public enum Comparison {
             for await result in group { results.append(result) }
             return results.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        return diff(states)
+        return diff(states, all: all)
     }
 
     struct EnvironmentRead: Sendable {
         var state: ComparisonReport.EnvironmentState
         var snapshot: CatalogSnapshot?
-        var migrationNames: [String: String]
+        var migrationNames: [String: String] = [:]
+        /// Version → checksum of its recorded statements.
+        var migrationChecksums: [String: String] = [:]
+        /// The Supabase CLI's history with what each migration names; `nil` without one.
+        var history: [DriftAttribution.Migration]?
+        var effects: [Ledger.SchemaEffect] = []
+        /// Migration versions Tollgate's steps applied here.
+        var runByTollgate: Set<String> = []
     }
 
     static func read(_ environment: Environment, project: Project) -> EnvironmentRead {
-        var state = ComparisonReport.EnvironmentState(name: environment.name, migrations: [], rollout: [], checks: [:])
-        var names: [String: String] = [:]
+        var read = EnvironmentRead(state: .init(name: environment.name, migrations: [], rollout: [], checks: [:]))
         do {
             let db = try environment.connect(timeout: 5)
-            let facts = try DatabaseFacts.read(db)
-            state.serverVersion = facts.serverVersion
-            for migration in facts.supabaseMigrations ?? [] {
-                state.migrations.append(migration.version)
-                names[migration.version] = migration.name
+            let facts = try DatabaseFacts.read(db, statements: true)
+            read.state.serverVersion = facts.serverVersion
+            if let migrations = facts.supabaseMigrations {
+                read.history = []
+                for migration in migrations {
+                    read.state.migrations.append(migration.version)
+                    read.migrationNames[migration.version] = migration.name
+                    let normalised = migration.sql.replacingOccurrences(of: "\r\n", with: "\n")
+                    read.migrationChecksums[migration.version] = String(SHA256.hex(normalised).prefix(12))
+                    read.history!.append(.init(version: migration.version, sql: migration.sql))
+                }
             }
             let ledger = Ledger(db)
             if try ledger.exists() {
-                let approvals = try ledger.state().approvers
+                let ledgerState = try ledger.state()
+                let approvals = ledgerState.approvers
+                for playbook in project.playbooks {
+                    for step in playbook.steps where ledgerState.record(playbook.name, step.id)?.status == "succeeded" {
+                        if case .migration(_, let version, _, _) = step.action { read.runByTollgate.insert(version) }
+                    }
+                }
                 for row in try db.query(
                     """
                     select playbook, (array_agg(actor order by finished_at desc))[1] as actor
@@ -149,30 +227,34 @@ public enum Comparison {
                     """
                 ).rows {
                     let playbook: String = try row.decode("playbook")
-                    state.rollout.append(.init(playbook: playbook, ranBy: try row.decode("actor"), approvedBy: approvals[playbook] ?? []))
+                    read.state.rollout.append(.init(playbook: playbook, ranBy: try row.decode("actor"), approvedBy: approvals[playbook] ?? []))
                 }
+                read.effects = try ledger.schemaEffects()
             }
             let snapshot = try CatalogSnapshot.load(from: db)
-            state.fingerprint = snapshot.fingerprint
+            read.snapshot = snapshot
+            read.state.fingerprint = snapshot.fingerprint
             for name in ["warden", "verify"] {
                 guard let suite = project.suites[name] else { continue }
                 let run = try CheckRunner(project: project).run(suite, on: db, environment: environment.name, snapshot: snapshot)
-                state.checks[name] = .init(
+                read.state.checks[name] = .init(
                     passed: run.passed,
                     firstFailure: run.failures.first.map { "\($0.check)\($0.subject.map { " on \($0)" } ?? "")" })
             }
-            return EnvironmentRead(state: state, snapshot: snapshot, migrationNames: names)
+            return read
         } catch let error as ConnectionError {
-            state.error = error.underlying.message
+            read.state.error = error.underlying.message
         } catch let error as PostgresError {
-            state.error = error.summary
+            read.state.error = error.summary
         } catch {
-            state.error = "\(error)"
+            read.state.error = "\(error)"
         }
-        return EnvironmentRead(state: state, snapshot: nil, migrationNames: names)
+        read.snapshot = nil
+        return read
     }
 
-    static func diff(_ reads: [EnvironmentRead]) -> ComparisonReport {
+    static func diff(_ reads: [EnvironmentRead], all: Bool = false) -> ComparisonReport {
+        var reads = reads
         let reachable = reads.filter { $0.snapshot != nil }
         // Migrations: the union, and where each is missing.
         var allNames: [String: String] = [:]
@@ -181,19 +263,23 @@ public enum Comparison {
             ComparisonReport.Migration(
                 version: version, name: allNames[version].flatMap { $0.isEmpty ? nil : $0 },
                 appliedIn: reachable.filter { $0.state.migrations.contains(version) }.map(\.state.name),
-                missingIn: reachable.filter { !$0.state.migrations.contains(version) }.map(\.state.name))
+                missingIn: reachable.filter { !$0.state.migrations.contains(version) }.map(\.state.name),
+                checksums: Dictionary(uniqueKeysWithValues: reachable.compactMap { read in read.migrationChecksums[version].map { (read.state.name, $0) } }))
         }
         // Objects: every environment's descriptions, keyed by kind and name.
-        let described = reachable.map { (name: $0.state.name, objects: describe($0.snapshot!)) }
-        var keys = Set<ObjectKey>()
+        let described = reachable.map { (name: $0.state.name, objects: SchemaObjects.describe($0.snapshot!)) }
+        var keys = Set<SchemaObjects.Key>()
         for item in described { keys.formUnion(item.objects.keys) }
         var differences: [ComparisonReport.Difference] = []
+        var identical: [ComparisonReport.Difference] = []
         for key in keys.sorted() {
             let values = described.map { $0.objects[key] }
+            var byEnvironment: [String: String?] = [:]
+            for (item, value) in zip(described, values) { byEnvironment[item.name] = .some(value) }
             if Set(values.map { $0 ?? "\u{0}absent" }).count > 1 {
-                var byEnvironment: [String: String?] = [:]
-                for (item, value) in zip(described, values) { byEnvironment[item.name] = .some(value) }
                 differences.append(.init(kind: key.kind, object: key.name, values: byEnvironment))
+            } else if all {
+                identical.append(.init(kind: key.kind, object: key.name, values: byEnvironment))
             }
         }
         // A column, constraint, index, trigger or policy that is the same wherever it exists,
@@ -209,6 +295,15 @@ public enum Comparison {
             return present.count <= 1
                 && difference.values.allSatisfy { name, value in (value == nil) == ((table[name] ?? nil) == nil) }
         }
+        // Drift: per environment, what no migration or step accounts for.
+        var drift: [ComparisonReport.Drift] = []
+        for (index, read) in reads.enumerated() {
+            guard let objects = described.first(where: { $0.name == read.state.name })?.objects else { continue }
+            let result = DriftAttribution.attribute(environment: read.state.name, objects: objects, migrations: read.history, effects: read.effects,
+                runByTollgate: read.runByTollgate)
+            drift += result.drift
+            reads[index].state.driftNote = result.note
+        }
         var blocked: [String: String] = [:]
         for read in reads {
             if let error = read.state.error {
@@ -217,56 +312,9 @@ public enum Comparison {
                 blocked[read.state.name] = warden.firstFailure ?? "warden fails"
             }
         }
-        return ComparisonReport(environments: reads.map(\.state), migrations: migrations, differences: differences, wardenBlockedBy: blocked)
-    }
-
-    struct ObjectKey: Hashable, Comparable {
-        var kind: String
-        var name: String
-        static func < (a: Self, b: Self) -> Bool { (a.name, a.kind) < (b.name, b.kind) }
-    }
-
-    /// One line per object, everything that matters about it and nothing that differs by
-    /// accident (OIDs, creation order, whitespace in definitions).
-    static func describe(_ snapshot: CatalogSnapshot) -> [ObjectKey: String] {
-        func squeeze(_ text: String?) -> String { StructuralCheck.oneLine(text ?? "") }
-        var objects: [ObjectKey: String] = [:]
-        for relation in snapshot.relations.values {
-            let kind = relation.isView ? "view" : "table"
-            var text = relation.isView ? "view" : "table"
-            if relation.rowSecurity { text += ", RLS enabled\(relation.forceRowSecurity ? " and forced" : "")" }
-            if relation.isView { text += relation.securityInvoker ? ", security_invoker" : ", runs as its owner" }
-            if !relation.apiGrants.isEmpty { text += ", grants " + relation.apiGrants.joined(separator: " ") }
-            objects[ObjectKey(kind: kind, name: relation.name.description)] = text
-            for column in relation.columns {
-                objects[ObjectKey(kind: "column", name: "\(relation.name).\(column.name)")] =
-                    column.type + (column.notNull ? " NOT NULL" : "") + (column.defaultExpression.map { " default \($0)" } ?? "")
-            }
-        }
-        for constraint in snapshot.constraints {
-            objects[ObjectKey(kind: "constraint", name: "\(constraint.table).\(constraint.name)")] =
-                squeeze(constraint.definition.replacingOccurrences(of: " NOT VALID", with: "")) + (constraint.validated ? "" : " (NOT VALID)")
-        }
-        for index in snapshot.indexes {
-            objects[ObjectKey(kind: "index", name: "\(index.table).\(index.name)")] =
-                squeeze(index.definition) + (index.valid ? "" : " (INVALID)")
-        }
-        for function in snapshot.functions {
-            objects[ObjectKey(kind: "function", name: function.signature)] =
-                "returns \(function.result), \(StructuralCheck.volatilityName(function.volatility))"
-                + (function.securityDefiner ? ", security definer" : "")
-                + (function.settings.isEmpty ? "" : ", set \(function.settings.joined(separator: " "))")
-                + ", body \(function.bodyHash.prefix(12))"
-        }
-        for trigger in snapshot.triggers {
-            objects[ObjectKey(kind: "trigger", name: "\(trigger.table).\(trigger.name)")] =
-                "\(trigger.timing) \(trigger.events.joined(separator: "/")) \(trigger.level) → \(trigger.function)" + (trigger.enabled == "D" ? " (disabled)" : "")
-        }
-        for policy in snapshot.policies {
-            objects[ObjectKey(kind: "policy", name: "\(policy.table).\(policy.name)")] =
-                "\(policy.commandName) to \(policy.roles.joined(separator: ", ")) using \(squeeze(policy.using ?? "true"))"
-                + (policy.withCheck.map { " with check \(squeeze($0))" } ?? "") + (policy.permissive ? "" : " (restrictive)")
-        }
-        return objects
+        var report = ComparisonReport(
+            environments: reads.map(\.state), migrations: migrations, differences: differences, drift: drift, wardenBlockedBy: blocked)
+        if all { report.identical = identical }
+        return report
     }
 }

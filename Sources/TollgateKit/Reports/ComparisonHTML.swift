@@ -32,17 +32,37 @@ extension ComparisonRenderer {
         }
         body += "</tbody></table></section>\n"
 
-        let partial = report.migrations.filter { !$0.missingIn.isEmpty }
-        body += "<section id=\"migrations\"><h2>Migrations not applied everywhere (\(partial.count))</h2>"
+        let partial = report.migrations.filter { !$0.missingIn.isEmpty || $0.checksumsDiffer }
+        body += "<section id=\"migrations\"><h2>Migrations not applied everywhere, or applied with different SQL (\(partial.count))</h2>"
         if !partial.isEmpty {
             body += "<table class=\"matrix\"><thead><tr><th>migration</th>" + reachable.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
             for migration in partial {
                 body += "<tr id=\"migration-\(escape(migration.version))\"><th>\(escape(migration.version)) \(escape(migration.name ?? ""))</th>"
-                    + reachable.map { migration.appliedIn.contains($0) ? "<td class=\"good\">applied</td>" : "<td class=\"bad\">missing</td>" }.joined()
+                    + reachable.map { name in
+                        guard migration.appliedIn.contains(name) else { return "<td class=\"bad\">missing</td>" }
+                        return migration.checksumsDiffer
+                            ? "<td class=\"different\">applied, SQL <code>\(escape(migration.checksums[name] ?? ""))</code></td>" : "<td class=\"good\">applied</td>"
+                    }.joined()
                     + "</tr>\n"
             }
             body += "</tbody></table>"
         }
+        body += "</section>\n"
+
+        body += "<section id=\"drift\"><h2>Out-of-band changes (\(report.drift.count))</h2>"
+        if report.drift.isEmpty {
+            body += "<p class=\"good\">An applied migration or playbook step accounts for every object.</p>"
+        } else {
+            body += "<p>No applied migration or playbook step accounts for these: they were made by hand, in a dashboard, or by a script nobody recorded.</p>"
+            body += "<table><thead><tr><th>environment</th><th>change</th><th>object</th><th>detail</th></tr></thead><tbody>\n"
+            for entry in report.drift {
+                let anchor = "drift-" + anchorName("\(entry.environment)-\(entry.kind)-\(entry.object)")
+                body += "<tr id=\"\(anchor)\"><th>\(escape(entry.environment))</th><td class=\"oob\">\(entry.change.rawValue)</td><td><a href=\"#\(anchor)\">\(escape(entry.kind))</a> <code>\(escape(entry.object))</code>\(escape(includes(entry)))</td><td>\(escape(entry.detail))</td></tr>\n"
+            }
+            body += "</tbody></table>"
+        }
+        let notes = environments.compactMap { environment in environment.driftNote.map { "<li>\(escape(environment.name)): \(escape($0))</li>" } }
+        if !notes.isEmpty { body += "<ul class=\"notes\">\(notes.joined())</ul>" }
         body += "</section>\n"
 
         body += "<section id=\"differences\"><h2>Schema differences (\(report.differences.count))</h2>"
@@ -57,11 +77,12 @@ extension ComparisonRenderer {
                 let counts = Dictionary(values.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
                 let common = counts.max { $0.value < $1.value }?.key
                 body += "<tr id=\"\(anchor)\"><th><a href=\"#\(anchor)\">\(escape(difference.kind))</a> <code>\(escape(difference.object))</code></th>"
-                for value in values {
+                for (name, value) in zip(reachable, values) {
                     let state = value == nil ? "absent" : (value == common ? "same" : "different")
                     // With one definition only, "present" says more than "same".
                     let label = state == "same" && counts.count == 1 ? "present" : state
-                    body += "<td class=\"\(state)\"><details><summary>\(label)</summary><code>\(escape(value ?? "—"))</code></details></td>"
+                    let outOfBand = report.isOutOfBand(difference, on: name)
+                    body += "<td class=\"\(state)\"><details><summary>\(label)\(outOfBand ? " <span class=\"oob\">out of band</span>" : "")</summary><code>\(escape(value ?? "—"))</code></details></td>"
                 }
                 body += "</tr>\n"
             }
@@ -92,6 +113,9 @@ extension ComparisonRenderer {
             td.good, p.good, td.same { background: #e7f6ec; }
             td.bad, td.absent { background: #fdecea; }
             td.different { background: #fff4d6; }
+            .oob { color: #8a4b00; font-weight: 600; }
+            span.oob { font-size: 11px; border: 1px solid #e0a96d; border-radius: 4px; padding: 0 4px; margin-left: 4px; }
+            ul.notes { color: #5b6672; }
             code { font: 12px ui-monospace, monospace; white-space: pre-wrap; word-break: break-word; }
             summary { cursor: pointer; font-weight: 600; }
             a { color: inherit; }

@@ -28,16 +28,42 @@ public enum ComparisonRenderer {
                 lines.append("  \(migration.version) \(migration.name ?? ""): applied in \(list(migration.appliedIn)); missing in \(list(migration.missingIn))")
             }
         }
+        let rewritten = report.migrations.filter(\.checksumsDiffer)
+        if !rewritten.isEmpty {
+            lines += ["", paint.bold("migrations applied with different SQL:")]
+            for migration in rewritten {
+                let sums = migration.appliedIn.compactMap { name in migration.checksums[name].map { "\(name) \($0)" } }
+                lines.append("  \(migration.version) \(migration.name ?? ""): " + paint.yellow(sums.joined(separator: ", ")))
+            }
+        }
         lines += ["", paint.bold(report.differences.isEmpty ? "no schema differences" : "schema differences (\(report.differences.count)):")]
         let environments = report.environments.filter { $0.error == nil }.map(\.name)
         for difference in report.differences {
             lines.append("  \(difference.kind) \(difference.object)")
             for name in environments {
                 let value = difference.values[name] ?? nil
-                lines.append("      \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.map { $0 } ?? paint.dim("— absent"))")
+                let flag = report.isOutOfBand(difference, on: name) ? "  " + paint.yellow("(out of band)") : ""
+                lines.append("      \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.map { $0 } ?? paint.dim("— absent"))\(flag)")
+            }
+        }
+        lines += ["", paint.bold(report.drift.isEmpty ? "no out-of-band changes" : "out-of-band changes (\(report.drift.count)): no applied migration or step accounts for these")]
+        for entry in report.drift {
+            lines.append("  \(entry.environment.padding(toLength: width, withPad: " ", startingAt: 0))  \(paint.yellow(entry.change.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)))  \(entry.kind) \(entry.object)\(includes(entry)): \(entry.detail)")
+        }
+        for environment in report.environments {
+            if let note = environment.driftNote { lines.append(paint.dim("  \(environment.name): \(note)")) }
+        }
+        if let identical = report.identical {
+            lines += ["", paint.bold("the same everywhere (\(identical.count)):")]
+            for object in identical {
+                lines.append("  \(object.kind) \(object.object)  \(paint.dim((object.values.values.first ?? nil) ?? ""))")
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    static func includes(_ entry: ComparisonReport.Drift) -> String {
+        entry.includes == 0 ? "" : " (+\(entry.includes) of its columns, constraints and indexes)"
     }
 
     /// Markdown for a pull request comment or a GitHub step summary; cut to stay under
@@ -67,6 +93,22 @@ public enum ComparisonRenderer {
                 lines.append("| \(migration.version) \(cell(migration.name ?? "")) | " + reachable.map { migration.appliedIn.contains($0) ? "✅" : "—" }.joined(separator: " | ") + " |")
             }
         }
+        let rewritten = report.migrations.filter(\.checksumsDiffer)
+        if !rewritten.isEmpty {
+            lines += ["", "### Migrations applied with different SQL", ""]
+            for migration in rewritten {
+                let sums = migration.appliedIn.compactMap { name in migration.checksums[name].map { "\(name) `\($0)`" } }
+                lines.append("- \(migration.version) \(cell(migration.name ?? "")): " + sums.joined(separator: ", "))
+            }
+        }
+        if !report.drift.isEmpty {
+            lines += ["", "### Out-of-band changes (\(report.drift.count))", "", "No applied migration or playbook step accounts for these.", "",
+                      "| environment | change | object | detail |", "|---|---|---|---|"]
+            for entry in report.drift.prefix(200) {
+                lines.append("| \(entry.environment) | \(entry.change.rawValue) | \(entry.kind) `\(cell(entry.object))`\(cell(includes(entry))) | \(cell(entry.detail)) |")
+            }
+            if report.drift.count > 200 { lines += ["", "_\(report.drift.count - 200) more left out; run `tollgate compare` for all._"] }
+        }
         lines += ["", "### Schema differences (\(report.differences.count))", ""]
         if !report.differences.isEmpty {
             lines.append("| object | " + reachable.joined(separator: " | ") + " |")
@@ -95,9 +137,11 @@ public enum ComparisonRenderer {
                 try container.encode(report.environments, forKey: .environments)
                 try container.encode(report.migrations, forKey: .migrations)
                 try container.encode(report.differences, forKey: .differences)
+                try container.encode(report.drift, forKey: .drift)
                 try container.encode(report.wardenBlockedBy, forKey: .wardenBlockedBy)
+                try container.encodeIfPresent(report.identical, forKey: .identical)
             }
-            enum Key: String, CodingKey { case version, headline, environments, migrations, differences, wardenBlockedBy }
+            enum Key: String, CodingKey { case version, headline, environments, migrations, differences, drift, wardenBlockedBy, identical }
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

@@ -289,7 +289,7 @@ public struct Sandbox: Sendable {
         try db.setSetting("tollgate.seed", String(options.seed))
         try db.setSetting("tollgate.rows", String(options.rows))
         try db.execute(script: SeedSQL.supabase)
-        try db.execute(script: SeedSQL.schema)
+        for migration in SeedSQL.history { try applyMigration(migration, to: db) }
         try db.execute(script: SeedSQL.data)
     }
 
@@ -297,8 +297,22 @@ public struct Sandbox: Sendable {
     public static func applyDrift(to db: Connection, environment: String) throws {
         switch environment {
         case "dev": try db.execute(script: SeedSQL.driftedDev)
-        case "staging": try db.execute(script: SeedSQL.driftedStaging)
+        case "staging": try applyMigration(SeedSQL.driftedStagingMigration, to: db)
         default: break
+        }
+    }
+
+    /// Runs a migration as the application role and records it in the Supabase CLI's
+    /// history with its text, as `supabase db push` does.
+    static func applyMigration(_ migration: (version: String, name: String, sql: String), to db: Connection) throws {
+        try db.withTransaction { db in
+            try db.query("set local role \(identifier: applicationRole)")
+            try db.execute(script: migration.sql)
+            try db.query(
+                """
+                insert into supabase_migrations.schema_migrations (version, name, statements)
+                values (\(migration.version), \(migration.name), \([migration.sql]))
+                """)
         }
     }
 

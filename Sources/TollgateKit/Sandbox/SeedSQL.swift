@@ -101,10 +101,10 @@ enum SeedSQL {
         grant usage on schema public to anon, authenticated, service_role;
         """
 
-    /// The report's single-tenant schema, created by `tollgate_app` so that it owns it.
-    static let schema = """
-        set role tollgate_app;
-
+    /// The app's first Supabase migration: the report's single-tenant schema. The sandbox runs
+    /// it as `tollgate_app`, so that role owns it, and records its text in the Supabase CLI's
+    /// history as `supabase db push` would.
+    static let initialSchema = """
         create table public.leads (
           id uuid primary key default gen_random_uuid(),
           user_id uuid not null references auth.users (id) on delete cascade,
@@ -201,30 +201,36 @@ enum SeedSQL {
           created_at timestamptz not null default now()
         );
         create index integrations_user_id_idx on public.integrations (user_id);
-
-        -- Per-user row level security: the single-tenant model the Warden fixes replace.
-        do $$
-        declare t text;
-        begin
-          foreach t in array array['leads', 'campaigns', 'knowledge_base', 'cold_call_logs',
-                                   'call_tracking', 'calls', 'agents', 'integrations'] loop
-            execute format('alter table public.%I enable row level security', t);
-            execute format('create policy %I on public.%I for all to authenticated
-                            using (user_id = auth.uid()) with check (user_id = auth.uid())',
-                           t || '_owner', t);
-          end loop;
-        end
-        $$;
-        alter table public.call_logs enable row level security;
-        create policy call_logs_owner on public.call_logs for all to authenticated
-          using (exists (select 1 from public.leads l where l.id = lead_id and l.user_id = auth.uid()))
-          with check (exists (select 1 from public.leads l where l.id = lead_id and l.user_id = auth.uid()));
-
         grant select, insert, update, delete on all tables in schema public
           to anon, authenticated, service_role;
-
-        reset role;
         """
+
+    /// The app's second migration: per-user row level security, the single-tenant model the
+    /// Warden fixes replace. Written out table by table, as the app's migration files were.
+    static let userPolicies: String = {
+        let owned = ["leads", "campaigns", "knowledge_base", "cold_call_logs", "call_tracking", "calls", "agents", "integrations"]
+        var sql = owned.map { table in
+            """
+            alter table public.\(table) enable row level security;
+            create policy \(table)_owner on public.\(table) for all to authenticated
+              using (user_id = auth.uid()) with check (user_id = auth.uid());
+
+            """
+        }.joined()
+        sql += """
+            alter table public.call_logs enable row level security;
+            create policy call_logs_owner on public.call_logs for all to authenticated
+              using (exists (select 1 from public.leads l where l.id = lead_id and l.user_id = auth.uid()))
+              with check (exists (select 1 from public.leads l where l.id = lead_id and l.user_id = auth.uid()));
+
+            """
+        return sql
+    }()
+
+    /// The Supabase CLI's history of the two migrations above.
+    static let history: [(version: String, name: String, sql: String)] = [
+        ("20241201090000", "initial_schema", initialSchema), ("20241215120000", "user_rls_policies", userPolicies),
+    ]
 
     /// Deterministic data: every value derives from md5 of (seed, stream, index), so the
     /// same seed and size give the same rows on every machine. Users come in clinics of
@@ -350,10 +356,6 @@ enum SeedSQL {
                pg_temp.moment('integration-created', i)
         from generate_series(0, pg_temp.users() * 2 - 1) as i;
 
-        insert into supabase_migrations.schema_migrations (version, name, statements) values
-          ('20241201090000', 'initial_schema', array['create table public.leads (...)']),
-          ('20241215120000', 'user_rls_policies', array['alter table public.leads enable row level security']);
-
         analyze;
         """
 
@@ -373,21 +375,20 @@ enum SeedSQL {
         """
 
     /// `--scenario drifted`, staging: the report's organizations migration applied with the
-    /// Supabase CLI (so it is recorded), and nothing after it.
-    static let driftedStaging = """
-        set role tollgate_app;
-        create table if not exists public.organizations (
-          id uuid primary key default gen_random_uuid(),
-          name text,
-          status text default 'active' check (status in ('active', 'inactive', 'suspended')),
-          created_at timestamptz default now(),
-          updated_at timestamptz default now()
-        );
-        insert into public.organizations (id, name, status)
-        values ('a0000000-0000-0000-0000-000000000001', 'Default Organization', 'active')
-        on conflict (id) do nothing;
-        reset role;
-        insert into supabase_migrations.schema_migrations (version, name, statements) values
-          ('20250110090000', 'create_organizations_table', array['create table if not exists organizations (...)']);
-        """
+    /// Supabase CLI (so it is recorded, with its text), and nothing after it.
+    static let driftedStagingMigration = (
+        version: "20250110090000", name: "create_organizations_table",
+        sql: """
+            create table if not exists public.organizations (
+              id uuid primary key default gen_random_uuid(),
+              name text,
+              status text default 'active' check (status in ('active', 'inactive', 'suspended')),
+              created_at timestamptz default now(),
+              updated_at timestamptz default now()
+            );
+            insert into public.organizations (id, name, status)
+            values ('a0000000-0000-0000-0000-000000000001', 'Default Organization', 'active')
+            on conflict (id) do nothing;
+            """
+    )
 }

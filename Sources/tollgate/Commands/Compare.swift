@@ -12,12 +12,13 @@ struct Compare: TollgateCommand {
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environments: EnvironmentOption
     @Option(help: "Output format.") var format: Format = .text
+    @Flag(help: "Also list the objects that are the same everywhere.") var all = false
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.") var output: String?
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let selected = try project.environments(named: environments.names)
-        let report = await Comparison.compare(selected, project: project)
+        let report = await Comparison.compare(selected, project: project, all: all)
         let text: String
         switch format {
         case .text: text = ComparisonRenderer.text(report, color: output == nil && context.printer.stdoutColor)

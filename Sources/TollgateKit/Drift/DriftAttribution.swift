@@ -1,0 +1,90 @@
+/// Which objects of an environment no applied migration or playbook step accounts for: the
+/// changes made by hand, in a dashboard, or by a script nobody recorded.
+///
+/// An object is accounted for when
+/// - a Tollgate step left it exactly as it is now (the ledger's `schema_effects`), or
+/// - a migration in the Supabase CLI's history names it in its recorded SQL
+///   (``SQLDeclarations``).
+/// An object a Tollgate step left in another state is *changed* unless a migration Tollgate did
+/// not run names it; one a step left and that is gone is *removed*. Objects in the schemas
+/// Supabase manages (`auth`, `storage`, …) belong to the platform, except triggers and
+/// policies, which an app adds to them (`on auth.users`).
+public enum DriftAttribution {
+    public static let platformSchemas: Set<String> = [
+        "auth", "storage", "realtime", "_realtime", "extensions", "graphql", "graphql_public", "pgbouncer", "pgsodium",
+        "pgsodium_masks", "vault", "supabase_functions", "supabase_migrations", "net", "cron", "_analytics", "pgtle",
+    ]
+
+    /// A migration in the environment's history, with what its SQL names.
+    public struct Migration: Sendable {
+        public var version: String
+        public var declarations: SQLDeclarations
+        public init(version: String, sql: String) {
+            self.version = version
+            self.declarations = SQLDeclarations(sql: sql)
+        }
+    }
+
+    public struct Result: Sendable, Equatable {
+        public var drift: [ComparisonReport.Drift]
+        /// Why attribution may be incomplete here, if it may.
+        public var note: String?
+    }
+
+    /// - Parameter runByTollgate: versions of the migrations Tollgate's steps applied here
+    ///   (their effects are recorded exactly; their text need not be read).
+    public static func attribute(
+        environment: String, objects: [SchemaObjects.Key: String], migrations: [Migration]?, effects: [Ledger.SchemaEffect],
+        runByTollgate: Set<String> = []
+    ) -> Result {
+        guard migrations?.isEmpty == false || !effects.isEmpty else {
+            return Result(drift: [], note: "no migration history here (neither Supabase's nor Tollgate's), so nothing to attribute objects to")
+        }
+        let migrations = migrations ?? []
+        let recorded = Dictionary(effects.map { (SchemaObjects.Key(kind: $0.kind, name: $0.object), $0) }, uniquingKeysWith: { _, last in last })
+        let runByTollgate = runByTollgate.union(effects.compactMap(\.migration))
+        let others = migrations.filter { !runByTollgate.contains($0.version) }
+        func named(_ key: SchemaObjects.Key, by list: [Migration]) -> Bool { list.contains { $0.declarations.accounts(for: key) } }
+
+        var drift: [ComparisonReport.Drift] = []
+        for (key, description) in objects where inScope(key) {
+            if let effect = recorded[key] {
+                if effect.description == description || named(key, by: others) { continue }
+                drift.append(.init(
+                    environment: environment, kind: key.kind, object: key.name, change: .changed,
+                    detail: "changed since \(effect.playbook)/\(effect.step) left it" + (effect.description.map { " (was: \($0))" } ?? " (it removed it)")))
+            } else if !named(key, by: migrations) {
+                drift.append(.init(environment: environment, kind: key.kind, object: key.name, change: .unrecorded, detail: "no migration or step made it"))
+            }
+        }
+        for (key, effect) in recorded where effect.description != nil && objects[key] == nil && inScope(key) && !named(key, by: others) {
+            drift.append(.init(
+                environment: environment, kind: key.kind, object: key.name, change: .removed,
+                detail: "removed since \(effect.playbook)/\(effect.step) left it"))
+        }
+        // What belongs to an unrecorded table is unrecorded too: one line for the table.
+        let unrecordedRelations = Set(drift.filter { $0.change == .unrecorded && ($0.kind == "table" || $0.kind == "view") }.map(\.object))
+        var folded: [String: Int] = [:]
+        drift.removeAll { entry in
+            guard entry.change == .unrecorded, let relation = SchemaObjects.Key(kind: entry.kind, name: entry.object).relation,
+                unrecordedRelations.contains(relation)
+            else { return false }
+            folded[relation, default: 0] += 1
+            return true
+        }
+        for index in drift.indices where folded[drift[index].object] != nil && (drift[index].kind == "table" || drift[index].kind == "view") {
+            drift[index].includes = folded[drift[index].object]!
+        }
+        drift.sort { SchemaObjects.Key(kind: $0.kind, name: $0.object) < SchemaObjects.Key(kind: $1.kind, name: $1.object) }
+
+        let opaque = others.filter { $0.declarations.dynamic }.map(\.version)
+        let note = opaque.isEmpty
+            ? nil
+            : "migration\(opaque.count == 1 ? "" : "s") \(opaque.joined(separator: ", ")) run\(opaque.count == 1 ? "s" : "") dynamic SQL (EXECUTE), which cannot be read: what it makes may show as drift"
+        return Result(drift: drift, note: note)
+    }
+
+    static func inScope(_ key: SchemaObjects.Key) -> Bool {
+        key.kind == "trigger" || key.kind == "policy" || !platformSchemas.contains(key.schema)
+    }
+}
