@@ -1,11 +1,17 @@
-import Dispatch
+import Foundation
 
-/// Runs blocking work (a libpq call, a child process) on a Dispatch thread, so that the
-/// cooperative pool stays free and several environments can be handled in parallel.
+/// Runs blocking work (a libpq call, a child process) on a thread of its own, so that the
+/// cooperative pool stays free and several environments are handled in parallel.
+///
+/// Not `DispatchQueue.global()`: on Linux its width is the number of cores, so on a 2-core
+/// machine the third environment waited for one of the first two to finish, however much of
+/// their time was spent waiting on the network (Benchmarks/compare found it).
 public func runBlocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
+        let thread = Thread {
             continuation.resume(with: Result { try work() })
         }
+        thread.name = "tollgate-blocking"
+        thread.start()
     }
 }
