@@ -88,6 +88,49 @@ struct PlaybookEngineTests {
         }
     }
 
+    /// Each schema step records what it left: transactional and not, whatever SQL it ran; a
+    /// step that failed records nothing, since its rows roll back with it.
+    @Test func stepsRecordTheObjectsTheyLeave() throws {
+        try withProject { project, dev, _, db, _ in
+            try runner(project).run(try project.playbook(named: "day-1-demo"), on: dev)
+            let effects = try Ledger(db).schemaEffects().map { "\($0.step) \($0.kind) \($0.object) \($0.description ?? "removed")" }
+            #expect(effects.contains("organizations table public.organizations table"))
+            #expect(effects.contains("organizations column public.organizations.name text"))
+            #expect(effects.contains("organizations constraint public.organizations.organizations_pkey PRIMARY KEY (id)"))
+            #expect(effects.contains("org-id-leads column public.leads.org_id uuid"))
+            #expect(effects.contains("org-id-leads constraint public.leads.leads_org_id_fkey FOREIGN KEY (org_id) REFERENCES public.organizations(id) (NOT VALID)"))
+            #expect(effects.contains("index-leads index public.leads.leads_org_id_idx CREATE INDEX leads_org_id_idx ON public.leads USING btree (org_id)"))
+            // Nothing else changed, so nothing else is recorded.
+            #expect(effects.allSatisfy { $0.contains("organizations") || $0.contains("org_id") })
+            let migrations = try db.query("select distinct migration from tollgate.schema_effects where migration is not null").rows
+            #expect(try migrations.map { try $0.decode("migration", as: String.self) } == ["20250110090000"])
+        }
+    }
+
+    /// A ledger made by an older tollgate (version 1) is upgraded in place by the next run,
+    /// keeping its history.
+    @Test func anOlderLedgerIsUpgradedInPlace() throws {
+        try withProject { project, dev, _, db, _ in
+            try runner(project).run(try project.playbook(named: "day-1-demo"), on: dev)
+            try db.execute(script: """
+                drop table tollgate.schema_effects;
+                drop table tollgate.backfill_cursors;
+                delete from tollgate.releases where version > 1;
+                """)
+            #expect(try Ledger(db).version() == 1)
+            #expect(try Ledger(db).schemaEffects().isEmpty)
+            let again = try runner(project).run(try project.playbook(named: "day-1-demo"), on: dev)
+            #expect(again.steps.allSatisfy { $0.disposition == .alreadyApplied })
+            #expect(try Ledger(db).version() == 3)
+            let tables: Int = try db.query(
+                "select count(*) as n from pg_tables where schemaname = 'tollgate' and tablename in ('schema_effects', 'backfill_cursors')"
+            ).first!.decode("n")
+            #expect(tables == 2)
+            let runs: Int = try db.query("select count(*) as n from tollgate.runs where outcome = 'succeeded'").first!.decode("n")
+            #expect(runs == 2)
+        }
+    }
+
     @Test func aFailingStepRollsBackWithItsLedgerRowAndTheRunResumes() throws {
         let broken = Self.day1.replacingOccurrences(of: "references public.organizations (id) not valid", with: "references public.organisations (id) not valid")
         try withProject(playbooks: ["day-1-demo.yml": broken]) { project, dev, _, db, _ in
@@ -103,6 +146,8 @@ struct PlaybookEngineTests {
             let column: Bool = try db.query("select exists (select from pg_attribute where attrelid = 'public.leads'::regclass and attname = 'org_id') as x").first!.decode("x")
             #expect(!column)
             #expect(try stepRows(db) == ["org-id-leads:failed", "organizations:succeeded"])
+            // …and so did the effects it would have recorded.
+            #expect(try Ledger(db).schemaEffects().allSatisfy { $0.step == "organizations" })
         }
         try withProject { project, dev, _, db, _ in
             // Resume after a fix: the first step is not applied twice.
