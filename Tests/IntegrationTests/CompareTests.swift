@@ -1,4 +1,5 @@
 import Foundation
+import FoundationXML
 import PostgresClient
 import Testing
 import TollgateKit
@@ -143,6 +144,40 @@ struct CompareTests {
             #expect(report.environments.allSatisfy { $0.driftNote == nil })
             #expect(ComparisonRenderer.text(report, color: false).contains("out-of-band changes (4)"))
             #expect(ComparisonRenderer.markdown(report).contains("| staging | removed | constraint `public.campaigns.campaigns_org_id_fkey` |"))
+        }
+    }
+
+    /// The binary, as a user runs it: the four formats say the same things, a file is
+    /// written with -o, and an unreachable environment exits 3 with the others still compared.
+    @Test func theBinaryWritesAllFourFormats() async throws {
+        try await withEnvironments(drift: true) { project, _ in
+            let root = project.root.path
+            for format in ["text", "markdown", "json", "html"] {
+                let result = try tollgate(["compare", "--project", root, "--format", format])
+                #expect(result.status == 0, "\(format): \(result.stderr)")
+                for fact in ["Warden is blocked on dev (", "public.leads_backup_20250110", "20250110090000", "organizations-table", "unrecorded"] {
+                    #expect(result.stdout.contains(fact), "\(format) lacks \(fact)")
+                }
+            }
+            let page = project.root.appendingPathComponent("report.html")
+            let written = try tollgate(["compare", "--project", root, "--format", "html", "-o", page.path])
+            #expect(written.status == 0 && written.stdout.isEmpty && written.stderr == "wrote \(page.path)\n")
+            _ = try XMLDocument(contentsOf: page)
+            let all = try tollgate(["compare", "--project", root, "--all"])
+            #expect(all.stdout.contains("the same everywhere ("))
+
+            try """
+            version: 1
+            name: production
+            order: 3
+            connection: "host=127.0.0.1 port=1 dbname=x user=app password=sekrit-canary"
+            """.write(to: project.root.appendingPathComponent("Environments/production.yml"), atomically: true, encoding: .utf8)
+            let down = try tollgate(["compare", "--project", root, "--format", "json"])
+            #expect(down.status == 3)
+            #expect(!down.stdout.contains("sekrit-canary") && !down.stderr.contains("sekrit-canary"))
+            let report = try JSONSerialization.jsonObject(with: Data(down.stdout.utf8)) as! [String: Any]
+            #expect((report["wardenBlockedBy"] as! [String: String])["production"]?.hasPrefix("unreachable: ") == true)
+            #expect((report["environments"] as! [[String: Any]]).compactMap { $0["fingerprint"] }.count == 2)
         }
     }
 
