@@ -91,6 +91,35 @@ struct SQLDeclarationsTests {
         #expect(!sql.accounts(for: key("table", "public.leads")))
     }
 
+    /// What `supabase db diff` and pg_dump write: quoted names, ONLY, OWNER TO, separate
+    /// constraints, triggers on auth.users.
+    @Test func theSupabaseCLIsDiffStyle() {
+        let sql = SQLDeclarations(sql: #"""
+            SET statement_timeout = 0;
+            CREATE TABLE IF NOT EXISTS "public"."profiles" (
+                "id" "uuid" NOT NULL,
+                "Full Name" "text"
+            );
+            ALTER TABLE "public"."profiles" OWNER TO "postgres";
+            ALTER TABLE ONLY "public"."profiles" ADD CONSTRAINT "profiles_pkey" PRIMARY KEY ("id");
+            CREATE OR REPLACE FUNCTION "public"."handle_new_user"() RETURNS "trigger"
+                LANGUAGE "plpgsql" SECURITY DEFINER AS $$ begin insert into public.profiles (id) values (new.id); return new; end $$;
+            CREATE OR REPLACE TRIGGER "on_auth_user_created" AFTER INSERT ON "auth"."users"
+                FOR EACH ROW EXECUTE FUNCTION "public"."handle_new_user"();
+            CREATE POLICY "Public profiles are viewable" ON "public"."profiles" AS PERMISSIVE FOR SELECT TO "authenticated" USING (true);
+            GRANT ALL ON TABLE "public"."profiles" TO "anon";
+            RESET ALL;
+            """#)
+        let expected = [
+            key("table", "public.profiles"), key("column", "public.profiles.id"), key("column", "public.profiles.Full Name"),
+            key("constraint", "public.profiles.profiles_pkey"), key("index", "public.profiles.profiles_pkey"),
+            key("function", "public.handle_new_user()"), key("trigger", "auth.users.on_auth_user_created"),
+            key("policy", "public.profiles.Public profiles are viewable"),
+        ]
+        for item in expected { #expect(sql.accounts(for: item), "\(item)") }
+        #expect(!sql.accounts(for: key("column", "public.profiles.full name")))
+    }
+
     @Test func createTableAsNamesEveryColumn() {
         let sql = SQLDeclarations(sql: "create table public.leads_backup_20250110 as select * from public.leads;")
         #expect(sql.accounts(for: key("table", "public.leads_backup_20250110")))
