@@ -50,5 +50,8 @@ struct DriftAttributionTests {
         #expect(result.drift.map(\.object) == ["public.leads"])
         let ran = DriftAttribution.attribute(environment: "dev", objects: [:], migrations: [dynamic], effects: [], runByTollgate: ["20241215120000"])
         #expect(ran.note == nil)
+        let bare = DriftAttribution.Migration(version: "20241201090000", sql: "")
+        let both = DriftAttribution.attribute(environment: "dev", objects: [:], migrations: [bare, dynamic], effects: [])
+        #expect(both.note == "migration 20241201090000 recorded no statements; migration 20241215120000 runs dynamic SQL (EXECUTE), which cannot be read: what they make may show as drift")
     }
 }

@@ -154,6 +154,21 @@ struct SQLDeclarationsTests {
         #expect(tokens[6].text == " $$ body ")
     }
 
+    /// The same migration recorded whole (Tollgate) or statement by statement (the Supabase
+    /// CLI), with other comments and layout, has one checksum; another value does not.
+    @Test func checksumsIgnoreLayoutButNotContent() {
+        let file = """
+            -- the organizations table
+            CREATE TABLE public.organizations (id uuid primary key, status text default 'active');
+            insert into public.organizations (id) values ('a0000000-0000-0000-0000-000000000001');
+            """
+        let recorded = "create table public.organizations (\n  id uuid primary key,\n  status text default 'active'\n)\n;\n"
+            + "insert into public.organizations (id) values ('a0000000-0000-0000-0000-000000000001')"
+        #expect(SQLTokenizer.checksum(file) == SQLTokenizer.checksum(recorded))
+        #expect(SQLTokenizer.checksum(file) != SQLTokenizer.checksum(file.replacingOccurrences(of: "'active'", with: "'inactive'")))
+        #expect(SQLTokenizer.checksum(file) != SQLTokenizer.checksum(file.replacingOccurrences(of: "primary key", with: "unique")))
+    }
+
     /// Every migration Tollgate ships names the objects its playbook step is for.
     @Test func theShippedMigrationsNameTheirObjects() throws {
         let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

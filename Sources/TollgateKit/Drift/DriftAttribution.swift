@@ -19,9 +19,13 @@ public enum DriftAttribution {
     public struct Migration: Sendable {
         public var version: String
         public var declarations: SQLDeclarations
+        /// The history holds no statements for it (older Supabase CLIs, or `migration repair`).
+        public var unrecorded: Bool
+
         public init(version: String, sql: String) {
             self.version = version
             self.declarations = SQLDeclarations(sql: sql)
+            self.unrecorded = sql.allSatisfy(\.isWhitespace)
         }
     }
 
@@ -77,10 +81,13 @@ public enum DriftAttribution {
         }
         drift.sort { SchemaObjects.Key(kind: $0.kind, name: $0.object) < SchemaObjects.Key(kind: $1.kind, name: $1.object) }
 
+        func list(_ versions: [String]) -> String { "migration\(versions.count == 1 ? "" : "s") \(versions.joined(separator: ", "))" }
+        var notes: [String] = []
+        let unrecorded = others.filter(\.unrecorded).map(\.version)
+        if !unrecorded.isEmpty { notes.append("\(list(unrecorded)) recorded no statements") }
         let opaque = others.filter { $0.declarations.dynamic }.map(\.version)
-        let note = opaque.isEmpty
-            ? nil
-            : "migration\(opaque.count == 1 ? "" : "s") \(opaque.joined(separator: ", ")) run\(opaque.count == 1 ? "s" : "") dynamic SQL (EXECUTE), which cannot be read: what it makes may show as drift"
+        if !opaque.isEmpty { notes.append("\(list(opaque)) run\(opaque.count == 1 ? "s" : "") dynamic SQL (EXECUTE), which cannot be read") }
+        let note = notes.isEmpty ? nil : notes.joined(separator: "; ") + ": what \(unrecorded.count + opaque.count == 1 ? "it makes" : "they make") may show as drift"
         return Result(drift: drift, note: note)
     }
 

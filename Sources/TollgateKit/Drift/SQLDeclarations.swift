@@ -117,6 +117,7 @@ enum SQLTokenizer {
                     else { i += 1 }
                 } while depth > 0 && i < chars.count
             } else if c == "'" || ((c == "e" || c == "E") && next == "'") {
+                let start = i
                 let escapes = c != "'"
                 i += escapes ? 2 : 1
                 while i < chars.count {
@@ -128,7 +129,7 @@ enum SQLTokenizer {
                     i += 1
                 }
                 i += 1
-                tokens.append(.init(kind: .literal, text: ""))
+                tokens.append(.init(kind: .literal, text: source(chars, start, i)))
             } else if c == "\"" {
                 var text = ""
                 i += 1
@@ -158,14 +159,32 @@ enum SQLTokenizer {
                 while i < chars.count && isWordPart(chars[i]) { text.unicodeScalars.append(chars[i]); i += 1 }
                 tokens.append(.init(kind: .word, text: text.lowercased()))
             } else if ("0"..."9").contains(c) {
+                let start = i
                 while i < chars.count && (isWordPart(chars[i]) || chars[i] == ".") { i += 1 }
-                tokens.append(.init(kind: .literal, text: ""))
+                tokens.append(.init(kind: .literal, text: source(chars, start, i)))
             } else {
                 tokens.append(.init(kind: .symbol, text: String(c)))
                 i += 1
             }
         }
         return tokens
+    }
+
+    static func source(_ chars: [Unicode.Scalar], _ start: Int, _ end: Int) -> String {
+        var text = ""
+        text.unicodeScalars.append(contentsOf: chars[start..<min(end, chars.count)])
+        return text
+    }
+
+    /// A checksum of what SQL says rather than how it is laid out: SHA-256 over its tokens, so
+    /// comments, whitespace, the case of keywords and how it is split into statements (the
+    /// Supabase CLI records statements one by one; Tollgate records a file whole) do not count.
+    static func checksum(_ sql: String) -> String {
+        var text = ""
+        for token in tokens(sql) where !(token.kind == .symbol && token.text == ";") {
+            text += "\(token.kind)\u{1}\(token.text)\u{2}"
+        }
+        return SHA256.hex(text)
     }
 
     /// `$tag$` or `$$` starting at `start`: the index of its closing `$`.

@@ -61,8 +61,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         public var name: String?
         public var appliedIn: [String]
         public var missingIn: [String]
-        /// Environment → the first 12 hex digits of SHA-256 over the statements it recorded
-        /// (line endings normalised), where it is applied.
+        /// Environment → the first 12 hex digits of the checksum of the statements it recorded
+        /// there (over their tokens: comments, layout and statement splitting do not count).
         public var checksums: [String: String]
 
         public init(version: String, name: String?, appliedIn: [String], missingIn: [String], checksums: [String: String] = [:]) {
@@ -206,8 +206,7 @@ public enum Comparison {
                 for migration in migrations {
                     read.state.migrations.append(migration.version)
                     read.migrationNames[migration.version] = migration.name
-                    let normalised = migration.sql.replacingOccurrences(of: "\r\n", with: "\n")
-                    read.migrationChecksums[migration.version] = String(SHA256.hex(normalised).prefix(12))
+                    read.migrationChecksums[migration.version] = String(SQLTokenizer.checksum(migration.sql).prefix(12))
                     read.history!.append(.init(version: migration.version, sql: migration.sql))
                 }
             }
