@@ -163,6 +163,18 @@ struct CommandLineTests {
         let written = try String(contentsOf: summary, encoding: .utf8)
         #expect(written.hasPrefix("## Tollgate checks\n\n### ❌ warden on production: blocked, 8 of 9 checks failed"))
 
+        // reset rebuilds the databases in another scenario; compare then sees the drift, in
+        // colour only when asked (stdout is a pipe here).
+        let reset = try tollgate(["sandbox", "reset", "--scenario", "drifted", "--rows", "50"], environment: environment)
+        #expect(reset.status == 0, "\(reset.stderr)")
+        let plain = try tollgate(["compare"], environment: environment)
+        #expect(plain.status == 0 && !plain.stdout.contains("\u{1B}["))
+        #expect(plain.stdout.contains("out-of-band changes (4)"))
+        let colored = try tollgate(["compare", "--color", "always"], environment: environment)
+        #expect(colored.stdout.contains("\u{1B}[1m") && colored.stdout.contains("out-of-band changes (4)"))
+        let mismatch = try tollgate(["sandbox", "up"], environment: environment)
+        #expect(mismatch.status == 2 && mismatch.stderr.contains("holds the 'drifted' scenario"))
+
         let running = try tollgate(["sandbox", "status"], environment: environment)
         #expect(running.status == 0)
         let down = try tollgate(["sandbox", "down"], environment: environment)
