@@ -68,10 +68,10 @@ struct BackfillRunner {
     func run() throws -> Int64 {
         let relation = backfill.table.description
         let quoted = try db.quoteIdentifier(backfill.table.schema) + "." + db.quoteIdentifier(backfill.table.name)
-        var cursor = try db.query(
+        let saved = try db.query(
             "select next_page, last_page, rows_done from tollgate.backfill_cursors where playbook = \(playbook) and step = \(step.id)"
         ).first.map { (next: try $0.decode("next_page", as: Int64.self), last: try $0.decode("last_page", as: Int64.self), rows: try $0.decode("rows_done", as: Int64.self)) }
-        if cursor == nil {
+        var (next, last, rows) = try saved ?? {
             let pages: Int64 = try db.query(
                 "select (pg_relation_size(\(relation)::regclass) / current_setting('block_size')::bigint) as pages"
             ).first!.decode("pages")
@@ -80,11 +80,8 @@ struct BackfillRunner {
                 insert into tollgate.backfill_cursors (playbook, step, relation, next_page, last_page)
                 values (\(playbook), \(step.id), \(relation), 0, \(pages))
                 """)
-            cursor = (0, pages, 0)
-        }
-        guard let cursor else { return 0 }
-        var (next, rows) = (cursor.0, cursor.2)
-        let last = cursor.1
+            return (0, pages, 0)
+        }()
         var pages = Int64(max(1, backfill.initialPages))
         let clock = ContinuousClock()
         let started = clock.now
@@ -93,24 +90,12 @@ struct BackfillRunner {
         while next < last {
             let upper = min(next + pages, last)
             let batchStart = clock.now
-            var changed: Int64 = 0
-            try retry {
-                changed = try db.withTransaction { db in
-                    try db.setSetting("lock_timeout", String(Int(seconds(step.lockTimeout) * 1000)), local: true)
-                    // The project's own SQL for SET and WHERE; the page bounds are parameters.
-                    let update = Query(
-                        unsafeSQL: "update \(quoted) as t set \(backfill.set) where t.ctid >= $1::tid and t.ctid < $2::tid and (\(backfill.where))",
-                        binds: ["(\(next),0)", "(\(upper),0)"])
-                    let count = Int64(try db.query(update).affectedRows ?? 0)
-                    // The cursor moves in the batch's own transaction: a batch is done exactly once.
-                    try db.query(
-                        """
-                        update tollgate.backfill_cursors set next_page = \(upper), rows_done = rows_done + \(count),
-                          updated_at = clock_timestamp() where playbook = \(playbook) and step = \(step.id)
-                        """)
-                    return count
-                }
-            }
+            // The project's own SQL for SET and WHERE; the page bounds are parameters.
+            let changed = try batch(
+                Query(
+                    unsafeSQL: "update \(quoted) as t set \(backfill.set) where t.ctid >= $1::tid and t.ctid < $2::tid and (\(backfill.where))",
+                    binds: ["(\(next),0)", "(\(upper),0)"]),
+                nextPage: upper)
             next = upper
             rows += changed
             rowsThisRun += changed
@@ -131,20 +116,11 @@ struct BackfillRunner {
                 Query(unsafeSQL: "select t.ctid::text as ctid from \(quoted) as t where (\(backfill.where)) limit 50000")
             ).rows.map { try $0.decode("ctid") }
             if remaining.isEmpty { break }
-            var changed: Int64 = 0
-            try retry {
-                changed = try db.withTransaction { db in
-                    try db.setSetting("lock_timeout", String(Int(seconds(step.lockTimeout) * 1000)), local: true)
-                    let update = Query(
-                        unsafeSQL: "update \(quoted) as t set \(backfill.set) where t.ctid = any($1::tid[]) and (\(backfill.where))",
-                        binds: [remaining.postgresText])
-                    let count = Int64(try db.query(update).affectedRows ?? 0)
-                    try db.query(
-                        "update tollgate.backfill_cursors set rows_done = rows_done + \(count), updated_at = clock_timestamp() where playbook = \(playbook) and step = \(step.id)"
-                    )
-                    return count
-                }
-            }
+            let changed = try batch(
+                Query(
+                    unsafeSQL: "update \(quoted) as t set \(backfill.set) where t.ctid = any($1::tid[]) and (\(backfill.where))",
+                    binds: [remaining.postgresText]),
+                nextPage: nil)
             rows += changed
         }
         let left: Int64 = try db.query(
@@ -157,6 +133,26 @@ struct BackfillRunner {
         }
         progress(BackfillProgress(table: relation, pagesDone: last, pages: last, rows: rows, rowsPerSecond: 0, finished: true))
         return rows
+    }
+
+    /// Runs one batch in its own transaction under the step's lock timeout (retried when the
+    /// table is busy), advancing the cursor in the same transaction: a batch is done exactly
+    /// once. `nextPage` is where the page walk resumes; the sweep leaves it alone.
+    func batch(_ update: Query, nextPage: Int64?) throws -> Int64 {
+        var changed: Int64 = 0
+        try retry {
+            changed = try db.withTransaction { db in
+                try db.setSetting("lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
+                let count = Int64(try db.query(update).affectedRows ?? 0)
+                try db.query(
+                    """
+                    update tollgate.backfill_cursors set next_page = coalesce(\(nextPage), next_page), rows_done = rows_done + \(count),
+                      updated_at = clock_timestamp() where playbook = \(playbook) and step = \(step.id)
+                    """)
+                return count
+            }
+        }
+        return changed
     }
 
     /// How many times the sweep looks for rows the page walk missed.

@@ -59,6 +59,11 @@ public struct Playbook: Sendable {
         /// The step may run again after an interruption (idempotent SQL, a check, a pause).
         public let rerunnable: Bool
         public let lockTimeout: Duration
+        /// ``lockTimeout`` as the milliseconds `SET lock_timeout` takes.
+        public var lockTimeoutMilliseconds: Int64 {
+            let (seconds, attoseconds) = lockTimeout.components
+            return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        }
         public let retries: Int
         public let location: SourceLocation
 

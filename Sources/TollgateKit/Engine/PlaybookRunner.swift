@@ -227,7 +227,7 @@ public struct PlaybookRunner {
                         // The step and its ledger row commit together: it happened exactly
                         // once, or not at all.
                         try db.withTransaction { db in
-                            try db.setSetting("lock_timeout", String(lockMilliseconds(step)), local: true)
+                            try db.setSetting("lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
                             try db.execute(script: sql)
                             try effects.record(run: run, playbook: playbook.name, step: step.id, sql: sql, migration: migration?.version, db: db)
                             if supabase, let migration {
@@ -244,7 +244,7 @@ public struct PlaybookRunner {
                         // Hazard: an interruption between 'started' and 'succeeded' leaves the
                         // step in doubt; it is rerunnable (validated at load), so it runs again.
                         try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "started", actor: options.actor, host: options.host)
-                        try db.setLockTimeout(.milliseconds(lockMilliseconds(step)))
+                        try db.setLockTimeout(.milliseconds(step.lockTimeoutMilliseconds))
                         defer { _ = try? db.setLockTimeout(nil) }
                         try db.execute(script: sql)
                         try effects.record(run: run, playbook: playbook.name, step: step.id, sql: sql, migration: migration?.version, db: db)
@@ -324,10 +324,6 @@ public struct PlaybookRunner {
         }
     }
 
-    func lockMilliseconds(_ step: Playbook.Step) -> Int64 {
-        let (seconds, attoseconds) = step.lockTimeout.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
 
     func runSuite(_ name: String, db: Connection, environment: Environment) throws -> (passed: Bool, firstFailure: String?) {
         let snapshot = try CatalogSnapshot.load(from: db)
