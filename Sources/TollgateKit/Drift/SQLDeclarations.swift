@@ -89,7 +89,7 @@ struct SQLToken: Equatable {
     var text: String
 
     func `is`(_ word: String) -> Bool { kind == .word && text == word }
-    var isSymbol: (Character) -> Bool { { kind == .symbol && text == String($0) } }
+    func isSymbol(_ symbol: Character) -> Bool { kind == .symbol && text == String(symbol) }
     var isName: Bool { kind == .word || kind == .quoted }
 }
 
