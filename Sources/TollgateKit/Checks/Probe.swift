@@ -56,28 +56,35 @@ struct Probe {
             insert into \(identifier: organizations.schema, organizations.name) (id, name)
             values (\(fixture.orgA), 'tollgate probe A'), (\(fixture.orgB), 'tollgate probe B')
             """)
+        // One statement for the four users and one for the three rows: a probe runs over the
+        // network as often as a gate does, and each statement is a round trip.
+        var users: [JSONValue] = []
         for (user, org, spoofed) in [
             (fixture.teammate1, fixture.orgA, nil), (fixture.teammate2, fixture.orgA, nil),
             (fixture.userB, fixture.orgB, nil), (fixture.spoofer, fixture.orgA, fixture.orgB),
         ] as [(UUID, UUID, UUID?)] {
-            let appMetadata = JSONValue.object(["provider": .string("email"), "org_id": .string(org.postgresText)])
-            let userMetadata = JSONValue.object(spoofed.map { ["org_id": .string($0.postgresText)] } ?? [:])
-            try db.query(
-                """
-                insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-                values (\(user), 'authenticated', 'authenticated', \("probe-\(user.postgresText)@tollgate.invalid"),
-                        \(appMetadata)::jsonb, \(userMetadata)::jsonb, now(), now())
-                """)
+            users.append(.object([
+                "id": .string(user.postgresText), "email": .string("probe-\(user.postgresText)@tollgate.invalid"),
+                "app": .object(["provider": .string("email"), "org_id": .string(org.postgresText)]),
+                "user": .object(spoofed.map { ["org_id": .string($0.postgresText)] } ?? [:]),
+            ]))
         }
-        guard let row = try db.query("select to_jsonb(t) as row from \(identifier: table.schema, table.name) t limit 1").first,
-            case .object(let template) = try row.decode("row", as: JSONValue.self)
+        try db.query(
+            """
+            insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+            select u.id, 'authenticated', 'authenticated', u.email, u.app, u."user", now(), now()
+            from jsonb_to_recordset(\(JSONValue.array(users))::jsonb) as u(id uuid, email text, app jsonb, "user" jsonb)
+            """)
+        guard let model = try db.query("select to_jsonb(t) as row from \(identifier: table.schema, table.name) t limit 1").first,
+            case .object(let template) = try model.decode("row", as: JSONValue.self)
         else {
             throw Failure(message: "\(table) has no rows to model probe rows on")
         }
         fixture.template = template
-        fixture.rowA1 = try insertRow(db, fixture, org: fixture.orgA, user: fixture.teammate1)
-        fixture.rowA2 = try insertRow(db, fixture, org: fixture.orgA, user: fixture.teammate2)
-        fixture.rowB = try insertRow(db, fixture, org: fixture.orgB, user: fixture.userB)
+        let rows = try [(fixture.orgA, fixture.teammate1), (fixture.orgA, fixture.teammate2), (fixture.orgB, fixture.userB)]
+            .map { try row(fixture, org: $0.0, user: $0.1) }
+        (fixture.rowA1, fixture.rowA2, fixture.rowB) = (rows[0].0, rows[1].0, rows[2].0)
+        try insert(db, rows.map(\.1))
         return fixture
     }
 
@@ -102,17 +109,12 @@ struct Probe {
         return (id, .object(values))
     }
 
-    func insertRow(_ db: Connection, _ fixture: Fixture, org: UUID, user: UUID) throws -> UUID {
-        let (id, values) = try row(fixture, org: org, user: user)
-        try insert(db, values)
-        return id
-    }
-
-    func insert(_ db: Connection, _ values: JSONValue) throws {
+    /// Inserts rows given as JSON objects, in one statement.
+    func insert(_ db: Connection, _ rows: [JSONValue]) throws {
         try db.query(
             """
             insert into \(identifier: table.schema, table.name)
-            select * from jsonb_populate_record(null::\(identifier: table.schema, table.name), \(values)::jsonb)
+            select * from jsonb_populate_recordset(null::\(identifier: table.schema, table.name), \(JSONValue.array(rows))::jsonb)
             """)
     }
 
@@ -155,7 +157,7 @@ struct Probe {
         ).first!.decode("n")
         if foreign > 0 { problems.append("a user of organisation A sees \(foreign) rows of other organisations") }
         let (_, intruder) = try row(fixture, org: fixture.orgB, user: fixture.teammate1)
-        if succeeds(db, { db in try insert(db, intruder); return nil }) {
+        if succeeds(db, { db in try insert(db, [intruder]); return nil }) {
             problems.append("a user of organisation A can insert a row into organisation B")
         }
         if succeeds(db, { db in
