@@ -111,6 +111,13 @@ public final class Connection {
     /// The backend process id, as `pg_backend_pid()` returns it.
     public var backendPID: Int32 { PQbackendPID(handle) }
 
+    /// Where this connection really went, after `PG*` variables and service files: host
+    /// (or socket folder), port, database and user.
+    public var endpoint: Endpoint {
+        func text(_ pointer: UnsafeMutablePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
+        return Endpoint(host: text(PQhost(handle)), port: text(PQport(handle)), database: text(PQdb(handle)), user: text(PQuser(handle)))
+    }
+
     /// True while the connection is usable.
     public var isOpen: Bool { PQstatus(handle) == CONNECTION_OK }
 
@@ -214,7 +221,7 @@ public final class Connection {
             guard let sqlState = field(result, CLibPQ_DIAG_SQLSTATE) else {
                 throw connectionError(statement: statement, callSite: callSite)
             }
-            throw PostgresError(
+            var error = PostgresError(
                 kind: isOpen ? .server : .connectionLost,
                 message: field(result, CLibPQ_DIAG_MESSAGE_PRIMARY)
                     ?? Self.cleanMessage(PQresultErrorMessage(result)),
@@ -224,6 +231,8 @@ public final class Connection {
                 position: field(result, CLibPQ_DIAG_STATEMENT_POSITION).flatMap { Int($0) },
                 severity: field(result, CLibPQ_DIAG_SEVERITY_NONLOCALIZED),
                 label: label, statement: statement, callSite: callSite)
+            error.role = PQuser(handle).map { String(cString: $0) }
+            throw error
         }
     }
 

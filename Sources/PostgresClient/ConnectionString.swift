@@ -1,4 +1,5 @@
 import Foundation
+import CLibPQ
 
 /// A libpq connection string: a `postgresql://` URI, a `key=value` conninfo, or
 /// `service=NAME` for an entry of `pg_service.conf`.
@@ -31,5 +32,63 @@ public struct ConnectionString: Sendable, Hashable, CustomStringConvertible,
             secrets.append(fromEnvironment)
         }
         return secrets
+    }
+}
+
+/// Where a connection points: host (or socket folder), port and database, never the
+/// password. `status` shows it for every environment, so that a wrong URL is seen.
+public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// A host name, an address, or the folder of a Unix socket; nil for libpq's default.
+    public var host: String?
+    public var port: String?
+    public var database: String?
+    public var user: String?
+    /// A `pg_service.conf` service, when the string names one.
+    public var service: String?
+
+    public init(host: String? = nil, port: String? = nil, database: String? = nil, user: String? = nil, service: String? = nil) {
+        self.host = host
+        self.port = port
+        self.database = database
+        self.user = user
+        self.service = service
+    }
+
+    /// `127.0.0.1:5432/dev`, `/tmp/sock:5432/dev` or `service=staging`.
+    public var description: String {
+        if let service, host == nil, database == nil { return "service=\(service)" }
+        return "\(host ?? "(default host)"):\(port ?? "5432")/\(database ?? "(default database)")"
+    }
+}
+
+extension ConnectionString {
+    /// What the string itself says about where it points, read with libpq's own parser
+    /// (`PQconninfoParse`, URIs and key=value alike); nil when libpq cannot parse it. Values
+    /// from `PG*` variables or a service file are not included: ``Connection/endpoint`` has
+    /// what a live connection really reached.
+    public var endpoint: Endpoint? {
+        var error: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(rawValue, &error) else {
+            if let error { PQfreemem(error) }
+            return nil
+        }
+        defer { PQconninfoFree(options) }
+        var endpoint = Endpoint()
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val.map({ String(cString: $0) }), !value.isEmpty {
+                switch String(cString: keyword) {
+                case "host": endpoint.host = value
+                case "hostaddr": endpoint.host = endpoint.host ?? value
+                case "port": endpoint.port = value
+                case "dbname": endpoint.database = value
+                case "user": endpoint.user = value
+                case "service": endpoint.service = value
+                default: break
+                }
+            }
+            option += 1
+        }
+        return endpoint
     }
 }

@@ -44,6 +44,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
     public var statement: String?
     /// Where in Swift the statement was issued, as `file:line`.
     public var callSite: String?
+    /// The role the session logged in as, for server errors: a privilege error's `GRANT`
+    /// names it.
+    public var role: String?
 
     /// Creates an error; ``Connection`` fills these in from libpq.
     public init(
@@ -85,6 +88,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
     /// True when the server cancelled the statement (SQLSTATE 57014: a statement timeout or
     /// a cancel request).
     public var isQueryCanceled: Bool { sqlState == "57014" }
+    /// True when the role lacks a privilege (SQLSTATE 42501: `permission denied for …`).
+    public var isInsufficientPrivilege: Bool { sqlState == "42501" }
     /// True when a lock could not be taken within `lock_timeout` (SQLSTATE 55P03).
     public var isLockNotAvailable: Bool { sqlState == "55P03" }
 }
