@@ -13,7 +13,7 @@ struct Tollgate: AsyncParsableCommand {
             3 a database could not be reached, 4 a step failed while running.
             """,
         version: "0.1.0",
-        subcommands: [Status.self, Check.self, Gate.self, Plan.self, Run.self, Approve.self, History.self, Rehearse.self, Compare.self, Sandbox.self, Snapshot.self]
+        subcommands: [Status.self, Check.self, Gate.self, Plan.self, Run.self, Approve.self, History.self, Rehearse.self, Rebind.self, Compare.self, Sandbox.self, Snapshot.self]
     )
 
     /// Parses with `parseAsRoot()` so that a usage error exits 2, as the exit-code contract

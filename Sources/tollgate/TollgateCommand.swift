@@ -22,8 +22,10 @@ extension TollgateCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
+            // Not one of ours (a file the system would not write…): the command's input was
+            // not usable, which is exit 2, never "a step failed".
             context.printer.report(message: "\(error)")
-            status = .stepFailed
+            status = .badConfiguration
         }
         if status != .success { throw ExitCode(status.rawValue) }
     }
@@ -40,6 +42,9 @@ struct CommandContext {
         self.global = global
         self.printer = Printer(color: global.color)
     }
+
+    /// Who acts, for the ledger: the OS user.
+    var actor: String { environment["USER"] ?? NSUserName() }
 
     var workingDirectory: URL { URL(fileURLWithPath: FileManager.default.currentDirectoryPath) }
 

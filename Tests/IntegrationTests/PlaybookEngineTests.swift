@@ -115,13 +115,16 @@ struct PlaybookEngineTests {
             try db.execute(script: """
                 drop table tollgate.schema_effects;
                 drop table tollgate.backfill_cursors;
+                drop table tollgate.binding;
+                alter table tollgate.approvals drop column playbook_checksum;
                 delete from tollgate.releases where version > 1;
                 """)
             #expect(try Ledger(db).version() == 1)
             #expect(try Ledger(db).schemaEffects().isEmpty)
             let again = try runner(project).run(try project.playbook(named: "day-1-demo"), on: dev)
             #expect(again.steps.allSatisfy { $0.disposition == .alreadyApplied })
-            #expect(try Ledger(db).version() == 3)
+            #expect(try Ledger(db).version() == 4)
+            #expect(try Ledger(db).binding()?.environment == "dev")  // bound on its first use since
             let tables: Int = try db.query(
                 "select count(*) as n from pg_tables where schemaname = 'tollgate' and tablename in ('schema_effects', 'backfill_cursors')"
             ).first!.decode("n")
@@ -195,9 +198,9 @@ struct PlaybookEngineTests {
 
             // Approvals count distinct approvers.
             let ledger = Ledger(stagingDB)
-            #expect(try ledger.approve(playbook: "day-2-demo", approver: "alice", note: "looks good"))
-            #expect(try !ledger.approve(playbook: "day-2-demo", approver: "alice", note: nil))
-            #expect(try ledger.approve(playbook: "day-2-demo", approver: "bob", note: nil))
+            #expect(try ledger.approve(playbook: day2, approver: "alice", note: "looks good"))
+            #expect(try !ledger.approve(playbook: day2, approver: "alice", note: nil))
+            #expect(try ledger.approve(playbook: day2, approver: "bob", note: nil))
             let plan = try runner(project).plan(day2, on: staging)
             #expect(plan.gates.first { $0.name == "approvals" }?.detail == "2 of 2 approvals (alice, bob)")
         }

@@ -28,6 +28,11 @@ struct RehearseTests {
             .write(to: root.appendingPathComponent("Playbooks/report-auth.yml"), atomically: true, encoding: .utf8)
         try "version: 1\nplaybook: report-org-id\ngates:\n  promotion: false\nsteps:\n  - id: add-org-id\n    migration: 20250110130000_add_org_id.sql\n"
             .write(to: root.appendingPathComponent("Playbooks/report-org-id.yml"), atomically: true, encoding: .utf8)
+        // A data check that fails on a copy without rows, and a structural one that holds.
+        try "version: 1\nsuite: has-leads\nchecks:\n  - id: leads-table\n    table: public.leads\n  - id: some-leads\n    no_rows: select 'no leads' as problem where not exists (select from public.leads)\n"
+            .write(to: root.appendingPathComponent("Playbooks/checks/has-leads.yml"), atomically: true, encoding: .utf8)
+        try "version: 1\nplaybook: data-gated\ngates:\n  promotion: false\n  after: [has-leads]\nsteps:\n  - id: note\n    sql: select 1\n"
+            .write(to: root.appendingPathComponent("Playbooks/data-gated.yml"), atomically: true, encoding: .utf8)
 
         let port = 20000 + Int.random(in: 0..<20000)
         let up = try tollgate(["sandbox", "up", "--port", "\(port)", "--rows", "50"], environment: environment, in: root)
@@ -36,8 +41,18 @@ struct RehearseTests {
 
         let auth = try tollgate(["rehearse", "report-auth", "--env", "production"], environment: environment, in: root)
         #expect(auth.status == 4, "\(auth.stdout)\(auth.stderr)")
-        #expect(auth.stdout.contains("rehearsal of report-auth on a copy of production: FAILED (copy dropped)"))
-        #expect(auth.stderr == "error: step 'auth-org-id' of report-auth failed on production: environment 'production': ERROR 42501: permission denied for schema auth\n")
+        // Every line names the copy: nothing reads as if production itself had failed.
+        #expect(auth.stdout.contains("rehearsal of report-auth on rehearse_production_"))
+        #expect(auth.stdout.contains(" (a copy of production): FAILED (copy dropped)"))
+        #expect(auth.stderr.hasPrefix("error: step 'auth-org-id' of report-auth failed on rehearse_production_"))
+        #expect(auth.stderr.hasSuffix("ERROR 42501: permission denied for schema auth\n"))
+        #expect(!auth.stderr.contains("failed on production"))
+
+        // Data checks mean nothing on a schema-only copy: not applicable, not a failure.
+        let data = try tollgate(["rehearse", "data-gated", "--env", "production"], environment: environment, in: root)
+        #expect(data.status == 0, "\(data.stdout)\(data.stderr)")
+        #expect(data.stdout.contains(" (a copy of production): succeeded"))
+        #expect(!data.stdout.contains("failed on production") && !data.stderr.contains("failed on production"))
 
         let organizations = try tollgate(["rehearse", "report-org-id", "--env", "production"], environment: environment, in: root)
         #expect(organizations.status == 4)

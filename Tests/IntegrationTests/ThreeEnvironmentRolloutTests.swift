@@ -64,7 +64,7 @@ struct ThreeEnvironmentRolloutTests {
         func approve(_ environment: Environment, _ day: String, as people: [String]) throws {
             let ledger = Ledger(try environment.connect())
             try ledger.install()
-            for person in people { try ledger.approve(playbook: day, approver: person, note: nil) }
+            for person in people { try ledger.approve(playbook: try project.playbook(named: day), approver: person, note: nil) }
         }
         func warden(_ environment: Environment) throws -> Bool {
             CheckRunner(project: project).run([try project.suite(named: "warden")], on: environment).passed

@@ -36,4 +36,24 @@ import Testing
         #expect(html.contains("xmlns=\"http://www.w3.org/1999/xhtml\""))
         #expect(!html.contains("<script") && !html.contains("<link"))
     }
+
+    /// Two definitions that tie are both "different": no label may depend on dictionary
+    /// order, so the page is byte-identical from one run to the next.
+    @Test func tiedDefinitionsAreLabelledTheSameWayEveryTime() throws {
+        let report = ComparisonReport(
+            environments: [
+                .init(name: "dev", serverVersion: "15.18", fingerprint: "a", migrations: [], rollout: [], checks: [:]),
+                .init(name: "staging", serverVersion: "15.18", fingerprint: "b", migrations: [], rollout: [], checks: [:]),
+                .init(name: "production", serverVersion: "15.18", fingerprint: "c", migrations: [], rollout: [], checks: [:]),
+            ],
+            migrations: [],
+            differences: [.init(kind: "function", object: "public.auth_org_id()", values: ["dev": "v1", "staging": "v2", "production": nil])],
+            drift: [], wardenBlockedBy: [:])
+        let html = ComparisonRenderer.html(report)
+        let document = try XMLDocument(xmlString: html)
+        let cells = try document.nodes(forXPath: "//*[local-name()='tr'][starts-with(@id, 'obj-function-public-auth-org-id')]/*[local-name()='td']") as! [XMLElement]
+        #expect(cells.map { cell in cell.attributes?.first { $0.localName == "class" }?.stringValue } == ["different", "different", "absent"])
+        #expect(ComparisonRenderer.majority(["x", "y", "x"]) == "x")
+        #expect(ComparisonRenderer.majority(["x", "y", nil]) == nil)
+    }
 }

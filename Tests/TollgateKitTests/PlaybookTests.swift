@@ -81,11 +81,51 @@ import Testing
         #expect(plan.gates[0].unblock == "wait 30m more")
         #expect(plan.gates[1].unblock == "1 more: tollgate approve day-2 --env staging --as NAME")
         #expect(plan.steps.map(\.disposition) == [.alreadyApplied, .willRun])
-        ledger.approvers["day-2"] = ["carol"]
+        ledger.approvals["day-2"] = [.init(approver: "carol", playbookChecksum: playbook.contentChecksum)]
         let later = Planner.plan(
             playbook, on: staging, ledger: ledger, previous: .init(name: "dev", lastSuccess: now.addingTimeInterval(-3600)),
             suiteResults: [:], now: now)
         #expect(!later.isBlocked)
+    }
+
+    /// An approval is for the playbook's content: one given before a step was edited does not
+    /// count, and says so.
+    @Test func anApprovalCountsOnlyForTheContentItWasGivenFor() throws {
+        let (project, _) = try load(
+            ["day-2.yml": "version: 1\nplaybook: day-2\ngates:\n  approvals: 1\n  promotion: false\nsteps:\n  - id: a\n    sql: select 1\n"])
+        let (edited, _) = try load(
+            ["day-2.yml": "version: 1\nplaybook: day-2\ngates:\n  approvals: 1\n  promotion: false\nsteps:\n  - id: a\n    sql: select 2\n"])
+        let original = try #require(project?.playbooks.first)
+        let changed = try #require(edited?.playbooks.first)
+        #expect(original.contentChecksum != changed.contentChecksum)
+        let staging = try #require(project?.environments.last)
+        var ledger = Ledger.State()
+        ledger.approvals["day-2"] = [.init(approver: "bob", playbookChecksum: original.contentChecksum)]
+        #expect(Planner.plan(original, on: staging, ledger: ledger, previous: nil, suiteResults: [:], now: Date()).gates[0].passed)
+        let gate = Planner.plan(changed, on: staging, ledger: ledger, previous: nil, suiteResults: [:], now: Date()).gates[0]
+        #expect(!gate.passed)
+        #expect(gate.detail == "0 of 1 approvals; approved before the playbook's steps changed, so not counted: bob")
+    }
+
+    @Test func approverNamesAreTrimmedAndCaseFolded() {
+        #expect(Ledger.normalizedApprover(" BOB ") == "bob")
+        #expect(Ledger.normalizedApprover("Ada  Lovelace\t") == "ada lovelace")
+        #expect(Ledger.normalizedApprover("") == nil)
+        #expect(Ledger.normalizedApprover(" \t ") == nil)
+    }
+
+    /// An earlier environment on the sandbox is no evidence for a real one: the promotion
+    /// gate blocks and names what to set.
+    @Test func aPreviousEnvironmentWithAProblemBlocksPromotion() throws {
+        let (project, _) = try load(["day-2.yml": "version: 1\nplaybook: day-2\nsteps:\n  - id: a\n    sql: select 1\n"])
+        let playbook = try #require(project?.playbooks.first)
+        let staging = try #require(project?.environments.last)
+        let plan = Planner.plan(
+            playbook, on: staging, ledger: .init(),
+            previous: .init(name: "dev", lastSuccess: Date(), problem: "dev points at the local sandbox", unblock: "set DEV_DATABASE_URL"),
+            suiteResults: [:], now: Date())
+        #expect(plan.blockingGates.map(\.detail) == ["dev points at the local sandbox"])
+        #expect(plan.blockingGates.map(\.unblock) == ["set DEV_DATABASE_URL"])
     }
 
     @Test func upstreamSuitesAndTheWaitAfterAPlaybookGate() throws {

@@ -53,6 +53,9 @@ public struct Column: Sendable, Hashable, Codable {
     public var type: String
     public var notNull: Bool
     public var defaultExpression: String?
+    /// `s` for a stored generated column (`attgenerated`), which no insert may name; nil
+    /// for an ordinary column, so that schemas without one keep their fingerprint.
+    public var generated: String?
 }
 
 /// A constraint. From `pg_constraint`; `kind` is `contype`: `p` primary key, `f` foreign

@@ -32,7 +32,8 @@ enum CatalogQueries {
     static let columns = """
         select n.nspname::text as schema, c.relname::text as relation, a.attname::text as name,
                format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
-               pg_get_expr(d.adbin, d.adrelid) as default_expression
+               pg_get_expr(d.adbin, d.adrelid) as default_expression,
+               nullif(a.attgenerated::text, '') as generated
         from pg_attribute a
         join pg_class c on c.oid = a.attrelid
         join pg_namespace n on n.oid = c.relnamespace

@@ -104,7 +104,8 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
             relations[name]?.columns.append(
                 Column(
                     name: try row.decode("name"), type: try row.decode("type"), notNull: try row.decode("not_null"),
-                    defaultExpression: try row.decodeIfPresent("default_expression")))
+                    defaultExpression: try row.decodeIfPresent("default_expression"),
+                    generated: try row.decodeIfPresent("generated")))
         }
         let constraints = try rows(CatalogQueries.constraints).map { row in
             let referencedTable: QualifiedName? =

@@ -32,7 +32,7 @@ public struct CheckDefinition: Sendable {
         case column(table: String, name: String, type: String?, notNull: Bool?)
         case foreignKey(table: String, columns: [String], references: String, validated: Bool)
         case index(table: String, columns: [String], unique: Bool?)
-        case function(name: String?, schema: String?, returns: String?, volatility: String?, securityDefiner: Bool?, bodyContains: String?, ownerNot: String?)
+        case function(name: String?, schema: String?, returns: String?, volatility: String?, securityDefiner: Bool?, bodyContains: String?, ownerNot: String?, applicationOnly: Bool)
         case trigger(table: String, function: String?, events: [String]?, timing: String?)
         case rowLevelSecurity(table: String, forced: Bool?)
         case policy(table: String, command: String?, roles: [String]?, usingContains: String?, withCheck: Bool?)
@@ -172,7 +172,7 @@ enum SuiteFile {
             "column": ["table", "name", "type", "not_null"],
             "foreign_key": ["table", "columns", "references", "validated"],
             "index": ["table", "columns", "unique"],
-            "function": ["name", "schema", "returns", "volatility", "security_definer", "body_contains", "owner_not"],
+            "function": ["name", "schema", "returns", "volatility", "security_definer", "body_contains", "owner_not", "application"],
             "trigger": ["table", "function", "events", "timing"],
             "rls": ["table", "forced"],
             "policy": ["table", "command", "roles", "using_contains", "with_check"],
@@ -205,7 +205,8 @@ enum SuiteFile {
         case "function":
             return .function(
                 name: text("name"), schema: text("schema"), returns: text("returns"), volatility: text("volatility"),
-                securityDefiner: flag("security_definer"), bodyContains: text("body_contains"), ownerNot: text("owner_not"))
+                securityDefiner: flag("security_definer"), bodyContains: text("body_contains"), ownerNot: text("owner_not"),
+                applicationOnly: flag("application") ?? false)
         case "trigger":
             return .trigger(table: table!, function: text("function"), events: list("events"), timing: text("timing"))
         case "rls": return .rowLevelSecurity(table: table!, forced: flag("forced"))

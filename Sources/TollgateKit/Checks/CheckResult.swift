@@ -4,8 +4,12 @@ public enum CheckOutcome: String, Sendable, Codable {
     case failed
     /// Not run because a check it requires failed; it does not pass.
     case skipped
-    /// The check itself could not run (a query error); it does not pass.
+    /// The check itself could not run (a query error, an error a probe did not expect); it
+    /// does not pass.
     case error
+    /// The check means nothing here: data checks and probes on a rehearsal's schema-only
+    /// copy, which holds no rows. It does not block.
+    case notApplicable = "not_applicable"
 }
 
 /// One check on one subject (a table of its set, or the database) in one environment.
@@ -25,7 +29,8 @@ public struct CheckResult: Sendable, Codable, Equatable {
     /// Where the check is defined (`Playbooks/checks/warden.yml:12:5`).
     public var definedAt: String
 
-    public var passed: Bool { outcome == .passed }
+    /// True when it does not block: passed, or not applicable.
+    public var passed: Bool { outcome == .passed || outcome == .notApplicable }
 
     public init(
         check: String, subject: String?, outcome: CheckOutcome, expected: String, found: String? = nil,
@@ -57,10 +62,31 @@ public struct SuiteRun: Sendable, Codable, Equatable {
 public struct CheckReport: Sendable, Codable, Equatable {
     /// One environment: its suite runs, or why it could not be checked.
     public struct EnvironmentChecks: Sendable, Codable, Equatable {
+        /// Why an environment could not be checked at all.
+        public enum Problem: String, Sendable, Codable, Equatable {
+            /// No connection (exit 3).
+            case unreachable
+            /// Connected, but the database refused a query Tollgate needs, such as a
+            /// privilege (exit 3).
+            case refused
+            /// None of the application's tables is there: a wrong URL or an empty database
+            /// (exit 2: the configuration points at the wrong place).
+            case notThisApplication = "not_this_application"
+        }
+
         public var environment: String
         public var reachable: Bool
         public var error: String?
+        public var problem: Problem?
         public var suites: [SuiteRun]
+
+        public init(environment: String, reachable: Bool, error: String?, problem: Problem? = nil, suites: [SuiteRun]) {
+            self.environment = environment
+            self.reachable = reachable
+            self.error = error
+            self.problem = problem ?? (error == nil ? nil : reachable ? .refused : .unreachable)
+            self.suites = suites
+        }
 
         public var passed: Bool { error == nil && suites.allSatisfy(\.passed) }
     }
@@ -71,10 +97,12 @@ public struct CheckReport: Sendable, Codable, Equatable {
 
     public var passed: Bool { environments.allSatisfy(\.passed) }
 
-    /// 0 when every check passed, 3 when an environment could not be reached, else 1.
+    /// 0 when every check passed; 3 when an environment could not be reached or refused a
+    /// query; 2 when one is not this application's database; else 1.
     public var exitStatus: ExitStatus {
-        if environments.contains(where: { !$0.reachable }) { return .unreachable }
-        if environments.contains(where: { $0.error != nil }) { return .stepFailed }
+        let problems = environments.compactMap(\.problem)
+        if problems.contains(.unreachable) || problems.contains(.refused) { return .unreachable }
+        if problems.contains(.notThisApplication) { return .badConfiguration }
         return passed ? .success : .blocked
     }
 }

@@ -6,8 +6,14 @@ import PostgresClient
 /// that is rolled back.
 public struct CheckRunner: Sendable {
     public let project: Project
+    /// True on a rehearsal's schema-only copy: data checks and probes, which need the rows
+    /// that were not copied, are reported as not applicable instead of failing.
+    public let schemaOnly: Bool
 
-    public init(project: Project) { self.project = project }
+    public init(project: Project, schemaOnly: Bool = false) {
+        self.project = project
+        self.schemaOnly = schemaOnly
+    }
 
     /// Runs `suites` on every environment in parallel.
     public func run(_ suites: [Suite], on environments: [Environment]) async -> CheckReport {
@@ -32,15 +38,32 @@ public struct CheckRunner: Sendable {
             let db = try environment.connect(timeout: 5)
             try db.setStatementTimeout(.seconds(60))
             let snapshot = try CatalogSnapshot.load(from: db)
+            if let foreign = notThisApplication(snapshot, environment: environment, endpoint: db.endpoint) {
+                return .init(environment: environment.name, reachable: true, error: foreign, problem: .notThisApplication, suites: [])
+            }
             let runs = try suites.map { try run($0, on: db, environment: environment.name, snapshot: snapshot) }
             return .init(environment: environment.name, reachable: true, error: nil, suites: runs)
         } catch let error as ConnectionError {
             return .init(environment: environment.name, reachable: false, error: error.underlying.message, suites: [])
         } catch let error as PostgresError {
-            return .init(environment: environment.name, reachable: true, error: error.summary, suites: [])
+            return .init(environment: environment.name, reachable: true, error: error.explained, suites: [])
         } catch {
             return .init(environment: environment.name, reachable: true, error: "\(error)", suites: [])
         }
+    }
+
+    /// Why `snapshot` is not this application's database: none of the tables its table
+    /// sets name is there (a URL that points at the wrong database, an empty one). Checks
+    /// would only say "run Day 1", which would be the wrong advice.
+    func notThisApplication(_ snapshot: CatalogSnapshot, environment: Environment, endpoint: Endpoint) -> String? {
+        let tables = project.tableSets.keys.sorted().flatMap { project.tableSets[$0]! }
+        guard !tables.isEmpty, !tables.contains(where: { snapshot.relation(QualifiedName(parsing: $0))?.isTable == true }) else {
+            return nil
+        }
+        let names = tables.prefix(3).joined(separator: ", ") + (tables.count > 3 ? ", …" : "")
+        return "environment '\(environment.name)' does not look like this application's database: none of its \(tables.count) tables "
+            + "(\(names)) is in \(endpoint.database ?? "it"); it points at \(endpoint)\(environment.pointsAtSandbox ? " (the sandbox)" : ""): "
+            + "check \(environment.connectionSetting)"
     }
 
     /// Runs one suite on an open connection.
@@ -92,6 +115,15 @@ public struct CheckRunner: Sendable {
     ) throws -> CheckResult {
         var result = base
         result.expected = expectation(check, subject: subject)
+        if schemaOnly {
+            switch check.kind {
+            case .noRows, .probe:
+                result.outcome = .notApplicable
+                result.found = "not applicable: a rehearsal copies the schema, not the rows"
+                return result
+            default: break
+            }
+        }
         if case .noRows(let sql) = check.kind {
             return try runDataCheck(sql, subject: subject, result: result, db: db)
         }

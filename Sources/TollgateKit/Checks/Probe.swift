@@ -20,12 +20,22 @@ public enum ProbeKind: String, Sendable, CaseIterable {
 }
 
 struct Probe {
+    /// How a probe ended: it passed or failed on the behaviour it tests. Anything else (a
+    /// table it cannot model rows on, an error that is not a refusal) is thrown as
+    /// ``Failure`` and reported as the check's `error` outcome, which never passes.
     struct Outcome {
         var passed: Bool
         var found: String?
     }
 
     struct Failure: Error { let message: String }
+
+    /// The SQLSTATEs by which a database refuses what a probe tries: row level security and
+    /// missing privileges (42501), a trigger's `raise exception` (P0001, or P0004 for
+    /// `assert`), and the integrity classes a trigger may choose (23000, 23001 restrict, 23514
+    /// check). Any other error, such as 42703 for a column the probe wrongly assumed, says
+    /// nothing about tenant isolation, so it is an error and never a pass.
+    static let refusals: Set<String> = ["42501", "P0001", "P0004", "23000", "23001", "23514"]
 
     let table: QualifiedName
     let snapshot: CatalogSnapshot
@@ -42,15 +52,57 @@ struct Probe {
         }
     }
 
+    /// The table's primary key, whatever its name and however many columns it has: probe rows
+    /// are told apart by it.
+    struct Key {
+        /// The key's columns with their types.
+        var columns: [(name: String, type: String)]
+    }
+
     struct Fixture {
         let orgA = UUID(), orgB = UUID()
         let teammate1 = UUID(), teammate2 = UUID(), userB = UUID(), spoofer = UUID()
-        var rowA1 = UUID(), rowA2 = UUID(), rowB = UUID()
+        /// The probe rows' keys, as JSON objects of their key columns' text.
+        var rowA1 = JSONValue.null, rowA2 = JSONValue.null, rowB = JSONValue.null
         var template: [String: JSONValue] = [:]
+        var key = Key(columns: [])
+        /// The SQL that finds rows by key, `("a", "b") in (select … from jsonb_populate_recordset(…))`.
+        var keyMatch = ""
+        var keyObject = ""
+        var tableSQL = ""
+        var insertColumns = ""
+    }
+
+    func primaryKey() throws -> Key {
+        guard let relation = snapshot.relation(table), relation.isTable else {
+            throw Failure(message: "no table \(table)")
+        }
+        guard let primaryKey = snapshot.constraints(on: table).first(where: { $0.kind == "p" }) else {
+            throw Failure(
+                message: "\(table) has no primary key, so a probe cannot tell its rows apart; add one (any column or columns)")
+        }
+        let columns = try primaryKey.columns.map { name -> (name: String, type: String) in
+            guard let column = relation.column(name) else { throw Failure(message: "\(table) has no column \(name)") }
+            return (name, column.type)
+        }
+        return Key(columns: columns)
     }
 
     func makeFixture(_ db: Connection) throws -> Fixture {
         var fixture = Fixture()
+        fixture.key = try primaryKey()
+        let quotedTable = try db.quoteIdentifier(table.schema) + "." + db.quoteIdentifier(table.name)
+        let keyList = try fixture.key.columns.map { try db.quoteIdentifier($0.name) }
+        fixture.tableSQL = quotedTable
+        fixture.keyMatch = "(\(keyList.joined(separator: ", "))) in (select \(keyList.map { "k." + $0 }.joined(separator: ", ")) "
+            + "from jsonb_populate_recordset(null::\(quotedTable), $1::jsonb) as k)"
+        fixture.keyObject = "jsonb_build_object("
+            + (try fixture.key.columns.map { "\(quoteLiteral($0.name)), \(try db.quoteIdentifier($0.name))::text" }).joined(separator: ", ")
+            + ")"
+        // Stored generated columns take no value in an insert.
+        let relation = snapshot.relation(table)!
+        fixture.insertColumns = try relation.columns.filter { $0.generated == nil }.map { try db.quoteIdentifier($0.name) }
+            .joined(separator: ", ")
         try db.query(
             """
             insert into \(identifier: organizations.schema, organizations.name) (id, name)
@@ -75,47 +127,63 @@ struct Probe {
             select u.id, 'authenticated', 'authenticated', u.email, u.app, u."user", now(), now()
             from jsonb_to_recordset(\(JSONValue.array(users))::jsonb) as u(id uuid, email text, app jsonb, "user" jsonb)
             """)
-        guard let model = try db.query("select to_jsonb(t) as row from \(identifier: table.schema, table.name) t limit 1").first,
+        guard let model = try db.query(Query(unsafeSQL: "select to_jsonb(t) as row from \(quotedTable) t limit 1")).first,
             case .object(let template) = try model.decode("row", as: JSONValue.self)
         else {
             throw Failure(message: "\(table) has no rows to model probe rows on")
         }
         fixture.template = template
-        let rows = try [(fixture.orgA, fixture.teammate1), (fixture.orgA, fixture.teammate2), (fixture.orgB, fixture.userB)]
-            .map { try row(fixture, org: $0.0, user: $0.1) }
-        (fixture.rowA1, fixture.rowA2, fixture.rowB) = (rows[0].0, rows[1].0, rows[2].0)
-        try insert(db, rows.map(\.1))
+        let rows = [(fixture.orgA, fixture.teammate1), (fixture.orgA, fixture.teammate2), (fixture.orgB, fixture.userB)]
+            .map { row(fixture, org: $0.0, user: $0.1) }
+        (fixture.rowA1, fixture.rowA2, fixture.rowB) = (rows[0].key, rows[1].key, rows[2].key)
+        try insert(db, fixture, rows.map(\.row))
         return fixture
     }
 
     /// A copy of the template row with a new primary key, the given organisation and owner,
     /// and unique text values made unique again.
-    func row(_ fixture: Fixture, org: UUID, user: UUID) throws -> (UUID, JSONValue) {
+    func row(_ fixture: Fixture, org: UUID, user: UUID) -> (key: JSONValue, row: JSONValue) {
         var values = fixture.template
         let id = UUID()
-        guard let primaryKey = snapshot.constraints(on: table).first(where: { $0.kind == "p" }), primaryKey.columns.count == 1,
-            snapshot.relation(table)?.column(primaryKey.columns[0])?.type == "uuid"
-        else {
-            throw Failure(message: "\(table) needs a single uuid primary key for probe rows")
+        var key: [String: JSONValue] = [:]
+        for column in fixture.key.columns where column.name != "org_id" {
+            key[column.name] = Self.newKeyValue(type: column.type, id: id)
+            values[column.name] = key[column.name]
         }
-        values[primaryKey.columns[0]] = .string(id.postgresText)
         values["org_id"] = .string(org.postgresText)
+        if fixture.key.columns.contains(where: { $0.name == "org_id" }) { key["org_id"] = .string(org.postgresText) }
         if values["user_id"] != nil { values["user_id"] = .string(user.postgresText) }
         for index in snapshot.indexes(on: table) where index.unique && !index.primary {
             for column in index.columns {
                 if case .string(let text) = values[column] { values[column] = .string(text + "-probe-" + id.postgresText.prefix(8)) }
             }
         }
-        return (id, .object(values))
+        return (.object(key), .object(values))
+    }
+
+    /// A key value no real row has: a new UUID, a number far above the usual sequences, or
+    /// a marked text. Identity and serial columns are overridden, never advanced.
+    static func newKeyValue(type: String, id: UUID) -> JSONValue {
+        let seed = id.uuid
+        let random = [seed.0, seed.1, seed.2, seed.3, seed.4, seed.5].reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+        switch type {
+        case "uuid": return .string(id.postgresText)
+        case "bigint": return .string(String(4_000_000_000_000_000_000 + random % 1_000_000_000_000_000))
+        case "integer": return .string(String(2_000_000_000 + random % 100_000_000))
+        case "smallint": return .string(String(30_000 + random % 2_000))
+        default: return .string("tollgate-probe-\(id.postgresText)")
+        }
     }
 
     /// Inserts rows given as JSON objects, in one statement.
-    func insert(_ db: Connection, _ rows: [JSONValue]) throws {
+    func insert(_ db: Connection, _ fixture: Fixture, _ rows: [JSONValue]) throws {
         try db.query(
-            """
-            insert into \(identifier: table.schema, table.name)
-            select * from jsonb_populate_recordset(null::\(identifier: table.schema, table.name), \(JSONValue.array(rows))::jsonb)
-            """)
+            Query(
+                unsafeSQL: """
+                    insert into \(fixture.tableSQL) (\(fixture.insertColumns)) overriding system value
+                    select \(fixture.insertColumns) from jsonb_populate_recordset(null::\(fixture.tableSQL), $1::jsonb)
+                    """,
+                binds: [JSONValue.array(rows).postgresText]))
     }
 
     /// Acts as `user` the way PostgREST does: role `authenticated` and the JWT's claims.
@@ -129,26 +197,49 @@ struct Probe {
         try db.setSetting("request.jwt.claims", claims.postgresText, local: true)
     }
 
-    func visible(_ db: Connection, among ids: [UUID]) throws -> Set<UUID> {
+    /// Which of the probe rows `keys` the current role sees.
+    func visible(_ db: Connection, _ fixture: Fixture, among keys: [JSONValue]) throws -> [JSONValue] {
         let rows = try db.query(
-            "select id from \(identifier: table.schema, table.name) where id = any(\(ids.map(\.postgresText))::uuid[])")
-        return Set(try rows.rows.map { try $0.decode("id", as: UUID.self) })
+            Query(
+                unsafeSQL: "select \(fixture.keyObject)::text as key from \(fixture.tableSQL) where \(fixture.keyMatch)",
+                binds: [JSONValue.array(keys).postgresText]))
+        let seen = Set(try rows.rows.map { try JSONValue(postgresText: $0.decode("key")).postgresText })
+        return keys.filter { seen.contains($0.postgresText) }
     }
 
-    /// Runs `body` in a savepoint; true when it went through, false when the database refused.
-    func succeeds(_ db: Connection, _ body: (Connection) throws -> Int?) -> Bool {
+    /// Moves the row with `key` into `org`; returns the rows changed.
+    func moveRow(_ db: Connection, _ fixture: Fixture, _ key: JSONValue, to org: UUID) throws -> Int? {
+        try db.query(
+            Query(
+                unsafeSQL: "update \(fixture.tableSQL) set org_id = $2::uuid where \(fixture.keyMatch)",
+                binds: [JSONValue.array([key]).postgresText, org.postgresText])
+        ).affectedRows
+    }
+
+    /// How an attempt the database should refuse ended.
+    enum Attempt: Equatable {
+        /// It changed the rows it aimed at.
+        case wentThrough
+        /// The database refused it, with the SQLSTATE of a refusal (or it changed no row).
+        case refused
+    }
+
+    /// Runs `body` in a savepoint and says whether the database let it through. An error
+    /// that is not a refusal (``refusals``) is thrown as a ``Failure`` naming its SQLSTATE.
+    func attempt(_ what: String, _ db: Connection, _ body: (Connection) throws -> Int?) throws -> Attempt {
         do {
             let affected = try db.withTransaction(body)
-            return (affected ?? 1) > 0
-        } catch {
-            return false
+            return (affected ?? 1) > 0 ? .wentThrough : .refused
+        } catch let error as PostgresError where error.kind == .server {
+            if let state = error.sqlState, Self.refusals.contains(state) { return .refused }
+            throw Failure(message: "\(what) ended in an error that is not a refusal: \(error.sqlState ?? "?") \(error.message)")
         }
     }
 
     func tenantIsolation(_ db: Connection, _ fixture: Fixture) throws -> Outcome {
         try impersonate(db, user: fixture.teammate1, org: fixture.orgA)
         var problems: [String] = []
-        let seen = try visible(db, among: [fixture.rowA1, fixture.rowA2, fixture.rowB])
+        let seen = try visible(db, fixture, among: [fixture.rowA1, fixture.rowA2, fixture.rowB])
         if !seen.contains(fixture.rowA1) { problems.append("a user does not see its own row") }
         if !seen.contains(fixture.rowA2) { problems.append("a user does not see a teammate's row") }
         if seen.contains(fixture.rowB) { problems.append("a user of organisation A sees a row of organisation B") }
@@ -156,13 +247,13 @@ struct Probe {
             "select count(*) as n from \(identifier: table.schema, table.name) where org_id is distinct from \(fixture.orgA)"
         ).first!.decode("n")
         if foreign > 0 { problems.append("a user of organisation A sees \(foreign) rows of other organisations") }
-        let (_, intruder) = try row(fixture, org: fixture.orgB, user: fixture.teammate1)
-        if succeeds(db, { db in try insert(db, [intruder]); return nil }) {
+        let intruder = row(fixture, org: fixture.orgB, user: fixture.teammate1).row
+        if try attempt("inserting a row into organisation B", db, { db in try insert(db, fixture, [intruder]); return nil }) == .wentThrough {
             problems.append("a user of organisation A can insert a row into organisation B")
         }
-        if succeeds(db, { db in
-            try db.query("update \(identifier: table.schema, table.name) set org_id = \(fixture.orgB) where id = \(fixture.rowA1)").affectedRows
-        }) {
+        if try attempt("moving a row into organisation B", db, { db in try moveRow(db, fixture, fixture.rowA1, to: fixture.orgB) })
+            == .wentThrough
+        {
             problems.append("a user of organisation A can move its row into organisation B")
         }
         try db.query("reset role")
@@ -171,16 +262,23 @@ struct Probe {
 
     func immutability(_ db: Connection, _ fixture: Fixture) throws -> Outcome {
         // As the connection's own role, which owns the table and so bypasses RLS: only a
-        // trigger can refuse this.
-        let changed = succeeds(db) { db in
-            try db.query("update \(identifier: table.schema, table.name) set org_id = \(fixture.orgB) where id = \(fixture.rowA1)").affectedRows
+        // trigger can refuse this. Changing no row proves nothing (the row must be there).
+        let changed: Int?
+        do {
+            changed = try db.withTransaction { db in try moveRow(db, fixture, fixture.rowA1, to: fixture.orgB) }
+        } catch let error as PostgresError where error.kind == .server {
+            if let state = error.sqlState, Self.refusals.contains(state) { return Outcome(passed: true) }
+            throw Failure(message: "changing org_id ended in an error that is not a refusal: \(error.sqlState ?? "?") \(error.message)")
         }
-        return Outcome(passed: !changed, found: changed ? "a row's org_id was changed from one organisation to another" : nil)
+        guard let changed, changed > 0 else {
+            throw Failure(message: "the update of the probe row changed no row, so it proves nothing (is row level security forced for the table's owner?)")
+        }
+        return Outcome(passed: false, found: "a row's org_id was changed from one organisation to another")
     }
 
     func claimSpoofing(_ db: Connection, _ fixture: Fixture) throws -> Outcome {
         try impersonate(db, user: fixture.spoofer, org: fixture.orgA, userMetadataOrg: fixture.orgB)
-        let seen = try visible(db, among: [fixture.rowA1, fixture.rowA2, fixture.rowB])
+        let seen = try visible(db, fixture, among: [fixture.rowA1, fixture.rowA2, fixture.rowB])
         try db.query("reset role")
         if seen.contains(fixture.rowB) {
             return Outcome(passed: false, found: "user_metadata.org_id (which users can edit) grants access to organisation B")
@@ -190,4 +288,9 @@ struct Probe {
         }
         return Outcome(passed: true)
     }
+}
+
+/// A SQL string literal, for the key names inside `jsonb_build_object`.
+private func quoteLiteral(_ text: String) -> String {
+    "'" + text.replacingOccurrences(of: "'", with: "''") + "'"
 }

@@ -20,8 +20,9 @@ enum StructuralCheck {
             return "\(validated ? "validated " : "")foreign key \(QualifiedName(parsing: substitute(table)))(\(columns.joined(separator: ", "))) → \(substitute(references))"
         case .index(let table, let columns, let unique):
             return "\(unique == true ? "unique " : "")valid index on \(QualifiedName(parsing: substitute(table)))(\(columns.joined(separator: ", ")))"
-        case .function(let name, let schema, let returns, let volatility, let securityDefiner, let bodyContains, let ownerNot):
-            var text = "function " + (name.map { QualifiedName(parsing: substitute($0)).description } ?? "in schema \(schema ?? "any")")
+        case .function(let name, let schema, let returns, let volatility, let securityDefiner, let bodyContains, let ownerNot, let applicationOnly):
+            var text = (applicationOnly ? "application function " : "function ")
+                + (name.map { QualifiedName(parsing: substitute($0)).description } ?? "in schema \(schema ?? "any")")
             if let returns { text += " returning \(returns)" }
             if let volatility { text += " \(volatility)" }
             if let securityDefiner { text += securityDefiner ? " security definer" : " security invoker" }
@@ -112,11 +113,12 @@ enum StructuralCheck {
                 result.nearMiss = snapshot.relation(name) == nil ? "no table \(name)" : "no index leading with \(columns.joined(separator: ", "))"
             }
 
-        case .function(let functionName, let schema, let returns, let volatility, let securityDefiner, let bodyContains, let ownerNot):
+        case .function(let functionName, let schema, let returns, let volatility, let securityDefiner, let bodyContains, let ownerNot, let applicationOnly):
             let wanted = functionName.map { QualifiedName(parsing: substitute($0)) }
             let named = snapshot.functions.filter { function in
                 (wanted == nil || function.name == wanted) && (schema == nil || function.name.schema == schema)
                     && (ownerNot == nil || function.owner != ownerNot)
+                    && (!applicationOnly || !SupabasePlatform.defines(function))
             }
             let good = named.filter { function in
                 (returns == nil || function.result == returns)

@@ -17,8 +17,20 @@ public struct Environment: Sendable, Identifiable {
     public let variables: [String: String]
     /// Where `name` was defined.
     public let location: SourceLocation
+    /// The variables `connection` names (`PRODUCTION_DATABASE_URL`), Tollgate's built-ins
+    /// left out: what to set to point the environment elsewhere.
+    public var connectionVariables: [String] = []
+    /// True when the connection resolves to the local sandbox (its socket folder), usually
+    /// because the `*_DATABASE_URL` variable was not set.
+    public var pointsAtSandbox = false
 
     public var id: String { name }
+
+    /// What to change to point this environment at its real database, for messages:
+    /// `PRODUCTION_DATABASE_URL`, or the file and line of its `connection`.
+    public var connectionSetting: String {
+        connectionVariables.first ?? "the connection in \(location)"
+    }
 
     public init(
         name: String, order: Int, description: String? = nil, connection: ConnectionString,
@@ -123,10 +135,14 @@ enum EnvironmentFile {
         }
 
         guard let name, let order, let connection, let nameNode = entries["name"]?.value else { return nil }
-        return Environment(
+        var environment = Environment(
             name: name, order: order, description: description,
             connection: ConnectionString(connection), protection: protection, variables: variables,
             location: reader.location(nameNode))
+        if let node = entries["connection"]?.value, let raw = reader.string(node, key: "connection") {
+            environment.connectionVariables = Interpolation.variables(in: raw).filter { !$0.hasPrefix("TOLLGATE_") }
+        }
+        return environment
     }
 
     static func isValidName(_ name: String) -> Bool {

@@ -12,6 +12,18 @@ public enum Interpolation {
         public let message: String
     }
 
+    /// The names of the variables `text` refers to, in order, each once (defaults included).
+    public static func variables(in text: String) -> [String] {
+        var names: [String] = []
+        var rest = Substring(text)
+        while let range = rest.range(of: "${") {
+            let name = rest[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            if !name.isEmpty, !names.contains(String(name)) { names.append(String(name)) }
+            rest = rest[range.upperBound...]
+        }
+        return names
+    }
+
     /// Expands `text`.
     /// - Parameters:
     ///   - text: the value as written.

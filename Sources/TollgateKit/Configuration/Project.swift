@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// A Tollgate project: a folder holding `Environments/` (and later `Playbooks/`).
 public struct Project: Sendable {
@@ -104,7 +105,9 @@ public struct Project: Sendable {
                     "environment '\(environment.name)' is defined in '\(name)'; name the file '\(environment.name).yml' so it can be found",
                     at: environment.location)
             }
-            environments.append(environment)
+            var resolved = environment
+            resolved.pointsAtSandbox = pointsAtSandbox(environment.connection.endpoint, builtins: variables.builtins)
+            environments.append(resolved)
         }
         // With a file that failed to load, the chain is incomplete: checking its first link
         // would blame the wrong environment.
@@ -243,9 +246,31 @@ public struct Project: Sendable {
         return environments.filter { names.contains($0.name) }
     }
 
+    /// The one environment a single-environment command (`run`, `plan`, `approve`, `history`,
+    /// `rehearse`) acts on. `all` or a list is refused rather than narrowed to its first
+    /// name: `approve X --env all` must not quietly approve on dev.
+    public func environment(named name: String) throws(ConfigurationError) -> Environment {
+        let names = name.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard names.count == 1, names != ["all"] else {
+            throw ConfigurationError(
+                "--env '\(name)': this command acts on exactly one environment (one of: \(environments.map(\.name).joined(separator: ", ")))")
+        }
+        return try environments(named: names)[0]
+    }
+
     /// The environment before `environment` in the chain.
     public func previous(of environment: Environment) -> Environment? {
         environments.last { $0.order < environment.order }
+    }
+
+    /// Whether a connection reaches the local sandbox: through its socket folder, or over
+    /// loopback TCP to its port.
+    static func pointsAtSandbox(_ endpoint: Endpoint?, builtins: [String: String]) -> Bool {
+        guard let endpoint, let host = endpoint.host, let folder = builtins["TOLLGATE_SANDBOX_DIR"] else { return false }
+        if host.hasPrefix("/") {
+            return URL(fileURLWithPath: host).standardizedFileURL.path == URL(fileURLWithPath: folder).standardizedFileURL.path
+        }
+        return ["127.0.0.1", "localhost", "::1"].contains(host) && endpoint.port != nil && endpoint.port == builtins["TOLLGATE_SANDBOX_PORT"]
     }
 
     static func displayPath(_ url: URL, base: URL) -> String {

@@ -51,9 +51,15 @@ public enum Planner {
         public var name: String
         /// When the playbook last succeeded there, if it has.
         public var lastSuccess: Date?
-        public init(name: String, lastSuccess: Date?) {
+        /// Why the previous environment's record is no evidence here (it is the sandbox, or
+        /// its database holds another environment's ledger); the gate blocks.
+        public var problem: String?
+        public var unblock: String?
+        public init(name: String, lastSuccess: Date?, problem: String? = nil, unblock: String? = nil) {
             self.name = name
             self.lastSuccess = lastSuccess
+            self.problem = problem
+            self.unblock = unblock
         }
     }
 
@@ -77,7 +83,9 @@ public enum Planner {
                     detail: done ? "\(required) succeeded here" : "\(required) has not succeeded on \(environment.name)",
                     unblock: done ? nil : "tollgate run \(required) --env \(environment.name)"))
         }
-        if playbook.gates.promotion, let previous {
+        if playbook.gates.promotion, let previous, let problem = previous.problem {
+            gates.append(Plan.Gate(name: "promotion from \(previous.name)", passed: false, detail: problem, unblock: previous.unblock))
+        } else if playbook.gates.promotion, let previous {
             let soak = playbook.gates.soak ?? environment.protection.soakAfterPrevious ?? .zero
             if let succeeded = previous.lastSuccess {
                 let elapsed = now.timeIntervalSince(succeeded)
@@ -106,12 +114,15 @@ public enum Planner {
         }
         let required = playbook.gates.approvals ?? environment.protection.approvalsRequired
         if required > 0 {
-            let approvers = ledger.approvers[playbook.name] ?? []
+            let (approvers, outdated) = ledger.approvers(of: playbook)
             let enough = approvers.count >= required
+            var detail = "\(approvers.count) of \(required) approvals" + (approvers.isEmpty ? "" : " (\(approvers.joined(separator: ", ")))")
+            if !outdated.isEmpty {
+                detail += "; approved before the playbook's steps changed, so not counted: \(outdated.joined(separator: ", "))"
+            }
             gates.append(
                 Plan.Gate(
-                    name: "approvals", passed: enough,
-                    detail: "\(approvers.count) of \(required) approvals" + (approvers.isEmpty ? "" : " (\(approvers.joined(separator: ", ")))"),
+                    name: "approvals", passed: enough, detail: detail,
                     unblock: enough ? nil : "\(required - approvers.count) more: tollgate approve \(playbook.name) --env \(environment.name) --as NAME"))
         }
         if let wait = playbook.gates.waitAfter {

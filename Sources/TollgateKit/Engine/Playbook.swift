@@ -9,6 +9,22 @@ public struct Playbook: Sendable {
     public let steps: [Step]
     public let location: SourceLocation
 
+    /// What an approval is given for: SHA-256 over every step (id, kind, whether it is
+    /// transactional, and its SQL, command, suite or duration). An approval recorded for
+    /// other content does not count: whoever approved Day 4 approved those statements.
+    public var contentChecksum: String {
+        SHA256.hex(
+            steps.map { step in
+                let content: String
+                switch step.action {
+                case .suite(let name): content = name
+                case .wait(let duration): content = DurationParser.format(duration)
+                default: content = step.checksum ?? ""
+                }
+                return "\(step.id)\t\(step.kind)\t\(step.transactional)\t\(content)"
+            }.joined(separator: "\n"))
+    }
+
     /// What must hold before (and after) the playbook runs on an environment.
     public struct Gates: Sendable {
         /// Playbooks that must have succeeded on this environment.

@@ -52,11 +52,17 @@ public struct PlaybookRunner {
         public var acceptChanged: Bool
         /// False for a rehearsal: gates are evaluated and recorded, but steps run anyway.
         public var enforceGates: Bool
+        /// True for a rehearsal's schema-only copy: data checks and probes there are not
+        /// applicable.
+        public var schemaOnly = false
         public var now: @Sendable () -> Date
+        /// How a `wait` step waits; tests pass one that records instead of sleeping.
+        public var sleep: @Sendable (Duration) -> Void
 
         public init(
             actor: String, host: String, wait: Duration = .zero, acceptChanged: Bool = false, enforceGates: Bool = true,
-            now: @escaping @Sendable () -> Date = Date.init
+            now: @escaping @Sendable () -> Date = Date.init,
+            sleep: @escaping @Sendable (Duration) -> Void = PlaybookRunner.sleep
         ) {
             self.actor = actor
             self.host = host
@@ -64,7 +70,15 @@ public struct PlaybookRunner {
             self.acceptChanged = acceptChanged
             self.enforceGates = enforceGates
             self.now = now
+            self.sleep = sleep
         }
+    }
+
+    /// Sleeps for any duration: `Thread.sleep` takes seconds as a `Double`, so nothing
+    /// overflows the way `usleep`'s 32-bit microseconds did after 71.6 minutes.
+    public static let sleep: @Sendable (Duration) -> Void = { duration in
+        let (seconds, attoseconds) = duration.components
+        Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
     }
 
     let project: Project
@@ -98,7 +112,8 @@ public struct PlaybookRunner {
         if !playbook.gates.before.isEmpty {
             let snapshot = try CatalogSnapshot.load(from: db)
             for name in playbook.gates.before {
-                let run = try CheckRunner(project: project).run(try project.suite(named: name), on: db, environment: environment.name, snapshot: snapshot)
+                let run = try CheckRunner(project: project, schemaOnly: options.schemaOnly).run(
+                    try project.suite(named: name), on: db, environment: environment.name, snapshot: snapshot)
                 suiteResults[name] = (run.passed, run.failures.first.map(describe))
             }
         }
@@ -116,11 +131,30 @@ public struct PlaybookRunner {
             suiteResults: suiteResults, now: options.now(), acceptChanged: options.acceptChanged, upstreamResults: upstream)
     }
 
-    /// The previous environment's last success of `playbook`, read from its ledger.
+    /// The previous environment's last success of `playbook`, read from its ledger, or why
+    /// that ledger is no evidence for `environment`: an earlier environment that resolves to
+    /// the local sandbox while this one does not, or a database whose ledger belongs to
+    /// another environment.
     func previous(of environment: Environment, for playbook: Playbook) throws -> Planner.Previous? {
         guard playbook.gates.promotion, let previous = project.previous(of: environment) else { return nil }
-        let db = try previous.connect()
-        return Planner.Previous(name: previous.name, lastSuccess: try Ledger(db).state().lastSuccess[playbook.name])
+        if !environment.pointsAtSandbox {
+            let sandboxed = project.environments.filter { $0.order < environment.order && $0.pointsAtSandbox }
+            if !sandboxed.isEmpty {
+                return Planner.Previous(
+                    name: previous.name, lastSuccess: nil,
+                    problem: "\(sandboxed.map(\.name).joined(separator: " and ")) \(sandboxed.count == 1 ? "points" : "point") at the local sandbox, "
+                        + "which is no evidence for \(environment.name)",
+                    unblock: "set \(sandboxed.map(\.connectionSetting).joined(separator: " and ")) to the real database\(sandboxed.count == 1 ? "" : "s")")
+            }
+        }
+        let ledger = Ledger(try previous.connect())
+        if let binding = try ledger.binding(), binding.environment != previous.name {
+            return Planner.Previous(
+                name: previous.name, lastSuccess: nil,
+                problem: "the database \(previous.name) points at holds the ledger of \(binding.environment)",
+                unblock: "check \(previous.connectionSetting)")
+        }
+        return Planner.Previous(name: previous.name, lastSuccess: try ledger.state().lastSuccess[playbook.name])
     }
 
     /// Runs `playbook` on `environment`.
@@ -144,7 +178,7 @@ public struct PlaybookRunner {
 
         let db = try environment.connect()
         let ledger = Ledger(db)
-        try ledger.install()
+        try ledger.open(for: environment, actor: options.actor)
         let plan = try plan(playbook, on: environment, db: db)
         for gate in plan.gates {
             try ledger.event(
@@ -188,7 +222,7 @@ public struct PlaybookRunner {
                 if !outcome.passed {
                     throw RunError.checkFailed(environment: environment.name, playbook: playbook.name, suite: suite, firstFailure: outcome.firstFailure ?? "?")
                 }
-                output("  ✓ after: suite \(suite) passed")
+                output("  ✓ after: suite \(suite) passed" + outcome.notApplicableNote)
             }
             try ledger.finishRun(run, outcome: "succeeded")
             try ledger.event(run: run, playbook: playbook.name, step: nil, "succeeded", actor: options.actor)
@@ -301,8 +335,26 @@ public struct PlaybookRunner {
             }
         case .wait(let duration):
             effects.reset()
-            let (seconds, attoseconds) = duration.components
-            usleep(useconds_t(min(Int64(UInt32.max), seconds * 1_000_000 + attoseconds / 1_000_000_000_000)))
+            // An interrupted wait resumes from when it started (the ledger's 'started' row,
+            // measured on the database's clock), not from zero.
+            let resumed = try db.query(
+                """
+                select (extract(epoch from clock_timestamp() - started_at) * 1000)::bigint as elapsed
+                from tollgate.step_runs where playbook = \(playbook.name) and step = \(step.id) and status = 'started'
+                """
+            ).first
+            var elapsed = Duration.zero
+            if let resumed {
+                elapsed = .milliseconds(max(0, try resumed.decode("elapsed", as: Int64.self)))
+            } else {
+                try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "started", actor: options.actor, host: options.host)
+            }
+            if elapsed < duration {
+                let remaining = duration - elapsed
+                output("  … \(step.id): waiting \(DurationParser.format(.seconds(remaining.components.seconds)))"
+                    + (resumed != nil ? " more (resumed: it started \(DurationParser.format(.seconds(elapsed.components.seconds))) ago)" : ""))
+                options.sleep(remaining)
+            }
             try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", actor: options.actor, host: options.host)
         }
     }
@@ -325,10 +377,15 @@ public struct PlaybookRunner {
     }
 
 
-    func runSuite(_ name: String, db: Connection, environment: Environment) throws -> (passed: Bool, firstFailure: String?) {
+    func runSuite(_ name: String, db: Connection, environment: Environment)
+        throws -> (passed: Bool, firstFailure: String?, notApplicableNote: String)
+    {
         let snapshot = try CatalogSnapshot.load(from: db)
-        let run = try CheckRunner(project: project).run(try project.suite(named: name), on: db, environment: environment.name, snapshot: snapshot)
-        return (run.passed, run.failures.first.map(describe))
+        let run = try CheckRunner(project: project, schemaOnly: options.schemaOnly).run(
+            try project.suite(named: name), on: db, environment: environment.name, snapshot: snapshot)
+        let notApplicable = run.results.filter { $0.outcome == .notApplicable }.count
+        let note = notApplicable == 0 ? "" : " (\(notApplicable) data checks and probes not applicable: a rehearsal copies the schema, not the rows)"
+        return (run.passed, run.failures.first.map(describe), note)
     }
 
     func describe(_ result: CheckResult) -> String {

@@ -91,12 +91,20 @@ public struct Rehearsal {
         }
         for error in restoreErrors.prefix(5) { output("  restore: \(error)") }
 
-        let copyEnvironment = Environment(
-            name: environment.name, order: environment.order, description: environment.description,
+        // The copy goes by its own name, so every line and error of the rehearsal names the
+        // copy and none reads as if the real environment had been touched. Its ledger came
+        // with the copy, bound to the source: it is rebound to the copy, on the record.
+        var copyEnvironment = Environment(
+            name: database, order: environment.order, description: "a copy of \(environment.name)",
             connection: ConnectionString("host='\(sandbox.folder.path)' port=\(port) dbname=\(database) user=\(me)"),
             protection: environment.protection, variables: environment.variables, location: environment.location)
-        let runner = PlaybookRunner(
-            project: project, options: .init(actor: actor, host: host, enforceGates: false), output: output)
+        copyEnvironment.pointsAtSandbox = environment.pointsAtSandbox
+        if try who.decode("has_ledger", as: Bool.self) {
+            _ = try Ledger(copyEnvironment.connect()).rebind(to: copyEnvironment, actor: actor, note: "rehearsal copy of \(environment.name)")
+        }
+        var options = PlaybookRunner.Options(actor: actor, host: host, enforceGates: false)
+        options.schemaOnly = true
+        let runner = PlaybookRunner(project: project, options: options, output: output)
         var outcome = Outcome(database: database, failure: nil, restoreErrors: restoreErrors, gates: [])
         do {
             outcome.gates = try runner.run(playbook, on: copyEnvironment).gates

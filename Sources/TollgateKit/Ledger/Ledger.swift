@@ -57,15 +57,37 @@ public struct Ledger {
         public var actor: String
     }
 
+    /// An approval as recorded: who (normalised) and the playbook content it was given for.
+    public struct Approval: Sendable, Equatable {
+        public var approver: String
+        /// ``Playbook/contentChecksum`` when it was approved; nil before ledger version 4.
+        public var playbookChecksum: String?
+        public init(approver: String, playbookChecksum: String?) {
+            self.approver = approver
+            self.playbookChecksum = playbookChecksum
+        }
+    }
+
     /// What the planner needs to know about this environment.
     public struct State: Sendable {
         public var steps: [String: [String: StepRecord]] = [:]
+        /// When each playbook's soak starts: the first successful run since the last run that
+        /// applied one of its steps. A rerun that applied nothing does not move it.
         public var lastSuccess: [String: Date] = [:]
-        public var approvers: [String: [String]] = [:]
+        public var approvals: [String: [Approval]] = [:]
 
         public init() {}
 
         public func record(_ playbook: String, _ step: String) -> StepRecord? { steps[playbook]?[step] }
+
+        /// The people whose approval counts for `playbook` as it is now, and those whose
+        /// approval was given for other content (an edited step), each once, sorted.
+        public func approvers(of playbook: Playbook) -> (current: [String], outdated: [String]) {
+            let all = approvals[playbook.name] ?? []
+            let current = Set(all.filter { $0.playbookChecksum == playbook.contentChecksum }.map(\.approver))
+            let outdated = Set(all.map(\.approver)).subtracting(current)
+            return (current.sorted(), outdated.sorted())
+        }
     }
 
     /// Reads the whole state (empty when the ledger does not exist yet).
@@ -86,15 +108,38 @@ public struct Ledger {
                 actor: try row.decode("actor"))
             state.steps[record.playbook, default: [:]][record.step] = record
         }
+        // A run applied something when one of its steps succeeded or was repaired; the soak
+        // runs from the first success at or after the last such run.
         for row in try db.query(
-            "select playbook, max(finished_at) as at from tollgate.runs where outcome = 'succeeded' group by playbook"
+            """
+            with applied as (
+              select playbook, max(run_id) as run_id from tollgate.events
+              where step is not null and event in ('succeeded', 'repaired') and run_id is not null
+              group by playbook)
+            select r.playbook, min(r.finished_at) as at
+            from tollgate.runs r left join applied a on a.playbook = r.playbook
+            where r.outcome = 'succeeded' and r.id >= coalesce(a.run_id, 0)
+            group by r.playbook
+            """
         ).rows {
             state.lastSuccess[try row.decode("playbook")] = try row.decode("at")
         }
-        for row in try db.query("select playbook, array_agg(approver order by approver) as who from tollgate.approvals group by playbook").rows {
-            state.approvers[try row.decode("playbook")] = try row.decode("who")
+        let checksum = try version() >= 4 ? "playbook_checksum" : "null::text"
+        for row in try db.query(Query(unsafeSQL: "select playbook, approver, \(checksum) as checksum from tollgate.approvals order by id")).rows {
+            // Rows written before names were normalised are read the same way.
+            guard let approver = Self.normalizedApprover(try row.decode("approver")) else { continue }
+            state.approvals[try row.decode("playbook"), default: []].append(
+                Approval(approver: approver, playbookChecksum: try row.decodeIfPresent("checksum")))
         }
         return state
+    }
+
+    /// An approver's name as the ledger counts it: trimmed, inner white space collapsed and
+    /// case-folded, so `bob` and ` BOB ` are one person; nil for an empty name.
+    public static func normalizedApprover(_ name: String) -> String? {
+        let words = name.split(whereSeparator: \.isWhitespace)
+        guard !words.isEmpty else { return nil }
+        return words.joined(separator: " ").lowercased()
     }
 
     /// Playbooks that have succeeded here, in the order they first did.
@@ -145,17 +190,123 @@ public struct Ledger {
         )
     }
 
-    /// Records an approval; approving twice is one approval.
-    /// - Returns: false when this approver had already approved.
+    /// Records an approval of `playbook` as it is now; approving the same content twice is
+    /// one approval, and approving after an edit renews it for the new content.
+    /// - Returns: false when this approver had already approved this content.
+    /// - Throws: ``LedgerError/emptyApprover`` for a blank name.
     @discardableResult
-    public func approve(playbook: String, approver: String, note: String?) throws -> Bool {
-        try db.withTransaction { db in
-            let inserted = try db.query(
-                "insert into tollgate.approvals (playbook, approver, note) values (\(playbook), \(approver), \(note)) on conflict (playbook, approver) do nothing"
+    public func approve(playbook: Playbook, approver: String, note: String?) throws -> Bool {
+        guard let approver = Self.normalizedApprover(approver) else { throw LedgerError.emptyApprover }
+        let checksum = playbook.contentChecksum
+        return try db.withTransaction { db in
+            let changed = try db.query(
+                """
+                insert into tollgate.approvals (playbook, approver, note, playbook_checksum)
+                values (\(playbook.name), \(approver), \(note), \(checksum))
+                on conflict (playbook, approver) do update
+                  set playbook_checksum = excluded.playbook_checksum, note = excluded.note, approved_at = clock_timestamp()
+                  where tollgate.approvals.playbook_checksum is distinct from excluded.playbook_checksum
+                """
             ).affectedRows ?? 0
-            if inserted > 0 { try Ledger(db).event(run: nil, playbook: playbook, step: nil, "approved", actor: approver, detail: note) }
-            return inserted > 0
+            if changed > 0 {
+                try Ledger(db).event(run: nil, playbook: playbook.name, step: nil, "approved", actor: approver, detail: note)
+            }
+            return changed > 0
         }
+    }
+
+    // MARK: - Binding
+
+    /// Which environment this ledger belongs to, and the database it was bound in.
+    public struct Binding: Sendable, Equatable {
+        public var environment: String
+        public var identity: DatabaseIdentity
+        public var boundAt: Date
+        public var boundBy: String
+    }
+
+    /// The database this connection reached: its cluster's `system_identifier` (when the
+    /// role may read `pg_control_system()`) and its name. A restored copy has another
+    /// cluster; a URL pointing at another environment has another name.
+    public struct DatabaseIdentity: Sendable, Equatable, CustomStringConvertible {
+        public var systemIdentifier: String?
+        public var database: String
+
+        public var description: String {
+            "database \(database)" + (systemIdentifier.map { " of cluster \($0)" } ?? "")
+        }
+    }
+
+    public func identity() throws -> DatabaseIdentity {
+        let row = try db.query(
+            """
+            select current_database()::text as database,
+                   case when has_function_privilege('pg_catalog.pg_control_system()', 'execute')
+                        then (select system_identifier::text from pg_catalog.pg_control_system()) end as system_identifier
+            """
+        ).first!
+        return DatabaseIdentity(systemIdentifier: try row.decodeIfPresent("system_identifier"), database: try row.decode("database"))
+    }
+
+    /// The binding, or nil when the ledger is older than version 4 or was never bound.
+    public func binding() throws -> Binding? {
+        guard try version() >= 4,
+            let row = try db.query(
+                "select environment, system_identifier, database, bound_at, bound_by from tollgate.binding").first
+        else { return nil }
+        return Binding(
+            environment: try row.decode("environment"),
+            identity: DatabaseIdentity(systemIdentifier: try row.decodeIfPresent("system_identifier"), database: try row.decode("database")),
+            boundAt: try row.decode("bound_at"), boundBy: try row.decode("bound_by"))
+    }
+
+    /// Creates or upgrades the ledger, binds it to `environment` on first use, and refuses
+    /// when it belongs to another environment or was bound in another database: every write
+    /// goes through here first.
+    /// - Throws: ``LedgerError/boundElsewhere`` (exit 2), or `PostgresError`.
+    public func open(for environment: Environment, actor: String) throws {
+        try install()
+        let current = try identity()
+        try db.withTransaction { db in
+            let ledger = Ledger(db)
+            // Two first runs at once: one binds, the other then reads its row.
+            try db.query("lock table tollgate.binding in share row exclusive mode")
+            if let binding = try ledger.binding() {
+                guard binding.environment == environment.name, binding.identity == current else {
+                    throw LedgerError.boundElsewhere(environment: environment.name, setting: environment.connectionSetting, binding: binding, found: current)
+                }
+                return
+            }
+            try ledger.writeBinding(environment.name, current, actor: actor)
+            try ledger.event(run: nil, playbook: "(ledger)", step: nil, "bound", actor: actor, detail: "bound to environment \(environment.name), \(current)")
+        }
+    }
+
+    /// Binds the ledger to `environment` and this database on purpose (a restored copy, a
+    /// renamed environment), with the old binding in the event's detail.
+    public func rebind(to environment: Environment, actor: String, note: String?) throws -> Binding? {
+        try install()
+        let current = try identity()
+        return try db.withTransaction { db in
+            let ledger = Ledger(db)
+            try db.query("lock table tollgate.binding in share row exclusive mode")
+            let old = try ledger.binding()
+            try db.query("delete from tollgate.binding")
+            try ledger.writeBinding(environment.name, current, actor: actor)
+            let was = old.map { "was environment \($0.environment), \($0.identity)" } ?? "was not bound"
+            try ledger.event(
+                run: nil, playbook: "(ledger)", step: nil, "rebound", actor: actor,
+                detail: "bound to environment \(environment.name), \(current); \(was)" + (note.map { "; \($0)" } ?? ""))
+            return old
+        }
+    }
+
+    func writeBinding(_ environment: String, _ identity: DatabaseIdentity, actor: String) throws {
+        try db.query(
+            """
+            insert into tollgate.binding (environment, system_identifier, database, bound_by)
+            values (\(environment), \(identity.systemIdentifier), \(identity.database), \(actor))
+            """)
     }
 
     /// An object as a step left it (ledger version 3 and later).

@@ -3,10 +3,30 @@
 enum LedgerSchema {
     /// The newest version; each version has an idempotent script that upgrades from the one
     /// before (`releases` records which were installed).
-    static let version = 3
+    static let version = 4
 
     /// The scripts in order, index 0 for version 1.
-    static let scripts = [v1, v2, v3]
+    static let scripts = [v1, v2, v3, v4]
+
+    /// Version 4: the ledger is bound to its environment, and approvals to the playbook's
+    /// content.
+    static let v4 = """
+        create table if not exists tollgate.binding (
+          singleton boolean primary key default true check (singleton),
+          environment text not null,
+          system_identifier text,
+          database text not null,
+          bound_at timestamptz not null default clock_timestamp(),
+          bound_by text not null
+        );
+        comment on table tollgate.binding is 'The environment this ledger belongs to and the database it was bound in; Tollgate refuses to write when they disagree (tollgate rebind changes it, on the record).';
+        comment on column tollgate.binding.system_identifier is 'pg_control_system().system_identifier of the cluster, where the role may read it: a restored copy has another.';
+        alter table tollgate.approvals add column if not exists playbook_checksum text;
+        comment on column tollgate.approvals.playbook_checksum is 'The playbook''s content (its steps) when it was approved: an approval counts only for that content.';
+        alter table tollgate.events drop constraint if exists events_event_check;
+        alter table tollgate.events add constraint events_event_check check (event in ('started', 'succeeded', 'failed', 'skipped', 'approved', 'gate_passed', 'gate_failed', 'repaired', 'bound', 'rebound'));
+        insert into tollgate.releases (version) values (4) on conflict do nothing;
+        """
 
     /// Version 3: what each schema-changing step left behind, so that `compare` can tell the
     /// objects a step accounts for from changes made outside Tollgate.

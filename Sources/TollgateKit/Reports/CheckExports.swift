@@ -25,7 +25,7 @@ public enum CheckExports {
             for run in environment.suites {
                 let failures = run.results.filter { $0.outcome == .failed }.count
                 let errors = run.results.filter { $0.outcome == .error }.count
-                let skipped = run.results.filter { $0.outcome == .skipped }.count
+                let skipped = run.results.filter { $0.outcome == .skipped || $0.outcome == .notApplicable }.count
                 totals.tests += run.results.count
                 totals.failures += failures
                 totals.errors += errors
@@ -46,7 +46,7 @@ public enum CheckExports {
                     case .error:
                         cases.append(
                             "      <testcase classname=\"\(classname)\" name=\"\(name)\">\n        <error message=\"\(attribute(result.found ?? "error"))\">\(detail)</error>\n      </testcase>")
-                    case .skipped:
+                    case .skipped, .notApplicable:
                         cases.append(
                             "      <testcase classname=\"\(classname)\" name=\"\(name)\">\n        <skipped message=\"\(attribute(result.found ?? "skipped"))\"/>\n      </testcase>")
                     }

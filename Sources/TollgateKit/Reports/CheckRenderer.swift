@@ -24,6 +24,10 @@ public enum CheckRenderer {
                     let results = run.results.filter { $0.check == id }
                     let failures = results.filter { !$0.passed }
                     let subjects = results.compactMap(\.subject).count
+                    if failures.isEmpty, let first = results.first, results.allSatisfy({ $0.outcome == .notApplicable }) {
+                        lines.append("  \(paint.dim("–")) \(id)\(paint.dim(": " + (first.found ?? "not applicable")))")
+                        continue
+                    }
                     if failures.isEmpty {
                         lines.append("  \(paint.green("✓")) \(id)\(subjects > 1 ? paint.dim(" (\(subjects) tables)") : "")")
                         continue
@@ -34,7 +38,7 @@ public enum CheckRenderer {
                     // Subjects that failed the same way share one line.
                     var groups: [(found: String, subjects: [String], sample: [[String: String]])] = []
                     for failure in failures {
-                        let found = failure.outcome == .passed ? "" : (failure.found ?? "nothing")
+                        let found = failure.outcome == .error ? "error: \(failure.found ?? "?")" : (failure.found ?? "nothing")
                         let text = failure.outcome == .skipped || failure.subject != nil
                             ? found : "expected \(failure.expected), found \(found)"
                         if let index = groups.firstIndex(where: { $0.found == text }) {

@@ -213,7 +213,6 @@ public enum Comparison {
             let ledger = Ledger(db)
             if try ledger.exists() {
                 let ledgerState = try ledger.state()
-                let approvals = ledgerState.approvers
                 for playbook in project.playbooks {
                     for step in playbook.steps where ledgerState.record(playbook.name, step.id)?.status == "succeeded" {
                         if case .migration(_, let version, _, _) = step.action { read.runByTollgate.insert(version) }
@@ -226,7 +225,8 @@ public enum Comparison {
                     """
                 ).rows {
                     let playbook: String = try row.decode("playbook")
-                    read.state.rollout.append(.init(playbook: playbook, ranBy: try row.decode("actor"), approvedBy: approvals[playbook] ?? []))
+                    read.state.rollout.append(.init(playbook: playbook, ranBy: try row.decode("actor"), approvedBy: project.playbooks.first { $0.name == playbook }.map { ledgerState.approvers(of: $0).current }
+                        ?? Array(Set((ledgerState.approvals[playbook] ?? []).map(\.approver))).sorted()))
                 }
                 read.effects = try ledger.schemaEffects()
             }

@@ -73,9 +73,8 @@ extension ComparisonRenderer {
             for difference in report.differences {
                 let anchor = "obj-" + anchorName("\(difference.kind)-\(difference.object)")
                 let values = reachable.map { difference.values[$0] ?? nil }
-                // The most common definition counts as "expected"; the others stand out.
                 let counts = Dictionary(values.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
-                let common = counts.max { $0.value < $1.value }?.key
+                let common = majority(values)
                 body += "<tr id=\"\(anchor)\"><th><a href=\"#\(anchor)\">\(escape(difference.kind))</a> <code>\(escape(difference.object))</code></th>"
                 for (name, value) in zip(reachable, values) {
                     let state = value == nil ? "absent" : (value == common ? "same" : "different")
@@ -128,6 +127,16 @@ extension ComparisonRenderer {
             </html>
 
             """
+    }
+
+    /// The definition most environments share, which counts as "expected" so that the
+    /// others stand out; nil when no definition has more environments than every other
+    /// (then each is "different"). Never decided by dictionary order, so a rerun is
+    /// byte-identical.
+    static func majority(_ values: [String?]) -> String? {
+        let counts = Dictionary(values.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
+        guard let top = counts.values.max(), counts.values.filter({ $0 == top }).count == 1 else { return nil }
+        return counts.first { $0.value == top }?.key
     }
 
     static func escape(_ text: String) -> String {

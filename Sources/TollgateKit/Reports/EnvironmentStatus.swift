@@ -39,6 +39,11 @@ public struct EnvironmentStatus: Sendable, Codable, Equatable {
     public var order: Int
     /// The connection with any password replaced by `***`.
     public var connection: String
+    /// Where it points: host (or socket folder), port and database, as the live connection
+    /// reached them (or as the connection string says, when it could not connect).
+    public var target: Endpoint?
+    /// True when it resolves to the local sandbox.
+    public var sandbox: Bool
     public var reachable: Bool
     /// Why the database could not be reached, in one line, without a password.
     public var error: String?
@@ -49,6 +54,11 @@ public struct EnvironmentStatus: Sendable, Codable, Equatable {
     public var ledgerPresent: Bool?
     /// Playbooks completed here, in order; empty until playbooks have run.
     public var rollout: [String]
+    /// Why the rollout is unknown: the ledger exists but could not be read (a privilege).
+    public var rolloutError: String?
+    /// The environment the database's ledger is bound to, when it is another one: this
+    /// environment points at someone else's database.
+    public var ledgerBoundTo: String?
     public var tenancy: Tenancy?
     /// The catalog snapshot's SHA-256; equal fingerprints mean equal schemas.
     public var fingerprint: String?
@@ -87,8 +97,22 @@ extension EnvironmentStatus {
     init(environment: Environment, error: String?) {
         self.init(
             environment: environment.name, order: environment.order,
-            connection: environment.connection.description, reachable: error == nil, error: error,
-            rollout: [])
+            connection: environment.connection.description,
+            target: environment.connection.endpoint.map { Endpoint(host: $0.host, port: $0.port, database: $0.database, service: $0.service) },
+            sandbox: environment.pointsAtSandbox, reachable: error == nil, error: error, rollout: [])
+    }
+
+    /// How ROLLOUT reads: the last playbook done, "not started", or "unknown".
+    public var rolloutSummary: String {
+        guard reachable else { return "" }
+        if rolloutError != nil { return "unknown" }
+        return rollout.last.map { "\($0) (\(rollout.count) done)" } ?? "not started"
+    }
+
+    /// How TARGET reads: `sandbox/dev`, or `host:port/database`.
+    public var targetSummary: String {
+        guard let target else { return "" }
+        return sandbox ? "sandbox/\(target.database ?? "?")" : target.description
     }
 
     /// Reads one environment; connection errors become the `error` line, never a throw.
@@ -97,14 +121,24 @@ extension EnvironmentStatus {
         do {
             let db = try environment.connect(timeout: 5)
             try db.setStatementTimeout(.seconds(30))
+            let reached = db.endpoint
+            status.target = Endpoint(host: reached.host, port: reached.port, database: reached.database)
             let facts = try DatabaseFacts.read(db)
             status.serverVersion = facts.serverVersion
             status.supabaseMigrations = facts.supabaseMigrations.map {
                 Migrations(count: $0.count, latest: $0.last?.version)
             }
             let ledger = Ledger(db)
-            status.ledgerPresent = try ledger.exists()
-            status.rollout = try ledger.completedPlaybooks()
+            do {
+                status.ledgerPresent = try ledger.exists()
+                status.rollout = try ledger.completedPlaybooks()
+                if let binding = try ledger.binding(), binding.environment != environment.name {
+                    status.ledgerBoundTo = binding.environment
+                }
+            } catch let error as PostgresError where error.kind == .server {
+                // "not started" next to a ledger nobody could read would be a false report.
+                status.rolloutError = "rollout unknown: " + error.explained
+            }
             let snapshot = try CatalogSnapshot.load(from: db)
             status.tenancy = Tenancy(snapshot: snapshot)
             status.fingerprint = snapshot.fingerprint

@@ -6,7 +6,7 @@ public enum StatusRenderer {
     /// - Parameter color: whether to use ANSI colours (only on a TTY, never with `NO_COLOR`).
     public static func text(_ report: StatusReport, color: Bool) -> String {
         let paint = Paint(enabled: color)
-        let header = ["ENVIRONMENT", "STATE", "SERVER", "MIGRATIONS", "ROLLOUT", "SCHEMA", "FINGERPRINT"]
+        let header = ["ENVIRONMENT", "TARGET", "STATE", "SERVER", "MIGRATIONS", "ROLLOUT", "SCHEMA", "FINGERPRINT"]
         var rows: [[String]] = []
         var notes: [Int: String] = [:]
         for (index, status) in report.environments.enumerated() {
@@ -15,14 +15,19 @@ public enum StatusRenderer {
             } ?? (status.reachable ? "no supabase_migrations" : "")
             rows.append([
                 status.environment,
+                status.targetSummary,
                 status.reachable ? "reachable" : "unreachable",
                 status.serverVersion ?? "",
                 migrations,
-                status.reachable ? (status.rollout.last.map { "\($0) (\(status.rollout.count) done)" } ?? "not started") : "",
+                status.rolloutSummary,
                 status.tenancy?.summary ?? "",
                 status.fingerprint.map { String($0.prefix(12)) } ?? "",
             ])
-            if let error = status.error { notes[index] = error }
+            var note = [status.error, status.rolloutError].compactMap { $0 }
+            if let other = status.ledgerBoundTo {
+                note.append("this database holds the ledger of environment '\(other)': \(status.environment) points at \(other)'s database")
+            }
+            if !note.isEmpty { notes[index] = note.joined(separator: "\n  └ ") }
         }
         let widths = header.indices.map { column in
             ([header] + rows).map { $0[column].count }.max() ?? 0
@@ -39,7 +44,7 @@ public enum StatusRenderer {
             let state: (String) -> String = { reachable ? paint.green($0) : paint.red($0) }
             let plain: (String) -> String = { $0 }
             let styles: [(String) -> String] = [
-                { paint.bold($0) }, state, plain, plain, plain, plain, { paint.dim($0) },
+                { paint.bold($0) }, plain, state, plain, plain, plain, plain, { paint.dim($0) },
             ]
             output.append(line(row, styles: styles))
             if let note = notes[index] { output.append("  " + paint.red("└ " + note)) }

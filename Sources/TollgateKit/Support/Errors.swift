@@ -18,12 +18,63 @@ public struct ConnectionError: TollgateError {
     }
 }
 
-extension PostgresError: TollgateError {
-    public var exitStatus: ExitStatus {
-        switch kind {
-        case .connection, .connectionLost: return .unreachable
-        case .server, .decoding, .client: return .stepFailed
+/// The database refused Tollgate something it needs outside a step: a privilege (42501),
+/// with the `GRANT` that gives it. Exit 3, like a refused login: nothing ran, and the
+/// database's owner must act.
+public struct PrivilegeError: TollgateError {
+    public let underlying: PostgresError
+
+    public init(_ underlying: PostgresError) { self.underlying = underlying }
+
+    public var exitStatus: ExitStatus { .unreachable }
+
+    public var description: String {
+        let environment = underlying.label.map { "environment '\($0)': " } ?? ""
+        let role = underlying.role ?? "the role in the connection"
+        var text = "\(environment)the role \(role) lacks a privilege Tollgate needs: \(underlying.message) (SQLSTATE 42501)"
+        if let grant = Self.grant(for: underlying.message, role: underlying.role ?? "ROLE") {
+            text += "\n  grant it with: \(grant)"
         }
+        return text
+    }
+
+    /// The `GRANT` that answers `permission denied for <kind> <name>`, as PostgreSQL words it.
+    static func grant(for message: String, role: String) -> String? {
+        let prefix = "permission denied for "
+        guard message.hasPrefix(prefix) else { return nil }
+        let rest = message.dropFirst(prefix.count).split(separator: " ", maxSplits: 1).map(String.init)
+        guard rest.count == 2 else { return nil }
+        let (kind, object) = (rest[0], rest[1])
+        let quotedRole = "\"\(role.replacingOccurrences(of: "\"", with: "\"\""))\""
+        switch kind {
+        case "database":
+            // Creating the ledger's schema needs CREATE on the database.
+            return "GRANT CREATE ON DATABASE \(object) TO \(quotedRole);"
+        case "schema" where object == "tollgate":
+            return "GRANT USAGE ON SCHEMA tollgate TO \(quotedRole); GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tollgate TO \(quotedRole); GRANT USAGE ON ALL SEQUENCES IN SCHEMA tollgate TO \(quotedRole);"
+        case "schema":
+            return "GRANT USAGE ON SCHEMA \(object) TO \(quotedRole);"
+        case "table", "relation", "view", "materialized":
+            return "GRANT SELECT, INSERT, UPDATE, DELETE ON \(object) TO \(quotedRole); (only what Tollgate needs: SELECT for checks and status)"
+        case "sequence":
+            return "GRANT USAGE ON SEQUENCE \(object) TO \(quotedRole);"
+        case "function":
+            return "GRANT EXECUTE ON FUNCTION \(object) TO \(quotedRole);"
+        default:
+            return nil
+        }
+    }
+}
+
+extension PostgresError: TollgateError {
+    /// Every database error that reaches a command outside a step means the database could
+    /// not serve Tollgate (unreachable, or it refused a query): exit 3. A failing step is
+    /// wrapped as ``RunError/stepFailed`` (exit 4) before it gets here.
+    public var exitStatus: ExitStatus { .unreachable }
+
+    /// The error as a user reads it: a privilege error with its `GRANT`.
+    public var explained: String {
+        isInsufficientPrivilege ? PrivilegeError(self).description : description
     }
 }
 

@@ -11,18 +11,22 @@ struct Approve: TollgateCommand {
     @Option(name: .customLong("as"), help: "Who approves.") var approver: String
     @Option(help: "Why, for the record.") var note: String?
 
+    func validate() throws {
+        if Ledger.normalizedApprover(approver) == nil { throw ValidationError("--as needs the approver's name (it was empty)") }
+    }
+
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
-        guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
+        let environment = try project.environment(named: environment)
         let db = try environment.connect()
         let ledger = Ledger(db)
-        try ledger.install()
-        let added = try ledger.approve(playbook: playbook.name, approver: approver, note: note)
-        let approvers = try ledger.state().approvers[playbook.name] ?? []
+        try ledger.open(for: environment, actor: context.actor)
+        let added = try ledger.approve(playbook: playbook, approver: approver, note: note)
+        let approvers = try ledger.state().approvers(of: playbook).current
         let required = playbook.gates.approvals ?? environment.protection.approvalsRequired
         context.printer.output(
-            (added ? "approved" : "already approved") + " \(playbook.name) on \(environment.name) as \(approver): "
+            (added ? "approved" : "already approved") + " \(playbook.name) on \(environment.name) as \(Ledger.normalizedApprover(approver)!): "
                 + "\(approvers.count) of \(required) approvals (\(approvers.joined(separator: ", ")))")
         return .success
     }

@@ -18,6 +18,8 @@ struct Compare: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let selected = try project.environments(named: environments.names)
+        // A bad -o is known before any database is read.
+        if let output { try OutputFile.checkWritable(output) }
         let report = await Comparison.compare(selected, project: project, all: all)
         let text: String
         switch format {
@@ -27,7 +29,7 @@ struct Compare: TollgateCommand {
         case .html: text = ComparisonRenderer.html(report)
         }
         if let output {
-            try text.write(toFile: output, atomically: true, encoding: .utf8)
+            try OutputFile.write(text, to: output)
             context.printer.info("wrote \(output)")
         } else {
             context.printer.output(text)

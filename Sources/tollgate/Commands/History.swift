@@ -13,7 +13,7 @@ struct History: TollgateCommand {
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
-        guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
+        let environment = try project.environment(named: environment)
         let db = try environment.connect()
         let events = try Ledger(db).events(limit: limit)
         switch format.format {

@@ -14,7 +14,7 @@ struct Plan: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
-        guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
+        let environment = try project.environment(named: environment)
         let runner = PlaybookRunner(project: project, options: .init(actor: "", host: "")) { _ in }
         let plan = try runner.plan(playbook, on: environment)
         switch format.format {

@@ -15,7 +15,7 @@ struct Rehearse: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
-        guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
+        let environment = try project.environment(named: environment)
         let rehearsal = Rehearsal(project: project, sandbox: context.sandbox(root: project.root)) { context.printer.output($0) }
         let outcome = try rehearsal.rehearse(
             playbook, from: environment, actor: ProcessInfo.processInfo.environment["USER"] ?? NSUserName(),
@@ -23,13 +23,14 @@ struct Rehearse: TollgateCommand {
         for gate in outcome.gates where !gate.passed {
             context.printer.output("  note: on \(environment.name) itself, gate '\(gate.name)' would block: \(gate.detail)")
         }
-        let copy = keep ? "kept as \(outcome.database)" : "dropped"
+        let copy = keep ? "kept" : "dropped"
+        let on = "\(outcome.database) (a copy of \(environment.name))"
         if let failure = outcome.failure {
-            context.printer.output("rehearsal of \(playbook.name) on a copy of \(environment.name): FAILED (copy \(copy))")
+            context.printer.output("rehearsal of \(playbook.name) on \(on): FAILED (copy \(copy))")
             context.printer.report(failure)
             return failure.exitStatus
         }
-        context.printer.output("rehearsal of \(playbook.name) on a copy of \(environment.name): succeeded (copy \(copy)); \(environment.name) was not touched")
+        context.printer.output("rehearsal of \(playbook.name) on \(on): succeeded (copy \(copy)); \(environment.name) was not touched")
         return .success
     }
 }

@@ -23,7 +23,7 @@ struct Run: TollgateCommand {
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
-        guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
+        let environment = try project.environment(named: environment)
         let playbooks: [Playbook]
         if let through {
             let last = try project.playbook(named: through)

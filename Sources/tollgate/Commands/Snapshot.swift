@@ -16,7 +16,7 @@ struct Snapshot: TollgateCommand {
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
-        guard let environment = try project.environments(named: [environment]).first else { return .badConfiguration }
+        let environment = try project.environment(named: environment)
         let db = try environment.connect()
         let before = db.statementCount
         let clock = ContinuousClock()

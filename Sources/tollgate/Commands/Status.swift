@@ -18,7 +18,8 @@ struct Status: TollgateCommand {
         case .text: context.printer.output(StatusRenderer.text(report, color: context.printer.stdoutColor))
         case .json: context.printer.output(try StatusRenderer.json(report))
         }
-        if !report.unreachable.isEmpty { return .unreachable }
-        return report.environments.contains { $0.error != nil } ? .stepFailed : .success
+        // Unreachable, or a database that refused what status reads: exit 3.
+        let refused = report.environments.contains { $0.error != nil || $0.rolloutError != nil }
+        return report.unreachable.isEmpty && !refused ? .success : .unreachable
     }
 }

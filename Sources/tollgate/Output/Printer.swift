@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 import TollgateKit
 
 /// Results go to stdout, diagnostics to stderr; colour only where a person is looking.
@@ -31,6 +32,8 @@ struct Printer {
     func report(_ error: any TollgateError) {
         if let configuration = error as? ConfigurationError {
             for diagnostic in configuration.diagnostics { write(diagnostic) }
+        } else if let database = error as? PostgresError {
+            report(message: database.explained)
         } else {
             report(message: error.description)
         }

@@ -1,0 +1,147 @@
+import Foundation
+import PostgresClient
+import Testing
+import TollgateKit
+
+/// Gates on databases Tollgate did not create: other key names, composite keys, generated
+/// columns, other owners of Supabase's functions, a URL that points at the wrong database.
+@Suite(.enabled(if: PostgresTestServer.shouldRun))
+struct ForeignDatabaseTests {
+    /// The Warden fixes on a schema shaped by someone else: `integrations` keyed by an
+    /// identity `integration_id`, `agents` by `(org_id, agent_key)`, a stored generated column
+    /// on `cold_call_logs`, and policies named `<table>_tenant`.
+    static let foreignShape = """
+        alter table public.integrations drop column id;
+        alter table public.integrations add column integration_id bigint generated always as identity primary key;
+        alter table public.agents drop constraint agents_pkey;
+        alter table public.agents rename column id to agent_key;
+        alter table public.agents alter column agent_key type text;
+        alter table public.agents add primary key (org_id, agent_key);
+        alter table public.cold_call_logs add column user_key text generated always as ('u-' || user_id::text) stored;
+        """
+
+    func withForeignDatabase<T>(_ body: (Connection, Environment, Project) throws -> T) throws -> T {
+        try WardenGateTests().withSandboxDatabase(migrated: true) { db, environment, project in
+            try WardenGateTests().asApplication(db, Self.foreignShape + VerifyGateTests.wardenFixes)
+            return try body(db, environment, project)
+        }
+    }
+
+    func verify(_ project: Project, _ environment: Environment) throws -> SuiteRun {
+        let report = CheckRunner(project: project).run([try project.suite(named: "verify")], on: environment)
+        #expect(report.error == nil, "\(report.error ?? "")")
+        return try #require(report.suites.first)
+    }
+
+    func results(_ run: SuiteRun, _ check: String, on table: String) -> CheckResult? {
+        run.results.first { $0.check == check && $0.subject == "public.\(table)" }
+    }
+
+    @Test func probesUseTheTablesRealPrimaryKey() throws {
+        try withForeignDatabase { db, environment, project in
+            let run = try verify(project, environment)
+            #expect(run.passed, "\(run.failures)")
+            for table in ["integrations", "agents", "cold_call_logs"] {
+                for check in ["tenant-isolation", "org-id-immutable", "no-claim-spoofing"] {
+                    #expect(results(run, check, on: table)?.outcome == .passed, "\(check) on \(table)")
+                }
+            }
+            // The identity sequence is overridden, never advanced, and nothing is left behind.
+            let rows: Int = try db.query("select count(*) as n from public.integrations where integration_id > 1000000").first!.decode("n")
+            #expect(rows == 0)
+        }
+    }
+
+    /// A trigger that exists but does nothing: the probe itself must fail, whatever the key
+    /// is called (it used to pass, because its 42703 counted as a refusal).
+    @Test func aTriggerThatDoesNothingFailsTheImmutabilityProbe() throws {
+        try withForeignDatabase { db, environment, project in
+            try WardenGateTests().asApplication(db, """
+                create function public.lets_everything_through() returns trigger language plpgsql as $$ begin return new; end $$;
+                drop trigger integrations_org_id_immutable on public.integrations;
+                create trigger integrations_org_id_immutable before update of org_id on public.integrations
+                  for each row execute function public.lets_everything_through();
+                """)
+            let run = try verify(project, environment)
+            let immutable = try #require(results(run, "org-id-immutable", on: "integrations"))
+            #expect(immutable.outcome == .failed)
+            #expect(immutable.found == "a row's org_id was changed from one organisation to another")
+            // The structural check cannot see it: the trigger is there.
+            #expect(results(run, "immutability-trigger", on: "integrations")?.passed == true)
+
+            let cli = try tollgate(["gate", "verify", "--env", "dev"], environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
+            #expect(cli.status == 1, "\(cli.stdout)\(cli.stderr)")
+            #expect(cli.stdout.contains("✗ org-id-immutable (1 of 9 tables)"))
+            #expect(cli.stdout.contains("integrations: a row's org_id was changed from one organisation to another"))
+        }
+    }
+
+    /// An error that is not a refusal is a third outcome, with its SQLSTATE, and blocks.
+    @Test func anErrorThatIsNotARefusalIsAnErrorNotAPass() throws {
+        try withForeignDatabase { db, environment, project in
+            try WardenGateTests().asApplication(db, """
+                create function public.broken_guard() returns trigger language plpgsql as $$ begin perform 1 / 0; return new; end $$;
+                drop trigger calls_org_id_immutable on public.calls;
+                create trigger calls_org_id_immutable before update of org_id on public.calls
+                  for each row execute function public.broken_guard();
+                alter table public.knowledge_base drop constraint knowledge_base_pkey;
+                """)
+            let run = try verify(project, environment)
+            #expect(!run.passed)
+            let calls = try #require(results(run, "org-id-immutable", on: "calls"))
+            #expect(calls.outcome == .error)
+            #expect(calls.found?.contains("22012 division by zero") == true, "\(calls.found ?? "")")
+            let keyless = try #require(results(run, "tenant-isolation", on: "knowledge_base"))
+            #expect(keyless.outcome == .error)
+            #expect(keyless.found?.contains("public.knowledge_base has no primary key") == true, "\(keyless.found ?? "")")
+
+            let cli = try tollgate(["gate", "verify", "--env", "dev"], environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
+            #expect(cli.status == 1)
+            #expect(cli.stdout.contains("calls: error: cannot run: changing org_id ended in an error that is not a refusal: 22012 division by zero"))
+            let junit = try tollgate(["gate", "verify", "--env", "dev", "--format", "junit"], environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
+            #expect(junit.stdout.contains("<error message=\"cannot run: changing org_id ended in an error that is not a refusal: 22012"))
+        }
+    }
+
+    /// Supabase's own auth functions are the platform's whoever owns them; an application's
+    /// function in auth is flagged whoever owns it, and the advice never drops a platform one.
+    @Test func supabasesAuthFunctionsAreThePlatformsWhoeverOwnsThem() throws {
+        try WardenGateTests().withSandboxDatabase(migrated: true) { db, environment, project in
+            try db.execute(script: """
+                create function auth.email() returns text language sql stable as $$ select auth.jwt() ->> 'email' $$;
+                alter function auth.uid() owner to postgres;
+                alter function auth.role() owner to postgres;
+                alter function auth.jwt() owner to postgres;
+                alter function auth.email() owner to postgres;
+                """)
+            var run = try WardenGateTests().gate(project, environment)
+            #expect(run.results.first { $0.check == "no-function-in-auth" }?.passed == true)
+
+            try db.execute(script: """
+                create function auth.org_id() returns uuid language sql stable as $$ select null::uuid $$;
+                alter function auth.org_id() owner to supabase_auth_admin;
+                """)
+            run = try WardenGateTests().gate(project, environment)
+            let inAuth = try #require(run.results.first { $0.check == "no-function-in-auth" })
+            #expect(!inAuth.passed)
+            #expect(inAuth.found == "function auth.org_id() (owner supabase_auth_admin)")
+            #expect(inAuth.fix?.contains("never drop Supabase's own auth.uid()") == true)
+        }
+    }
+
+    /// A URL that points at a database without any of the application's tables: not "run
+    /// Day 1", but "this is not the application's database", with the variable to fix.
+    @Test func aDatabaseWithoutTheApplicationsTablesIsNamedAsSuch() throws {
+        try withTestDatabase { _, name in
+            let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
+            let result = try tollgate(["gate", "warden", "--env", "production"], environment: ["PRODUCTION_DATABASE_URL": url])
+            #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
+            #expect(result.stdout.contains("does not look like this application's database"))
+            #expect(result.stdout.contains("/\(name)"))
+            #expect(result.stdout.contains("check PRODUCTION_DATABASE_URL"))
+            #expect(!result.stdout.contains("run Day 1"))
+            let json = try tollgate(["gate", "warden", "--env", "production", "--format", "json"], environment: ["PRODUCTION_DATABASE_URL": url])
+            #expect(json.stdout.contains("\"problem\" : \"not_this_application\""))
+        }
+    }
+}
