@@ -232,6 +232,7 @@ public final class Connection {
                 severity: field(result, CLibPQ_DIAG_SEVERITY_NONLOCALIZED),
                 label: label, statement: statement, callSite: callSite)
             error.role = PQuser(handle).map { String(cString: $0) }
+            error.context = field(result, CLibPQ_DIAG_CONTEXT)
             throw error
         }
     }

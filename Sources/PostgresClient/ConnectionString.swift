@@ -89,6 +89,9 @@ extension ConnectionString {
             }
             option += 1
         }
+        // A URI whose password holds an unencoded '@' is split at the first one, which would
+        // show the rest of the password as the host: show no host rather than that.
+        if let host = endpoint.host, host.contains("@") { endpoint.host = "(unreadable host: check the URI's encoding)" }
         return endpoint
     }
 }

@@ -47,6 +47,9 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable, Equatable
     /// The role the session logged in as, for server errors: a privilege error's `GRANT`
     /// names it.
     public var role: String?
+    /// Where in the server the error arose (`PL/pgSQL function … line 4 at RAISE`): nil for
+    /// an error the statement itself caused, set when a function or trigger raised it.
+    public var context: String?
 
     /// Creates an error; ``Connection`` fills these in from libpq.
     public init(

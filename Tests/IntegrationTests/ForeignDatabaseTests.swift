@@ -8,9 +8,13 @@ import TollgateKit
 @Suite(.enabled(if: PostgresTestServer.shouldRun))
 struct ForeignDatabaseTests {
     /// The Warden fixes on a schema shaped by someone else: `integrations` keyed by an
-    /// identity `integration_id`, `agents` by `(org_id, agent_key)`, a stored generated column
-    /// on `cold_call_logs`, and policies named `<table>_tenant`.
+    /// identity `integration_id`, `campaigns` by a uuid `campaign_id`, `agents` by
+    /// `(org_id, agent_key)`, `call_tracking` by `(user_id, id)`, a stored generated column on
+    /// `cold_call_logs`, and policies named `<table>_tenant`.
     static let foreignShape = """
+        alter table public.campaigns rename column id to campaign_id;
+        alter table public.call_tracking drop constraint call_tracking_pkey;
+        alter table public.call_tracking add primary key (user_id, id);
         alter table public.integrations drop column id;
         alter table public.integrations add column integration_id bigint generated always as identity primary key;
         alter table public.agents drop constraint agents_pkey;
@@ -39,16 +43,18 @@ struct ForeignDatabaseTests {
 
     @Test func probesUseTheTablesRealPrimaryKey() throws {
         try withForeignDatabase { db, environment, project in
+            let sequence = "select last_value from pg_sequences where schemaname = 'public' and sequencename = 'integrations_integration_id_seq'"
+            let before: Int? = try db.query(Query(unsafeSQL: sequence)).first!.decodeIfPresent("last_value")
             let run = try verify(project, environment)
             #expect(run.passed, "\(run.failures)")
-            for table in ["integrations", "agents", "cold_call_logs"] {
+            for table in ["integrations", "campaigns", "agents", "call_tracking", "cold_call_logs"] {
                 for check in ["tenant-isolation", "org-id-immutable", "no-claim-spoofing"] {
                     #expect(results(run, check, on: table)?.outcome == .passed, "\(check) on \(table)")
                 }
             }
-            // The identity sequence is overridden, never advanced, and nothing is left behind.
-            let rows: Int = try db.query("select count(*) as n from public.integrations where integration_id > 1000000").first!.decode("n")
-            #expect(rows == 0)
+            // The identity sequence is overridden, never advanced (nextval survives a rollback).
+            let after: Int? = try db.query(Query(unsafeSQL: sequence)).first!.decodeIfPresent("last_value")
+            #expect(before == after)
         }
     }
 
@@ -97,9 +103,10 @@ struct ForeignDatabaseTests {
 
             let cli = try tollgate(["gate", "verify", "--env", "dev"], environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
             #expect(cli.status == 1)
-            #expect(cli.stdout.contains("calls: error: cannot run: changing org_id ended in an error that is not a refusal: 22012 division by zero"))
+            #expect(cli.stdout.contains("calls: error: cannot run: changing org_id ended in an error that is not a trigger's refusal: 22012 division by zero"))
             let junit = try tollgate(["gate", "verify", "--env", "dev", "--format", "junit"], environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
-            #expect(junit.stdout.contains("<error message=\"cannot run: changing org_id ended in an error that is not a refusal: 22012"))
+            #expect(junit.stdout.contains("<error message=\"cannot run: changing org_id ended in an error that is not a trigger&apos;s refusal: 22012")
+                || junit.stdout.contains("<error message=\"cannot run: changing org_id ended in an error that is not a trigger's refusal: 22012"))
         }
     }
 
@@ -129,6 +136,39 @@ struct ForeignDatabaseTests {
         }
     }
 
+    /// The owner's change refused for a privilege it lacks is no proof of a trigger: without
+    /// an immutability trigger, a revoked UPDATE must not make the probe pass.
+    @Test func aPrivilegeTheOwnerLacksIsNoImmutability() throws {
+        try withForeignDatabase { db, environment, project in
+            try WardenGateTests().asApplication(db, """
+                drop trigger leads_org_id_immutable on public.leads;
+                revoke update on public.leads from tollgate_app, authenticated, anon, service_role, public;
+                """)
+            let run = try verify(project, environment)
+            let leads = try #require(results(run, "org-id-immutable", on: "leads"))
+            #expect(leads.outcome == .error)
+            #expect(leads.found?.contains("42501 permission denied for table leads") == true, "\(leads.found ?? "")")
+        }
+    }
+
+    /// Compare, status and gate give byte-identical output for unchanged databases.
+    @Test func reportsAreByteIdenticalFromRunToRun() throws {
+        try withForeignDatabase { _, fixed, _ in
+            try WardenGateTests().withSandboxDatabase(migrated: false) { _, starting, _ in
+                let variables = [
+                    "DEV_DATABASE_URL": fixed.connection.rawValue, "STAGING_DATABASE_URL": starting.connection.rawValue,
+                    "PRODUCTION_DATABASE_URL": starting.connection.rawValue,
+                ]
+                for arguments in [["compare", "--format", "html"], ["compare", "--format", "json"], ["compare"], ["status", "--format", "json"]] {
+                    let first = try tollgate(arguments, environment: variables)
+                    let second = try tollgate(arguments, environment: variables)
+                    #expect(first.stdout == second.stdout, "\(arguments)")
+                    #expect(!first.stdout.isEmpty)
+                }
+            }
+        }
+    }
+
     /// A URL that points at a database without any of the application's tables: not "run
     /// Day 1", but "this is not the application's database", with the variable to fix.
     @Test func aDatabaseWithoutTheApplicationsTablesIsNamedAsSuch() throws {
@@ -142,6 +182,10 @@ struct ForeignDatabaseTests {
             #expect(!result.stdout.contains("run Day 1"))
             let json = try tollgate(["gate", "warden", "--env", "production", "--format", "json"], environment: ["PRODUCTION_DATABASE_URL": url])
             #expect(json.stdout.contains("\"problem\" : \"not_this_application\""))
+            // plan says so too, before any suite's advice.
+            let plan = try tollgate(["plan", "day-1-organizations", "--env", "production"], environment: ["PRODUCTION_DATABASE_URL": url])
+            #expect(plan.status == 1)
+            #expect(plan.stdout.contains("✗ this application's database: environment 'production' does not look like this application's database"))
         }
     }
 }

@@ -77,7 +77,31 @@ struct WrongDatabaseTests {
                 #expect(result.status == 2)
                 #expect(result.stderr.contains("its ledger was bound to dev in database \(name)"))
                 #expect(result.stderr.contains("and this is database \(copyName)"))
+                let rebind = try tollgate(["rebind", "--env", "dev", "--as", "ops"], environment: ["DEV_DATABASE_URL": url(copyName)])
+                #expect(rebind.status == 0, "\(rebind.stderr)")
+                #expect(try tollgate(["approve", "day-1-organizations", "--env", "dev", "--as", "bob"], environment: ["DEV_DATABASE_URL": url(copyName)]).status == 0)
             }
+        }
+    }
+
+    /// A ledger from before bindings existed is bound only to the environment whose runs it
+    /// holds: a misconfigured URL cannot claim it by writing first.
+    @Test func anOlderLedgerIsBoundToTheEnvironmentItRecords() throws {
+        try withTestDatabase { db, name in
+            try Ledger(db).install()
+            try db.execute(script: """
+                delete from tollgate.releases where version = 4;
+                drop table tollgate.binding;
+                insert into tollgate.runs (playbook, environment, actor, host, outcome) values ('day-1-organizations', 'dev', 'alice', 'ci', 'succeeded');
+                update tollgate.runs set finished_at = clock_timestamp();
+                """)
+            let staging = try tollgate(
+                ["approve", "day-1-organizations", "--env", "staging", "--as", "bob"], environment: ["STAGING_DATABASE_URL": url(name)])
+            #expect(staging.status == 2)
+            #expect(staging.stderr.contains("this database's ledger records runs of environment 'dev'"))
+            let dev = try tollgate(["approve", "day-1-organizations", "--env", "dev", "--as", "alice"], environment: ["DEV_DATABASE_URL": url(name)])
+            #expect(dev.status == 0, "\(dev.stderr)")
+            #expect(try Ledger(db).binding()?.environment == "dev")
         }
     }
 
@@ -122,11 +146,10 @@ struct WrongDatabaseTests {
             let approve = try tollgate(["approve", "day-1-organizations", "--env", "dev", "--as", "alice"], environment: limited)
             #expect(approve.status == 3, "\(approve.stderr)")
             #expect(approve.stderr.contains("the role tollgate_limited lacks a privilege Tollgate needs: permission denied for database \(name) (SQLSTATE 42501)"))
-            #expect(approve.stderr.contains("GRANT CREATE ON DATABASE \(name) TO \"tollgate_limited\";"))
+            #expect(approve.stderr.contains("GRANT CREATE ON DATABASE \"\(name)\" TO \"tollgate_limited\";"))
 
             // The ledger exists (made by another role), but this one may not read it.
             #expect(try tollgate(["approve", "day-1-organizations", "--env", "dev", "--as", "alice"], environment: ["DEV_DATABASE_URL": url(name)]).status == 0)
-            try db.execute(script: "revoke all on schema tollgate from public")
             let status = try tollgate(["status", "--env", "dev"], environment: limited)
             #expect(status.status == 3, "\(status.stdout)\(status.stderr)")
             #expect(!status.stdout.contains("not started"))

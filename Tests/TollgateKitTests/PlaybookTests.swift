@@ -107,6 +107,13 @@ import Testing
         #expect(gate.detail == "0 of 1 approvals; approved before the playbook's steps changed, so not counted: bob")
     }
 
+    /// `usleep` took 32-bit microseconds and cut every wait to 71.6 minutes.
+    @Test func waitsOfAnyLengthKeepTheirLength() {
+        #expect(PlaybookRunner.seconds(.seconds(7200)) == 7200)
+        #expect(PlaybookRunner.seconds(.seconds(86_400 * 30)) == 2_592_000)
+        #expect(PlaybookRunner.seconds(.milliseconds(1500)) == 1.5)
+    }
+
     @Test func approverNamesAreTrimmedAndCaseFolded() {
         #expect(Ledger.normalizedApprover(" BOB ") == "bob")
         #expect(Ledger.normalizedApprover("Ada  Lovelace\t") == "ada lovelace")

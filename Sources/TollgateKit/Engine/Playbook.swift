@@ -9,12 +9,19 @@ public struct Playbook: Sendable {
     public let steps: [Step]
     public let location: SourceLocation
 
-    /// What an approval is given for: SHA-256 over every step (id, kind, whether it is
-    /// transactional, and its SQL, command, suite or duration). An approval recorded for
-    /// other content does not count: whoever approved Day 4 approved those statements.
+    /// What an approval is given for: SHA-256 over the gates and every step (id, kind,
+    /// whether it is transactional, and its SQL, command, suite or duration). An approval
+    /// recorded for other content does not count: whoever approved Day 4 approved those
+    /// statements behind those gates.
     public var contentChecksum: String {
-        SHA256.hex(
-            steps.map { step in
+        let wait = gates.waitAfter.map { "\($0.playbook)/\($0.variable ?? "")/\(DurationParser.format($0.fallback))" } ?? ""
+        let gateLine = [
+            "requires=\(gates.requires)", "before=\(gates.before)", "after=\(gates.after)", "promotion=\(gates.promotion)",
+            "soak=\(gates.soak.map(DurationParser.format) ?? "")", "approvals=\(gates.approvals.map(String.init) ?? "")",
+            "upstream=\(gates.upstream)", "wait_after=\(wait)",
+        ].joined(separator: ";")
+        return SHA256.hex(
+            ([gateLine] + steps.map { step in
                 let content: String
                 switch step.action {
                 case .suite(let name): content = name
@@ -22,7 +29,7 @@ public struct Playbook: Sendable {
                 default: content = step.checksum ?? ""
                 }
                 return "\(step.id)\t\(step.kind)\t\(step.transactional)\t\(content)"
-            }.joined(separator: "\n"))
+            }).joined(separator: "\n"))
     }
 
     /// What must hold before (and after) the playbook runs on an environment.

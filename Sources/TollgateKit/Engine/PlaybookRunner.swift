@@ -77,8 +77,13 @@ public struct PlaybookRunner {
     /// Sleeps for any duration: `Thread.sleep` takes seconds as a `Double`, so nothing
     /// overflows the way `usleep`'s 32-bit microseconds did after 71.6 minutes.
     public static let sleep: @Sendable (Duration) -> Void = { duration in
+        Thread.sleep(forTimeInterval: seconds(duration))
+    }
+
+    /// A duration in seconds, whole and fractional, for any length.
+    public static func seconds(_ duration: Duration) -> Double {
         let (seconds, attoseconds) = duration.components
-        Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+        return Double(seconds) + Double(attoseconds) / 1e18
     }
 
     let project: Project
@@ -109,11 +114,13 @@ public struct PlaybookRunner {
     func plan(_ playbook: Playbook, on environment: Environment, db: Connection) throws -> Plan {
         let state = try Ledger(db).state()
         var suiteResults: [String: (passed: Bool, firstFailure: String?)] = [:]
+        var snapshot: CatalogSnapshot?
         if !playbook.gates.before.isEmpty {
-            let snapshot = try CatalogSnapshot.load(from: db)
+            let loaded = try CatalogSnapshot.load(from: db)
+            snapshot = loaded
             for name in playbook.gates.before {
                 let run = try CheckRunner(project: project, schemaOnly: options.schemaOnly).run(
-                    try project.suite(named: name), on: db, environment: environment.name, snapshot: snapshot)
+                    try project.suite(named: name), on: db, environment: environment.name, snapshot: loaded)
                 suiteResults[name] = (run.passed, run.failures.first.map(describe))
             }
         }
@@ -126,9 +133,15 @@ public struct PlaybookRunner {
             }
             for run in report.suites { upstream.append((run.suite, earlier.name, run.passed, run.failures.first.map(describe))) }
         }
-        return Planner.plan(
+        var plan = Planner.plan(
             playbook, on: environment, ledger: state, previous: try previous(of: environment, for: playbook),
             suiteResults: suiteResults, now: options.now(), acceptChanged: options.acceptChanged, upstreamResults: upstream)
+        // A database with none of the application's tables: say so before any suite's advice.
+        if let snapshot, let foreign = CheckRunner(project: project).notThisApplication(snapshot, environment: environment, endpoint: db.endpoint) {
+            plan.gates.insert(
+                Plan.Gate(name: "this application's database", passed: false, detail: foreign, unblock: "check \(environment.connectionSetting)"), at: 0)
+        }
+        return plan
     }
 
     /// The previous environment's last success of `playbook`, read from its ledger, or why
@@ -214,7 +227,12 @@ public struct PlaybookRunner {
                 }
                 let clock = ContinuousClock()
                 let started = clock.now
-                try execute(step, playbook: playbook, environment: environment, run: run, db: db, supabase: hasSupabase, effects: effects)
+                do {
+                    try execute(step, playbook: playbook, environment: environment, run: run, db: db, supabase: hasSupabase, effects: effects)
+                } catch let error as PostgresError {
+                    // Whatever a step's own work raised is that step's failure (exit 4).
+                    throw RunError.stepFailed(environment: environment.name, playbook: playbook.name, step: step.id, error: error.explained)
+                }
                 output("  + \(label) .. ok (\(milliseconds(clock.now - started)))")
             }
             for suite in playbook.gates.after {

@@ -107,10 +107,14 @@ public struct Rehearsal {
         let runner = PlaybookRunner(project: project, options: options, output: output)
         var outcome = Outcome(database: database, failure: nil, restoreErrors: restoreErrors, gates: [])
         do {
-            outcome.gates = try runner.run(playbook, on: copyEnvironment).gates
+            try runner.run(playbook, on: copyEnvironment)
         } catch let error as RunError {
             outcome.failure = error
         }
+        // What would block on the environment itself comes from its own plan (read-only),
+        // not from the copy's, whose advice would name the copy.
+        outcome.gates = (try? PlaybookRunner(project: project, options: .init(actor: actor, host: host), output: { _ in })
+            .plan(playbook, on: environment).gates) ?? []
         return outcome
     }
 

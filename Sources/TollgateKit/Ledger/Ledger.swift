@@ -108,13 +108,14 @@ public struct Ledger {
                 actor: try row.decode("actor"))
             state.steps[record.playbook, default: [:]][record.step] = record
         }
-        // A run applied something when one of its steps succeeded or was repaired; the soak
-        // runs from the first success at or after the last such run.
+        // A run applied something when one of its steps succeeded (a repair only accepts an
+        // edited checksum, and applies nothing); the soak runs from the first success at or
+        // after the last such run.
         for row in try db.query(
             """
             with applied as (
               select playbook, max(run_id) as run_id from tollgate.events
-              where step is not null and event in ('succeeded', 'repaired') and run_id is not null
+              where step is not null and event = 'succeeded' and run_id is not null
               group by playbook)
             select r.playbook, min(r.finished_at) as at
             from tollgate.runs r left join applied a on a.playbook = r.playbook
@@ -235,6 +236,15 @@ public struct Ledger {
         public var description: String {
             "database \(database)" + (systemIdentifier.map { " of cluster \($0)" } ?? "")
         }
+
+        /// Whether two readings name the same database: same name, and the same cluster
+        /// where both readings could see it (one role may read `pg_control_system()` and
+        /// another not).
+        public func matches(_ other: DatabaseIdentity) -> Bool {
+            guard database == other.database else { return false }
+            guard let mine = systemIdentifier, let theirs = other.systemIdentifier else { return true }
+            return mine == theirs
+        }
     }
 
     public func identity() throws -> DatabaseIdentity {
@@ -267,18 +277,34 @@ public struct Ledger {
     public func open(for environment: Environment, actor: String) throws {
         try install()
         let current = try identity()
-        try db.withTransaction { db in
-            let ledger = Ledger(db)
-            // Two first runs at once: one binds, the other then reads its row.
-            try db.query("lock table tollgate.binding in share row exclusive mode")
-            if let binding = try ledger.binding() {
-                guard binding.environment == environment.name, binding.identity == current else {
-                    throw LedgerError.boundElsewhere(environment: environment.name, setting: environment.connectionSetting, binding: binding, found: current)
-                }
-                return
+        if try binding() == nil {
+            // A ledger older than the binding records which environment ran here: the first
+            // write binds it only to that one, never to whichever environment writes first.
+            let others: [String] = try db.query(
+                "select distinct environment from tollgate.runs where environment <> \(environment.name) order by 1"
+            ).rows.map { try $0.decode("environment") }
+            if let other = others.first {
+                throw LedgerError.recordsOtherEnvironment(environment: environment.name, setting: environment.connectionSetting, other: other)
             }
-            try ledger.writeBinding(environment.name, current, actor: actor)
-            try ledger.event(run: nil, playbook: "(ledger)", step: nil, "bound", actor: actor, detail: "bound to environment \(environment.name), \(current)")
+            // Two first writers at once: the singleton key lets one insert; both then read it.
+            try db.withTransaction { db in
+                let inserted = try db.query(
+                    """
+                    insert into tollgate.binding (environment, system_identifier, database, bound_by)
+                    values (\(environment.name), \(current.systemIdentifier), \(current.database), \(actor))
+                    on conflict (singleton) do nothing
+                    """
+                ).affectedRows ?? 0
+                if inserted > 0 {
+                    try Ledger(db).event(
+                        run: nil, playbook: "(ledger)", step: nil, "bound", actor: actor,
+                        detail: "bound to environment \(environment.name), \(current)")
+                }
+            }
+        }
+        guard let binding = try binding() else { return }
+        guard binding.environment == environment.name, binding.identity.matches(current) else {
+            throw LedgerError.boundElsewhere(environment: environment.name, setting: environment.connectionSetting, binding: binding, found: current)
         }
     }
 
@@ -289,7 +315,6 @@ public struct Ledger {
         let current = try identity()
         return try db.withTransaction { db in
             let ledger = Ledger(db)
-            try db.query("lock table tollgate.binding in share row exclusive mode")
             let old = try ledger.binding()
             try db.query("delete from tollgate.binding")
             try ledger.writeBinding(environment.name, current, actor: actor)

@@ -44,22 +44,28 @@ public struct PrivilegeError: TollgateError {
         guard message.hasPrefix(prefix) else { return nil }
         let rest = message.dropFirst(prefix.count).split(separator: " ", maxSplits: 1).map(String.init)
         guard rest.count == 2 else { return nil }
-        let (kind, object) = (rest[0], rest[1])
-        let quotedRole = "\"\(role.replacingOccurrences(of: "\"", with: "\"\""))\""
+        var (kind, object) = (rest[0], rest[1])
+        if kind == "materialized", object.hasPrefix("view ") { (kind, object) = ("view", String(object.dropFirst(5))) }
+        func quoted(_ name: String) -> String { "\"\(name.replacingOccurrences(of: "\"", with: "\"\""))\"" }
+        let grantee = quoted(role)
         switch kind {
         case "database":
             // Creating the ledger's schema needs CREATE on the database.
-            return "GRANT CREATE ON DATABASE \(object) TO \(quotedRole);"
+            return "GRANT CREATE ON DATABASE \(quoted(object)) TO \(grantee);"
         case "schema" where object == "tollgate":
-            return "GRANT USAGE ON SCHEMA tollgate TO \(quotedRole); GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tollgate TO \(quotedRole); GRANT USAGE ON ALL SEQUENCES IN SCHEMA tollgate TO \(quotedRole);"
+            return "GRANT USAGE ON SCHEMA tollgate TO \(grantee); GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tollgate TO \(grantee); GRANT USAGE ON ALL SEQUENCES IN SCHEMA tollgate TO \(grantee);"
         case "schema":
-            return "GRANT USAGE ON SCHEMA \(object) TO \(quotedRole);"
-        case "table", "relation", "view", "materialized":
-            return "GRANT SELECT, INSERT, UPDATE, DELETE ON \(object) TO \(quotedRole); (only what Tollgate needs: SELECT for checks and status)"
+            return "GRANT USAGE ON SCHEMA \(quoted(object)) TO \(grantee);"
+        case "table", "view":
+            // PostgreSQL names the relation without its schema; the ledger's tables live in
+            // tollgate, and Tollgate reads the application's (checks need SELECT only).
+            let ledgerTables = ["releases", "runs", "step_runs", "approvals", "events", "backfill_cursors", "schema_effects", "binding"]
+            if ledgerTables.contains(object) {
+                return "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tollgate TO \(grantee);"
+            }
+            return "GRANT SELECT ON TABLE \(quoted(object)) TO \(grantee);"
         case "sequence":
-            return "GRANT USAGE ON SEQUENCE \(object) TO \(quotedRole);"
-        case "function":
-            return "GRANT EXECUTE ON FUNCTION \(object) TO \(quotedRole);"
+            return "GRANT USAGE ON SEQUENCE \(quoted(object)) TO \(grantee);"
         default:
             return nil
         }
@@ -67,10 +73,16 @@ public struct PrivilegeError: TollgateError {
 }
 
 extension PostgresError: TollgateError {
-    /// Every database error that reaches a command outside a step means the database could
-    /// not serve Tollgate (unreachable, or it refused a query): exit 3. A failing step is
-    /// wrapped as ``RunError/stepFailed`` (exit 4) before it gets here.
-    public var exitStatus: ExitStatus { .unreachable }
+    /// A server error that reaches a command outside a step means the database could not
+    /// serve Tollgate (unreachable, or it refused a query such as a privilege): exit 3. A
+    /// failing step is wrapped as ``RunError/stepFailed`` (exit 4) before it gets here;
+    /// a decoding or client error is Tollgate's own failure (exit 4).
+    public var exitStatus: ExitStatus {
+        switch kind {
+        case .connection, .connectionLost, .server: return .unreachable
+        case .decoding, .client: return .stepFailed
+        }
+    }
 
     /// The error as a user reads it: a privilege error with its `GRANT`.
     public var explained: String {

@@ -22,7 +22,9 @@ enum OutputFile {
         do {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
-            throw ConfigurationError("-o '\(path)': could not write the file (\(String(cString: strerror(errno))))")
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
+            let reason = underlying.map { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription }
+            throw ConfigurationError("-o '\(path)': could not write the file" + (reason.map { " (\($0))" } ?? ""))
         }
     }
 }
