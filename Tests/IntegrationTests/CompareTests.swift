@@ -54,7 +54,7 @@ struct CompareTests {
 
     @Test func theDriftedScenarioListsExactlyItsDifferences() async throws {
         try await withEnvironments(drift: true) { project, environments in
-            let report = await Comparison.compare(environments, project: project)
+            let report = Comparison.compare(await EnvironmentReader(project: project).read(environments, .comparison), project: project)
             let json = try json(report)
             #expect(Set(json.keys) == ["version", "headline", "environments", "migrations", "differences", "drift", "wardenBlockedBy"])
             #expect(json["version"] as? Int == 1)
@@ -108,7 +108,7 @@ struct CompareTests {
             try staging.connect().query("alter table public.campaigns drop constraint campaigns_org_id_fkey")
             try environments[2].connect().query("create policy leads_support on public.leads for select to authenticated using (true)")
 
-            let report = await Comparison.compare(environments, project: project)
+            let report = Comparison.compare(await EnvironmentReader(project: project).read(environments, .comparison), project: project)
             let json = try json(report)
             #expect(driftLines(json) == [
                 // dev: Day 1 adopted the hand-made organizations and org_id columns; the
@@ -183,7 +183,7 @@ struct CompareTests {
 
     @Test func identicalEnvironmentsHaveNoDifferences() async throws {
         try await withEnvironments(drift: false) { project, environments in
-            let report = await Comparison.compare(environments, project: project)
+            let report = Comparison.compare(await EnvironmentReader(project: project).read(environments, .comparison), project: project)
             #expect(report.differences.isEmpty)
             #expect(report.migrations.allSatisfy { $0.missingIn.isEmpty && !$0.checksumsDiffer })
             #expect(report.drift.isEmpty)

@@ -95,6 +95,8 @@ public struct CheckReport: Sendable, Codable, Equatable {
     public var version = 1
     public var environments: [EnvironmentChecks]
 
+    public init(environments: [EnvironmentChecks]) { self.environments = environments }
+
     public var passed: Bool { environments.allSatisfy(\.passed) }
 
     /// 0 when every check passed; 3 when an environment could not be reached or refused a

@@ -15,43 +15,6 @@ public struct CheckRunner: Sendable {
         self.schemaOnly = schemaOnly
     }
 
-    /// Runs `suites` on every environment in parallel.
-    public func run(_ suites: [Suite], on environments: [Environment]) async -> CheckReport {
-        let results = await withTaskGroup(of: (Int, CheckReport.EnvironmentChecks).self) { group in
-            for (index, environment) in environments.enumerated() {
-                group.addTask {
-                    let checks = (try? await runBlocking { self.run(suites, on: environment) })
-                        ?? .init(environment: environment.name, reachable: true, error: "internal error", suites: [])
-                    return (index, checks)
-                }
-            }
-            var results: [(Int, CheckReport.EnvironmentChecks)] = []
-            for await result in group { results.append(result) }
-            return results.sorted { $0.0 < $1.0 }.map(\.1)
-        }
-        return CheckReport(environments: results)
-    }
-
-    /// Runs `suites` on one environment; connection problems are reported, not thrown.
-    public func run(_ suites: [Suite], on environment: Environment) -> CheckReport.EnvironmentChecks {
-        do {
-            let db = try environment.connect(timeout: 5)
-            try db.setStatementTimeout(.seconds(60))
-            let snapshot = try CatalogSnapshot.load(from: db)
-            if let foreign = notThisApplication(snapshot, environment: environment, endpoint: db.endpoint) {
-                return .init(environment: environment.name, reachable: true, error: foreign, problem: .notThisApplication, suites: [])
-            }
-            let runs = try suites.map { try run($0, on: db, environment: environment.name, snapshot: snapshot) }
-            return .init(environment: environment.name, reachable: true, error: nil, suites: runs)
-        } catch let error as ConnectionError {
-            return .init(environment: environment.name, reachable: false, error: error.underlying.message, suites: [])
-        } catch let error as PostgresError {
-            return .init(environment: environment.name, reachable: true, error: error.explained, suites: [])
-        } catch {
-            return .init(environment: environment.name, reachable: true, error: "\(error)", suites: [])
-        }
-    }
-
     /// Why `snapshot` is not this application's database: none of the tables its table
     /// sets name is there (a URL that points at the wrong database, an empty one). Checks
     /// would only say "run Day 1", which would be the wrong advice.

@@ -152,3 +152,7 @@ enum EnvironmentFile {
             }
     }
 }
+
+/// Where an environment points (host, port, database; never a password), so that reports
+/// can name it without importing the database client.
+public typealias Endpoint = PostgresClient.Endpoint

@@ -151,6 +151,18 @@ public struct Ledger {
         ).rows.map { try $0.decode("playbook") }
     }
 
+    /// Who last ran each playbook successfully.
+    public func lastRunBy() throws -> [String: String] {
+        guard try exists() else { return [:] }
+        var actors: [String: String] = [:]
+        for row in try db.query(
+            "select playbook, (array_agg(actor order by finished_at desc))[1] as actor from tollgate.runs where outcome = 'succeeded' group by playbook"
+        ).rows {
+            actors[try row.decode("playbook")] = try row.decode("actor")
+        }
+        return actors
+    }
+
     // MARK: - Writing
 
     public func startRun(playbook: String, environment: String, actor: String, host: String) throws -> Int64 {

@@ -1,5 +1,4 @@
 import Foundation
-import PostgresClient
 
 /// `tollgate compare`: every environment read in parallel, then set side by side.
 ///
@@ -164,22 +163,10 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
 }
 
 public enum Comparison {
-    /// Reads every environment in parallel and compares them.
+    /// Compares what was read of each environment (``EnvironmentReader/Request/comparison``).
     /// - Parameter all: also list the objects that are the same everywhere.
-    public static func compare(_ environments: [Environment], project: Project, all: Bool = false) async -> ComparisonReport {
-        let states = await withTaskGroup(of: (Int, EnvironmentRead).self) { group in
-            for (index, environment) in environments.enumerated() {
-                group.addTask {
-                    let result = (try? await runBlocking { Comparison.read(environment, project: project) })
-                        ?? EnvironmentRead(state: .init(name: environment.name, error: "internal error", migrations: [], rollout: [], checks: [:]))
-                    return (index, result)
-                }
-            }
-            var results: [(Int, EnvironmentRead)] = []
-            for await result in group { results.append(result) }
-            return results.sorted { $0.0 < $1.0 }.map(\.1)
-        }
-        return diff(states, all: all)
+    public static func compare(_ readings: [EnvironmentReading], project: Project, all: Bool = false) -> ComparisonReport {
+        diff(readings.map { read($0, project: project) }, all: all)
     }
 
     struct EnvironmentRead: Sendable {
@@ -195,60 +182,48 @@ public enum Comparison {
         var runByTollgate: Set<String> = []
     }
 
-    static func read(_ environment: Environment, project: Project) -> EnvironmentRead {
-        var read = EnvironmentRead(state: .init(name: environment.name, migrations: [], rollout: [], checks: [:]))
-        do {
-            let db = try environment.connect(timeout: 5)
-            let facts = try DatabaseFacts.read(db, statements: true)
-            read.state.serverVersion = facts.serverVersion
-            if let migrations = facts.supabaseMigrations {
-                read.history = []
-                for migration in migrations {
-                    read.state.migrations.append(migration.version)
-                    read.migrationNames[migration.version] = migration.name
-                    read.migrationChecksums[migration.version] = String(SQLTokenizer.checksum(migration.sql).prefix(12))
-                    read.history!.append(.init(version: migration.version, sql: migration.sql))
-                }
-            }
-            let ledger = Ledger(db)
-            if try ledger.exists() {
-                let ledgerState = try ledger.state()
-                for playbook in project.playbooks {
-                    for step in playbook.steps where ledgerState.record(playbook.name, step.id)?.status == "succeeded" {
-                        if case .migration(_, let version, _, _) = step.action { read.runByTollgate.insert(version) }
-                    }
-                }
-                for row in try db.query(
-                    """
-                    select playbook, (array_agg(actor order by finished_at desc))[1] as actor
-                    from tollgate.runs where outcome = 'succeeded' group by playbook order by min(finished_at)
-                    """
-                ).rows {
-                    let playbook: String = try row.decode("playbook")
-                    read.state.rollout.append(.init(playbook: playbook, ranBy: try row.decode("actor"), approvedBy: project.playbooks.first { $0.name == playbook }.map { ledgerState.approvers(of: $0).current }
-                        ?? Array(Set((ledgerState.approvals[playbook] ?? []).map(\.approver))).sorted()))
-                }
-                read.effects = try ledger.schemaEffects()
-            }
-            let snapshot = try CatalogSnapshot.load(from: db)
-            read.snapshot = snapshot
-            read.state.fingerprint = snapshot.fingerprint
-            for name in ["warden", "verify"] {
-                guard let suite = project.suites[name] else { continue }
-                let run = try CheckRunner(project: project).run(suite, on: db, environment: environment.name, snapshot: snapshot)
-                read.state.checks[name] = .init(
-                    passed: run.passed,
-                    firstFailure: run.failures.first.map { "\($0.check)\($0.subject.map { " on \($0)" } ?? "")" })
-            }
+    static func read(_ reading: EnvironmentReading, project: Project) -> EnvironmentRead {
+        var read = EnvironmentRead(state: .init(name: reading.environment.name, migrations: [], rollout: [], checks: [:]))
+        // A ledger that could not be read leaves the environment unassessed, as before.
+        if let problem = reading.problem?.message ?? reading.ledgerError {
+            read.state.error = problem
             return read
-        } catch let error as ConnectionError {
-            read.state.error = error.underlying.message
-        } catch let error as PostgresError {
-            read.state.error = error.summary
-        } catch {
-            read.state.error = "\(error)"
         }
-        read.snapshot = nil
+        read.state.serverVersion = reading.serverVersion
+        if let migrations = reading.supabaseMigrations {
+            read.history = []
+            for migration in migrations {
+                read.state.migrations.append(migration.version)
+                read.migrationNames[migration.version] = migration.name
+                read.migrationChecksums[migration.version] = String(SQLTokenizer.checksum(migration.sql).prefix(12))
+                read.history!.append(.init(version: migration.version, sql: migration.sql))
+            }
+        }
+        if let ledger = reading.ledger {
+            for playbook in project.playbooks {
+                for step in playbook.steps where ledger.state.record(playbook.name, step.id)?.status == "succeeded" {
+                    if case .migration(_, let version, _, _) = step.action { read.runByTollgate.insert(version) }
+                }
+            }
+            for playbook in ledger.completed {
+                let approvedBy = project.playbooks.first { $0.name == playbook }.map { ledger.state.approvers(of: $0).current }
+                    ?? Array(Set((ledger.state.approvals[playbook] ?? []).map(\.approver))).sorted()
+                read.state.rollout.append(.init(playbook: playbook, ranBy: ledger.lastRunBy[playbook] ?? "?", approvedBy: approvedBy))
+            }
+            read.effects = ledger.effects
+        }
+        read.snapshot = reading.snapshot
+        read.state.fingerprint = reading.snapshot?.fingerprint
+        for name in ["warden", "verify"] {
+            if reading.foreign != nil {
+                read.state.checks[name] = .init(passed: false, firstFailure: "not this application's database")
+                continue
+            }
+            guard let run = reading.suites[name] else { continue }
+            read.state.checks[name] = .init(
+                passed: run.passed,
+                firstFailure: run.failures.first.map { "\($0.check)\($0.subject.map { " on \($0)" } ?? "")" })
+        }
         return read
     }
 

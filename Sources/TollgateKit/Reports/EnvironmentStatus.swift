@@ -1,5 +1,4 @@
 import Foundation
-import PostgresClient
 
 /// Where one environment stands: what `tollgate status` shows for it.
 public struct EnvironmentStatus: Sendable, Codable, Equatable {
@@ -59,6 +58,8 @@ public struct EnvironmentStatus: Sendable, Codable, Equatable {
     /// The environment the database's ledger is bound to, when it is another one: this
     /// environment points at someone else's database.
     public var ledgerBoundTo: String?
+    /// Why this does not look like the application's database (none of its tables).
+    public var foreign: String?
     public var tenancy: Tenancy?
     /// The catalog snapshot's SHA-256; equal fingerprints mean equal schemas.
     public var fingerprint: String?
@@ -75,21 +76,11 @@ public struct StatusReport: Sendable, Codable, Equatable {
     /// Environments that could not be reached.
     public var unreachable: [EnvironmentStatus] { environments.filter { !$0.reachable } }
 
-    /// Connects to every environment at once and reads where each stands.
-    /// - Parameter environments: the environments, in chain order; the report keeps it.
-    public static func gather(_ environments: [Environment]) async -> StatusReport {
-        let results = await withTaskGroup(of: EnvironmentStatus.self) { group in
-            for environment in environments {
-                group.addTask {
-                    (try? await runBlocking { EnvironmentStatus.read(environment) })
-                        ?? EnvironmentStatus(environment: environment, error: "internal error")
-                }
-            }
-            var results: [EnvironmentStatus] = []
-            for await result in group { results.append(result) }
-            return results
-        }
-        return StatusReport(environments: results.sorted { $0.order < $1.order })
+    public init(environments: [EnvironmentStatus]) { self.environments = environments }
+
+    /// Where each environment stands, from what was read of it; chain order is kept.
+    public init(readings: [EnvironmentReading]) {
+        self.init(environments: readings.map(EnvironmentStatus.init(reading:)).sorted { $0.order < $1.order })
     }
 }
 
@@ -98,8 +89,7 @@ extension EnvironmentStatus {
         self.init(
             environment: environment.name, order: environment.order,
             connection: environment.connection.description,
-            target: environment.connection.endpoint.map { Endpoint(host: $0.host, port: $0.port, database: $0.database, service: $0.service) },
-            sandbox: environment.pointsAtSandbox, reachable: error == nil, error: error, rollout: [])
+            target: nil, sandbox: environment.pointsAtSandbox, reachable: error == nil, error: error, rollout: [])
     }
 
     /// How ROLLOUT reads: the last playbook done, "not started", or "unknown".
@@ -115,43 +105,22 @@ extension EnvironmentStatus {
         return sandbox ? "sandbox/\(target.database ?? "?")" : target.description
     }
 
-    /// Reads one environment; connection errors become the `error` line, never a throw.
-    static func read(_ environment: Environment) -> EnvironmentStatus {
-        var status = EnvironmentStatus(environment: environment, error: nil)
-        do {
-            let db = try environment.connect(timeout: 5)
-            try db.setStatementTimeout(.seconds(30))
-            let reached = db.endpoint
-            status.target = Endpoint(host: reached.host, port: reached.port, database: reached.database)
-            let facts = try DatabaseFacts.read(db)
-            status.serverVersion = facts.serverVersion
-            status.supabaseMigrations = facts.supabaseMigrations.map {
-                Migrations(count: $0.count, latest: $0.last?.version)
-            }
-            let ledger = Ledger(db)
-            do {
-                status.ledgerPresent = try ledger.exists()
-                status.rollout = try ledger.completedPlaybooks()
-                if let binding = try ledger.binding(), binding.environment != environment.name {
-                    status.ledgerBoundTo = binding.environment
-                }
-            } catch let error as PostgresError where error.kind == .server {
-                // "not started" next to a ledger nobody could read would be a false report.
-                status.rolloutError = "rollout unknown: " + error.explained
-            }
-            let snapshot = try CatalogSnapshot.load(from: db)
-            status.tenancy = Tenancy(snapshot: snapshot)
-            status.fingerprint = snapshot.fingerprint
-            status.objects = snapshot.objectCount
-        } catch let error as ConnectionError {
-            status.reachable = false
-            status.error = error.underlying.message
-        } catch let error as PostgresError {
-            status.error = error.summary
-        } catch {
-            status.reachable = false
-            status.error = "\(error)"
+    /// One environment as read.
+    public init(reading: EnvironmentReading) {
+        self.init(environment: reading.environment, error: reading.problem?.message)
+        reachable = reading.reachable
+        if let target = reading.target { self.target = target }
+        serverVersion = reading.serverVersion
+        supabaseMigrations = reading.supabaseMigrations.map { Migrations(count: $0.count, latest: $0.last?.version) }
+        ledgerPresent = reading.ledgerPresent
+        rollout = reading.ledger?.completed ?? []
+        if let binding = reading.ledger?.binding, binding.environment != reading.environment.name {
+            ledgerBoundTo = binding.environment
         }
-        return status
+        rolloutError = reading.ledgerError.map { "rollout unknown: " + $0 }
+        foreign = reading.foreign
+        tenancy = reading.snapshot.map(Tenancy.init(snapshot:))
+        fingerprint = reading.snapshot?.fingerprint
+        objects = reading.snapshot?.objectCount
     }
 }

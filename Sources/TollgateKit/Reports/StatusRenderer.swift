@@ -23,7 +23,7 @@ public enum StatusRenderer {
                 status.tenancy?.summary ?? "",
                 status.fingerprint.map { String($0.prefix(12)) } ?? "",
             ])
-            var note = [status.error, status.rolloutError].compactMap { $0 }
+            var note = [status.error, status.rolloutError, status.foreign].compactMap { $0 }
             if let other = status.ledgerBoundTo {
                 note.append("this database holds the ledger of environment '\(other)': \(status.environment) points at \(other)'s database")
             }

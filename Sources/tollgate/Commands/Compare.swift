@@ -20,7 +20,8 @@ struct Compare: TollgateCommand {
         let selected = try project.environments(named: environments.names)
         // A bad -o is known before any database is read.
         if let output { try OutputFile.checkWritable(output) }
-        let report = await Comparison.compare(selected, project: project, all: all)
+        let readings = await EnvironmentReader(project: project).read(selected, .comparison)
+        let report = Comparison.compare(readings, project: project, all: all)
         let text: String
         switch format {
         case .text: text = ComparisonRenderer.text(report, color: output == nil && context.printer.stdoutColor)

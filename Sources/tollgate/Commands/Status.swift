@@ -13,7 +13,7 @@ struct Status: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let selected = try project.environments(named: environments.names)
-        let report = await StatusReport.gather(selected)
+        let report = StatusReport(readings: await EnvironmentReader(project: project).read(selected, .status))
         switch format.format {
         case .text: context.printer.output(StatusRenderer.text(report, color: context.printer.stdoutColor))
         case .json: context.printer.output(try StatusRenderer.json(report))

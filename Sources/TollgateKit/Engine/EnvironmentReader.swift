@@ -1,0 +1,237 @@
+import Foundation
+import PostgresClient
+
+/// Everything Tollgate reads from one environment, read once through one connection: the
+/// value `status`, `compare` and the gates are computed from. Reports never touch a
+/// database; they are functions of readings.
+public struct EnvironmentReading: Sendable {
+    /// Why the environment could not be read (or only partly).
+    public enum Problem: Sendable, Equatable {
+        /// No connection: libpq's reason, free of passwords.
+        case unreachable(String)
+        /// Connected, but the database refused a query Tollgate needs (a privilege, a
+        /// timeout): the explained error, with the `GRANT` where one helps.
+        case refused(String)
+
+        public var message: String {
+            switch self {
+            case .unreachable(let message), .refused(let message): return message
+            }
+        }
+    }
+
+    /// What was read from Tollgate's ledger.
+    public struct LedgerReading: Sendable {
+        public var state: Ledger.State
+        /// Playbooks that have succeeded here, in the order they first did.
+        public var completed: [String]
+        /// Who last ran each playbook successfully.
+        public var lastRunBy: [String: String]
+        public var binding: Ledger.Binding?
+        /// The last recorded effect on each object (empty unless asked for).
+        public var effects: [Ledger.SchemaEffect]
+    }
+
+    public let environment: Environment
+    /// Where the live connection went, or, when it could not connect, where the connection
+    /// string points.
+    public var target: Endpoint?
+    public var problem: Problem?
+    public var serverVersion: String?
+    /// The Supabase CLI's history, sorted by version; nil without one.
+    public var supabaseMigrations: [SupabaseMigration]?
+    /// Whether the ledger exists; nil when that could not be read.
+    public var ledgerPresent: Bool?
+    public var ledger: LedgerReading?
+    /// Why the ledger could not be read, when it exists but refused (a privilege).
+    public var ledgerError: String?
+    public var snapshot: CatalogSnapshot?
+    /// Why this is not the application's database (none of its tables), when it is not.
+    public var foreign: String?
+    /// The suites asked for, by name; not run on a foreign database.
+    public var suites: [String: SuiteRun] = [:]
+
+    public var reachable: Bool {
+        if case .unreachable = problem { return false }
+        return true
+    }
+}
+
+/// A migration in the Supabase CLI's history.
+public struct SupabaseMigration: Sendable, Equatable {
+    public var version: String
+    public var name: String
+    /// The statements it recorded, one script; empty unless asked for.
+    public var sql: String
+}
+
+/// Reads environments into ``EnvironmentReading`` values, in parallel, with one
+/// classification of what went wrong.
+public struct EnvironmentReader: Sendable {
+    /// What to read beyond the connection facts.
+    public struct Request: Sendable {
+        /// Each Supabase migration's recorded statements (for checksums and drift).
+        public var migrationStatements = false
+        public var ledger = true
+        /// The ledger's schema effects (for drift).
+        public var effects = false
+        public var snapshot = true
+        /// Suites to run, by name.
+        public var suites: [String] = []
+        /// Seconds a statement may take.
+        public var statementTimeout = 30
+
+        public init(migrationStatements: Bool = false, ledger: Bool = true, effects: Bool = false, snapshot: Bool = true, suites: [String] = []) {
+            self.migrationStatements = migrationStatements
+            self.ledger = ledger
+            self.effects = effects
+            self.snapshot = snapshot
+            self.suites = suites
+        }
+
+        /// What `status` shows.
+        public static let status = Request()
+        /// What `compare` shows: history with statements, effects, and the two suites.
+        public static let comparison = Request(migrationStatements: true, effects: true, suites: ["warden", "verify"])
+        /// A gate or check: the snapshot and the suites, nothing of the ledger.
+        public static func checks(_ suites: [String]) -> Request {
+            var request = Request(ledger: false, suites: suites)
+            request.statementTimeout = 60
+            return request
+        }
+    }
+
+    public let project: Project
+
+    public init(project: Project) { self.project = project }
+
+    /// Reads every environment at once, each on a thread of its own; the result keeps the
+    /// order given.
+    public func read(_ environments: [Environment], _ request: Request) async -> [EnvironmentReading] {
+        await withTaskGroup(of: (Int, EnvironmentReading).self) { group in
+            for (index, environment) in environments.enumerated() {
+                group.addTask {
+                    let reading = (try? await runBlocking { self.read(environment, request) })
+                        ?? EnvironmentReading(environment: environment, problem: .refused("internal error"))
+                    return (index, reading)
+                }
+            }
+            var results: [(Int, EnvironmentReading)] = []
+            for await result in group { results.append(result) }
+            return results.sorted { $0.0 < $1.0 }.map(\.1)
+        }
+    }
+
+    /// Reads one environment; what goes wrong becomes its `problem`, never a throw.
+    public func read(_ environment: Environment, _ request: Request) -> EnvironmentReading {
+        var reading = EnvironmentReading(environment: environment)
+        reading.target = environment.connection.endpoint.map { Endpoint(host: $0.host, port: $0.port, database: $0.database, service: $0.service) }
+        do {
+            let db = try environment.connect(timeout: 5)
+            try db.setStatementTimeout(.seconds(request.statementTimeout))
+            let reached = db.endpoint
+            reading.target = Endpoint(host: reached.host, port: reached.port, database: reached.database)
+            try readFacts(db, request, into: &reading)
+            if request.ledger { readLedger(db, request, into: &reading) }
+            if request.snapshot || !request.suites.isEmpty {
+                let snapshot = try CatalogSnapshot.load(from: db)
+                reading.snapshot = snapshot
+                reading.foreign = CheckRunner(project: project).notThisApplication(snapshot, environment: environment, endpoint: reached)
+                if reading.foreign == nil {
+                    for name in request.suites {
+                        guard let suite = project.suites[name] else { continue }
+                        reading.suites[name] = try CheckRunner(project: project).run(suite, on: db, environment: environment.name, snapshot: snapshot)
+                    }
+                }
+            }
+        } catch {
+            reading.problem = Self.classify(error)
+            reading.snapshot = nil
+            reading.suites = [:]
+        }
+        return reading
+    }
+
+    /// The one place an error reading an environment becomes words.
+    public static func classify(_ error: any Error) -> EnvironmentReading.Problem {
+        switch error {
+        case let error as ConnectionError: return .unreachable(error.underlying.message)
+        case let error as PostgresError where error.kind == .connection: return .unreachable(error.message)
+        case let error as PostgresError: return .refused(error.explained)
+        default: return .refused("\(error)")
+        }
+    }
+
+    func readFacts(_ db: Connection, _ request: Request, into reading: inout EnvironmentReading) throws {
+        let row = try db.query(
+            """
+            select split_part(current_setting('server_version'), ' ', 1) as version,
+                   to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase
+            """
+        ).first!
+        reading.serverVersion = try row.decode("version")
+        guard try row.decode("has_supabase", as: Bool.self) else { return }
+        // The statements are joined on a line of their own: one may end in a -- comment.
+        reading.supabaseMigrations = try db.query(
+            """
+            select version, coalesce(name, '') as name,
+                   case when \(request.migrationStatements) then coalesce(array_to_string(statements, E'\\n;\\n'), '') else '' end as sql
+            from supabase_migrations.schema_migrations order by version
+            """
+        ).rows.map { SupabaseMigration(version: try $0.decode("version"), name: try $0.decode("name"), sql: try $0.decode("sql")) }
+    }
+
+    /// A ledger that exists but cannot be read is reported beside the rest, never as "not
+    /// started".
+    func readLedger(_ db: Connection, _ request: Request, into reading: inout EnvironmentReading) {
+        let ledger = Ledger(db)
+        do {
+            reading.ledgerPresent = try ledger.exists()
+            guard reading.ledgerPresent == true else { return }
+            reading.ledger = EnvironmentReading.LedgerReading(
+                state: try ledger.state(), completed: try ledger.completedPlaybooks(), lastRunBy: try ledger.lastRunBy(),
+                binding: try ledger.binding(), effects: request.effects ? try ledger.schemaEffects() : [])
+        } catch {
+            reading.ledgerError = Self.classify(error).message
+        }
+    }
+}
+
+extension CheckReport {
+    /// The suites' results on each environment as read, or why it could not be checked.
+    public init(readings: [EnvironmentReading], suites: [String]) {
+        self.init(environments: readings.map { EnvironmentChecks(reading: $0, suites: suites) })
+    }
+}
+
+extension CheckReport.EnvironmentChecks {
+    public init(reading: EnvironmentReading, suites: [String]) {
+        let name = reading.environment.name
+        switch reading.problem {
+        case .unreachable(let message)?:
+            self.init(environment: name, reachable: false, error: message, problem: .unreachable, suites: [])
+        case .refused(let message)?:
+            self.init(environment: name, reachable: true, error: message, problem: .refused, suites: [])
+        case nil:
+            if let foreign = reading.foreign {
+                self.init(environment: name, reachable: true, error: foreign, problem: .notThisApplication, suites: [])
+            } else {
+                self.init(environment: name, reachable: true, error: nil, suites: suites.compactMap { reading.suites[$0] })
+            }
+        }
+    }
+}
+
+extension CheckRunner {
+    /// Runs `suites` on every environment in parallel.
+    public func run(_ suites: [Suite], on environments: [Environment]) async -> CheckReport {
+        let readings = await EnvironmentReader(project: project).read(environments, .checks(suites.map(\.name)))
+        return CheckReport(readings: readings, suites: suites.map(\.name))
+    }
+
+    /// Runs `suites` on one environment; connection problems are reported, not thrown.
+    public func run(_ suites: [Suite], on environment: Environment) -> CheckReport.EnvironmentChecks {
+        let reading = EnvironmentReader(project: project).read(environment, .checks(suites.map(\.name)))
+        return CheckReport.EnvironmentChecks(reading: reading, suites: suites.map(\.name))
+    }
+}
