@@ -27,7 +27,8 @@ let package = Package(
             name: "TollgateKit",
             dependencies: [
                 "PostgresClient", "Yams", .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            exclude: ["README.md"]
         ),
         .executableTarget(
             name: "tollgate",

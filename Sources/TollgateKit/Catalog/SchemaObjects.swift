@@ -30,7 +30,7 @@ public enum SchemaObjects {
     }
 
     public static func describe(_ snapshot: CatalogSnapshot) -> [Key: String] {
-        func squeeze(_ text: String?) -> String { StructuralCheck.oneLine(text ?? "") }
+        func squeeze(_ text: String?) -> String { CatalogText.oneLine(text ?? "") }
         var objects: [Key: String] = [:]
         for relation in snapshot.relations.values {
             let kind = relation.isView ? "view" : "table"
@@ -54,7 +54,7 @@ public enum SchemaObjects {
         }
         for function in snapshot.functions {
             objects[Key(kind: "function", name: function.signature)] =
-                "returns \(function.result), \(StructuralCheck.volatilityName(function.volatility))"
+                "returns \(function.result), \(CatalogText.volatilityName(function.volatility))"
                 + (function.securityDefiner ? ", security definer" : "")
                 + (function.settings.isEmpty ? "" : ", set \(function.settings.joined(separator: " "))")
                 + ", body \(function.bodyHash.prefix(12))"
@@ -69,5 +69,18 @@ public enum SchemaObjects {
                 + (policy.withCheck.map { " with check \(squeeze($0))" } ?? "") + (policy.permissive ? "" : " (restrictive)")
         }
         return objects
+    }
+}
+
+/// How catalog values read to a person.
+enum CatalogText {
+    /// Catalog expressions can span lines; a finding reads on one.
+    static func oneLine(_ text: String) -> String {
+        text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
+    }
+
+    /// `provolatile` in words.
+    static func volatilityName(_ code: String) -> String {
+        ["i": "immutable", "s": "stable", "v": "volatile"][code] ?? code
     }
 }

@@ -8,17 +8,6 @@ import PostgresClient
 /// synthetic organisations, users of each (two teammates in the first), and rows cloned from
 /// a real row of the table. Isolation is therefore tested whatever the data looks like, even
 /// when every row belongs to the default organisation, and nothing is left behind.
-public enum ProbeKind: String, Sendable, CaseIterable {
-    /// Users see their organisation's rows (a teammate's too) and nothing else, and cannot
-    /// insert or move a row into another organisation.
-    case tenantIsolation = "tenant_isolation"
-    /// Changing a row's `org_id` is rejected, even for a role that bypasses RLS.
-    case immutability
-    /// A user whose `user_metadata` (which users can edit) names another organisation still
-    /// sees only the organisation in `app_metadata`.
-    case claimSpoofing = "claim_spoofing"
-}
-
 struct Probe {
     /// How a probe ended: it passed or failed on the behaviour it tests. Anything else (a
     /// table it cannot model rows on, an error that is not a refusal) is thrown as

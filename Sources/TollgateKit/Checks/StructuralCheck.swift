@@ -189,14 +189,8 @@ enum StructuralCheck {
         return result
     }
 
-    /// Catalog expressions can span lines; a finding reads on one.
-    static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
-    }
-
-    static func volatilityName(_ code: String) -> String {
-        ["i": "immutable", "s": "stable", "v": "volatile"][code] ?? code
-    }
+    static func oneLine(_ text: String) -> String { CatalogText.oneLine(text) }
+    static func volatilityName(_ code: String) -> String { CatalogText.volatilityName(code) }
 
     /// `public.organizations(id)` → the table and its columns.
     static func parseReference(_ text: String) -> (QualifiedName, [String]) {

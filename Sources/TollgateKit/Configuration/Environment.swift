@@ -156,3 +156,15 @@ enum EnvironmentFile {
 /// Where an environment points (host, port, database; never a password), so that reports
 /// can name it without importing the database client.
 public typealias Endpoint = PostgresClient.Endpoint
+
+extension Environment {
+    /// Opens a connection to this environment's database, labelled with its name.
+    /// - Throws: ``ConnectionError`` (exit 3) when it cannot be reached or refuses the login.
+    public func connect(timeout: Int = 10) throws -> Connection {
+        do {
+            return try Connection(connection, label: name, connectTimeout: timeout)
+        } catch let error as PostgresError where error.kind == .connection {
+            throw ConnectionError(environment: name, underlying: error)
+        }
+    }
+}

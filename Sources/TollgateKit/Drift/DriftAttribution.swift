@@ -30,7 +30,7 @@ public enum DriftAttribution {
     }
 
     public struct Result: Sendable, Equatable {
-        public var drift: [ComparisonReport.Drift]
+        public var drift: [DriftEntry]
         /// Why attribution may be incomplete here, if it may.
         public var note: String?
     }
@@ -50,7 +50,7 @@ public enum DriftAttribution {
         let others = migrations.filter { !runByTollgate.contains($0.version) }
         func named(_ key: SchemaObjects.Key, by list: [Migration]) -> Bool { list.contains { $0.declarations.accounts(for: key) } }
 
-        var drift: [ComparisonReport.Drift] = []
+        var drift: [DriftEntry] = []
         for (key, description) in objects where inScope(key) {
             if let effect = recorded[key] {
                 if effect.description == description || named(key, by: others) { continue }
@@ -93,5 +93,34 @@ public enum DriftAttribution {
 
     static func inScope(_ key: SchemaObjects.Key) -> Bool {
         key.kind == "trigger" || key.kind == "policy" || !platformSchemas.contains(key.schema)
+    }
+}
+
+/// One object no migration or step accounts for, on one environment.
+public struct DriftEntry: Sendable, Codable, Equatable {
+    public enum Change: String, Sendable, Codable {
+        /// No migration names it and no step made it.
+        case unrecorded
+        /// A step made it, and it has changed since.
+        case changed
+        /// A step made it, and it is gone.
+        case removed
+    }
+    public var environment: String
+    public var kind: String
+    public var object: String
+    public var change: Change
+    public var detail: String
+    /// For a table or view: how many of its columns, constraints and indexes are folded
+    /// into this line.
+    public var includes: Int
+
+    public init(environment: String, kind: String, object: String, change: Change, detail: String, includes: Int = 0) {
+        self.environment = environment
+        self.kind = kind
+        self.object = object
+        self.change = change
+        self.detail = detail
+        self.includes = includes
     }
 }

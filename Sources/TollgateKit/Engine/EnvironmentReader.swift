@@ -235,3 +235,17 @@ extension CheckRunner {
         return CheckReport.EnvironmentChecks(reading: reading, suites: suites.map(\.name))
     }
 }
+
+extension EnvironmentReader {
+    /// One environment's catalog snapshot with the statements and the time it took: what
+    /// `tollgate snapshot` (and so the benchmark) reports.
+    public func measuredSnapshot(_ environment: Environment) throws -> (snapshot: CatalogSnapshot, statements: Int, milliseconds: Double) {
+        let db = try environment.connect()
+        let before = db.statementCount
+        let clock = ContinuousClock()
+        var snapshot: CatalogSnapshot?
+        let elapsed = try clock.measure { snapshot = try CatalogSnapshot.load(from: db) }
+        let (seconds, attoseconds) = elapsed.components
+        return (snapshot!, db.statementCount - before, Double(seconds) * 1000 + Double(attoseconds) / 1e15)
+    }
+}

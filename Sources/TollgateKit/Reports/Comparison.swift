@@ -77,33 +77,7 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     }
 
     /// An object on one environment that no applied migration or playbook step accounts for.
-    public struct Drift: Sendable, Codable, Equatable {
-        public enum Change: String, Sendable, Codable {
-            /// No migration names it and no step made it.
-            case unrecorded
-            /// A step made it, and it has changed since.
-            case changed
-            /// A step made it, and it is gone.
-            case removed
-        }
-        public var environment: String
-        public var kind: String
-        public var object: String
-        public var change: Change
-        public var detail: String
-        /// For a table or view: how many of its columns, constraints and indexes are folded
-        /// into this line.
-        public var includes: Int
-
-        public init(environment: String, kind: String, object: String, change: Change, detail: String, includes: Int = 0) {
-            self.environment = environment
-            self.kind = kind
-            self.object = object
-            self.change = change
-            self.detail = detail
-            self.includes = includes
-        }
-    }
+    public typealias Drift = DriftEntry
 
     /// One object that is not the same everywhere: its description per environment, `nil`
     /// where it does not exist.

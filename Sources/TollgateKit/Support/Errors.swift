@@ -88,16 +88,6 @@ extension PostgresError: TollgateError {
     public var explained: String {
         isInsufficientPrivilege ? PrivilegeError(self).description : description
     }
-}
 
-extension Environment {
-    /// Opens a connection to this environment's database, labelled with its name.
-    /// - Throws: ``ConnectionError`` (exit 3) when it cannot be reached or refuses the login.
-    public func connect(timeout: Int = 10) throws -> Connection {
-        do {
-            return try Connection(connection, label: name, connectTimeout: timeout)
-        } catch let error as PostgresError where error.kind == .connection {
-            throw ConnectionError(environment: name, underlying: error)
-        }
-    }
+    public var userMessage: String { explained }
 }

@@ -16,4 +16,11 @@ public enum ExitStatus: Int32, Sendable, Codable {
 public protocol TollgateError: Error, CustomStringConvertible {
     /// The exit status the process ends with when this error ends a command.
     var exitStatus: ExitStatus { get }
+    /// What the user reads; the description unless the error explains itself better (a
+    /// privilege error with its `GRANT`).
+    var userMessage: String { get }
+}
+
+extension TollgateError {
+    public var userMessage: String { description }
 }

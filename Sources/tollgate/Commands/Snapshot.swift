@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import PostgresClient
 import TollgateKit
 
 /// `tollgate snapshot --env E`: the catalog snapshot as JSON, with how it was read (for the
@@ -17,20 +16,14 @@ struct Snapshot: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let environment = try project.environment(named: environment)
-        let db = try environment.connect()
-        let before = db.statementCount
-        let clock = ContinuousClock()
-        var snapshot: CatalogSnapshot?
-        let elapsed = try clock.measure { snapshot = try CatalogSnapshot.load(from: db) }
-        let (seconds, attoseconds) = elapsed.components
-        let milliseconds = Double(seconds) * 1000 + Double(attoseconds) / 1e15
-        let stats = "{\"environment\": \"\(environment.name)\", \"statements\": \(db.statementCount - before), \"milliseconds\": \(String(format: "%.1f", milliseconds)), \"objects\": \(snapshot!.objectCount), \"fingerprint\": \"\(snapshot!.fingerprint)\"}"
+        let (snapshot, statements, milliseconds) = try EnvironmentReader(project: project).measuredSnapshot(environment)
+        let stats = "{\"environment\": \"\(environment.name)\", \"statements\": \(statements), \"milliseconds\": \(String(format: "%.1f", milliseconds)), \"objects\": \(snapshot.objectCount), \"fingerprint\": \"\(snapshot.fingerprint)\"}"
         if statsOnly {
             context.printer.output(stats)
         } else {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            context.printer.output(String(decoding: try encoder.encode(snapshot!), as: UTF8.self))
+            context.printer.output(String(decoding: try encoder.encode(snapshot), as: UTF8.self))
             context.printer.info(stats)
         }
         return .success

@@ -1,5 +1,4 @@
 import Foundation
-import PostgresClient
 import TollgateKit
 
 /// Results go to stdout, diagnostics to stderr; colour only where a person is looking.
@@ -32,10 +31,8 @@ struct Printer {
     func report(_ error: any TollgateError) {
         if let configuration = error as? ConfigurationError {
             for diagnostic in configuration.diagnostics { write(diagnostic) }
-        } else if let database = error as? PostgresError {
-            report(message: database.explained)
         } else {
-            report(message: error.description)
+            report(message: error.userMessage)
         }
     }
 

@@ -219,3 +219,15 @@ enum SuiteFile {
         }
     }
 }
+
+/// The behavioural probes a check can run (``Probe`` runs them).
+public enum ProbeKind: String, Sendable, CaseIterable {
+    /// Users see their organisation's rows (a teammate's too) and nothing else, and cannot
+    /// insert or move a row into another organisation.
+    case tenantIsolation = "tenant_isolation"
+    /// Changing a row's `org_id` is rejected, even for a role that bypasses RLS.
+    case immutability
+    /// A user whose `user_metadata` (which users can edit) names another organisation still
+    /// sees only the organisation in `app_metadata`.
+    case claimSpoofing = "claim_spoofing"
+}

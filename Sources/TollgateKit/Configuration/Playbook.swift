@@ -259,3 +259,27 @@ enum PlaybookFile {
             .joined(separator: "\n").range(of: #"\bconcurrently\b"#, options: [.regularExpression, .caseInsensitive]) != nil
     }
 }
+
+/// A batched `UPDATE` of one table, declared in a playbook:
+///
+/// ```yaml
+/// - id: backfill-leads
+///   backfill:
+///     table: public.leads
+///     set: org_id = (select m.org_id from tollgate.user_orgs m where m.user_id = t.user_id)
+///     where: t.org_id is null
+/// ```
+///
+/// The table is `t` in `set` and `where`. `where` must select only rows that still need the
+/// change, which makes every batch idempotent.
+public struct Backfill: Sendable {
+    public var table: QualifiedName
+    public var set: String
+    public var `where`: String
+    /// Pages per batch to start with; adapted to reach `target`.
+    public var initialPages: Int
+    /// How long one batch should take: short enough to keep locks brief.
+    public var target: Duration
+    /// An optional pause between batches, to leave room for other work.
+    public var pause: Duration
+}
