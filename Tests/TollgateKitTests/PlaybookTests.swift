@@ -73,7 +73,7 @@ import Testing
         let staging = try #require(project?.environments.last)
         let now = Date()
         var ledger = Ledger.State()
-        ledger.steps["day-2"] = ["a": .init(playbook: "day-2", step: "a", kind: "sql", checksum: SHA256.hex("select 1"), status: "succeeded", transactional: true, startedAt: now, finishedAt: now, error: nil, actor: "x")]
+        ledger.steps["day-2"] = ["a": .init(playbook: "day-2", step: "a", kind: "sql", checksum: SHA256.hex("select 1"), status: .succeeded, transactional: true, startedAt: now, finishedAt: now, error: nil, actor: "x")]
         let plan = Planner.plan(
             playbook, on: staging, ledger: ledger, previous: .init(name: "dev", lastSuccess: now.addingTimeInterval(-1800)),
             suiteResults: [:], now: now)

@@ -25,7 +25,7 @@ public struct BackfillProgress: Sendable {
     }
 }
 
-/// Runs a ``Backfill``: page (ctid) ranges over the table as it was when the backfill started,
+/// Runs a ``BackfillStep``: page (ctid) ranges over the table as it was when the backfill started,
 /// each batch its own short transaction that also advances the cursor in the ledger.
 ///
 /// PostgreSQL 14 and later scan a `ctid` range directly (TID Range Scan), so a batch reads only
@@ -34,7 +34,7 @@ public struct BackfillProgress: Sendable {
 /// the application, or from a later pass).
 struct BackfillRunner {
     let db: Connection
-    let backfill: Backfill
+    let backfill: BackfillStep
     let playbook: String
     let step: Playbook.Step
     let progress: (BackfillProgress) -> Void
@@ -44,25 +44,19 @@ struct BackfillRunner {
     func run() throws -> Int64 {
         let relation = backfill.table.description
         let quoted = try db.quoteIdentifier(backfill.table.schema) + "." + db.quoteIdentifier(backfill.table.name)
-        let saved = try db.query(
-            "select next_page, last_page, rows_done from tollgate.backfill_cursors where playbook = \(playbook) and step = \(step.id)"
-        ).first.map { (next: try $0.decode("next_page", as: Int64.self), last: try $0.decode("last_page", as: Int64.self), rows: try $0.decode("rows_done", as: Int64.self)) }
-        var (next, last, rows) = try saved ?? {
+        let ledger = Ledger(db)
+        var (next, last, rows) = try ledger.backfillCursor(playbook: playbook, step: step.id).map { ($0.nextPage, $0.lastPage, $0.rows) } ?? {
             let pages: Int64 = try db.query(
                 "select (pg_relation_size(\(relation)::regclass) / current_setting('block_size')::bigint) as pages"
             ).first!.decode("pages")
-            try db.query(
-                """
-                insert into tollgate.backfill_cursors (playbook, step, relation, next_page, last_page)
-                values (\(playbook), \(step.id), \(relation), 0, \(pages))
-                """)
+            try ledger.startBackfill(playbook: playbook, step: step.id, relation: relation, lastPage: pages)
             return (0, pages, 0)
         }()
         var pages = Int64(max(1, backfill.initialPages))
         let clock = ContinuousClock()
         let started = clock.now
         var rowsThisRun: Int64 = 0
-        let targetSeconds = seconds(backfill.target)
+        let targetSeconds = DurationParser.seconds(backfill.target)
         while next < last {
             let upper = min(next + pages, last)
             let batchStart = clock.now
@@ -76,12 +70,12 @@ struct BackfillRunner {
             rows += changed
             rowsThisRun += changed
             // Aim each batch at the target duration: grow or shrink by at most 2x a step.
-            let took = max(0.001, seconds(clock.now - batchStart))
+            let took = max(0.001, DurationParser.seconds(clock.now - batchStart))
             let factor = min(2, max(0.5, targetSeconds / took))
             pages = max(1, Int64((Double(pages) * factor).rounded()))
-            let elapsed = max(0.001, seconds(clock.now - started))
+            let elapsed = max(0.001, DurationParser.seconds(clock.now - started))
             progress(BackfillProgress(table: relation, pagesDone: next, pages: last, rows: rows, rowsPerSecond: Double(rowsThisRun) / elapsed, finished: false))
-            if backfill.pause > .zero, next < last { usleep(useconds_t(seconds(backfill.pause) * 1_000_000)) }
+            if backfill.pause > .zero, next < last { sleepThread(for: backfill.pause) }
         }
         // The sweep. Concurrent updates write a row's new version wherever there is room: on
         // a page the walk has passed, or past the starting size. Such rows still match
@@ -120,11 +114,7 @@ struct BackfillRunner {
             changed = try db.withTransaction { db in
                 try db.setSetting("lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
                 let count = Int64(try db.query(update).affectedRows ?? 0)
-                try db.query(
-                    """
-                    update tollgate.backfill_cursors set next_page = coalesce(\(nextPage), next_page), rows_done = rows_done + \(count),
-                      updated_at = clock_timestamp() where playbook = \(playbook) and step = \(step.id)
-                    """)
+                try Ledger(db).advanceBackfill(playbook: playbook, step: step.id, nextPage: nextPage, rows: count)
                 return count
             }
         }
@@ -133,9 +123,4 @@ struct BackfillRunner {
 
     /// How many times the sweep looks for rows the page walk missed.
     static let sweepPasses = 5
-
-    func seconds(_ duration: Duration) -> Double {
-        let (whole, fraction) = duration.components
-        return Double(whole) + Double(fraction) / 1e18
-    }
 }

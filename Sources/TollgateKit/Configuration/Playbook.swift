@@ -22,13 +22,7 @@ public struct Playbook: Sendable {
         ].joined(separator: ";")
         return SHA256.hex(
             ([gateLine] + steps.map { step in
-                let content: String
-                switch step.action {
-                case .suite(let name): content = name
-                case .wait(let duration): content = DurationParser.format(duration)
-                default: content = step.checksum ?? ""
-                }
-                return "\(step.id)\t\(step.kind)\t\(step.transactional)\t\(content)"
+                "\(step.id)\t\(step.kind)\t\(step.transactional)\t\(step.action.approvalContent)"
             }).joined(separator: "\n"))
     }
 
@@ -64,54 +58,35 @@ public struct Playbook: Sendable {
 
     /// One step. Transactional steps commit together with their ledger row.
     public struct Step: Sendable {
-        public enum Action: Sendable {
-            /// A file under `Playbooks/migrations/`, `<version>_<name>.sql`.
-            case migration(file: String, version: String, name: String, sql: String)
-            case sql(String)
-            case suite(String)
-            case shell(String)
-            case wait(Duration)
-            /// A batched update with a resumable cursor; see ``Backfill``.
-            case backfill(Backfill)
-        }
-
         public let id: String
-        public let action: Action
+        /// What it does: one of ``StepKinds/all``.
+        public let action: any StepAction
         /// False for statements that cannot run in a transaction (`CREATE INDEX CONCURRENTLY`).
         public let transactional: Bool
         /// The step may run again after an interruption (idempotent SQL, a check, a pause).
         public let rerunnable: Bool
         public let lockTimeout: Duration
         /// ``lockTimeout`` as the milliseconds `SET lock_timeout` takes.
-        public var lockTimeoutMilliseconds: Int64 {
-            let (seconds, attoseconds) = lockTimeout.components
-            return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        }
+        public var lockTimeoutMilliseconds: Int64 { DurationParser.milliseconds(lockTimeout) }
         public let retries: Int
         public let location: SourceLocation
 
         /// What the ledger records to notice later edits: SHA-256 of the SQL (or command) with
         /// line endings normalised, so a checkout with CRLF does not count as a change.
-        public var checksum: String? {
-            switch action {
-            case .migration(_, _, _, let sql), .sql(let sql):
-                return SHA256.hex(sql.replacingOccurrences(of: "\r\n", with: "\n"))
-            case .shell(let command): return SHA256.hex(command)
-            case .backfill(let backfill):
-                return SHA256.hex("\(backfill.table)\n\(backfill.set)\n\(backfill.where)".replacingOccurrences(of: "\r\n", with: "\n"))
-            case .suite, .wait: return nil
-            }
-        }
+        public var checksum: String? { action.checksum }
+        public var kind: String { action.kind }
 
-        public var kind: String {
-            switch action {
-            case .migration: return "migration"
-            case .sql: return "sql"
-            case .suite: return "suite"
-            case .shell: return "shell"
-            case .wait: return "wait"
-            case .backfill: return "backfill"
-            }
+        public init(
+            id: String, action: any StepAction, transactional: Bool, rerunnable: Bool, lockTimeout: Duration = .seconds(1),
+            retries: Int = 5, location: SourceLocation
+        ) {
+            self.id = id
+            self.action = action
+            self.transactional = transactional
+            self.rerunnable = rerunnable
+            self.lockTimeout = lockTimeout
+            self.retries = retries
+            self.location = location
         }
     }
 }
@@ -121,8 +96,7 @@ enum PlaybookFile {
     static let highestSupportedVersion = 1
     static let fileKeys = ["version", "playbook", "description", "gates", "steps"]
     static let gateKeys = ["requires", "before", "after", "promotion", "soak", "approvals", "upstream", "wait_after"]
-    static let actionKeys = ["migration", "sql", "suite", "shell", "wait", "backfill"]
-    static let stepKeys = ["id", "description", "transaction", "rerunnable", "lock_timeout", "retries"] + actionKeys
+    static var stepKeys: [String] { ["id", "description", "transaction", "rerunnable", "lock_timeout", "retries"] + StepKinds.keys }
 
     static func read(_ text: String, reader: YAMLReader, migrations: URL) -> Playbook? {
         guard let root = reader.compose(text),
@@ -170,77 +144,27 @@ enum PlaybookFile {
 
     static func readStep(_ node: Node, reader: YAMLReader, migrations: URL) -> Playbook.Step? {
         guard let entries = reader.mapping(node, "a step", allowed: stepKeys, required: ["id"]) else { return nil }
-        let actions = actionKeys.filter { entries[$0] != nil }
-        guard actions.count == 1, let key = actions.first, let actionNode = entries[key]?.value else {
+        let kinds = StepKinds.all.filter { entries[$0.key] != nil }
+        guard kinds.count == 1, let kind = kinds.first, let actionNode = entries[kind.key]?.value else {
             reader.diagnostics.error(
-                actions.isEmpty
-                    ? "a step needs one of: \(actionKeys.joined(separator: ", "))"
-                    : "a step does one thing, found \(actions.joined(separator: " and "))",
+                kinds.isEmpty
+                    ? "a step needs one of: \(StepKinds.keys.joined(separator: ", "))"
+                    : "a step does one thing, found \(kinds.map { $0.key }.joined(separator: " and "))",
                 at: reader.location(node))
             return nil
         }
-        guard let id = entries["id"].flatMap({ reader.string($0.value, key: "id") }) else { return nil }
-        // A backfill is many short transactions by nature, its cursor making it resumable.
-        let transactional = entries["backfill"] == nil
+        guard let id = entries["id"].flatMap({ reader.string($0.value, key: "id") }),
+            let action = kind.read(actionNode, StepReadingContext(reader: reader, migrations: migrations))
+        else { return nil }
+        let transactional = !kind.ownsItsTransactions
             && (entries["transaction"].flatMap { reader.boolean($0.value, key: "transaction") } ?? true)
-        var action: Playbook.Step.Action?
-        switch key {
-        case "migration":
-            guard let file = reader.string(actionNode, key: key) else { return nil }
-            let stem = (file as NSString).deletingPathExtension
-            guard file.hasSuffix(".sql"), let underscore = stem.firstIndex(of: "_"),
-                stem[..<underscore].allSatisfy(\.isNumber), !stem[..<underscore].isEmpty
-            else {
-                reader.diagnostics.error(
-                    "migration '\(file)' must be named <version>_<name>.sql, as Supabase names them (20250110090000_create_organizations.sql)",
-                    at: reader.location(actionNode))
-                return nil
-            }
-            guard let sql = try? String(contentsOf: migrations.appendingPathComponent(file), encoding: .utf8) else {
-                reader.diagnostics.error("migration file 'Playbooks/migrations/\(file)' does not exist", at: reader.location(actionNode))
-                return nil
-            }
-            action = .migration(file: file, version: String(stem[..<underscore]), name: String(stem[stem.index(after: underscore)...]), sql: sql)
-        case "sql": action = reader.string(actionNode, key: key).map { .sql($0) }
-        case "suite": action = reader.string(actionNode, key: key).map { .suite($0) }
-        case "shell": action = reader.string(actionNode, key: key).map { .shell($0) }
-        case "wait": action = reader.duration(actionNode, key: key).map { .wait($0) }
-        case "backfill":
-            guard let fields = reader.mapping(
-                actionNode, "'backfill'", allowed: ["table", "set", "where", "batch_pages", "target", "pause"],
-                required: ["table", "set", "where"])
-            else { return nil }
-            guard let table = fields["table"].flatMap({ reader.string($0.value, key: "table") }),
-                let set = fields["set"].flatMap({ reader.string($0.value, key: "set") }),
-                let condition = fields["where"].flatMap({ reader.string($0.value, key: "where") })
-            else { return nil }
-            action = .backfill(
-                Backfill(
-                    table: QualifiedName(parsing: table), set: set, where: condition,
-                    initialPages: fields["batch_pages"].flatMap { reader.integer($0.value, key: "batch_pages", minimum: 1) } ?? 8,
-                    target: fields["target"].flatMap { reader.duration($0.value, key: "target") } ?? .milliseconds(150),
-                    pause: fields["pause"].flatMap { reader.duration($0.value, key: "pause") } ?? .zero))
-        default: break
-        }
-        guard let action else { return nil }
-        let defaultRerunnable: Bool = {
-            switch action {
-            case .suite, .wait, .backfill: return true
-            default: return false
-            }
-        }()
-        let rerunnable = entries["rerunnable"].flatMap { reader.boolean($0.value, key: "rerunnable") } ?? defaultRerunnable
+        let rerunnable = entries["rerunnable"].flatMap { reader.boolean($0.value, key: "rerunnable") } ?? kind.rerunnableByDefault
         if !transactional && !rerunnable, let node = entries["transaction"]?.value {
             reader.diagnostics.error(
                 "step '\(id)' has 'transaction: false', so an interruption can leave it half done: write it to be safe to run again (IF NOT EXISTS, CONCURRENTLY) and mark it 'rerunnable: true'",
                 at: reader.location(node))
         }
-        if transactional, case .migration(_, _, _, let sql) = action, mentionsConcurrently(sql) {
-            reader.diagnostics.error(
-                "step '\(id)' uses CONCURRENTLY, which cannot run inside a transaction: add 'transaction: false' and 'rerunnable: true'",
-                at: reader.location(actionNode))
-        }
-        if transactional, case .sql(let sql) = action, mentionsConcurrently(sql) {
+        if transactional, let sql = action.sql, mentionsConcurrently(sql) {
             reader.diagnostics.error(
                 "step '\(id)' uses CONCURRENTLY, which cannot run inside a transaction: add 'transaction: false' and 'rerunnable: true'",
                 at: reader.location(actionNode))
@@ -258,28 +182,4 @@ enum PlaybookFile {
         sql.split(separator: "\n").map { line in line.components(separatedBy: "--")[0] }
             .joined(separator: "\n").range(of: #"\bconcurrently\b"#, options: [.regularExpression, .caseInsensitive]) != nil
     }
-}
-
-/// A batched `UPDATE` of one table, declared in a playbook:
-///
-/// ```yaml
-/// - id: backfill-leads
-///   backfill:
-///     table: public.leads
-///     set: org_id = (select m.org_id from tollgate.user_orgs m where m.user_id = t.user_id)
-///     where: t.org_id is null
-/// ```
-///
-/// The table is `t` in `set` and `where`. `where` must select only rows that still need the
-/// change, which makes every batch idempotent.
-public struct Backfill: Sendable {
-    public var table: QualifiedName
-    public var set: String
-    public var `where`: String
-    /// Pages per batch to start with; adapted to reach `target`.
-    public var initialPages: Int
-    /// How long one batch should take: short enough to keep locks brief.
-    public var target: Duration
-    /// An optional pause between batches, to leave room for other work.
-    public var pause: Duration
 }

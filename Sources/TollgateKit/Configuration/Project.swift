@@ -150,7 +150,7 @@ public struct Project: Sendable {
             }
             let suitesNamed = playbook.gates.before + playbook.gates.after + playbook.gates.upstream
                 + playbook.steps.compactMap { step -> String? in
-                    if case .suite(let name) = step.action { return name } else { return nil }
+                    (step.action as? SuiteStep)?.suite
                 }
             for suite in suitesNamed where suites[suite] == nil {
                 diagnostics.error(

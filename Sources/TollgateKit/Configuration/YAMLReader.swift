@@ -256,6 +256,18 @@ public enum DurationParser {
     }
 
     /// The shortest readable form: `24h`, `1h30m`, `90s` → `1m30s`, `500ms`.
+    /// Whole milliseconds, as `SET lock_timeout` and friends take them.
+    public static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Seconds, whole and fractional, for any length.
+    public static func seconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
     public static func format(_ duration: Duration) -> String {
         let (seconds, attoseconds) = duration.components
         if seconds == 0 {

@@ -165,13 +165,13 @@ public enum Planner {
                 return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .willRun)
             }
             switch record.status {
-            case "succeeded":
+            case .succeeded:
                 if let recorded = record.checksum, let current = step.checksum, recorded != current, !acceptChanged {
                     return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .changed(recorded: recorded, current: current))
                 }
                 return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .alreadyApplied)
-            case "started": return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .inDoubt)
-            default: return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .retry)
+            case .started: return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .inDoubt)
+            case .failed: return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .retry)
             }
         }
         return Plan(playbook: playbook.name, environment: environment.name, gates: gates, steps: steps)

@@ -74,34 +74,26 @@ public struct PlaybookRunner {
         }
     }
 
-    /// Sleeps for any duration: `Thread.sleep` takes seconds as a `Double`, so nothing
-    /// overflows the way `usleep`'s 32-bit microseconds did after 71.6 minutes.
-    public static let sleep: @Sendable (Duration) -> Void = { duration in
-        Thread.sleep(forTimeInterval: seconds(duration))
-    }
+    /// How a `wait` step sleeps unless a test says otherwise.
+    public static let sleep: @Sendable (Duration) -> Void = { sleepThread(for: $0) }
 
     /// A duration in seconds, whole and fractional, for any length.
-    public static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
+    public static func seconds(_ duration: Duration) -> Double { DurationParser.seconds(duration) }
 
     let project: Project
     let options: Options
-    let output: (String) -> Void
-    let progress: (BackfillProgress) -> Void
+    let emit: (RunEvent) -> Void
 
-    /// - Parameters:
-    ///   - output: one line per step and gate.
-    ///   - progress: called after every backfill batch; the caller decides how often to show it.
-    public init(
-        project: Project, options: Options,
-        progress: @escaping (BackfillProgress) -> Void = { _ in }, output: @escaping (String) -> Void
-    ) {
+    /// - Parameter events: what happens, as it happens (step lines, backfill progress).
+    public init(project: Project, options: Options, events: @escaping (RunEvent) -> Void = { _ in }) {
         self.project = project
         self.options = options
-        self.output = output
-        self.progress = progress
+        self.emit = events
+    }
+
+    /// What a run would do, read-only: no actor, no lock, no ledger written.
+    public static func plan(_ playbook: Playbook, on environment: Environment, project: Project) throws -> Plan {
+        try PlaybookRunner(project: project, options: Options(actor: "", host: "")).plan(playbook, on: environment)
     }
 
     /// Computes the plan and changes nothing: a missing ledger reads as empty, and
@@ -121,7 +113,7 @@ public struct PlaybookRunner {
             for name in playbook.gates.before {
                 let run = try CheckRunner(project: project, schemaOnly: options.schemaOnly).run(
                     try project.suite(named: name), on: db, environment: environment.name, snapshot: loaded)
-                suiteResults[name] = (run.passed, run.failures.first.map(describe))
+                suiteResults[name] = (run.passed, run.failures.first.map(Self.describe))
             }
         }
         // Upstream suites run on every earlier environment, read-only, through its own connection.
@@ -131,7 +123,7 @@ public struct PlaybookRunner {
             if let error = report.error {
                 for suite in playbook.gates.upstream { upstream.append((suite, earlier.name, false, "cannot check: \(error)")) }
             }
-            for run in report.suites { upstream.append((run.suite, earlier.name, run.passed, run.failures.first.map(describe))) }
+            for run in report.suites { upstream.append((run.suite, earlier.name, run.passed, run.failures.first.map(Self.describe))) }
         }
         var plan = Planner.plan(
             playbook, on: environment, ledger: state, previous: try previous(of: environment, for: playbook),
@@ -180,7 +172,7 @@ public struct PlaybookRunner {
         let lock = try environment.connect()
         do {
             try lock.advisoryLock(key: Ledger.runnerLockKey, timeout: options.wait) { holder in
-                output("blocked by another tollgate run on \(environment.name) (\(holder)); waiting up to \(DurationParser.format(options.wait))")
+                emit(.waitingForLock(environment: environment.name, holder: holder, upTo: options.wait))
             }
         } catch let error as PostgresError where error.kind == .client {
             throw RunError.lockBusy(
@@ -195,7 +187,7 @@ public struct PlaybookRunner {
         let plan = try plan(playbook, on: environment, db: db)
         for gate in plan.gates {
             try ledger.event(
-                run: nil, playbook: playbook.name, step: nil, gate.passed ? "gate_passed" : "gate_failed",
+                run: nil, playbook: playbook.name, step: nil, gate.passed ? .gatePassed : .gateFailed,
                 actor: options.actor, detail: "\(gate.name): \(gate.detail)")
         }
         if plan.isBlocked && options.enforceGates { throw RunError.blocked(plan) }
@@ -212,207 +204,64 @@ public struct PlaybookRunner {
         let effects = SchemaEffectsRecorder()
         do {
             for (step, planned) in zip(playbook.steps, plan.steps) {
-                let label = "\(playbook.name)/\(step.id)"
                 if planned.disposition == .alreadyApplied {
                     if options.acceptChanged, let checksum = step.checksum,
                         let recorded = try ledger.state().record(playbook.name, step.id)?.checksum, recorded != checksum
                     {
-                        try db.query("update tollgate.step_runs set checksum = \(checksum) where playbook = \(playbook.name) and step = \(step.id)")
-                        try ledger.event(run: run, playbook: playbook.name, step: step.id, "repaired", actor: options.actor, detail: "checksum \(recorded) → \(checksum)")
-                        output("  ~ \(label) .. changed since it ran; recorded as repaired")
+                        try ledger.acceptChecksum(run: run, playbook: playbook.name, step: step.id, from: recorded, to: checksum, actor: options.actor)
+                        emit(.repaired(playbook: playbook.name, step: step.id))
                     } else {
-                        output("  = \(label) .. already applied")
+                        emit(.alreadyApplied(playbook: playbook.name, step: step.id))
                     }
                     continue
                 }
+                guard let action = step.action as? any RunnableStep else {
+                    throw RunError.stepFailed(
+                        environment: environment.name, playbook: playbook.name, step: step.id, error: "no behaviour for steps of kind '\(step.kind)'")
+                }
+                let context = StepContext(
+                    db: db, ledger: ledger, project: project, environment: environment, playbook: playbook, step: step, run: run,
+                    options: options, supabase: hasSupabase, effects: effects, emit: emit)
                 let clock = ContinuousClock()
                 let started = clock.now
                 do {
-                    try execute(step, playbook: playbook, environment: environment, run: run, db: db, supabase: hasSupabase, effects: effects)
+                    try action.run(in: context)
                 } catch let error as PostgresError {
                     // Whatever a step's own work raised is that step's failure (exit 4).
                     throw RunError.stepFailed(environment: environment.name, playbook: playbook.name, step: step.id, error: error.explained)
                 }
-                output("  + \(label) .. ok (\(milliseconds(clock.now - started)))")
+                emit(.applied(playbook: playbook.name, step: step.id, took: clock.now - started))
             }
             for suite in playbook.gates.after {
-                let outcome = try runSuite(suite, db: db, environment: environment)
+                let outcome = try Self.runSuite(suite, project: project, db: db, environment: environment, schemaOnly: options.schemaOnly)
                 if !outcome.passed {
                     throw RunError.checkFailed(environment: environment.name, playbook: playbook.name, suite: suite, firstFailure: outcome.firstFailure ?? "?")
                 }
-                output("  ✓ after: suite \(suite) passed" + outcome.notApplicableNote)
+                emit(.suitePassed(suite: suite, notApplicable: outcome.notApplicable))
             }
-            try ledger.finishRun(run, outcome: "succeeded")
-            try ledger.event(run: run, playbook: playbook.name, step: nil, "succeeded", actor: options.actor)
+            try ledger.finishRun(run, outcome: .succeeded)
+            try ledger.event(run: run, playbook: playbook.name, step: nil, .succeeded, actor: options.actor)
         } catch {
-            _ = try? ledger.finishRun(run, outcome: "failed")
-            _ = try? ledger.event(run: run, playbook: playbook.name, step: nil, "failed", actor: options.actor, detail: "\(error)")
+            _ = try? ledger.finishRun(run, outcome: .failed)
+            _ = try? ledger.event(run: run, playbook: playbook.name, step: nil, .failed, actor: options.actor, detail: "\(error)")
             throw error
         }
         return plan
     }
 
-    func execute(
-        _ step: Playbook.Step, playbook: Playbook, environment: Environment, run: Int64, db: Connection, supabase: Bool,
-        effects: SchemaEffectsRecorder
-    ) throws {
-        let ledger = Ledger(db)
-        func fail(_ message: String) -> RunError {
-            .stepFailed(environment: environment.name, playbook: playbook.name, step: step.id, error: message)
-        }
-        switch step.action {
-        case .migration, .sql:
-            let sql: String
-            var migration: (version: String, name: String)?
-            if case .migration(_, let version, let name, let text) = step.action {
-                sql = text
-                migration = (version, name)
-            } else if case .sql(let text) = step.action {
-                sql = text
-            } else {
-                return
-            }
-            do {
-                try effects.prepare(db)
-                try withLockRetries(step) {
-                    if step.transactional {
-                        // The step and its ledger row commit together: it happened exactly
-                        // once, or not at all.
-                        try db.withTransaction { db in
-                            try db.setSetting("lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
-                            try db.execute(script: sql)
-                            try effects.record(run: run, playbook: playbook.name, step: step.id, sql: sql, migration: migration?.version, db: db)
-                            if supabase, let migration {
-                                try db.query(
-                                    """
-                                    insert into supabase_migrations.schema_migrations (version, name, statements)
-                                    values (\(migration.version), \(migration.name), \([sql])) on conflict (version) do nothing
-                                    """)
-                            }
-                            try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", actor: options.actor, host: options.host)
-                        }
-                        effects.committed()
-                    } else {
-                        // Hazard: an interruption between 'started' and 'succeeded' leaves the
-                        // step in doubt; it is rerunnable (validated at load), so it runs again.
-                        try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "started", actor: options.actor, host: options.host)
-                        try db.setLockTimeout(.milliseconds(step.lockTimeoutMilliseconds))
-                        defer { _ = try? db.setLockTimeout(nil) }
-                        try db.execute(script: sql)
-                        try effects.record(run: run, playbook: playbook.name, step: step.id, sql: sql, migration: migration?.version, db: db)
-                        effects.committed()
-                        try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", actor: options.actor, host: options.host)
-                    }
-                }
-            } catch let error as PostgresError {
-                effects.reset()
-                if error.kind == .connectionLost { throw fail(error.summary + " (connection lost; run again to resume)") }
-                _ = try? ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "failed", error: error.summary, actor: options.actor, host: options.host)
-                throw fail(error.summary + (error.hint.map { " (hint: \($0))" } ?? ""))
-            }
-        case .suite(let name):
-            let outcome = try runSuite(name, db: db, environment: environment)
-            guard outcome.passed else {
-                _ = try? ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "failed", error: outcome.firstFailure, actor: options.actor, host: options.host)
-                throw RunError.checkFailed(environment: environment.name, playbook: playbook.name, suite: name, firstFailure: outcome.firstFailure ?? "?")
-            }
-            try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", actor: options.actor, host: options.host)
-        case .shell(let command):
-            try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "started", actor: options.actor, host: options.host)
-            try effects.prepare(db)
-            var variables = ProcessInfo.processInfo.environment
-            variables["TOLLGATE_ENVIRONMENT"] = environment.name
-            variables["TOLLGATE_PLAYBOOK"] = playbook.name
-            variables["TOLLGATE_STEP"] = step.id
-            variables["TOLLGATE_DATABASE_URL"] = environment.connection.rawValue
-            let result = try ProcessRunner().run("/bin/sh", ["-c", command], environment: variables, directory: project.root.path)
-            let captured = String(Redaction.scrub(result.combined, secrets: Redaction.passwords(in: environment.connection.rawValue)).suffix(8000))
-            guard result.status == 0 else {
-                _ = try? ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "failed", error: "exit \(result.status)", output: captured, actor: options.actor, host: options.host)
-                throw fail("the command exited \(result.status): \(captured.split(separator: "\n").last.map(String.init) ?? "")")
-            }
-            try effects.record(run: run, playbook: playbook.name, step: step.id, sql: nil, migration: nil, db: db)
-            effects.committed()
-            try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", output: captured, actor: options.actor, host: options.host)
-        case .backfill(let backfill):
-            // Long steps: whatever changes meanwhile is not the next step's doing.
-            effects.reset()
-            try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "started", actor: options.actor, host: options.host)
-            do {
-                let rows = try BackfillRunner(
-                    db: db, backfill: backfill, playbook: playbook.name, step: step, progress: progress,
-                    retry: { body in try withLockRetries(step, body) }
-                ).run()
-                try ledger.recordStep(
-                    run: run, playbook: playbook.name, step: step, status: "succeeded", output: "\(rows) rows", actor: options.actor,
-                    host: options.host)
-            } catch let error as PostgresError {
-                if error.kind == .connectionLost { throw fail(error.summary + " (connection lost; run again to resume)") }
-                _ = try? ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "failed", error: error.summary, actor: options.actor, host: options.host)
-                throw fail(error.summary)
-            }
-        case .wait(let duration):
-            effects.reset()
-            // An interrupted wait resumes from when it started (the ledger's 'started' row,
-            // measured on the database's clock), not from zero.
-            let resumed = try db.query(
-                """
-                select (extract(epoch from clock_timestamp() - started_at) * 1000)::bigint as elapsed
-                from tollgate.step_runs where playbook = \(playbook.name) and step = \(step.id) and status = 'started'
-                """
-            ).first
-            var elapsed = Duration.zero
-            if let resumed {
-                elapsed = .milliseconds(max(0, try resumed.decode("elapsed", as: Int64.self)))
-            } else {
-                try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "started", actor: options.actor, host: options.host)
-            }
-            if elapsed < duration {
-                let remaining = duration - elapsed
-                output("  … \(step.id): waiting \(DurationParser.format(.seconds(remaining.components.seconds)))"
-                    + (resumed != nil ? " more (resumed: it started \(DurationParser.format(.seconds(elapsed.components.seconds))) ago)" : ""))
-                options.sleep(remaining)
-            }
-            try ledger.recordStep(run: run, playbook: playbook.name, step: step, status: "succeeded", actor: options.actor, host: options.host)
-        }
-    }
-
-    /// Retries `body` with backoff when it fails on `lock_timeout` (55P03): a busy table
-    /// makes the step wait its turn in short tries instead of queueing writers behind it.
-    func withLockRetries(_ step: Playbook.Step, _ body: () throws -> Void) throws {
-        var attempt = 0
-        while true {
-            do {
-                try body()
-                return
-            } catch let error as PostgresError where error.isLockNotAvailable && attempt < step.retries {
-                attempt += 1
-                let pause = min(200 * (1 << attempt), 5000)
-                output("  … \(step.id): lock not available, retry \(attempt) of \(step.retries) in \(pause)ms")
-                usleep(useconds_t(pause * 1000))
-            }
-        }
-    }
-
-
-    func runSuite(_ name: String, db: Connection, environment: Environment)
-        throws -> (passed: Bool, firstFailure: String?, notApplicableNote: String)
+    /// Runs a suite on a work connection: passed, the first failure, and how many checks did
+    /// not apply.
+    static func runSuite(_ name: String, project: Project, db: Connection, environment: Environment, schemaOnly: Bool)
+        throws -> (passed: Bool, firstFailure: String?, notApplicable: Int)
     {
         let snapshot = try CatalogSnapshot.load(from: db)
-        let run = try CheckRunner(project: project, schemaOnly: options.schemaOnly).run(
+        let run = try CheckRunner(project: project, schemaOnly: schemaOnly).run(
             try project.suite(named: name), on: db, environment: environment.name, snapshot: snapshot)
-        let notApplicable = run.results.filter { $0.outcome == .notApplicable }.count
-        let note = notApplicable == 0 ? "" : " (\(notApplicable) data checks and probes not applicable: a rehearsal copies the schema, not the rows)"
-        return (run.passed, run.failures.first.map(describe), note)
+        return (run.passed, run.failures.first.map(describe), run.results.filter { $0.outcome == .notApplicable }.count)
     }
 
-    func describe(_ result: CheckResult) -> String {
+    /// A failing check in one line: `org-id-column on public.leads: no column org_id`.
+    static func describe(_ result: CheckResult) -> String {
         "\(result.check)\(result.subject.map { " on \($0)" } ?? ""): \(result.found ?? "failed")"
-    }
-
-    func milliseconds(_ duration: Duration) -> String {
-        let (seconds, attoseconds) = duration.components
-        let ms = Double(seconds) * 1000 + Double(attoseconds) / 1e15
-        return ms < 1000 ? String(format: "%.0fms", ms) : String(format: "%.1fs", ms / 1000)
     }
 }

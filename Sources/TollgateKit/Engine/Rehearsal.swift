@@ -23,12 +23,13 @@ public struct Rehearsal {
 
     let project: Project
     let sandbox: Sandbox
-    let output: (String) -> Void
+    let emit: (RunEvent) -> Void
 
-    public init(project: Project, sandbox: Sandbox, output: @escaping (String) -> Void) {
+    /// - Parameter events: the copy, the restore's errors, and the playbook's run on the copy.
+    public init(project: Project, sandbox: Sandbox, events: @escaping (RunEvent) -> Void) {
         self.project = project
         self.sandbox = sandbox
-        self.output = output
+        self.emit = events
     }
 
     public func rehearse(_ playbook: Playbook, from environment: Environment, actor: String, host: String, keep: Bool = false) throws -> Outcome {
@@ -81,7 +82,7 @@ public struct Rehearsal {
             if !keep { _ = try? admin.query("drop database if exists \(identifier: database) with (force)") }
         }
 
-        output("copying the schema of \(environment.name) into \(database) on the sandbox")
+        emit(.copying(environment: environment.name, into: database))
         var restoreErrors = try copy(environment, into: database, port: port, installation: installation, arguments: ["--schema-only"])
         var dataSchemas: [String] = []
         if try who.decode("has_ledger", as: Bool.self) { dataSchemas.append("--schema=tollgate") }
@@ -89,7 +90,7 @@ public struct Rehearsal {
         if !dataSchemas.isEmpty {
             restoreErrors += try copy(environment, into: database, port: port, installation: installation, arguments: ["--data-only"] + dataSchemas)
         }
-        for error in restoreErrors.prefix(5) { output("  restore: \(error)") }
+        for error in restoreErrors.prefix(5) { emit(.restoreError(error)) }
 
         // The copy goes by its own name, so every line and error of the rehearsal names the
         // copy and none reads as if the real environment had been touched. Its ledger came
@@ -104,7 +105,7 @@ public struct Rehearsal {
         }
         var options = PlaybookRunner.Options(actor: actor, host: host, enforceGates: false)
         options.schemaOnly = true
-        let runner = PlaybookRunner(project: project, options: options, output: output)
+        let runner = PlaybookRunner(project: project, options: options, events: emit)
         var outcome = Outcome(database: database, failure: nil, restoreErrors: restoreErrors, gates: [])
         do {
             try runner.run(playbook, on: copyEnvironment)
@@ -113,8 +114,7 @@ public struct Rehearsal {
         }
         // What would block on the environment itself comes from its own plan (read-only),
         // not from the copy's, whose advice would name the copy.
-        outcome.gates = (try? PlaybookRunner(project: project, options: .init(actor: actor, host: host), output: { _ in })
-            .plan(playbook, on: environment).gates) ?? []
+        outcome.gates = (try? PlaybookRunner.plan(playbook, on: environment, project: project).gates) ?? []
         return outcome
     }
 

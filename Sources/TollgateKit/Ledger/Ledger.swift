@@ -49,7 +49,7 @@ public struct Ledger {
         public var step: String
         public var kind: String
         public var checksum: String?
-        public var status: String
+        public var status: StepStatus
         public var transactional: Bool
         public var startedAt: Date
         public var finishedAt: Date?
@@ -102,7 +102,7 @@ public struct Ledger {
         ).rows {
             let record = StepRecord(
                 playbook: try row.decode("playbook"), step: try row.decode("step"), kind: try row.decode("kind"),
-                checksum: try row.decodeIfPresent("checksum"), status: try row.decode("status"),
+                checksum: try row.decodeIfPresent("checksum"), status: StepStatus(rawValue: try row.decode("status")) ?? .failed,
                 transactional: try row.decode("transactional"), startedAt: try row.decode("started_at"),
                 finishedAt: try row.decodeIfPresent("finished_at"), error: try row.decodeIfPresent("error"),
                 actor: try row.decode("actor"))
@@ -169,19 +169,20 @@ public struct Ledger {
         let id: Int64 = try db.query(
             "insert into tollgate.runs (playbook, environment, actor, host) values (\(playbook), \(environment), \(actor), \(host)) returning id"
         ).first!.decode("id")
-        try event(run: id, playbook: playbook, step: nil, "started", actor: actor)
+        try event(run: id, playbook: playbook, step: nil, .started, actor: actor)
         return id
     }
 
-    public func finishRun(_ id: Int64, outcome: String) throws {
-        try db.query("update tollgate.runs set outcome = \(outcome), finished_at = clock_timestamp() where id = \(id)")
+    public func finishRun(_ id: Int64, outcome: RunOutcome) throws {
+        try db.query("update tollgate.runs set outcome = \(outcome.rawValue), finished_at = clock_timestamp() where id = \(id)")
     }
 
     /// Records a step's state; for a transactional step, call inside the step's transaction.
     public func recordStep(
-        run: Int64, playbook: String, step: Playbook.Step, status: String, error: String? = nil, output: String? = nil,
+        run: Int64, playbook: String, step: StepIdentity, status: StepStatus, error: String? = nil, output: String? = nil,
         actor: String, host: String
     ) throws {
+        let status = status.rawValue
         try db.query(
             """
             insert into tollgate.step_runs
@@ -194,13 +195,69 @@ public struct Ledger {
               host = excluded.host, finished_at = excluded.finished_at,
               started_at = case when excluded.status = 'started' then excluded.started_at else tollgate.step_runs.started_at end
             """)
-        try event(run: run, playbook: playbook, step: step.id, status, actor: actor, detail: error)
+        try event(run: run, playbook: playbook, step: step.id, LedgerEvent(rawValue: status)!, actor: actor, detail: error)
     }
 
-    public func event(run: Int64?, playbook: String, step: String?, _ event: String, actor: String, detail: String? = nil) throws {
+    public func event(run: Int64?, playbook: String, step: String?, _ event: LedgerEvent, actor: String, detail: String? = nil) throws {
         try db.query(
-            "insert into tollgate.events (run_id, playbook, step, event, actor, detail) values (\(run), \(playbook), \(step), \(event), \(actor), \(detail))"
+            "insert into tollgate.events (run_id, playbook, step, event, actor, detail) values (\(run), \(playbook), \(step), \(event.rawValue), \(actor), \(detail))"
         )
+    }
+
+    /// Accepts an edited step's new checksum without running it (`--accept-changed`), on the
+    /// record.
+    public func acceptChecksum(run: Int64, playbook: String, step: String, from recorded: String, to checksum: String, actor: String) throws {
+        try db.withTransaction { db in
+            try db.query("update tollgate.step_runs set checksum = \(checksum) where playbook = \(playbook) and step = \(step)")
+            try Ledger(db).event(run: run, playbook: playbook, step: step, .repaired, actor: actor, detail: "checksum \(recorded) → \(checksum)")
+        }
+    }
+
+    /// How long ago an in-doubt step (status `started`) started, on the database's clock;
+    /// nil when it is not in doubt.
+    public func startedAgo(playbook: String, step: String) throws -> Duration? {
+        try db.query(
+            """
+            select (extract(epoch from clock_timestamp() - started_at) * 1000)::bigint as elapsed
+            from tollgate.step_runs where playbook = \(playbook) and step = \(step) and status = 'started'
+            """
+        ).first.map { .milliseconds(max(0, try $0.decode("elapsed", as: Int64.self))) }
+    }
+
+    // MARK: - Backfill cursors
+
+    /// Where a batched backfill stands: the next page to walk, the last page (the table's
+    /// size when it started) and the rows changed so far.
+    public struct BackfillCursor: Sendable, Equatable {
+        public var nextPage: Int64
+        public var lastPage: Int64
+        public var rows: Int64
+    }
+
+    public func backfillCursor(playbook: String, step: String) throws -> BackfillCursor? {
+        try db.query(
+            "select next_page, last_page, rows_done from tollgate.backfill_cursors where playbook = \(playbook) and step = \(step)"
+        ).first.map {
+            BackfillCursor(nextPage: try $0.decode("next_page"), lastPage: try $0.decode("last_page"), rows: try $0.decode("rows_done"))
+        }
+    }
+
+    public func startBackfill(playbook: String, step: String, relation: String, lastPage: Int64) throws {
+        try db.query(
+            """
+            insert into tollgate.backfill_cursors (playbook, step, relation, next_page, last_page)
+            values (\(playbook), \(step), \(relation), 0, \(lastPage))
+            """)
+    }
+
+    /// Moves the cursor; call inside the batch's transaction, so a batch is done exactly once.
+    /// `nextPage` nil leaves the page walk where it is (the sweep).
+    public func advanceBackfill(playbook: String, step: String, nextPage: Int64?, rows: Int64) throws {
+        try db.query(
+            """
+            update tollgate.backfill_cursors set next_page = coalesce(\(nextPage), next_page), rows_done = rows_done + \(rows),
+              updated_at = clock_timestamp() where playbook = \(playbook) and step = \(step)
+            """)
     }
 
     /// Records an approval of `playbook` as it is now; approving the same content twice is
@@ -222,7 +279,7 @@ public struct Ledger {
                 """
             ).affectedRows ?? 0
             if changed > 0 {
-                try Ledger(db).event(run: nil, playbook: playbook.name, step: nil, "approved", actor: approver, detail: note)
+                try Ledger(db).event(run: nil, playbook: playbook.name, step: nil, .approved, actor: approver, detail: note)
             }
             return changed > 0
         }
@@ -309,7 +366,7 @@ public struct Ledger {
                 ).affectedRows ?? 0
                 if inserted > 0 {
                     try Ledger(db).event(
-                        run: nil, playbook: "(ledger)", step: nil, "bound", actor: actor,
+                        run: nil, playbook: "(ledger)", step: nil, .bound, actor: actor,
                         detail: "bound to environment \(environment.name), \(current)")
                 }
             }
@@ -332,7 +389,7 @@ public struct Ledger {
             try ledger.writeBinding(environment.name, current, actor: actor)
             let was = old.map { "was environment \($0.environment), \($0.identity)" } ?? "was not bound"
             try ledger.event(
-                run: nil, playbook: "(ledger)", step: nil, "rebound", actor: actor,
+                run: nil, playbook: "(ledger)", step: nil, .rebound, actor: actor,
                 detail: "bound to environment \(environment.name), \(current); \(was)" + (note.map { "; \($0)" } ?? ""))
             return old
         }

@@ -175,8 +175,8 @@ public enum Comparison {
         }
         if let ledger = reading.ledger {
             for playbook in project.playbooks {
-                for step in playbook.steps where ledger.state.record(playbook.name, step.id)?.status == "succeeded" {
-                    if case .migration(_, let version, _, _) = step.action { read.runByTollgate.insert(version) }
+                for step in playbook.steps where ledger.state.record(playbook.name, step.id)?.status == .succeeded {
+                    if let migration = step.action as? MigrationStep { read.runByTollgate.insert(migration.version) }
                 }
             }
             for playbook in ledger.completed {

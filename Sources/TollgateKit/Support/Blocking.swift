@@ -15,3 +15,10 @@ public func runBlocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T)
         thread.start()
     }
 }
+
+/// Sleeps the calling thread for any duration: `Thread.sleep` takes seconds as a `Double`,
+/// so nothing overflows the way `usleep`'s 32-bit microseconds did after 71.6 minutes.
+public func sleepThread(for duration: Duration) {
+    let (seconds, attoseconds) = duration.components
+    Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+}

@@ -15,8 +15,7 @@ struct Plan: TollgateCommand {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
         let environment = try project.environment(named: environment)
-        let runner = PlaybookRunner(project: project, options: .init(actor: "", host: "")) { _ in }
-        let plan = try runner.plan(playbook, on: environment)
+        let plan = try PlaybookRunner.plan(playbook, on: environment, project: project)
         switch format.format {
         case .json: context.printer.output(try PlanRenderer.json(plan))
         case .text: context.printer.output(PlanRenderer.text(plan, color: context.printer.stdoutColor))

@@ -16,7 +16,7 @@ struct Rehearse: TollgateCommand {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
         let environment = try project.environment(named: environment)
-        let rehearsal = Rehearsal(project: project, sandbox: context.sandbox(root: project.root)) { context.printer.output($0) }
+        let rehearsal = Rehearsal(project: project, sandbox: context.sandbox(root: project.root), events: RunEventPrinter(printer: context.printer).show)
         let outcome = try rehearsal.rehearse(
             playbook, from: environment, actor: ProcessInfo.processInfo.environment["USER"] ?? NSUserName(),
             host: ProcessInfo.processInfo.hostName, keep: keep)

@@ -45,37 +45,13 @@ struct Run: TollgateCommand {
             actor: actor ?? ProcessInfo.processInfo.environment["USER"] ?? NSUserName(),
             host: ProcessInfo.processInfo.hostName,
             wait: wait.flatMap(DurationParser.parse) ?? .zero, acceptChanged: acceptChanged)
-        let display = ProgressDisplay(printer: context.printer)
-        let runner = PlaybookRunner(
-            project: project, options: options, progress: display.show
-        ) { context.printer.output($0) }
+        let events = RunEventPrinter(printer: context.printer)
+        let runner = PlaybookRunner(project: project, options: options, events: events.show)
         for playbook in playbooks {
             context.printer.output("\(playbook.name) on \(environment.name):")
             try runner.run(playbook, on: environment)
             context.printer.output("\(playbook.name) on \(environment.name): succeeded")
         }
         return .success
-    }
-}
-
-/// Backfill progress: redrawn in place on a terminal, one line every few seconds otherwise
-/// (a CI log stays readable), always the final line.
-final class ProgressDisplay: @unchecked Sendable {
-    let printer: Printer
-    let terminal = isatty(STDERR_FILENO) == 1
-    var lastShown = ContinuousClock.now - .seconds(60)
-
-    init(printer: Printer) { self.printer = printer }
-
-    func show(_ progress: BackfillProgress) {
-        let now = ContinuousClock.now
-        let interval: Duration = terminal ? .milliseconds(100) : .seconds(5)
-        guard progress.finished || now - lastShown >= interval else { return }
-        lastShown = now
-        if terminal {
-            FileHandle.standardError.write(Data(("\r\u{1B}[2K    " + progress.line() + (progress.finished ? "\n" : "")).utf8))
-        } else {
-            printer.info("    " + progress.line())
-        }
     }
 }

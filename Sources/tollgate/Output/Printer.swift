@@ -23,6 +23,12 @@ struct Printer {
         FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 
+    /// Redraws the current stderr line in place (a progress bar on a terminal); `final`
+    /// leaves it standing.
+    func redraw(_ text: String, final: Bool) {
+        FileHandle.standardError.write(Data(("\r\u{1B}[2K" + text + (final ? "\n" : "")).utf8))
+    }
+
     /// A progress or status line for a person: stderr, so stdout stays parseable.
     func info(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))

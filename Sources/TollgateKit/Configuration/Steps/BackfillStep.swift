@@ -1,0 +1,47 @@
+import Yams
+
+/// A batched `UPDATE` of one table, declared in a playbook:
+///
+/// ```yaml
+/// - id: backfill-leads
+///   backfill:
+///     table: public.leads
+///     set: org_id = (select m.org_id from tollgate.user_orgs m where m.user_id = t.user_id)
+///     where: t.org_id is null
+/// ```
+///
+/// The table is `t` in `set` and `where`. `where` must select only rows that still need the
+/// change, which makes every batch idempotent. It runs as many short transactions, its cursor
+/// making it resumable.
+public struct BackfillStep: StepAction {
+    public static let key = "backfill"
+    public static let rerunnableByDefault = true
+    public static let ownsItsTransactions = true
+
+    public var table: QualifiedName
+    public var set: String
+    public var `where`: String
+    /// Pages per batch to start with; adapted to reach `target`.
+    public var initialPages: Int
+    /// How long one batch should take: short enough to keep locks brief.
+    public var target: Duration
+    /// An optional pause between batches, to leave room for other work.
+    public var pause: Duration
+
+    public var checksum: String? { normalizedChecksum("\(table)\n\(set)\n\(`where`)") }
+
+    public static func read(_ node: Node, _ context: StepReadingContext) -> BackfillStep? {
+        let reader = context.reader
+        guard let fields = reader.mapping(
+            node, "'backfill'", allowed: ["table", "set", "where", "batch_pages", "target", "pause"], required: ["table", "set", "where"]),
+            let table = fields["table"].flatMap({ reader.string($0.value, key: "table") }),
+            let set = fields["set"].flatMap({ reader.string($0.value, key: "set") }),
+            let condition = fields["where"].flatMap({ reader.string($0.value, key: "where") })
+        else { return nil }
+        return BackfillStep(
+            table: QualifiedName(parsing: table), set: set, where: condition,
+            initialPages: fields["batch_pages"].flatMap { reader.integer($0.value, key: "batch_pages", minimum: 1) } ?? 8,
+            target: fields["target"].flatMap { reader.duration($0.value, key: "target") } ?? .milliseconds(150),
+            pause: fields["pause"].flatMap { reader.duration($0.value, key: "pause") } ?? .zero)
+    }
+}

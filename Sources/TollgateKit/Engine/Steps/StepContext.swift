@@ -1,0 +1,70 @@
+import Foundation
+import PostgresClient
+
+/// A step kind's behaviour: how it runs on an environment and records itself in the
+/// ledger. Each kind declared in `Configuration/Steps/` conforms in a file of its own here.
+protocol RunnableStep: StepAction {
+    /// Runs the step and records its outcome; a failure is thrown as ``RunError``.
+    func run(in context: StepContext) throws
+}
+
+/// What a step runs with: the work connection, the ledger, the run, and the ways to report.
+struct StepContext {
+    let db: Connection
+    let ledger: Ledger
+    let project: Project
+    let environment: Environment
+    let playbook: Playbook
+    let step: Playbook.Step
+    let run: Int64
+    let options: PlaybookRunner.Options
+    /// Whether the database keeps the Supabase CLI's history (a migration is recorded there).
+    let supabase: Bool
+    let effects: SchemaEffectsRecorder
+    let emit: (RunEvent) -> Void
+
+    var identity: StepIdentity {
+        StepIdentity(id: step.id, kind: step.kind, checksum: step.checksum, transactional: step.transactional)
+    }
+
+    /// Records the step's state in the ledger (inside the step's transaction when it has one).
+    func record(_ status: StepStatus, error: String? = nil, output: String? = nil, on db: Connection? = nil) throws {
+        try Ledger(db ?? self.db).recordStep(
+            run: run, playbook: playbook.name, step: identity, status: status, error: error, output: output,
+            actor: options.actor, host: options.host)
+    }
+
+    func failure(_ message: String) -> RunError {
+        .stepFailed(environment: environment.name, playbook: playbook.name, step: step.id, error: message)
+    }
+
+    /// Records the failure (unless the connection is gone) and returns the error to throw.
+    func failed(_ error: PostgresError, hint: Bool = true) -> RunError {
+        if error.kind == .connectionLost { return failure(error.summary + " (connection lost; run again to resume)") }
+        _ = try? record(.failed, error: error.summary)
+        return failure(error.summary + (hint ? error.hint.map { " (hint: \($0))" } ?? "" : ""))
+    }
+
+    /// Retries `body` with backoff when it fails on `lock_timeout` (55P03): a busy table
+    /// makes the step wait its turn in short tries instead of queueing writers behind it.
+    func withLockRetries(_ body: () throws -> Void) throws {
+        var attempt = 0
+        while true {
+            do {
+                try body()
+                return
+            } catch let error as PostgresError where error.isLockNotAvailable && attempt < step.retries {
+                attempt += 1
+                let pause = Duration.milliseconds(min(200 * (1 << attempt), 5000))
+                emit(.retrying(step: step.id, attempt: attempt, of: step.retries, pause: pause))
+                sleepThread(for: pause)
+            }
+        }
+    }
+
+    /// Runs a suite on the work connection: passed, the first failure, and how many checks
+    /// did not apply.
+    func runSuite(_ name: String) throws -> (passed: Bool, firstFailure: String?, notApplicable: Int) {
+        try PlaybookRunner.runSuite(name, project: project, db: db, environment: environment, schemaOnly: options.schemaOnly)
+    }
+}
