@@ -69,7 +69,7 @@ public struct CheckRunner: Sendable {
     }
 
     func expectation(_ check: CheckDefinition, subject: String?) -> String {
-        let text = StructuralCheck.describe(check.kind, substitute: { substitute($0, subject) })
+        let text = check.kind.expectation { substitute($0, subject) }
         return check.present ? text : "no " + text
     }
 
@@ -78,83 +78,16 @@ public struct CheckRunner: Sendable {
     ) throws -> CheckResult {
         var result = base
         result.expected = expectation(check, subject: subject)
-        if schemaOnly {
-            switch check.kind {
-            case .noRows, .probe:
-                result.outcome = .notApplicable
-                result.found = "not applicable: a rehearsal copies the schema, not the rows"
-                return result
-            default: break
-            }
-        }
-        if case .noRows(let sql) = check.kind {
-            return try runDataCheck(sql, subject: subject, result: result, db: db)
-        }
-        if case .probe(let kind, let table) = check.kind {
-            do {
-                let probe = Probe(table: QualifiedName(parsing: substitute(table, subject)), snapshot: snapshot)
-                let outcome = try probe.run(kind, on: db)
-                if !outcome.passed {
-                    result.outcome = .failed
-                    result.found = outcome.found
-                }
-            } catch let error as Probe.Failure {
-                result.outcome = .error
-                result.found = "cannot run: \(error.message)"
-            } catch let error as PostgresError where error.kind == .server {
-                result.outcome = .error
-                result.found = "cannot run: \(error.sqlState ?? "") \(error.message)"
-            }
+        if schemaOnly && type(of: check.kind).needsRows {
+            result.outcome = .notApplicable
+            result.found = "not applicable: a rehearsal copies the schema, not the rows"
             return result
         }
-        let matches = StructuralCheck.matches(check.kind, in: snapshot, substitute: { substitute($0, subject) })
-        if check.present {
-            if matches.found.isEmpty {
-                result.outcome = .failed
-                result.found = matches.nearMiss ?? "nothing"
-            }
-        } else if !matches.found.isEmpty {
-            result.outcome = .failed
-            result.found = matches.found.joined(separator: "; ")
-        }
-        return result
-    }
-
-    /// Runs a query that must return no rows, inside a read-only transaction that is rolled
-    /// back; `{table}` becomes the subject as a quoted identifier.
-    func runDataCheck(_ sql: String, subject: String?, result: CheckResult, db: Connection) throws -> CheckResult {
-        var result = result
-        var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
-        while text.hasSuffix(";") { text.removeLast() }
-        if let subject {
-            let name = QualifiedName(parsing: subject)
-            text = text.replacingOccurrences(
-                of: "{table}", with: try db.quoteIdentifier(name.schema) + "." + db.quoteIdentifier(name.name))
-        }
-        do {
-            let rows = try db.withRolledBackTransaction { db in
-                try db.query("set transaction read only")
-                // The check's own SQL, from the project's files; the sample is capped here.
-                return try db.query(
-                    Query(unsafeSQL: "select count(*) over () as tollgate_rows, q.* from (\(text)\n) as q limit 5"))
-            }
-            if let first = rows.first {
-                result.outcome = .failed
-                let count: Int = try first.decode("tollgate_rows")
-                result.rowCount = count
-                result.found = "\(count) row\(count == 1 ? "" : "s")"
-                result.sample = rows.rows.map { row in
-                    var values: [String: String] = [:]
-                    for (index, column) in rows.columns.enumerated().dropFirst() {
-                        values[column] = row.values[index] ?? "NULL"
-                    }
-                    return values
-                }
-            }
-        } catch let error as PostgresError where error.kind == .server {
+        guard let kind = check.kind as? any EvaluatedCheck else {
             result.outcome = .error
-            result.found = "cannot run: \(error.sqlState ?? "") \(error.message)"
+            result.found = "cannot run: no behaviour for checks of kind '\(type(of: check.kind).key)'"
+            return result
         }
-        return result
+        return try kind.evaluate(check, subject: subject, result: result, in: CheckContext(db: db, snapshot: snapshot, substitute: { substitute($0, subject) }))
     }
 }

@@ -1,0 +1,19 @@
+import Yams
+
+/// `rls: {table, forced}` (or `rls: TABLE`): row level security is enabled, and forced.
+public struct RowLevelSecurityCheck: CheckKind {
+    public static let key = "rls"
+    public var table: String
+    public var forced: Bool?
+
+    public static func read(_ node: Node, _ context: CheckReadingContext) -> RowLevelSecurityCheck? {
+        if let table = context.scalar(node, key: key) { return RowLevelSecurityCheck(table: table) }
+        guard let fields = context.fields(node, key: key, allowed: ["table", "forced"]), let table = context.table(fields, key: key, at: node)
+        else { return nil }
+        return RowLevelSecurityCheck(table: table, forced: fields.flag("forced"))
+    }
+
+    public func expectation(_ substitute: (String) -> String) -> String {
+        "row level security enabled\(forced == true ? " and forced" : "") on \(QualifiedName(parsing: substitute(table)))"
+    }
+}
