@@ -43,6 +43,11 @@ struct CommandContext {
         self.printer = Printer(color: global.color)
     }
 
+    /// How reports render here: colour on a terminal unless turned off.
+    func renderOptions(color: Bool? = nil, suites: [String: Suite] = [:]) -> RenderOptions {
+        RenderOptions(color: color ?? printer.stdoutColor, suites: suites)
+    }
+
     /// Who acts, for the ledger: the OS user.
     var actor: String { environment["USER"] ?? NSUserName() }
 

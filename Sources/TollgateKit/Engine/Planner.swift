@@ -112,7 +112,7 @@ public enum Planner {
                         unblock: "tollgate run \(playbook.name) --env \(previous.name)"))
             }
         }
-        let required = playbook.gates.approvals ?? environment.protection.approvalsRequired
+        let required = Approvals.required(playbook, on: environment)
         if required > 0 {
             let (approvers, outdated) = ledger.approvers(of: playbook)
             let enough = approvers.count >= required

@@ -65,9 +65,7 @@ public enum CheckRenderer {
 
     /// Pretty-printed JSON with sorted keys.
     public static func json(_ report: CheckReport) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(report), as: UTF8.self)
+        try ReportJSON.encode(report)
     }
 
     /// `public.leads` reads as `leads`; other schemas stay qualified.

@@ -143,9 +143,7 @@ public enum ComparisonRenderer {
             }
             enum Key: String, CodingKey { case version, headline, environments, migrations, differences, drift, wardenBlockedBy, identical }
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(Document(report: report)), as: UTF8.self)
+        return try ReportJSON.encode(Document(report: report))
     }
 
     static func list(_ names: [String]) -> String { names.isEmpty ? "none" : names.joined(separator: ", ") }

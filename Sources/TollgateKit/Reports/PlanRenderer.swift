@@ -31,8 +31,6 @@ public enum PlanRenderer {
             let plan: Plan
             let blocked: Bool
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(Document(plan: plan, blocked: plan.isBlocked)), as: UTF8.self)
+        return try ReportJSON.encode(Document(plan: plan, blocked: plan.isBlocked))
     }
 }

@@ -54,9 +54,7 @@ public enum StatusRenderer {
 
     /// Pretty-printed JSON with sorted keys: reruns on an unchanged database are identical.
     public static func json(_ report: StatusReport) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(report), as: UTF8.self)
+        try ReportJSON.encode(report)
     }
 }
 

@@ -19,15 +19,10 @@ struct Approve: TollgateCommand {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
         let environment = try project.environment(named: environment)
-        let db = try environment.connect()
-        let ledger = Ledger(db)
-        try ledger.open(for: environment, actor: context.actor)
-        let added = try ledger.approve(playbook: playbook, approver: approver, note: note)
-        let approvers = try ledger.state().approvers(of: playbook).current
-        let required = playbook.gates.approvals ?? environment.protection.approvalsRequired
+        let receipt = try Approvals.approve(playbook, on: environment, as: approver, note: note, actor: context.actor)
         context.printer.output(
-            (added ? "approved" : "already approved") + " \(playbook.name) on \(environment.name) as \(Ledger.normalizedApprover(approver)!): "
-                + "\(approvers.count) of \(required) approvals (\(approvers.joined(separator: ", ")))")
+            (receipt.added ? "approved" : "already approved") + " \(playbook.name) on \(environment.name) as \(receipt.approver): "
+                + "\(receipt.approvers.count) of \(receipt.required) approvals (\(receipt.approvers.joined(separator: ", ")))")
         return .success
     }
 }

@@ -11,7 +11,9 @@ struct Check: TollgateCommand {
     @OptionGroup var environments: EnvironmentOption
     @Option(name: .customLong("suite"), help: ArgumentHelp("Suites to run, comma-separated or repeated.", valueName: "name"))
     var suiteNames: [String] = []
-    @OptionGroup var format: CheckFormatOption
+    @OptionGroup var format: FormatOption
+
+    func validate() throws { try format.check(for: CheckReport.self) }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
@@ -32,9 +34,10 @@ struct Gate: TollgateCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The suite, such as warden.") var suite: String
     @OptionGroup var environments: EnvironmentOption
-    @OptionGroup var format: CheckFormatOption
+    @OptionGroup var format: FormatOption
 
     func validate() throws {
+        try format.check(for: CheckReport.self)
         guard !environments.names.isEmpty else { throw ValidationError("name the environments to gate: --env production (or --env all)") }
     }
 
@@ -48,21 +51,10 @@ struct Gate: TollgateCommand {
     }
 }
 
-/// `--format text|json|junit` for checks.
-struct CheckFormatOption: ParsableArguments {
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, junit }
-    @Option(name: .long, help: "Output format.") var format: Format = .text
-}
-
 /// Prints a check report; under GitHub Actions also annotations and a step summary.
 enum CheckOutput {
-    static func print(_ report: CheckReport, format: CheckFormatOption.Format, project: Project, context: CommandContext) throws {
-        switch format {
-        case .text:
-            context.printer.output(CheckRenderer.text(report, suites: project.suites, color: context.printer.stdoutColor))
-        case .json: context.printer.output(try CheckRenderer.json(report))
-        case .junit: context.printer.output(CheckExports.junit(report))
-        }
+    static func print(_ report: CheckReport, format: ReportFormat, project: Project, context: CommandContext) throws {
+        context.printer.output(try report.render(format, options: context.renderOptions(suites: project.suites)))
         guard context.environment["GITHUB_ACTIONS"] == "true" else { return }
         let annotations = CheckExports.githubAnnotations(report)
         // Workflow commands are read from stdout; with a machine format on stdout they go to

@@ -7,13 +7,13 @@ struct Compare: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compare environments: migrations, rollout, schema objects, check results; which block Warden and why.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, markdown, json, html }
-
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environments: EnvironmentOption
-    @Option(help: "Output format.") var format: Format = .text
+    @OptionGroup var format: FormatOption
     @Flag(help: "Also list the objects that are the same everywhere.") var all = false
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.") var output: String?
+
+    func validate() throws { try format.check(for: ComparisonReport.self) }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
@@ -22,13 +22,8 @@ struct Compare: TollgateCommand {
         if let output { try OutputFile.checkWritable(output) }
         let readings = await EnvironmentReader(project: project).read(selected, .comparison)
         let report = Comparison.compare(readings, project: project, all: all)
-        let text: String
-        switch format {
-        case .text: text = ComparisonRenderer.text(report, color: output == nil && context.printer.stdoutColor)
-        case .markdown: text = ComparisonRenderer.markdown(report)
-        case .json: text = try ComparisonRenderer.json(report)
-        case .html: text = ComparisonRenderer.html(report)
-        }
+        // Colour only for a person reading a terminal, never in a file.
+        let text = try report.render(format.format, options: context.renderOptions(color: output == nil && context.printer.stdoutColor))
         if let output {
             try OutputFile.write(text, to: output)
             context.printer.info("wrote \(output)")

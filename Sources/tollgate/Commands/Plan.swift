@@ -11,15 +11,14 @@ struct Plan: TollgateCommand {
     @Option(name: .customLong("env"), help: "The environment.") var environment: String
     @OptionGroup var format: FormatOption
 
+    func validate() throws { try format.check(for: TollgateKit.Plan.self) }
+
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
         let environment = try project.environment(named: environment)
         let plan = try PlaybookRunner.plan(playbook, on: environment, project: project)
-        switch format.format {
-        case .json: context.printer.output(try PlanRenderer.json(plan))
-        case .text: context.printer.output(PlanRenderer.text(plan, color: context.printer.stdoutColor))
-        }
+        context.printer.output(try plan.render(format.format, options: context.renderOptions()))
         return plan.isBlocked ? .blocked : .success
     }
 }

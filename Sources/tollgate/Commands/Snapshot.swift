@@ -21,9 +21,7 @@ struct Snapshot: TollgateCommand {
         if statsOnly {
             context.printer.output(stats)
         } else {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            context.printer.output(String(decoding: try encoder.encode(snapshot), as: UTF8.self))
+            context.printer.output(try ReportJSON.encode(snapshot))
             context.printer.info(stats)
         }
         return .success

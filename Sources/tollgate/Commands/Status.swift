@@ -10,14 +10,13 @@ struct Status: TollgateCommand {
     @OptionGroup var environments: EnvironmentOption
     @OptionGroup var format: FormatOption
 
+    func validate() throws { try format.check(for: StatusReport.self) }
+
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let selected = try project.environments(named: environments.names)
         let report = StatusReport(readings: await EnvironmentReader(project: project).read(selected, .status))
-        switch format.format {
-        case .text: context.printer.output(StatusRenderer.text(report, color: context.printer.stdoutColor))
-        case .json: context.printer.output(try StatusRenderer.json(report))
-        }
+        context.printer.output(try report.render(format.format, options: context.renderOptions()))
         // Unreachable, or a database that refused what status reads: exit 3.
         let refused = report.environments.contains { $0.error != nil || $0.rolloutError != nil }
         return report.unreachable.isEmpty && !refused ? .success : .unreachable
