@@ -53,7 +53,8 @@ public final class Connection {
         let environment = ProcessInfo.processInfo.environment
         var keywords = ["fallback_application_name"]
         var values = ["tollgate"]
-        let namesService = connectionString.rawValue.range(of: "service", options: .caseInsensitive) != nil
+        let namesService =
+            connectionString.rawValue.range(of: "service", options: .caseInsensitive) != nil
             || environment["PGSERVICE"] != nil
         if environment["PGCONNECT_TIMEOUT"] == nil && !namesService {
             keywords.append("connect_timeout")
@@ -114,8 +115,12 @@ public final class Connection {
     /// Where this connection really went, after `PG*` variables and service files: host
     /// (or socket folder), port, database and user.
     public var endpoint: Endpoint {
-        func text(_ pointer: UnsafeMutablePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
-        return Endpoint(host: text(PQhost(handle)), port: text(PQport(handle)), database: text(PQdb(handle)), user: text(PQuser(handle)))
+        func text(_ pointer: UnsafeMutablePointer<CChar>?) -> String? {
+            pointer.map { String(cString: $0) }
+        }
+        return Endpoint(
+            host: text(PQhost(handle)), port: text(PQport(handle)), database: text(PQdb(handle)),
+            user: text(PQuser(handle)))
     }
 
     /// True while the connection is usable.
@@ -146,7 +151,9 @@ public final class Connection {
     /// - Throws: `PostgresError` of kind `.server` (with SQLSTATE) when the statement fails,
     ///   `.connectionLost` when the connection dropped.
     @discardableResult
-    public func query(_ query: Query, file: String = #fileID, line: Int = #line) throws
+    public func query(
+        _ query: Query, file: String = #fileID, line: Int = #line
+    ) throws
         -> QueryResult
     {
         let sql = try query.sql(quotingIdentifiersWith: quoteIdentifier)
@@ -158,9 +165,10 @@ public final class Connection {
         return try consume(result, statement: sql, callSite: "\(file):\(line)")
     }
 
-    /// Runs a script of one or more statements with no parameters (a migration file, the
-    /// sandbox's seed). The statements run in one implicit transaction unless the script
-    /// manages its own.
+    /// Runs a script of one or more statements with no parameters (a migration file, the sandbox's
+    /// seed).
+    ///
+    /// The statements run in one implicit transaction unless the script manages its own.
     ///
     /// - Parameter sql: trusted SQL text owned by the program or the project.
     /// - Throws: `PostgresError` for the first failing statement.
@@ -183,7 +191,9 @@ public final class Connection {
         return String(cString: escaped)
     }
 
-    private func consume(_ result: OpaquePointer?, statement: String, callSite: String) throws
+    private func consume(
+        _ result: OpaquePointer?, statement: String, callSite: String
+    ) throws
         -> QueryResult
     {
         guard let result else {
@@ -210,7 +220,8 @@ public final class Connection {
                     if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
                         values.append(nil)
                     } else {
-                        values.append(String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                        values.append(
+                            String(cString: PQgetvalue(result, Int32(row), Int32(column))))
                     }
                 }
                 rows.append(Row(columnIndex: index, values: values))
@@ -273,7 +284,8 @@ public final class Connection {
         } catch {
             transactionDepth -= 1
             _ = try? query(
-                transactionDepth == 0 ? "rollback" : "rollback to savepoint \(identifier: savepoint)"
+                transactionDepth == 0
+                    ? "rollback" : "rollback to savepoint \(identifier: savepoint)"
             )
             throw error
         }
@@ -292,7 +304,8 @@ public final class Connection {
         defer {
             transactionDepth -= 1
             _ = try? query(
-                transactionDepth == 0 ? "rollback" : "rollback to savepoint \(identifier: savepoint)"
+                transactionDepth == 0
+                    ? "rollback" : "rollback to savepoint \(identifier: savepoint)"
             )
         }
         return try body(self)
@@ -332,7 +345,8 @@ public final class Connection {
     /// - Throws: `PostgresError` of kind `.client` when libpq cannot make one.
     public func makeCancelHandle() throws -> CancelHandle {
         guard let cancel = PQgetCancel(handle) else {
-            throw PostgresError(kind: .client, message: "cannot create a cancel handle", label: label)
+            throw PostgresError(
+                kind: .client, message: "cannot create a cancel handle", label: label)
         }
         return CancelHandle(cancel)
     }
@@ -357,7 +371,9 @@ public final class CancelHandle: @unchecked Sendable {
             throw PostgresError(
                 kind: .client,
                 message: "cancel request failed: "
-                    + String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+                    + String(
+                        decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
+                        as: UTF8.self))
         }
     }
 }
@@ -381,6 +397,6 @@ private func withOptionalCStrings<R>(
     _ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R
 ) -> R {
     let copies = strings.map { $0.map { strdup($0) } ?? nil }
-    defer { copies.forEach { free($0) } }
+    defer { for copy in copies { free(copy) } }
     return body(copies.map { $0.map { UnsafePointer($0) } })
 }

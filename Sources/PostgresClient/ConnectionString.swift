@@ -1,5 +1,5 @@
-import Foundation
 import CLibPQ
+import Foundation
 
 /// A libpq connection string: a `postgresql://` URI, a `key=value` conninfo, or
 /// `service=NAME` for an entry of `pg_service.conf`.
@@ -12,7 +12,9 @@ import CLibPQ
 public struct ConnectionString: Sendable, Hashable, CustomStringConvertible,
     CustomDebugStringConvertible
 {
-    /// The string as libpq receives it. Never print this; print ``description``.
+    /// The string as libpq receives it.
+    ///
+    /// Never print this; print ``description``.
     public let rawValue: String
 
     /// Wraps a conninfo string or URI.
@@ -35,8 +37,9 @@ public struct ConnectionString: Sendable, Hashable, CustomStringConvertible,
     }
 }
 
-/// Where a connection points: host (or socket folder), port and database, never the
-/// password. `status` shows it for every environment, so that a wrong URL is seen.
+/// Where a connection points: host (or socket folder), port and database, never the password.
+///
+/// `status` shows it for every environment, so that a wrong URL is seen.
 public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A host name, an address, or the folder of a Unix socket; nil for libpq's default.
     public var host: String?
@@ -46,7 +49,10 @@ public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
     /// A `pg_service.conf` service, when the string names one.
     public var service: String?
 
-    public init(host: String? = nil, port: String? = nil, database: String? = nil, user: String? = nil, service: String? = nil) {
+    public init(
+        host: String? = nil, port: String? = nil, database: String? = nil, user: String? = nil,
+        service: String? = nil
+    ) {
         self.host = host
         self.port = port
         self.database = database
@@ -63,8 +69,9 @@ public struct Endpoint: Sendable, Hashable, Codable, CustomStringConvertible {
 
 extension ConnectionString {
     /// What the string itself says about where it points, read with libpq's own parser
-    /// (`PQconninfoParse`, URIs and key=value alike); nil when libpq cannot parse it. Values
-    /// from `PG*` variables or a service file are not included: ``Connection/endpoint`` has
+    /// (`PQconninfoParse`, URIs and key=value alike); nil when libpq cannot parse it.
+    ///
+    /// Values from `PG*` variables or a service file are not included: ``Connection/endpoint`` has
     /// what a live connection really reached.
     public var endpoint: Endpoint? {
         var error: UnsafeMutablePointer<CChar>?
@@ -91,7 +98,9 @@ extension ConnectionString {
         }
         // A URI whose password holds an unencoded '@' is split at the first one, which would
         // show the rest of the password as the host: show no host rather than that.
-        if let host = endpoint.host, host.contains("@") { endpoint.host = "(unreadable host: check the URI's encoding)" }
+        if let host = endpoint.host, host.contains("@") {
+            endpoint.host = "(unreadable host: check the URI's encoding)"
+        }
         return endpoint
     }
 }

@@ -32,7 +32,9 @@ extension PostgresEncodable where Self: FixedWidthInteger {
 
 extension PostgresDecodable where Self: FixedWidthInteger {
     public init(postgresText: String) throws {
-        guard let value = Self(postgresText) else { throw decodingError(postgresText, as: Self.self) }
+        guard let value = Self(postgresText) else {
+            throw decodingError(postgresText, as: Self.self)
+        }
         self = value
     }
 }
@@ -164,7 +166,8 @@ extension Array: PostgresEncodable where Element == String {
     /// A one-dimensional array literal with every element quoted: `{"a","b \"c\""}`.
     public var postgresText: String {
         let items = map { element in
-            "\"" + element.replacingOccurrences(of: "\\", with: "\\\\")
+            "\""
+                + element.replacingOccurrences(of: "\\", with: "\\\\")
                 .replacingOccurrences(of: "\"", with: "\\\"") + "\""
         }
         return "{" + items.joined(separator: ",") + "}"
@@ -172,8 +175,9 @@ extension Array: PostgresEncodable where Element == String {
 }
 
 extension Array: PostgresDecodable where Element == String {
-    /// Reads a one-dimensional `text[]` (or `name[]`, `varchar[]`) in PostgreSQL's output
-    /// syntax. A NULL element is an error: decode as ``OptionalTextArray`` to keep them.
+    /// Reads a one-dimensional `text[]` (or `name[]`, `varchar[]`) in PostgreSQL's output syntax.
+    ///
+    /// A NULL element is an error: decode as ``OptionalTextArray`` to keep them.
     public init(postgresText: String) throws {
         let elements = try parseTextArray(postgresText)
         guard !elements.contains(where: { $0 == nil }) else {

@@ -21,8 +21,9 @@ public struct Query: Sendable, ExpressibleByStringInterpolation {
     /// The parameters in text format, `nil` for SQL NULL, in `$n` order.
     public private(set) var binds: [String?]
 
-    /// Creates a query from trusted SQL text, with optional parameters for its `$n`
-    /// placeholders. Use only for text the program owns (migration files, shipped SQL).
+    /// Creates a query from trusted SQL text, with optional parameters for its `$n` placeholders.
+    ///
+    /// Use only for text the program owns (migration files, shipped SQL).
     public init(unsafeSQL sql: String, binds: [String?] = []) {
         self.segments = [.sql(sql)]
         self.binds = binds
@@ -49,11 +50,6 @@ public struct Query: Sendable, ExpressibleByStringInterpolation {
             }
         }
         return text
-    }
-
-    /// The statement with placeholders and unquoted identifiers, for error messages.
-    public var templateText: String {
-        sql { "\"\($0)\"" }
     }
 
     /// Collects literal SQL, parameters and identifiers while a query literal is built.

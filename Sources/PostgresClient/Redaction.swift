@@ -32,13 +32,17 @@ public enum Redaction {
         for (keyRange, valueRange) in keyValueSpans(of: "password", in: text).reversed() {
             var end = valueRange.upperBound
             // Drop the separator that followed, so no empty `&&` or double space remains.
-            if end < text.endIndex, text[end] == "&" || text[end] == " " { end = text.index(after: end) }
+            if end < text.endIndex, text[end] == "&" || text[end] == " " {
+                end = text.index(after: end)
+            }
             text.removeSubrange(keyRange.lowerBound..<end)
         }
         if let scheme = text.range(of: "://") {
             let rest = text[scheme.upperBound...]
             let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
-            if let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
+            if let at = rest[..<authorityEnd].lastIndex(of: "@"),
+                let colon = rest[..<at].firstIndex(of: ":")
+            {
                 text.removeSubrange(colon..<at)
             }
         }
@@ -87,7 +91,9 @@ public enum Redaction {
                     .replacingOccurrences(of: "\\\\", with: "\\")
             }
             found.append(value)
-            if let decoded = value.removingPercentEncoding, decoded != value { found.append(decoded) }
+            if let decoded = value.removingPercentEncoding, decoded != value {
+                found.append(decoded)
+            }
         }
         return found.filter { !$0.isEmpty }
     }

@@ -23,7 +23,9 @@ public struct Row: Sendable {
     /// Decodes a non-NULL column.
     /// - Throws: `PostgresError` of kind `.decoding` when the column is missing, NULL, or not
     ///   a valid `T`.
-    public func decode<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) throws
+    public func decode<T: PostgresDecodable>(
+        _ column: String, as type: T.Type = T.self
+    ) throws
         -> T
     {
         guard let value = try decodeIfPresent(column, as: type) else {
@@ -53,7 +55,9 @@ public struct Row: Sendable {
     }
 
     /// Decodes a column by position (0-based) that may be NULL.
-    public func decodeIfPresent<T: PostgresDecodable>(at index: Int, as type: T.Type = T.self)
+    public func decodeIfPresent<T: PostgresDecodable>(
+        at index: Int, as type: T.Type = T.self
+    )
         throws -> T?
     {
         guard values.indices.contains(index) else {

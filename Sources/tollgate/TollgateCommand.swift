@@ -54,7 +54,8 @@ struct CommandContext {
     var workingDirectory: URL { URL(fileURLWithPath: FileManager.default.currentDirectoryPath) }
 
     func projectRoot() throws -> URL {
-        try Project.locate(explicit: global.project ?? environment["TOLLGATE_PROJECT"], from: workingDirectory)
+        try Project.locate(
+            explicit: global.project ?? environment["TOLLGATE_PROJECT"], from: workingDirectory)
     }
 
     func sandbox(root: URL) -> TollgateKit.Sandbox {
@@ -64,7 +65,8 @@ struct CommandContext {
     /// Loads `Environments/`, with the sandbox's folder and port as built-in variables.
     func loadProject() throws -> Project {
         let root = try projectRoot()
-        let variables = VariableLookup(environment: environment, builtins: sandbox(root: root).builtinVariables())
+        let variables = VariableLookup(
+            environment: environment, builtins: sandbox(root: root).builtinVariables())
         return try Project.load(root: root, variables: variables, displayBase: workingDirectory)
     }
 }

@@ -40,35 +40,52 @@ struct CatalogSnapshotTests {
             let orgID = try #require(leads.column("org_id"))
             #expect(orgID.type == "uuid" && !orgID.notNull && orgID.defaultExpression == nil)
             #expect(leads.column("status")?.defaultExpression == "'new'::text")
-            #expect(snapshot.relation(QualifiedName("public", "lead_view"))?.securityInvoker == true)
-            try db.execute(script: "do $$ begin if to_regrole('authenticated') is null then create role authenticated nologin; end if; end $$")
+            #expect(
+                snapshot.relation(QualifiedName("public", "lead_view"))?.securityInvoker == true)
+            try db.execute(
+                script:
+                    "do $$ begin if to_regrole('authenticated') is null then create role authenticated nologin; end if; end $$"
+            )
             try db.execute(script: "grant select, update on public.leads to authenticated")
             let granted = try CatalogSnapshot.load(from: db)
-            #expect(granted.relation(leads.name)?.apiGrants == ["authenticated:SELECT", "authenticated:UPDATE"])
+            #expect(
+                granted.relation(leads.name)?.apiGrants == [
+                    "authenticated:SELECT", "authenticated:UPDATE",
+                ])
             #expect(granted.fingerprint != snapshot.fingerprint)
 
-            let foreignKey = try #require(snapshot.constraints(on: leads.name).first { $0.kind == "f" })
+            let foreignKey = try #require(
+                snapshot.constraints(on: leads.name).first { $0.kind == "f" })
             #expect(foreignKey.name == "leads_org_id_fkey")
             #expect(!foreignKey.validated)
             #expect(foreignKey.columns == ["org_id"])
             #expect(foreignKey.referencedTable == QualifiedName("public", "organizations"))
             #expect(foreignKey.referencedColumns == ["id"])
-            #expect(foreignKey.definition == "FOREIGN KEY (org_id) REFERENCES public.organizations(id) NOT VALID")
+            #expect(
+                foreignKey.definition
+                    == "FOREIGN KEY (org_id) REFERENCES public.organizations(id) NOT VALID")
 
-            let index = try #require(snapshot.indexes(on: leads.name).first { $0.name == "leads_org_id_idx" })
+            let index = try #require(
+                snapshot.indexes(on: leads.name).first { $0.name == "leads_org_id_idx" })
             #expect(index.columns == ["org_id"] && index.valid && !index.unique)
             #expect(index.predicate == "(org_id IS NOT NULL)")
 
-            let function = try #require(snapshot.functions(named: QualifiedName("public", "auth_org_id")).first)
-            #expect(function.result == "uuid" && function.volatility == "s" && !function.securityDefiner)
+            let function = try #require(
+                snapshot.functions(named: QualifiedName("public", "auth_org_id")).first)
+            #expect(
+                function.result == "uuid" && function.volatility == "s" && !function.securityDefiner
+            )
             #expect(function.settings == ["search_path=\"\""])
 
             let trigger = try #require(snapshot.triggers(on: leads.name).first)
             #expect(trigger.function == QualifiedName("public", "keep_org_id"))
-            #expect(trigger.timing == "BEFORE" && trigger.events == ["UPDATE"] && trigger.level == "ROW" && trigger.enabled == "O")
+            #expect(
+                trigger.timing == "BEFORE" && trigger.events == ["UPDATE"] && trigger.level == "ROW"
+                    && trigger.enabled == "O")
 
             let policy = try #require(snapshot.policies(on: leads.name).first)
-            #expect(policy.commandName == "SELECT" && policy.permissive && policy.roles == ["public"])
+            #expect(
+                policy.commandName == "SELECT" && policy.permissive && policy.roles == ["public"])
             #expect(policy.using == "(org_id = ( SELECT public.auth_org_id() AS auth_org_id))")
         }
     }
@@ -76,16 +93,19 @@ struct CatalogSnapshotTests {
     @Test func sameSchemaSameFingerprintWhateverTheDataAndOrder() throws {
         try withTestDatabase { first, _ in
             try first.execute(script: Self.schema)
-            try first.execute(script: "insert into public.organizations values (gen_random_uuid(), 'a')")
+            try first.execute(
+                script: "insert into public.organizations values (gen_random_uuid(), 'a')")
             try withTestDatabase { second, _ in
                 // The same objects created in another order, with other OIDs and no data.
-                try second.execute(script: "create table public.filler (n int); drop table public.filler;")
+                try second.execute(
+                    script: "create table public.filler (n int); drop table public.filler;")
                 try second.execute(script: Self.schema)
                 let a = try CatalogSnapshot.load(from: first)
                 let b = try CatalogSnapshot.load(from: second)
                 #expect(a.fingerprint == b.fingerprint)
                 #expect(a == b)
-                try second.execute(script: "alter table public.leads validate constraint leads_org_id_fkey")
+                try second.execute(
+                    script: "alter table public.leads validate constraint leads_org_id_fkey")
                 #expect(try CatalogSnapshot.load(from: second).fingerprint != a.fingerprint)
                 #expect(try CatalogSnapshot.load(from: first).fingerprint == a.fingerprint)
             }

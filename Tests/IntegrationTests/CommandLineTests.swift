@@ -21,45 +21,75 @@ struct CommandLineTests {
         #expect(unknown.stderr.hasSuffix("(did you mean 'warden'?)\n"))
         let noEnvironment = try tollgate(["gate", "warden"])
         #expect(noEnvironment.status == 2)
-        #expect(noEnvironment.stderr.contains("name the environments to gate: --env production (or --env all)"))
+        #expect(
+            noEnvironment.stderr.contains(
+                "name the environments to gate: --env production (or --env all)"))
     }
 
     @Test func unknownEnvironmentExitsTwoWithASuggestion() throws {
         let result = try tollgate(["status", "--env", "prod"])
         #expect(result.status == 2)
-        #expect(result.stderr == "error: unknown environment 'prod' (known: dev, staging, production)\n")
+        #expect(
+            result.stderr == "error: unknown environment 'prod' (known: dev, staging, production)\n"
+        )
     }
 
     @Test func wrongPasswordIsOneLineExitThreeAndNeverPrintsThePassword() throws {
         let admin = try PostgresTestServer.connect()
         let port = try PostgresTestServer.port()
-        try admin.execute(script: "drop role if exists tollgate_cli_canary; create role tollgate_cli_canary login password 'the-right-one'")
+        try admin.execute(
+            script:
+                "drop role if exists tollgate_cli_canary; create role tollgate_cli_canary login password 'the-right-one'"
+        )
         for environment in [
-            ["PGPASSWORD": "sekrit-canary", "DEV_DATABASE_URL": "postgresql://tollgate_cli_canary@127.0.0.1:\(port)/postgres"],
-            ["DEV_DATABASE_URL": "postgresql://tollgate_cli_canary:sekrit-canary@127.0.0.1:\(port)/postgres"],
-            ["DEV_DATABASE_URL": "host=127.0.0.1 port=\(port) user=tollgate_cli_canary password=sekrit-canary dbname=postgres"],
+            [
+                "PGPASSWORD": "sekrit-canary",
+                "DEV_DATABASE_URL": "postgresql://tollgate_cli_canary@127.0.0.1:\(port)/postgres",
+            ],
+            [
+                "DEV_DATABASE_URL":
+                    "postgresql://tollgate_cli_canary:sekrit-canary@127.0.0.1:\(port)/postgres"
+            ],
+            [
+                "DEV_DATABASE_URL":
+                    "host=127.0.0.1 port=\(port) user=tollgate_cli_canary password=sekrit-canary dbname=postgres"
+            ],
         ] {
             for format in ["text", "json"] {
-                let result = try tollgate(["status", "--env", "dev", "--format", format], environment: environment)
+                let result = try tollgate(
+                    ["status", "--env", "dev", "--format", format], environment: environment)
                 #expect(result.status == 3)
                 #expect(!result.stdout.contains("sekrit-canary"))
                 #expect(!result.stderr.contains("sekrit-canary"))
-                #expect(result.stdout.contains("password authentication failed for user \\\"tollgate_cli_canary\\\"")
-                    || result.stdout.contains("password authentication failed for user \"tollgate_cli_canary\""))
+                #expect(
+                    result.stdout.contains(
+                        "password authentication failed for user \\\"tollgate_cli_canary\\\"")
+                        || result.stdout.contains(
+                            "password authentication failed for user \"tollgate_cli_canary\"")
+                )
             }
         }
-        let text = try tollgate(["status", "--env", "dev"], environment: ["DEV_DATABASE_URL": "postgresql://tollgate_cli_canary:sekrit-canary@127.0.0.1:\(port)/postgres"])
+        let text = try tollgate(
+            ["status", "--env", "dev"],
+            environment: [
+                "DEV_DATABASE_URL":
+                    "postgresql://tollgate_cli_canary:sekrit-canary@127.0.0.1:\(port)/postgres"
+            ])
         let errorLines = text.stdout.split(separator: "\n").filter { $0.contains("└") }
         #expect(errorLines.count == 1)
-        #expect(text.stdout.contains("postgresql://tollgate_cli_canary:***@127.0.0.1") == false)  // the table shows no connection
+        // The table shows no connection.
+        #expect(text.stdout.contains("postgresql://tollgate_cli_canary:***@127.0.0.1") == false)
     }
 
     @Test func closedPortExitsThree() throws {
         let result = try tollgate(
             ["status", "--env", "staging", "--format", "json"],
-            environment: ["STAGING_DATABASE_URL": "postgresql://app:sekrit-canary@127.0.0.1:1/staging"])
+            environment: [
+                "STAGING_DATABASE_URL": "postgresql://app:sekrit-canary@127.0.0.1:1/staging"
+            ])
         #expect(result.status == 3)
-        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let report =
+            try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let environment = (report["environments"] as! [[String: Any]])[0]
         #expect(environment["reachable"] as? Bool == false)
         #expect((environment["error"] as? String)?.contains("Connection refused") == true)
@@ -68,7 +98,8 @@ struct CommandLineTests {
     }
 
     @Test func malformedYAMLExitsTwoWithFileLineAndColumn() throws {
-        let project = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-cli-\(UUID().uuidString)")
+        let project = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tollgate-cli-\(UUID().uuidString)")
         let environments = project.appendingPathComponent("Environments")
         try FileManager.default.createDirectory(at: environments, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: project) }
@@ -78,7 +109,9 @@ struct CommandLineTests {
                 to: environments.appendingPathComponent("\(name).yml"))
         }
         try "version: 1\nname: staging\norder: 2\nconnection: [oops\nprotection:\n  approvals: 1\n"
-            .write(to: environments.appendingPathComponent("staging.yml"), atomically: true, encoding: .utf8)
+            .write(
+                to: environments.appendingPathComponent("staging.yml"), atomically: true,
+                encoding: .utf8)
         let result = try tollgate(["status"], in: project)
         #expect(result.status == 2)
         #expect(result.stdout.isEmpty)
@@ -94,16 +127,19 @@ struct CommandLineTests {
             _ = try? tollgate(["sandbox", "down", "--purge"], environment: environment)
             try? FileManager.default.removeItem(at: folder)
         }
-        let up = try tollgate(["sandbox", "up", "--port", "\(port)", "--rows", "200"], environment: environment)
+        let up = try tollgate(
+            ["sandbox", "up", "--port", "\(port)", "--rows", "200"], environment: environment)
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stdout.contains("PostgreSQL on 127.0.0.1:\(port)"))
 
         let status = try tollgate(["status", "--format", "json"], environment: environment)
         #expect(status.status == 0, "\(status.stderr)")
-        let report = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
+        let report =
+            try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as! [String: Any]
         #expect(report["version"] as? Int == 1)
         let environments = report["environments"] as! [[String: Any]]
-        #expect(environments.map { $0["environment"] as? String } == ["dev", "staging", "production"])
+        #expect(
+            environments.map { $0["environment"] as? String } == ["dev", "staging", "production"])
         var fingerprints = Set<String>()
         for environment in environments {
             #expect(environment["reachable"] as? Bool == true)
@@ -111,9 +147,11 @@ struct CommandLineTests {
             // The report's starting state: user_id everywhere, no organizations, no org_id.
             #expect(tenancy["organizationsTable"] as? Bool == false)
             #expect((tenancy["tablesWithOrgID"] as? [String]) == [])
-            #expect((tenancy["tablesWithUserID"] as? [String]) == [
-                "agents", "call_tracking", "calls", "campaigns", "cold_call_logs", "integrations", "knowledge_base", "leads",
-            ])
+            #expect(
+                (tenancy["tablesWithUserID"] as? [String]) == [
+                    "agents", "call_tracking", "calls", "campaigns", "cold_call_logs",
+                    "integrations", "knowledge_base", "leads",
+                ])
             let migrations = environment["supabaseMigrations"] as! [String: Any]
             #expect(migrations["count"] as? Int == 2)
             fingerprints.insert(environment["fingerprint"] as! String)
@@ -121,9 +159,14 @@ struct CommandLineTests {
         #expect(fingerprints.count == 1)
 
         // As on hosted Supabase, the application role cannot create the report's auth.org_id().
-        let app = try Connection(ConnectionString("host=\(folder.path) port=\(port) dbname=production user=tollgate_app"))
+        let app = try Connection(
+            ConnectionString("host=\(folder.path) port=\(port) dbname=production user=tollgate_app")
+        )
         do {
-            try app.execute(script: "create function auth.org_id() returns uuid language sql stable as $$ select null::uuid $$")
+            try app.execute(
+                script:
+                    "create function auth.org_id() returns uuid language sql stable as $$ select null::uuid $$"
+            )
             Issue.record("expected permission denied")
         } catch let error as PostgresError {
             #expect(error.sqlState == "42501")
@@ -143,35 +186,56 @@ struct CommandLineTests {
         #expect(gate.stdout.contains("✗ organizations-table — The organizations table exists."))
         #expect(gate.stdout.contains("call_logs: no column org_id (has lead_id)"))
         #expect(gate.stdout.contains("✓ no-function-in-auth"))
-        let json = try tollgate(["check", "--env", "staging,production", "--suite", "warden", "--format", "json"], environment: environment)
+        let json = try tollgate(
+            ["check", "--env", "staging,production", "--suite", "warden", "--format", "json"],
+            environment: environment)
         #expect(json.status == 1)
-        let checks = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
+        let checks =
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as! [String: Any]
         let checked = checks["environments"] as! [[String: Any]]
         #expect(checked.map { $0["environment"] as? String } == ["staging", "production"])
         let results = (checked[1]["suites"] as! [[String: Any]])[0]["results"] as! [[String: Any]]
         #expect(results.count == 1 + 9 * 5 + 3)
-        #expect(results.contains { $0["check"] as? String == "org-id-column" && $0["subject"] as? String == "public.leads" && $0["outcome"] as? String == "failed" })
+        #expect(
+            results.contains {
+                $0["check"] as? String == "org-id-column"
+                    && $0["subject"] as? String == "public.leads"
+                    && $0["outcome"] as? String == "failed"
+            })
 
         // Under GitHub Actions: annotations on stderr beside JUnit on stdout, and a summary.
         let summary = folder.appendingPathComponent("summary.md")
         let ci = try tollgate(
             ["gate", "warden", "--env", "production", "--format", "junit"],
-            environment: environment.merging(["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary.path]) { $1 })
+            environment: environment.merging([
+                "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary.path,
+            ]) { $1 })
         #expect(ci.status == 1)
-        #expect(ci.stdout.hasPrefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tollgate\" tests=\"49\" failures=\"28\""))
-        #expect(ci.stderr.contains("::error file=Playbooks/checks/warden.yml,line=7,col=5,title=warden on production%3A organizations-table::"))
+        #expect(
+            ci.stdout.hasPrefix(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tollgate\" tests=\"49\" failures=\"28\""
+            ))
+        #expect(
+            ci.stderr.contains(
+                "::error file=Playbooks/checks/warden.yml,line=7,col=5,title=warden on production%3A organizations-table::"
+            ))
         let written = try String(contentsOf: summary, encoding: .utf8)
-        #expect(written.hasPrefix("## Tollgate checks\n\n### ❌ warden on production: blocked, 8 of 9 checks failed"))
+        #expect(
+            written.hasPrefix(
+                "## Tollgate checks\n\n### ❌ warden on production: blocked, 8 of 9 checks failed"))
 
         // reset rebuilds the databases in another scenario; compare then sees the drift, in
         // colour only when asked (stdout is a pipe here).
-        let reset = try tollgate(["sandbox", "reset", "--scenario", "drifted", "--rows", "50"], environment: environment)
+        let reset = try tollgate(
+            ["sandbox", "reset", "--scenario", "drifted", "--rows", "50"], environment: environment)
         #expect(reset.status == 0, "\(reset.stderr)")
         let plain = try tollgate(["compare"], environment: environment)
         #expect(plain.status == 0 && !plain.stdout.contains("\u{1B}["))
         #expect(plain.stdout.contains("out-of-band changes (4)"))
         let colored = try tollgate(["compare", "--color", "always"], environment: environment)
-        #expect(colored.stdout.contains("\u{1B}[1m") && colored.stdout.contains("out-of-band changes (4)"))
+        #expect(
+            colored.stdout.contains("\u{1B}[1m")
+                && colored.stdout.contains("out-of-band changes (4)"))
         let mismatch = try tollgate(["sandbox", "up"], environment: environment)
         #expect(mismatch.status == 2 && mismatch.stderr.contains("holds the 'drifted' scenario"))
 

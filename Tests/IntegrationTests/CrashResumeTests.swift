@@ -37,22 +37,31 @@ struct CrashResumeTests {
         environment["DEV_URL"] = project.environments[0].connection.rawValue
         environment["STAGING_URL"] = project.environments[1].connection.rawValue
         environment["NO_COLOR"] = "1"
-        return try ProcessRunner().start(Repository.binary.path, arguments, environment: environment, directory: project.root.path)
+        return try ProcessRunner().start(
+            Repository.binary.path, arguments, environment: environment,
+            directory: project.root.path)
     }
 
-    func run(_ project: Project, _ arguments: [String] = ["run", "day-1-demo", "--env", "dev"]) throws -> ProcessRunner.Output {
+    func run(
+        _ project: Project, _ arguments: [String] = ["run", "day-1-demo", "--env", "dev"]
+    ) throws -> ProcessRunner.Output {
         try start(project, arguments).wait()
     }
 
     /// Each step succeeded once; transactional steps were never recorded as started.
-    func expectFinished(_ db: Connection, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
-        let steps = try db.query("select step, status from tollgate.step_runs order by step").rows.map {
-            "\(try $0.decode("step", as: String.self)):\(try $0.decode("status", as: String.self))"
-        }
-        #expect(steps == [
-            "index:succeeded", "last:succeeded", "organizations:succeeded", "pause:succeeded", "slow-rerunnable:succeeded",
-            "slow-transactional:succeeded",
-        ], sourceLocation: sourceLocation)
+    func expectFinished(
+        _ db: Connection, sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws {
+        let steps = try db.query("select step, status from tollgate.step_runs order by step").rows
+            .map {
+                "\(try $0.decode("step", as: String.self)):\(try $0.decode("status", as: String.self))"
+            }
+        #expect(
+            steps == [
+                "index:succeeded", "last:succeeded", "organizations:succeeded", "pause:succeeded",
+                "slow-rerunnable:succeeded",
+                "slow-transactional:succeeded",
+            ], sourceLocation: sourceLocation)
         let twice: [String] = try db.query(
             """
             select step from tollgate.events where event = 'succeeded' and step is not null
@@ -60,13 +69,16 @@ struct CrashResumeTests {
             """
         ).rows.map { try $0.decode("step") }
         #expect(twice.isEmpty, "applied twice: \(twice)", sourceLocation: sourceLocation)
-        let supabase: Int = try db.query("select count(*) as n from supabase_migrations.schema_migrations where version = '20250110090000'").first!.decode("n")
+        let supabase: Int = try db.query(
+            "select count(*) as n from supabase_migrations.schema_migrations where version = '20250110090000'"
+        ).first!.decode("n")
         #expect(supabase == 1, sourceLocation: sourceLocation)
     }
 
     @Test(arguments: [0.6, 2.2, 4.0])
     func killedAtAnyPointRunAgainFinishesTheJob(after seconds: Double) throws {
-        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) { project, _, _, db, _ in
+        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) {
+            project, _, _, db, _ in
             let process = try start(project, ["run", "day-1-demo", "--env", "dev"])
             usleep(useconds_t(seconds * 1_000_000))
             process.kill()
@@ -76,7 +88,8 @@ struct CrashResumeTests {
             #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
             try expectFinished(db)
             // The same schema as a run that was never interrupted.
-            try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) { clean, _, _, cleanDB, _ in
+            try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) {
+                clean, _, _, cleanDB, _ in
                 let uninterrupted = try run(clean)
                 #expect(uninterrupted.status == 0, "\(uninterrupted.stdout)\(uninterrupted.stderr)")
                 let expected = try CatalogSnapshot.load(from: cleanDB).fingerprint
@@ -87,7 +100,8 @@ struct CrashResumeTests {
     }
 
     @Test func aTerminatedConnectionExitsFourAndResumes() throws {
-        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) { project, _, _, db, _ in
+        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) {
+            project, _, _, db, _ in
             let process = try start(project, ["run", "day-1-demo", "--env", "dev"])
             let admin = try PostgresTestServer.connect()
             let database: String = try db.query("select current_database() as d").first!.decode("d")
@@ -113,7 +127,8 @@ struct CrashResumeTests {
     }
 
     @Test func twoRunnersAtOnceExactlyOneProceedsAndAWaiterDoesNotDeadlockAnIndexBuild() throws {
-        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) { project, _, _, db, _ in
+        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) {
+            project, _, _, db, _ in
             let first = try start(project, ["run", "day-1-demo", "--env", "dev"])
             usleep(400_000)
             let refused = try run(project)
@@ -136,32 +151,51 @@ struct CrashResumeTests {
 struct PlaybookCommandTests {
     @Test func planApproveHistoryThroughTheBinary() throws {
         let playbooks = ["day-1-demo.yml": PlaybookEngineTests.day1]
-        try PlaybookEngineTests().withProject(playbooks: playbooks, stagingProtection: "protection:\n  approvals_required: 1\n") { project, _, _, _, _ in
+        try PlaybookEngineTests().withProject(
+            playbooks: playbooks, stagingProtection: "protection:\n  approvals_required: 1\n"
+        ) { project, _, _, _, _ in
             let tests = CrashResumeTests()
             let blocked = try tests.run(project, ["plan", "day-1-demo", "--env", "staging"])
             #expect(blocked.status == 1)
-            #expect(blocked.stdout.contains("✗ promotion from dev: day-1-demo has not succeeded on dev"))
+            #expect(
+                blocked.stdout.contains("✗ promotion from dev: day-1-demo has not succeeded on dev")
+            )
             #expect(blocked.stdout.contains("to unblock: tollgate run day-1-demo --env dev"))
             #expect(blocked.stdout.contains("✗ approvals: 0 of 1 approvals"))
 
             #expect(try tests.run(project).status == 0)
-            let approved = try tests.run(project, ["approve", "day-1-demo", "--env", "staging", "--as", "alice", "--note", "reviewed"])
+            let approved = try tests.run(
+                project,
+                [
+                    "approve", "day-1-demo", "--env", "staging", "--as", "alice", "--note",
+                    "reviewed",
+                ])
             #expect(approved.status == 0)
-            #expect(approved.stdout == "approved day-1-demo on staging as alice: 1 of 1 approvals (alice)\n")
+            #expect(
+                approved.stdout
+                    == "approved day-1-demo on staging as alice: 1 of 1 approvals (alice)\n")
             let protected = try tests.run(project, ["run", "day-1-demo", "--env", "staging"])
             #expect(protected.status == 2)
-            #expect(protected.stderr == "error: staging is protected: pass --yes to run without a terminal\n")
-            let ready = try tests.run(project, ["plan", "day-1-demo", "--env", "staging", "--format", "json"])
+            #expect(
+                protected.stderr
+                    == "error: staging is protected: pass --yes to run without a terminal\n")
+            let ready = try tests.run(
+                project, ["plan", "day-1-demo", "--env", "staging", "--format", "json"])
             #expect(ready.status == 0)
             #expect(ready.stdout.contains("\"blocked\" : false"))
-            let ran = try tests.run(project, ["run", "day-1-demo", "--env", "staging", "--yes", "--actor", "ci-bot"])
+            let ran = try tests.run(
+                project, ["run", "day-1-demo", "--env", "staging", "--yes", "--actor", "ci-bot"])
             #expect(ran.status == 0, "\(ran.stderr)")
 
-            let history = try tests.run(project, ["history", "--env", "staging", "--format", "json"])
+            let history = try tests.run(
+                project, ["history", "--env", "staging", "--format", "json"])
             #expect(history.status == 0)
-            let document = try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as! [String: Any]
+            let document =
+                try JSONSerialization.jsonObject(with: Data(history.stdout.utf8)) as! [String: Any]
             #expect(document["version"] as? Int == 1)
-            let events = (document["events"] as! [[String: Any]]).map { "\($0["event"]!):\($0["actor"]!)" }
+            let events = (document["events"] as! [[String: Any]]).map {
+                "\($0["event"]!):\($0["actor"]!)"
+            }
             #expect(events.contains("approved:alice"))
             #expect(events.last == "succeeded:ci-bot")
             let unknown = try tests.run(project, ["plan", "day-1", "--env", "dev"])
@@ -192,21 +226,32 @@ extension PlaybookCommandTests {
                 shell: echo "about to fail" && exit 7
             """
         try PlaybookEngineTests().withProject(
-            playbooks: ["day-1-demo.yml": PlaybookEngineTests.day1, "day-2-demo.yml": second, "day-3-demo.yml": failing]
+            playbooks: [
+                "day-1-demo.yml": PlaybookEngineTests.day1, "day-2-demo.yml": second,
+                "day-3-demo.yml": failing,
+            ]
         ) { project, _, _, db, _ in
             let tests = CrashResumeTests()
-            let through = try tests.run(project, ["run", "--through", "day-2-demo", "--env", "dev"])
+            let through = try tests.run(
+                project, ["run", "--through", "day-2-demo", "--env", "dev"])
             #expect(through.status == 0, "\(through.stderr)")
             #expect(through.stdout.contains("day-1-demo on dev: succeeded"))
             #expect(through.stdout.contains("day-2-demo on dev: succeeded"))
             #expect(!through.stdout.contains("day-3-demo"))
-            let output: String = try db.query("select output from tollgate.step_runs where step = 'deploy'").first!.decode("output")
+            let output: String = try db.query(
+                "select output from tollgate.step_runs where step = 'deploy'"
+            ).first!.decode("output")
             #expect(output == "deploying day-2-demo/deploy to dev")
 
             let failed = try tests.run(project, ["run", "day-3-demo", "--env", "dev"])
             #expect(failed.status == 4)
-            #expect(failed.stderr == "error: step 'hook' of day-3-demo failed on dev: the command exited 7: about to fail\n")
-            let status: String = try db.query("select status || ':' || coalesce(error, '') as s from tollgate.step_runs where step = 'hook'").first!.decode("s")
+            #expect(
+                failed.stderr
+                    == "error: step 'hook' of day-3-demo failed on dev: the command exited 7: about to fail\n"
+            )
+            let status: String = try db.query(
+                "select status || ':' || coalesce(error, '') as s from tollgate.step_runs where step = 'hook'"
+            ).first!.decode("s")
             #expect(status == "failed:exit 7")
         }
     }

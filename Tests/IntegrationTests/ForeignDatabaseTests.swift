@@ -24,7 +24,8 @@ struct ForeignDatabaseTests {
         alter table public.cold_call_logs add column user_key text generated always as ('u-' || user_id::text) stored;
         """
 
-    func withForeignDatabase<T>(_ body: (Connection, Environment, Project) throws -> T) throws -> T {
+    func withForeignDatabase<T>(_ body: (Connection, Environment, Project) throws -> T) throws -> T
+    {
         try WardenGateTests().withSandboxDatabase(migrated: true) { db, environment, project in
             try WardenGateTests().asApplication(db, Self.foreignShape + VerifyGateTests.wardenFixes)
             return try body(db, environment, project)
@@ -32,7 +33,8 @@ struct ForeignDatabaseTests {
     }
 
     func verify(_ project: Project, _ environment: Environment) throws -> SuiteRun {
-        let report = CheckRunner(project: project).run([try project.suite(named: "verify")], on: environment)
+        let report = CheckRunner(project: project).run(
+            [try project.suite(named: "verify")], on: environment)
         #expect(report.error == nil, "\(report.error ?? "")")
         return try #require(report.suites.first)
     }
@@ -43,17 +45,22 @@ struct ForeignDatabaseTests {
 
     @Test func probesUseTheTablesRealPrimaryKey() throws {
         try withForeignDatabase { db, environment, project in
-            let sequence = "select last_value from pg_sequences where schemaname = 'public' and sequencename = 'integrations_integration_id_seq'"
-            let before: Int? = try db.query(Query(unsafeSQL: sequence)).first!.decodeIfPresent("last_value")
+            let sequence =
+                "select last_value from pg_sequences where schemaname = 'public' and sequencename = 'integrations_integration_id_seq'"
+            let before: Int? = try db.query(Query(unsafeSQL: sequence)).first!.decodeIfPresent(
+                "last_value")
             let run = try verify(project, environment)
             #expect(run.passed, "\(run.failures)")
-            for table in ["integrations", "campaigns", "agents", "call_tracking", "cold_call_logs"] {
+            for table in ["integrations", "campaigns", "agents", "call_tracking", "cold_call_logs"]
+            {
                 for check in ["tenant-isolation", "org-id-immutable", "no-claim-spoofing"] {
-                    #expect(results(run, check, on: table)?.outcome == .passed, "\(check) on \(table)")
+                    #expect(
+                        results(run, check, on: table)?.outcome == .passed, "\(check) on \(table)")
                 }
             }
             // The identity sequence is overridden, never advanced (nextval survives a rollback).
-            let after: Int? = try db.query(Query(unsafeSQL: sequence)).first!.decodeIfPresent("last_value")
+            let after: Int? = try db.query(Query(unsafeSQL: sequence)).first!.decodeIfPresent(
+                "last_value")
             #expect(before == after)
         }
     }
@@ -62,7 +69,9 @@ struct ForeignDatabaseTests {
     /// is called (it used to pass, because its 42703 counted as a refusal).
     @Test func aTriggerThatDoesNothingFailsTheImmutabilityProbe() throws {
         try withForeignDatabase { db, environment, project in
-            try WardenGateTests().asApplication(db, """
+            try WardenGateTests().asApplication(
+                db,
+                """
                 create function public.lets_everything_through() returns trigger language plpgsql as $$ begin return new; end $$;
                 drop trigger integrations_org_id_immutable on public.integrations;
                 create trigger integrations_org_id_immutable before update of org_id on public.integrations
@@ -71,21 +80,28 @@ struct ForeignDatabaseTests {
             let run = try verify(project, environment)
             let immutable = try #require(results(run, "org-id-immutable", on: "integrations"))
             #expect(immutable.outcome == .failed)
-            #expect(immutable.found == "a row's org_id was changed from one organisation to another")
+            #expect(
+                immutable.found == "a row's org_id was changed from one organisation to another")
             // The structural check cannot see it: the trigger is there.
             #expect(results(run, "immutability-trigger", on: "integrations")?.passed == true)
 
-            let cli = try tollgate(["gate", "verify", "--env", "dev"], environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
+            let cli = try tollgate(
+                ["gate", "verify", "--env", "dev"],
+                environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
             #expect(cli.status == 1, "\(cli.stdout)\(cli.stderr)")
             #expect(cli.stdout.contains("✗ org-id-immutable (1 of 9 tables)"))
-            #expect(cli.stdout.contains("integrations: a row's org_id was changed from one organisation to another"))
+            #expect(
+                cli.stdout.contains(
+                    "integrations: a row's org_id was changed from one organisation to another"))
         }
     }
 
     /// An error that is not a refusal is a third outcome, with its SQLSTATE, and blocks.
     @Test func anErrorThatIsNotARefusalIsAnErrorNotAPass() throws {
         try withForeignDatabase { db, environment, project in
-            try WardenGateTests().asApplication(db, """
+            try WardenGateTests().asApplication(
+                db,
+                """
                 create function public.broken_guard() returns trigger language plpgsql as $$ begin perform 1 / 0; return new; end $$;
                 drop trigger calls_org_id_immutable on public.calls;
                 create trigger calls_org_id_immutable before update of org_id on public.calls
@@ -99,14 +115,28 @@ struct ForeignDatabaseTests {
             #expect(calls.found?.contains("22012 division by zero") == true, "\(calls.found ?? "")")
             let keyless = try #require(results(run, "tenant-isolation", on: "knowledge_base"))
             #expect(keyless.outcome == .error)
-            #expect(keyless.found?.contains("public.knowledge_base has no primary key") == true, "\(keyless.found ?? "")")
+            #expect(
+                keyless.found?.contains("public.knowledge_base has no primary key") == true,
+                "\(keyless.found ?? "")")
 
-            let cli = try tollgate(["gate", "verify", "--env", "dev"], environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
+            let cli = try tollgate(
+                ["gate", "verify", "--env", "dev"],
+                environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
             #expect(cli.status == 1)
-            #expect(cli.stdout.contains("calls: error: cannot run: changing org_id ended in an error that is not a trigger's refusal: 22012 division by zero"))
-            let junit = try tollgate(["gate", "verify", "--env", "dev", "--format", "junit"], environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
-            #expect(junit.stdout.contains("<error message=\"cannot run: changing org_id ended in an error that is not a trigger&apos;s refusal: 22012")
-                || junit.stdout.contains("<error message=\"cannot run: changing org_id ended in an error that is not a trigger's refusal: 22012"))
+            #expect(
+                cli.stdout.contains(
+                    "calls: error: cannot run: changing org_id ended in an error that is not a trigger's refusal: 22012 division by zero"
+                ))
+            let junit = try tollgate(
+                ["gate", "verify", "--env", "dev", "--format", "junit"],
+                environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
+            #expect(
+                junit.stdout.contains(
+                    "<error message=\"cannot run: changing org_id ended in an error that is not a trigger&apos;s refusal: 22012"
+                )
+                    || junit.stdout.contains(
+                        "<error message=\"cannot run: changing org_id ended in an error that is not a trigger's refusal: 22012"
+                    ))
         }
     }
 
@@ -114,20 +144,22 @@ struct ForeignDatabaseTests {
     /// function in auth is flagged whoever owns it, and the advice never drops a platform one.
     @Test func supabasesAuthFunctionsAreThePlatformsWhoeverOwnsThem() throws {
         try WardenGateTests().withSandboxDatabase(migrated: true) { db, environment, project in
-            try db.execute(script: """
-                create function auth.email() returns text language sql stable as $$ select auth.jwt() ->> 'email' $$;
-                alter function auth.uid() owner to postgres;
-                alter function auth.role() owner to postgres;
-                alter function auth.jwt() owner to postgres;
-                alter function auth.email() owner to postgres;
-                """)
+            try db.execute(
+                script: """
+                    create function auth.email() returns text language sql stable as $$ select auth.jwt() ->> 'email' $$;
+                    alter function auth.uid() owner to postgres;
+                    alter function auth.role() owner to postgres;
+                    alter function auth.jwt() owner to postgres;
+                    alter function auth.email() owner to postgres;
+                    """)
             var run = try WardenGateTests().gate(project, environment)
             #expect(run.results.first { $0.check == "no-function-in-auth" }?.passed == true)
 
-            try db.execute(script: """
-                create function auth.org_id() returns uuid language sql stable as $$ select null::uuid $$;
-                alter function auth.org_id() owner to supabase_auth_admin;
-                """)
+            try db.execute(
+                script: """
+                    create function auth.org_id() returns uuid language sql stable as $$ select null::uuid $$;
+                    alter function auth.org_id() owner to supabase_auth_admin;
+                    """)
             run = try WardenGateTests().gate(project, environment)
             let inAuth = try #require(run.results.first { $0.check == "no-function-in-auth" })
             #expect(!inAuth.passed)
@@ -140,14 +172,18 @@ struct ForeignDatabaseTests {
     /// an immutability trigger, a revoked UPDATE must not make the probe pass.
     @Test func aPrivilegeTheOwnerLacksIsNoImmutability() throws {
         try withForeignDatabase { db, environment, project in
-            try WardenGateTests().asApplication(db, """
+            try WardenGateTests().asApplication(
+                db,
+                """
                 drop trigger leads_org_id_immutable on public.leads;
                 revoke update on public.leads from tollgate_app, authenticated, anon, service_role, public;
                 """)
             let run = try verify(project, environment)
             let leads = try #require(results(run, "org-id-immutable", on: "leads"))
             #expect(leads.outcome == .error)
-            #expect(leads.found?.contains("42501 permission denied for table leads") == true, "\(leads.found ?? "")")
+            #expect(
+                leads.found?.contains("42501 permission denied for table leads") == true,
+                "\(leads.found ?? "")")
         }
     }
 
@@ -156,10 +192,14 @@ struct ForeignDatabaseTests {
         try withForeignDatabase { _, fixed, _ in
             try WardenGateTests().withSandboxDatabase(migrated: false) { _, starting, _ in
                 let variables = [
-                    "DEV_DATABASE_URL": fixed.connection.rawValue, "STAGING_DATABASE_URL": starting.connection.rawValue,
+                    "DEV_DATABASE_URL": fixed.connection.rawValue,
+                    "STAGING_DATABASE_URL": starting.connection.rawValue,
                     "PRODUCTION_DATABASE_URL": starting.connection.rawValue,
                 ]
-                for arguments in [["compare", "--format", "html"], ["compare", "--format", "json"], ["compare"], ["status", "--format", "json"]] {
+                for arguments in [
+                    ["compare", "--format", "html"], ["compare", "--format", "json"], ["compare"],
+                    ["status", "--format", "json"],
+                ] {
                     let first = try tollgate(arguments, environment: variables)
                     let second = try tollgate(arguments, environment: variables)
                     #expect(first.stdout == second.stdout, "\(arguments)")
@@ -174,18 +214,27 @@ struct ForeignDatabaseTests {
     @Test func aDatabaseWithoutTheApplicationsTablesIsNamedAsSuch() throws {
         try withTestDatabase { _, name in
             let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
-            let result = try tollgate(["gate", "warden", "--env", "production"], environment: ["PRODUCTION_DATABASE_URL": url])
+            let result = try tollgate(
+                ["gate", "warden", "--env", "production"],
+                environment: ["PRODUCTION_DATABASE_URL": url])
             #expect(result.status == 2, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.contains("does not look like this application's database"))
             #expect(result.stdout.contains("/\(name)"))
             #expect(result.stdout.contains("check PRODUCTION_DATABASE_URL"))
             #expect(!result.stdout.contains("run Day 1"))
-            let json = try tollgate(["gate", "warden", "--env", "production", "--format", "json"], environment: ["PRODUCTION_DATABASE_URL": url])
+            let json = try tollgate(
+                ["gate", "warden", "--env", "production", "--format", "json"],
+                environment: ["PRODUCTION_DATABASE_URL": url])
             #expect(json.stdout.contains("\"problem\" : \"not_this_application\""))
             // plan says so too, before any suite's advice.
-            let plan = try tollgate(["plan", "day-1-organizations", "--env", "production"], environment: ["PRODUCTION_DATABASE_URL": url])
+            let plan = try tollgate(
+                ["plan", "day-1-organizations", "--env", "production"],
+                environment: ["PRODUCTION_DATABASE_URL": url])
             #expect(plan.status == 1)
-            #expect(plan.stdout.contains("✗ this application's database: environment 'production' does not look like this application's database"))
+            #expect(
+                plan.stdout.contains(
+                    "✗ this application's database: environment 'production' does not look like this application's database"
+                ))
         }
     }
 }

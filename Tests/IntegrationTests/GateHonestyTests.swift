@@ -12,14 +12,16 @@ struct GateHonestyTests {
     /// A rerun that applied nothing does not restart the soak: staging's wait runs from the
     /// run that applied dev's steps.
     @Test func aNoOpRerunDoesNotRestartTheSoak() throws {
-        try engine.withProject(stagingProtection: "protection:\n  soak_after_previous: 1h\n") { project, dev, staging, devDB, _ in
+        try engine.withProject(stagingProtection: "protection:\n  soak_after_previous: 1h\n") {
+            project, dev, staging, devDB, _ in
             let playbook = try project.playbook(named: "day-1-demo")
             try engine.runner(project).run(playbook, on: dev)
             let applied = try #require(try Ledger(devDB).state().lastSuccess["day-1-demo"])
             Thread.sleep(forTimeInterval: 1.1)
             try engine.runner(project).run(playbook, on: dev)
             #expect(try Ledger(devDB).state().lastSuccess["day-1-demo"] == applied)
-            let plan = try engine.runner(project, now: { applied.addingTimeInterval(3601) }).plan(playbook, on: staging)
+            let plan = try engine.runner(project, now: { applied.addingTimeInterval(3601) }).plan(
+                playbook, on: staging)
             #expect(plan.gates.first { $0.name == "promotion from dev" }?.passed == true)
         }
     }
@@ -28,38 +30,67 @@ struct GateHonestyTests {
     /// before a step was edited does not count for the edited playbook.
     @Test func approvalsCountPeopleOnceAndOnlyForWhatTheyApproved() throws {
         try withTestDatabase { db, name in
-            let root = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-approvals-\(UUID().uuidString)")
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tollgate-approvals-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: root) }
-            try FileManager.default.createDirectory(at: root.appendingPathComponent("Playbooks"), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: Repository.root.appendingPathComponent("Environments"), to: root.appendingPathComponent("Environments"))
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent("Playbooks"), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                at: Repository.root.appendingPathComponent("Environments"),
+                to: root.appendingPathComponent("Environments"))
             let playbook = root.appendingPathComponent("Playbooks/ship.yml")
-            try "version: 1\nplaybook: ship\ngates:\n  promotion: false\n  approvals: 2\nsteps:\n  - id: a\n    sql: select 1\n"
+            try
+                "version: 1\nplaybook: ship\ngates:\n  promotion: false\n  approvals: 2\nsteps:\n  - id: a\n    sql: select 1\n"
                 .write(to: playbook, atomically: true, encoding: .utf8)
-            let variables = ["DEV_DATABASE_URL": try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"]
+            let variables = [
+                "DEV_DATABASE_URL": try PostgresTestServer.connectionString().rawValue
+                    + " dbname=\(name)"
+            ]
 
             for blank in ["", "   "] {
-                let result = try tollgate(["approve", "ship", "--env", "dev", "--as", blank], environment: variables, in: root)
+                let result = try tollgate(
+                    ["approve", "ship", "--env", "dev", "--as", blank], environment: variables,
+                    in: root)
                 #expect(result.status == 2)
                 #expect(result.stderr.contains("--as needs the approver's name"))
             }
             #expect(try Ledger(db).exists() == false)  // bad input changed nothing
 
-            #expect(try tollgate(["approve", "ship", "--env", "dev", "--as", "bob"], environment: variables, in: root).status == 0)
-            let again = try tollgate(["approve", "ship", "--env", "dev", "--as", " BOB "], environment: variables, in: root)
-            #expect(again.stdout.contains("already approved ship on dev as bob: 1 of 2 approvals (bob)"))
-            #expect(try tollgate(["approve", "ship", "--env", "dev", "--as", "Alice"], environment: variables, in: root).status == 0)
-            var plan = try tollgate(["plan", "ship", "--env", "dev"], environment: variables, in: root)
+            #expect(
+                try tollgate(
+                    ["approve", "ship", "--env", "dev", "--as", "bob"], environment: variables,
+                    in: root
+                ).status == 0)
+            let again = try tollgate(
+                ["approve", "ship", "--env", "dev", "--as", " BOB "], environment: variables,
+                in: root)
+            #expect(
+                again.stdout.contains("already approved ship on dev as bob: 1 of 2 approvals (bob)")
+            )
+            #expect(
+                try tollgate(
+                    ["approve", "ship", "--env", "dev", "--as", "Alice"], environment: variables,
+                    in: root
+                ).status == 0)
+            var plan = try tollgate(
+                ["plan", "ship", "--env", "dev"], environment: variables, in: root)
             #expect(plan.status == 0, "\(plan.stdout)")
             #expect(plan.stdout.contains("✓ approvals: 2 of 2 approvals (alice, bob)"))
 
             // Edit the step: both approvals were for other SQL.
-            try "version: 1\nplaybook: ship\ngates:\n  promotion: false\n  approvals: 2\nsteps:\n  - id: a\n    sql: drop table public.leads\n"
+            try
+                "version: 1\nplaybook: ship\ngates:\n  promotion: false\n  approvals: 2\nsteps:\n  - id: a\n    sql: drop table public.leads\n"
                 .write(to: playbook, atomically: true, encoding: .utf8)
             plan = try tollgate(["plan", "ship", "--env", "dev"], environment: variables, in: root)
             #expect(plan.status == 1)
-            #expect(plan.stdout.contains("0 of 2 approvals; approved before the playbook's steps changed, so not counted: alice, bob"))
+            #expect(
+                plan.stdout.contains(
+                    "0 of 2 approvals; approved before the playbook's steps changed, so not counted: alice, bob"
+                ))
             // Approving again renews the approval for the new content.
-            let renewed = try tollgate(["approve", "ship", "--env", "dev", "--as", "bob"], environment: variables, in: root)
+            let renewed = try tollgate(
+                ["approve", "ship", "--env", "dev", "--as", "bob"], environment: variables, in: root
+            )
             #expect(renewed.stdout.contains("approved ship on dev as bob: 1 of 2 approvals (bob)"))
         }
     }
@@ -68,15 +99,23 @@ struct GateHonestyTests {
     /// nothing is written anywhere.
     @Test func singleEnvironmentCommandsRefuseAllAndLists() throws {
         try withTestDatabase { db, name in
-            let variables = ["DEV_DATABASE_URL": try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"]
+            let variables = [
+                "DEV_DATABASE_URL": try PostgresTestServer.connectionString().rawValue
+                    + " dbname=\(name)"
+            ]
             for arguments in [
-                ["approve", "day-1-organizations", "--as", "bob"], ["run", "day-1-organizations", "--yes"],
-                ["plan", "day-1-organizations"], ["history"], ["rehearse", "day-1-organizations"], ["snapshot"],
+                ["approve", "day-1-organizations", "--as", "bob"],
+                ["run", "day-1-organizations", "--yes"],
+                ["plan", "day-1-organizations"], ["history"], ["rehearse", "day-1-organizations"],
+                ["snapshot"],
             ] {
                 for value in ["all", "dev,staging"] {
                     let result = try tollgate(arguments + ["--env", value], environment: variables)
                     #expect(result.status == 2, "\(arguments) --env \(value): \(result.stderr)")
-                    #expect(result.stderr.contains("this command acts on exactly one environment (one of: dev, staging, production)"))
+                    #expect(
+                        result.stderr.contains(
+                            "this command acts on exactly one environment (one of: dev, staging, production)"
+                        ))
                 }
             }
             #expect(try Ledger(db).exists() == false)
@@ -98,15 +137,18 @@ struct GateHonestyTests {
         try engine.withProject(playbooks: ["soak-demo.yml": waits]) { project, dev, _, db, _ in
             let slept = LockedDurations()
             let runner = PlaybookRunner(
-                project: project, options: .init(actor: "tester", host: "ci", sleep: { slept.append($0) })) { _ in }
+                project: project,
+                options: .init(actor: "tester", host: "ci", sleep: { slept.append($0) })
+            ) { _ in }
             try runner.run(try project.playbook(named: "soak-demo"), on: dev)
             #expect(slept.values == [.seconds(7200)])
 
             // As if the process had been killed 30 minutes into the wait.
-            try db.execute(script: """
-                update tollgate.step_runs set status = 'started', finished_at = null, started_at = clock_timestamp() - interval '30 minutes'
-                where step = 'soak';
-                """)
+            try db.execute(
+                script: """
+                    update tollgate.step_runs set status = 'started', finished_at = null, started_at = clock_timestamp() - interval '30 minutes'
+                    where step = 'soak';
+                    """)
             try runner.run(try project.playbook(named: "soak-demo"), on: dev)
             let resumed = try #require(slept.values.last)
             #expect(resumed <= .seconds(5400) && resumed > .seconds(5390), "\(resumed)")
@@ -114,9 +156,15 @@ struct GateHonestyTests {
     }
 
     @Test func aMissingOutputFolderIsABadArgument() throws {
-        let result = try tollgate(["compare", "--env", "dev", "--format", "html", "-o", "/nonexistent-folder/x/report.html"])
+        let result = try tollgate([
+            "compare", "--env", "dev", "--format", "html", "-o",
+            "/nonexistent-folder/x/report.html",
+        ])
         #expect(result.status == 2)
-        #expect(result.stderr == "error: -o '/nonexistent-folder/x/report.html': there is no folder '/nonexistent-folder/x' to write it in\n")
+        #expect(
+            result.stderr
+                == "error: -o '/nonexistent-folder/x/report.html': there is no folder '/nonexistent-folder/x' to write it in\n"
+        )
     }
 }
 

@@ -6,31 +6,44 @@ import Testing
 struct PostgresClientIntegrationTests {
     @Test func connectsWithURIKeyValueAndServiceName() throws {
         let db = try PostgresTestServer.connect()
-        let facts = try db.query("select current_setting('unix_socket_directories') as dir, current_setting('port') as port").first!
+        let facts = try db.query(
+            "select current_setting('unix_socket_directories') as dir, current_setting('port') as port"
+        ).first!
         let dir: String = try facts.decode("dir")
         let port: String = try facts.decode("port")
         let encodedDir = dir.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
-        let uri = try Connection(ConnectionString("postgresql://postgres@/postgres?host=\(encodedDir)&port=\(port)"))
-        #expect(try uri.query("select current_user as u").first!.decode("u", as: String.self) == "postgres")
+        let uri = try Connection(
+            ConnectionString("postgresql://postgres@/postgres?host=\(encodedDir)&port=\(port)"))
+        #expect(
+            try uri.query("select current_user as u").first!.decode("u", as: String.self)
+                == "postgres")
         #expect(uri.serverVersionNumber >= 150_000)
 
-        let serviceFile = FileManager.default.temporaryDirectory.appendingPathComponent("pg_service_\(UUID().uuidString).conf")
-        try "[tollgate_test]\nhost=\(dir)\nport=\(port)\nuser=postgres\ndbname=postgres\napplication_name=from_service\n"
+        let serviceFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "pg_service_\(UUID().uuidString).conf")
+        try
+            "[tollgate_test]\nhost=\(dir)\nport=\(port)\nuser=postgres\ndbname=postgres\napplication_name=from_service\n"
             .write(to: serviceFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: serviceFile) }
         setenv("PGSERVICEFILE", serviceFile.path, 1)
         defer { unsetenv("PGSERVICEFILE") }
         let service = try Connection(ConnectionString("service=tollgate_test"))
-        #expect(try service.query("select current_setting('application_name') as a").first!.decode("a", as: String.self) == "from_service")
+        #expect(
+            try service.query("select current_setting('application_name') as a").first!.decode(
+                "a", as: String.self) == "from_service")
         // The default application name applies when the string names none.
-        #expect(try db.query("select current_setting('application_name') as a").first!.decode("a", as: String.self) == "tollgate")
+        #expect(
+            try db.query("select current_setting('application_name') as a").first!.decode(
+                "a", as: String.self) == "tollgate")
     }
 
     @Test func parametersAndTypedDecodingRoundTrip() throws {
         let db = try PostgresTestServer.connect()
         let id = UUID()
         let when = try Date(postgresText: "2025-01-10 09:30:00.123456+00")
-        let meta = JSONValue.object(["org_id": .string(id.uuidString.lowercased()), "providers": .array([.string("email")])])
+        let meta = JSONValue.object([
+            "org_id": .string(id.uuidString.lowercased()), "providers": .array([.string("email")]),
+        ])
         let tags = ["a", "b c", "d,e", "f\"g", "h\\i", "NULL", ""]
         let none: String? = nil
         let row = try db.query(
@@ -61,7 +74,9 @@ struct PostgresClientIntegrationTests {
             let table = "Odd \"name\"; drop"
             try db.query("create table \(identifier: table) (n int)")
             try db.query("insert into \(identifier: "public", table) values (\(7))")
-            #expect(try db.query("select n from \(identifier: table)").first!.decode("n", as: Int.self) == 7)
+            #expect(
+                try db.query("select n from \(identifier: table)").first!.decode("n", as: Int.self)
+                    == 7)
             #expect(try db.quoteIdentifier(table) == "\"Odd \"\"name\"\"; drop\"")
         }
     }
@@ -95,7 +110,9 @@ struct PostgresClientIntegrationTests {
                 return try db.query("select count(*) as n from t").first!.decode("n", as: Int.self)
             }
             #expect(probe == 2)
-            let rows = try db.query("select coalesce(array_agg(n::text order by n), '{}') as ns from t").first!
+            let rows = try db.query(
+                "select coalesce(array_agg(n::text order by n), '{}') as ns from t"
+            ).first!
             #expect(try rows.decode("ns", as: [String].self) == ["3"])
         }
     }
@@ -112,11 +129,19 @@ struct PostgresClientIntegrationTests {
             #expect(error.position == 16)
             #expect(error.label == "staging")
             #expect(error.statement == "select id from organizations where id = $1")
-            #expect(error.callSite?.hasPrefix("IntegrationTests/PostgresClientIntegrationTests.swift:") == true)
-            #expect(error.summary == "environment 'staging': ERROR 42P01: relation \"organizations\" does not exist")
+            #expect(
+                error.callSite?.hasPrefix("IntegrationTests/PostgresClientIntegrationTests.swift:")
+                    == true)
+            #expect(
+                error.summary
+                    == "environment 'staging': ERROR 42P01: relation \"organizations\" does not exist"
+            )
         }
         do {
-            try db.execute(script: "do $$ begin raise exception 'nope' using detail = 'the detail', hint = 'the hint', errcode = '22023'; end $$")
+            try db.execute(
+                script:
+                    "do $$ begin raise exception 'nope' using detail = 'the detail', hint = 'the hint', errcode = '22023'; end $$"
+            )
             Issue.record("expected an error")
         } catch let error as PostgresError {
             #expect(error.sqlState == "22023")
@@ -175,7 +200,9 @@ struct PostgresClientIntegrationTests {
             #expect(error.message.contains("is held by pid \(first.backendPID)"))
         }
         #expect(clock.now - started >= .milliseconds(400))
-        #expect(waitedFor?.hasPrefix("pid \(first.backendPID) (user postgres, application tollgate") == true)
+        #expect(
+            waitedFor?.hasPrefix("pid \(first.backendPID) (user postgres, application tollgate")
+                == true)
 
         // Released while the second waits: it gets the lock before its deadline.
         // The lock belongs to `first`'s session, so `first` must release it; the test owns
@@ -188,7 +215,8 @@ struct PostgresClientIntegrationTests {
         releaser.start()
         try second.withAdvisoryLock(key: key, timeout: .seconds(5)) { db in
             let holder = try db.advisoryLockHolder(key: key)
-            #expect(holder == "pid \(db.backendPID) (user postgres, application tollgate, from local)")
+            #expect(
+                holder == "pid \(db.backendPID) (user postgres, application tollgate, from local)")
         }
         while !releaser.isFinished { usleep(1000) }
         #expect(try first.tryAdvisoryLock(key: key))
@@ -197,9 +225,15 @@ struct PostgresClientIntegrationTests {
 
     @Test func noticesAreCaptured() throws {
         let db = try PostgresTestServer.connect()
-        try db.execute(script: "do $$ begin raise notice 'relation % already exists, skipping', 'organizations'; raise warning 'careful'; end $$")
+        try db.execute(
+            script:
+                "do $$ begin raise notice 'relation % already exists, skipping', 'organizations'; raise warning 'careful'; end $$"
+        )
         let notices = db.takeNotices()
-        #expect(notices.map(\.description) == ["NOTICE: relation organizations already exists, skipping", "WARNING: careful"])
+        #expect(
+            notices.map(\.description) == [
+                "NOTICE: relation organizations already exists, skipping", "WARNING: careful",
+            ])
         #expect(notices[1].sqlState == "01000")
         #expect(db.notices.isEmpty)
     }
@@ -228,25 +262,36 @@ struct PostgresClientIntegrationTests {
     @Test func wrongPasswordFailsWithoutEchoingIt() throws {
         let admin = try PostgresTestServer.connect()
         let port = try PostgresTestServer.port()
-        try admin.execute(script: "drop role if exists tollgate_canary; create role tollgate_canary login password 'the-right-one'")
-        let connection = ConnectionString("postgresql://tollgate_canary:sekrit-canary@127.0.0.1:\(port)/postgres")
+        try admin.execute(
+            script:
+                "drop role if exists tollgate_canary; create role tollgate_canary login password 'the-right-one'"
+        )
+        let connection = ConnectionString(
+            "postgresql://tollgate_canary:sekrit-canary@127.0.0.1:\(port)/postgres")
         do {
             _ = try Connection(connection, label: "production")
             Issue.record("expected authentication to fail")
         } catch let error as PostgresError {
             #expect(error.kind == .connection)
-            #expect(error.message.contains("password authentication failed for user \"tollgate_canary\""))
+            #expect(
+                error.message.contains(
+                    "password authentication failed for user \"tollgate_canary\""))
             #expect(!error.description.contains("sekrit-canary"))
         }
         // A malformed conninfo that libpq echoes back is scrubbed too.
         do {
-            _ = try Connection(ConnectionString("host=127.0.0.1 password=sekrit-canary sekrit-canary"))
+            _ = try Connection(
+                ConnectionString("host=127.0.0.1 password=sekrit-canary sekrit-canary"))
             Issue.record("expected a parse error")
         } catch let error as PostgresError {
             #expect(!error.description.contains("sekrit-canary"))
             #expect(error.description.contains("***"))
         }
-        let right = try Connection(ConnectionString("postgresql://tollgate_canary:the-right-one@127.0.0.1:\(port)/postgres"))
-        #expect(try right.query("select current_user as u").first!.decode("u", as: String.self) == "tollgate_canary")
+        let right = try Connection(
+            ConnectionString(
+                "postgresql://tollgate_canary:the-right-one@127.0.0.1:\(port)/postgres"))
+        #expect(
+            try right.query("select current_user as u").first!.decode("u", as: String.self)
+                == "tollgate_canary")
     }
 }

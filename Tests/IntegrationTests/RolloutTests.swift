@@ -10,42 +10,59 @@ struct RolloutTests {
         try WardenGateTests().withSandboxDatabase(migrated: false) { db, environment, project in
             if drifted { try Sandbox.applyDrift(to: db, environment: "dev") }
             let playbook = try project.playbook(named: "day-1-organizations")
-            let runner = PlaybookRunner(project: project, options: .init(actor: "test", host: "test")) { _ in }
+            let runner = PlaybookRunner(
+                project: project, options: .init(actor: "test", host: "test")
+            ) { _ in }
             let plan = try runner.run(playbook, on: environment)
             #expect(plan.gates.map(\.name) == ["before: suite day-1-ready"])
 
-            let warden = CheckRunner(project: project).run([try project.suite(named: "warden")], on: environment)
+            let warden = CheckRunner(project: project).run(
+                [try project.suite(named: "warden")], on: environment)
             let failing = Set(try #require(warden.suites.first).failures.map(\.check))
             // Day 1's part of the blocker list is gone; what Days 2 and 3 do remains.
-            #expect(failing == ["org-id-not-null", "org-id-foreign-key", "org-id-index", "no-null-org-id", "users-have-org-id", "users-org-matches-rows"])
-            let notValid = try #require(warden.suites.first?.results.first { $0.check == "org-id-foreign-key" && $0.subject == "public.calls" })
+            #expect(
+                failing == [
+                    "org-id-not-null", "org-id-foreign-key", "org-id-index", "no-null-org-id",
+                    "users-have-org-id", "users-org-matches-rows",
+                ])
+            let notValid = try #require(
+                warden.suites.first?.results.first {
+                    $0.check == "org-id-foreign-key" && $0.subject == "public.calls"
+                })
             #expect(notValid.found?.hasPrefix("foreign key calls_org_id_fkey is NOT VALID") == true)
 
             let fingerprint = try CatalogSnapshot.load(from: db).fingerprint
             let again = try runner.run(playbook, on: environment)
             #expect(again.steps.allSatisfy { $0.disposition == .alreadyApplied })
             #expect(try CatalogSnapshot.load(from: db).fingerprint == fingerprint)
-            let organizations: Int = try db.query("select count(*) as n from public.organizations").first!.decode("n")
+            let organizations: Int = try db.query("select count(*) as n from public.organizations")
+                .first!.decode("n")
             #expect(organizations == 1)
         }
     }
 
     @Test func day1FromTheStartingState() throws { try day1(drifted: false) }
 
-    /// The drifted dev: organizations made by hand in another shape, org_id on two tables,
-    /// nothing recorded. Day 1 resumes instead of failing.
+    /// The drifted dev: organizations made by hand in another shape, org_id on two tables, nothing
+    /// recorded.
+    ///
+    /// Day 1 resumes instead of failing.
     @Test func day1FromTheDriftedDev() throws { try day1(drifted: true) }
 
     @Test(arguments: ["default-org", "org-per-user", "org-per-email-domain"])
     func daysOneToThreeUnblockWarden(tenantModel: String) throws {
         try WardenGateTests().withSandboxDatabase(migrated: false) { db, base, project in
             let environment = Environment(
-                name: "dev", order: 1, connection: base.connection, variables: ["tenant_model": tenantModel], location: base.location)
-            let runner = PlaybookRunner(project: project, options: .init(actor: "test", host: "test")) { _ in }
+                name: "dev", order: 1, connection: base.connection,
+                variables: ["tenant_model": tenantModel], location: base.location)
+            let runner = PlaybookRunner(
+                project: project, options: .init(actor: "test", host: "test")
+            ) { _ in }
             for name in ["day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata"] {
                 try runner.run(try project.playbook(named: name), on: environment)
             }
-            let warden = CheckRunner(project: project).run([try project.suite(named: "warden")], on: environment)
+            let warden = CheckRunner(project: project).run(
+                [try project.suite(named: "warden")], on: environment)
             #expect(warden.passed, "\(warden.suites.first?.failures ?? [])")
             let counts = try db.query(
                 """
@@ -75,15 +92,24 @@ struct RolloutTests {
     @Test func anUnknownTenantModelFailsTheStepAndNamesTheChoices() throws {
         try WardenGateTests().withSandboxDatabase(migrated: false) { _, base, project in
             let environment = Environment(
-                name: "dev", order: 1, connection: base.connection, variables: ["tenant_model": "org-per-clinic"], location: base.location)
-            let runner = PlaybookRunner(project: project, options: .init(actor: "test", host: "test")) { _ in }
+                name: "dev", order: 1, connection: base.connection,
+                variables: ["tenant_model": "org-per-clinic"], location: base.location)
+            let runner = PlaybookRunner(
+                project: project, options: .init(actor: "test", host: "test")
+            ) { _ in }
             try runner.run(try project.playbook(named: "day-1-organizations"), on: environment)
             do {
                 try runner.run(try project.playbook(named: "day-2-backfill"), on: environment)
                 Issue.record("expected the step to fail")
             } catch let error as RunError {
-                #expect(error.description.hasPrefix("step 'user-organizations' of day-2-backfill failed on dev: environment 'dev': ERROR P0001: unknown tenant_model 'org-per-clinic'"))
-                #expect(error.description.hasSuffix("(hint: set variables.tenant_model to default-org, org-per-user or org-per-email-domain)"))
+                #expect(
+                    error.description.hasPrefix(
+                        "step 'user-organizations' of day-2-backfill failed on dev: environment 'dev': ERROR P0001: unknown tenant_model 'org-per-clinic'"
+                    ))
+                #expect(
+                    error.description.hasSuffix(
+                        "(hint: set variables.tenant_model to default-org, org-per-user or org-per-email-domain)"
+                    ))
             }
         }
     }
@@ -111,14 +137,20 @@ struct BackfillResumeTests {
         """
 
     @Test func aKilledBackfillResumesAtItsLastCommittedBatch() throws {
-        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook], rows: 3000) { project, _, _, db, _ in
-            let pages: Int = try db.query("select pg_relation_size('public.leads') / 8192 as n").first!.decode("n")
+        try PlaybookEngineTests().withProject(
+            playbooks: ["day-1-demo.yml": Self.playbook], rows: 3000
+        ) { project, _, _, db, _ in
+            let pages: Int = try db.query("select pg_relation_size('public.leads') / 8192 as n")
+                .first!.decode("n")
             #expect(pages > 20)
-            let process = try CrashResumeTests().start(project, ["run", "day-1-demo", "--env", "dev"])
+            let process = try CrashResumeTests().start(
+                project, ["run", "day-1-demo", "--env", "dev"])
             usleep(700_000)
             process.kill()
             _ = try process.wait()
-            let cursor = try db.query("select next_page, last_page, rows_done from tollgate.backfill_cursors").first!
+            let cursor = try db.query(
+                "select next_page, last_page, rows_done from tollgate.backfill_cursors"
+            ).first!
             let stoppedAt: Int = try cursor.decode("next_page")
             #expect(stoppedAt > 0 && stoppedAt < pages, "killed at page \(stoppedAt) of \(pages)")
 
@@ -134,7 +166,8 @@ struct BackfillResumeTests {
             ).first!
             #expect(try check.decode("missing", as: Int.self) == 0)
             #expect(try check.decode("twice", as: Int.self) == 0)
-            let done: Int = try db.query("select rows_done from tollgate.backfill_cursors").first!.decode("rows_done")
+            let done: Int = try db.query("select rows_done from tollgate.backfill_cursors").first!
+                .decode("rows_done")
             #expect(done == (try check.decode("total", as: Int.self)))
         }
     }
@@ -146,8 +179,10 @@ struct FullRolloutTests {
         try WardenGateTests().withSandboxDatabase(migrated: false) { db, base, project in
             let environment = Environment(
                 name: "dev", order: 1, connection: base.connection,
-                variables: ["tenant_model": "org-per-email-domain", "jwt_expiry": "3600"], location: base.location)
-            let now = PlaybookRunner(project: project, options: .init(actor: "t", host: "h")) { _ in }
+                variables: ["tenant_model": "org-per-email-domain", "jwt_expiry": "3600"],
+                location: base.location)
+            let now = PlaybookRunner(project: project, options: .init(actor: "t", host: "h")) { _ in
+            }
             for name in ["day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata"] {
                 try now.run(try project.playbook(named: name), on: environment)
             }
@@ -160,13 +195,19 @@ struct FullRolloutTests {
                 #expect(plan.blockingGates.map(\.name) == ["wait after day-3-jwt-app-metadata"])
                 #expect(plan.blockingGates[0].detail.hasSuffix("the wait is 1h (jwt_expiry)"))
             }
-            let later = PlaybookRunner(project: project, options: .init(actor: "t", host: "h", now: { Date().addingTimeInterval(3601) })) { _ in }
+            let later = PlaybookRunner(
+                project: project,
+                options: .init(actor: "t", host: "h", now: { Date().addingTimeInterval(3601) })
+            ) { _ in }
             try later.run(try project.playbook(named: "day-4-warden"), on: environment)
             try later.run(try project.playbook(named: "day-5-verify"), on: environment)
-            #expect(try Ledger(db).completedPlaybooks() == [
-                "day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata", "day-4-warden", "day-5-verify",
-            ])
-            let verify = CheckRunner(project: project).run([try project.suite(named: "verify")], on: environment)
+            #expect(
+                try Ledger(db).completedPlaybooks() == [
+                    "day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata",
+                    "day-4-warden", "day-5-verify",
+                ])
+            let verify = CheckRunner(project: project).run(
+                [try project.suite(named: "verify")], on: environment)
             #expect(verify.passed, "\(verify.suites.first?.failures ?? [])")
         }
     }
@@ -177,17 +218,23 @@ struct BackfillSweepTests {
     /// Rows that a concurrent update moved behind the page walk are caught by the sweep: here
     /// the walk is already over (its cursor says so) and every row still needs the change.
     @Test func theSweepFindsRowsThePageWalkMissed() throws {
-        try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": BackfillResumeTests.playbook], rows: 500) { project, dev, _, db, _ in
+        try PlaybookEngineTests().withProject(
+            playbooks: ["day-1-demo.yml": BackfillResumeTests.playbook], rows: 500
+        ) { project, dev, _, db, _ in
             let ledger = Ledger(db)
             try ledger.install()
             try db.execute(script: "alter table public.leads add column if not exists org_id uuid")
             try db.query(
-                "insert into tollgate.backfill_cursors (playbook, step, relation, next_page, last_page) values ('day-1-demo', 'backfill', 'public.leads', 3, 3)")
+                "insert into tollgate.backfill_cursors (playbook, step, relation, next_page, last_page) values ('day-1-demo', 'backfill', 'public.leads', 3, 3)"
+            )
             try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")) { _ in }
                 .run(try project.playbook(named: "day-1-demo"), on: dev)
-            let missing: Int = try db.query("select count(*) as n from public.leads where org_id is null").first!.decode("n")
+            let missing: Int = try db.query(
+                "select count(*) as n from public.leads where org_id is null"
+            ).first!.decode("n")
             #expect(missing == 0)
-            let done: Int = try db.query("select rows_done from tollgate.backfill_cursors").first!.decode("rows_done")
+            let done: Int = try db.query("select rows_done from tollgate.backfill_cursors").first!
+                .decode("rows_done")
             #expect(done == 500)
         }
     }

@@ -13,8 +13,12 @@ enum PostgresTestServer {
     static let required = ProcessInfo.processInfo.environment["TOLLGATE_REQUIRE_PG"] == "1"
     static var shouldRun: Bool { uri != nil || required }
 
-    static func connectionString(sourceLocation: Testing.SourceLocation = #_sourceLocation) throws -> ConnectionString {
-        let uri = try #require(uri, "TOLLGATE_REQUIRE_PG=1 but TOLLGATE_TEST_PG_URI is not set: no server was started", sourceLocation: sourceLocation)
+    static func connectionString(
+        sourceLocation: Testing.SourceLocation = #_sourceLocation
+    ) throws -> ConnectionString {
+        let uri = try #require(
+            uri, "TOLLGATE_REQUIRE_PG=1 but TOLLGATE_TEST_PG_URI is not set: no server was started",
+            sourceLocation: sourceLocation)
         return ConnectionString(uri)
     }
 
@@ -42,7 +46,8 @@ func withTestDatabase<T>(_ body: (Connection, String) throws -> T) throws -> T {
 
 /// The repository (for its `Environments/`) and the built `tollgate` binary.
 enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent()
 
     /// `tollgate` sits next to the test bundle in SwiftPM's build folder.
@@ -66,17 +71,21 @@ struct CommandResult {
 
 /// Runs the built `tollgate` with a clean environment: no `*_DATABASE_URL` or `PG*` from
 /// the caller, plus `environment`.
-func tollgate(_ arguments: [String], environment: [String: String] = [:], in folder: URL = Repository.root)
+func tollgate(
+    _ arguments: [String], environment: [String: String] = [:], in folder: URL = Repository.root
+)
     throws -> CommandResult
 {
     var base = ProcessInfo.processInfo.environment.filter {
-        !$0.key.hasSuffix("_DATABASE_URL") && !$0.key.hasPrefix("PG") && $0.key != "TOLLGATE_SANDBOX_DIR"
+        !$0.key.hasSuffix("_DATABASE_URL") && !$0.key.hasPrefix("PG")
+            && $0.key != "TOLLGATE_SANDBOX_DIR"
     }
     base["NO_COLOR"] = "1"
     // TollgateKit's runner (posix_spawn + waitpid): Foundation's Process.waitUntilExit can
     // hang when tests run concurrently.
     let output = try ProcessRunner().run(
-        Repository.binary.path, arguments, environment: base.merging(environment) { $1 }, directory: folder.path)
+        Repository.binary.path, arguments, environment: base.merging(environment) { $1 },
+        directory: folder.path)
     return CommandResult(status: output.status, stdout: output.stdout, stderr: output.stderr)
 }
 

@@ -44,7 +44,8 @@ struct VerifyGateTests {
     }
 
     func verify(_ project: Project, _ environment: Environment) throws -> SuiteRun {
-        let report = CheckRunner(project: project).run([try project.suite(named: "verify")], on: environment)
+        let report = CheckRunner(project: project).run(
+            [try project.suite(named: "verify")], on: environment)
         #expect(report.error == nil, "\(report.error ?? "")")
         return try #require(report.suites.first)
     }
@@ -54,7 +55,8 @@ struct VerifyGateTests {
             let run = try verify(project, environment)
             #expect(run.passed, "\(run.failures)")
             #expect(run.results.filter { $0.check == "tenant-isolation" }.count == 9)
-            let warden = CheckRunner(project: project).run([try project.suite(named: "warden")], on: environment)
+            let warden = CheckRunner(project: project).run(
+                [try project.suite(named: "warden")], on: environment)
             #expect(warden.passed)
         }
     }
@@ -76,13 +78,17 @@ struct VerifyGateTests {
     @Test func everyOrganisationInTheDefaultOneStillGetsIsolationTested() throws {
         try withFixedDatabase { db, environment, project in
             // Option C of the report: everything in the default organisation.
-            try WardenGateTests().asApplication(db, """
+            try WardenGateTests().asApplication(
+                db,
+                """
                 alter table public.leads disable trigger leads_org_id_immutable;
                 update public.leads set org_id = 'a0000000-0000-0000-0000-000000000001';
                 alter table public.leads enable trigger leads_org_id_immutable;
                 """)
             let run = try verify(project, environment)
-            let leads = try #require(run.results.first { $0.check == "tenant-isolation" && $0.subject == "public.leads" })
+            let leads = try #require(
+                run.results.first { $0.check == "tenant-isolation" && $0.subject == "public.leads" }
+            )
             #expect(leads.passed)
         }
     }
@@ -105,7 +111,8 @@ struct VerifyGateTests {
                 """,
             alsoFailing: ["tenant-isolation", "no-claim-spoofing"]),
         Mutation(
-            check: "immutability-trigger", subject: "public.calls", sql: "drop trigger calls_org_id_immutable on public.calls",
+            check: "immutability-trigger", subject: "public.calls",
+            sql: "drop trigger calls_org_id_immutable on public.calls",
             alsoFailing: ["org-id-immutable"]),
         Mutation(
             check: "org-id-immutable", subject: "public.agents",
@@ -117,7 +124,8 @@ struct VerifyGateTests {
             found: "a row's org_id was changed from one organisation to another"),
         Mutation(
             check: "rls-enabled", subject: "public.knowledge_base",
-            sql: "alter table public.knowledge_base disable row level security", found: "row level security disabled",
+            sql: "alter table public.knowledge_base disable row level security",
+            found: "row level security disabled",
             alsoFailing: ["tenant-isolation", "no-claim-spoofing"]),
         Mutation(
             check: "org-policy", subject: "public.campaigns",
@@ -125,11 +133,14 @@ struct VerifyGateTests {
                 drop policy campaigns_tenant on public.campaigns;
                 create policy campaigns_tenant on public.campaigns for all to authenticated using (user_id = auth.uid());
                 """,
-            found: "policy campaigns_tenant for ALL using (user_id = auth.uid())", alsoFailing: ["no-claim-spoofing"]),
+            found: "policy campaigns_tenant for ALL using (user_id = auth.uid())",
+            alsoFailing: ["no-claim-spoofing"]),
         Mutation(
             check: "tenant-isolation", subject: "public.integrations",
-            sql: "create policy integrations_peek on public.integrations for select to authenticated using (true)",
-            found: "a user of organisation A sees a row of organisation B; a user of organisation A sees",
+            sql:
+                "create policy integrations_peek on public.integrations for select to authenticated using (true)",
+            found:
+                "a user of organisation A sees a row of organisation B; a user of organisation A sees",
             alsoFailing: ["no-claim-spoofing"]),
         Mutation(
             check: "tenant-isolation", subject: "public.call_tracking",
@@ -148,7 +159,9 @@ struct VerifyGateTests {
             found: "user_metadata.org_id (which users can edit) grants access to organisation B"),
         Mutation(
             check: "no-definer-views", subject: nil,
-            sql: "create view public.all_leads as select * from public.leads; grant select on public.all_leads to authenticated"),
+            sql:
+                "create view public.all_leads as select * from public.leads; grant select on public.all_leads to authenticated"
+        ),
         Mutation(
             check: "no-definer-functions", subject: nil,
             sql: """
@@ -163,10 +176,17 @@ struct VerifyGateTests {
             let run = try verify(project, environment)
             #expect(!run.passed)
             let failing = run.failures.filter { $0.outcome == .failed }
-            #expect(failing.map(\.check).allSatisfy { $0 == mutation.check || mutation.alsoFailing.contains($0) }, "\(failing)")
+            #expect(
+                failing.map(\.check).allSatisfy {
+                    $0 == mutation.check || mutation.alsoFailing.contains($0)
+                }, "\(failing)")
             #expect(run.failures.allSatisfy { $0.outcome != .error }, "\(run.failures)")
-            let named = try #require(failing.first { $0.check == mutation.check && $0.subject == mutation.subject }, "\(run.failures)")
-            if let found = mutation.found { #expect(named.found?.hasPrefix(found) == true, "\(named.found ?? "")") }
+            let named = try #require(
+                failing.first { $0.check == mutation.check && $0.subject == mutation.subject },
+                "\(run.failures)")
+            if let found = mutation.found {
+                #expect(named.found?.hasPrefix(found) == true, "\(named.found ?? "")")
+            }
         }
     }
 }

@@ -46,19 +46,27 @@ struct WardenGateTests {
         """
 
     /// A fresh sandbox-shaped database, seeded with the sandbox's own SQL, as superuser.
-    func withSandboxDatabase<T>(migrated: Bool, _ body: (Connection, Environment, Project) throws -> T) throws -> T {
+    func withSandboxDatabase<T>(
+        migrated: Bool, _ body: (Connection, Environment, Project) throws -> T
+    ) throws -> T {
         try withTestDatabase { db, name in
-            try Sandbox.installRoles(on: PostgresTestServer.connect(), applicationPassword: "not-used-here")
+            try Sandbox.installRoles(
+                on: PostgresTestServer.connect(), applicationPassword: "not-used-here")
             try Sandbox.seedDatabase(db, options: .init(rows: 100, seed: 7))
             if migrated { try asApplication(db, Self.handMigration) }
             // As the environments do: the hosted-like application role, not a superuser.
-            try PostgresTestServer.connect().query("grant create, connect, temporary on database \(identifier: name) to tollgate_app")
+            try PostgresTestServer.connect().query(
+                "grant create, connect, temporary on database \(identifier: name) to tollgate_app")
             var connection = try PostgresTestServer.connectionString().rawValue
             connection += " dbname=\(name) user=tollgate_app"
             let environment = Environment(
                 name: "dev", order: 1, connection: ConnectionString(connection),
                 location: .init(file: "test", line: 1, column: 1))
-            let project = try Project.load(root: Repository.root, variables: VariableLookup(environment: [:], builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
+            let project = try Project.load(
+                root: Repository.root,
+                variables: VariableLookup(
+                    environment: [:],
+                    builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
             return try body(db, environment, project)
         }
     }
@@ -69,7 +77,8 @@ struct WardenGateTests {
     }
 
     func gate(_ project: Project, _ environment: Environment) throws -> SuiteRun {
-        let report = CheckRunner(project: project).run([try project.suite(named: "warden")], on: environment)
+        let report = CheckRunner(project: project).run(
+            [try project.suite(named: "warden")], on: environment)
         #expect(report.error == nil, "\(report.error ?? "")")
         return try #require(report.suites.first)
     }
@@ -79,18 +88,30 @@ struct WardenGateTests {
             let run = try gate(project, environment)
             #expect(!run.passed)
             let failing = Set(run.failures.map(\.check))
-            #expect(failing == [
-                "organizations-table", "org-id-column", "org-id-not-null", "org-id-foreign-key", "org-id-index",
-                "no-null-org-id", "users-have-org-id", "users-org-matches-rows",
-            ])
-            let organizations = try #require(run.results.first { $0.check == "organizations-table" })
+            #expect(
+                failing == [
+                    "organizations-table", "org-id-column", "org-id-not-null", "org-id-foreign-key",
+                    "org-id-index",
+                    "no-null-org-id", "users-have-org-id", "users-org-matches-rows",
+                ])
+            let organizations = try #require(
+                run.results.first { $0.check == "organizations-table" })
             #expect(organizations.found == "no table public.organizations")
-            #expect(organizations.definedAt.hasPrefix("Playbooks/checks/warden.yml:") || organizations.definedAt.contains("/Playbooks/checks/warden.yml:"))
-            let leads = try #require(run.results.first { $0.check == "org-id-column" && $0.subject == "public.leads" })
+            #expect(
+                organizations.definedAt.hasPrefix("Playbooks/checks/warden.yml:")
+                    || organizations.definedAt.contains("/Playbooks/checks/warden.yml:"))
+            let leads = try #require(
+                run.results.first { $0.check == "org-id-column" && $0.subject == "public.leads" })
             #expect(leads.found == "no column org_id (has user_id)")
-            let callLogs = try #require(run.results.first { $0.check == "org-id-column" && $0.subject == "public.call_logs" })
+            let callLogs = try #require(
+                run.results.first {
+                    $0.check == "org-id-column" && $0.subject == "public.call_logs"
+                })
             #expect(callLogs.found == "no column org_id (has lead_id)")
-            #expect(run.results.filter { $0.check == "no-null-org-id" }.allSatisfy { $0.outcome == .skipped })
+            #expect(
+                run.results.filter { $0.check == "no-null-org-id" }.allSatisfy {
+                    $0.outcome == .skipped
+                })
             #expect(run.results.first { $0.check == "no-function-in-auth" }?.passed == true)
         }
     }
@@ -102,7 +123,8 @@ struct WardenGateTests {
             #expect(run.results.count == 1 + 9 * 5 + 3)
             // And through the binary, as CI runs it.
             let result = try tollgate(
-                ["gate", "warden", "--env", "dev"], environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
+                ["gate", "warden", "--env", "dev"],
+                environment: ["DEV_DATABASE_URL": environment.connection.rawValue])
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(result.stdout.hasPrefix("warden on dev: passed"))
         }
@@ -124,11 +146,16 @@ struct WardenGateTests {
     static let mutations: [Mutation] = [
         Mutation(
             check: "organizations-table", subject: nil,
-            sql: "alter table public.organizations rename to orgs", found: "no table public.organizations"),
-        Mutation(check: "org-id-column", subject: "public.calls", sql: "alter table public.calls drop column org_id", found: "no column org_id (has user_id, lead_id)",
+            sql: "alter table public.organizations rename to orgs",
+            found: "no table public.organizations"),
+        Mutation(
+            check: "org-id-column", subject: "public.calls",
+            sql: "alter table public.calls drop column org_id",
+            found: "no column org_id (has user_id, lead_id)",
             alsoFailing: ["org-id-foreign-key", "org-id-index"]),
         Mutation(
-            check: "org-id-not-null", subject: "public.agents", sql: "alter table public.agents alter column org_id drop not null",
+            check: "org-id-not-null", subject: "public.agents",
+            sql: "alter table public.agents alter column org_id drop not null",
             found: "org_id uuid nullable"),
         Mutation(
             check: "org-id-foreign-key", subject: "public.leads",
@@ -136,8 +163,12 @@ struct WardenGateTests {
                 alter table public.leads drop constraint leads_org_id_fkey;
                 alter table public.leads add constraint leads_org_id_fkey foreign key (org_id) references public.organizations (id) not valid;
                 """,
-            found: "foreign key leads_org_id_fkey is NOT VALID (run ALTER TABLE public.leads VALIDATE CONSTRAINT leads_org_id_fkey)"),
-        Mutation(check: "org-id-index", subject: "public.integrations", sql: "drop index public.integrations_org_id_idx", found: "no index leading with org_id"),
+            found:
+                "foreign key leads_org_id_fkey is NOT VALID (run ALTER TABLE public.leads VALIDATE CONSTRAINT leads_org_id_fkey)"
+        ),
+        Mutation(
+            check: "org-id-index", subject: "public.integrations",
+            sql: "drop index public.integrations_org_id_idx", found: "no index leading with org_id"),
         Mutation(
             check: "no-null-org-id", subject: "public.campaigns",
             sql: """
@@ -147,7 +178,8 @@ struct WardenGateTests {
             found: "1 row", alsoFailing: ["org-id-not-null", "users-org-matches-rows"]),
         Mutation(
             check: "users-have-org-id", subject: nil,
-            sql: "update auth.users set raw_app_meta_data = raw_app_meta_data - 'org_id' where id = (select id from auth.users order by id limit 1)",
+            sql:
+                "update auth.users set raw_app_meta_data = raw_app_meta_data - 'org_id' where id = (select id from auth.users order by id limit 1)",
             found: "1 row"),
         Mutation(
             check: "users-org-matches-rows", subject: nil,
@@ -158,38 +190,54 @@ struct WardenGateTests {
             found: "1 row"),
         Mutation(
             check: "no-function-in-auth", subject: nil,
-            sql: "create function auth.org_id() returns uuid language sql stable as $$ select null::uuid $$", found: nil,
+            sql:
+                "create function auth.org_id() returns uuid language sql stable as $$ select null::uuid $$",
+            found: nil,
             superuser: true),
     ]
 
     @Test(arguments: mutations)
     func everyRequirementBlocksWhenBroken(_ mutation: Mutation) throws {
         try withSandboxDatabase(migrated: true) { db, environment, project in
-            if mutation.superuser { try db.execute(script: mutation.sql) } else { try asApplication(db, mutation.sql) }
+            if mutation.superuser {
+                try db.execute(script: mutation.sql)
+            } else {
+                try asApplication(db, mutation.sql)
+            }
             let run = try gate(project, environment)
             #expect(!run.passed)
             let failing = run.failures.filter { $0.outcome == .failed }
             // The broken requirement is named, and nothing that was not broken fails with it.
             #expect(
                 failing.map(\.check).allSatisfy {
-                    $0 == mutation.check || mutation.alsoFailing.contains($0) || mutation.check == "organizations-table"
+                    $0 == mutation.check || mutation.alsoFailing.contains($0)
+                        || mutation.check == "organizations-table"
                 }, "\(failing)")
-            let named = try #require(failing.first { $0.check == mutation.check && $0.subject == mutation.subject }, "\(run.failures)")
+            let named = try #require(
+                failing.first { $0.check == mutation.check && $0.subject == mutation.subject },
+                "\(run.failures)")
             if let found = mutation.found { #expect(named.found == found) }
         }
     }
 
     @Test func checksChangeNothing() throws {
         try withSandboxDatabase(migrated: true) { db, environment, project in
-            try asApplication(db, "alter table public.campaigns alter column org_id drop not null; update public.campaigns set org_id = null")
-            let counts = "select (select count(*) from public.campaigns where org_id is null) as nulls, (select count(*) from public.leads) as leads, (select count(*) from auth.users) as users"
+            try asApplication(
+                db,
+                "alter table public.campaigns alter column org_id drop not null; update public.campaigns set org_id = null"
+            )
+            let counts =
+                "select (select count(*) from public.campaigns where org_id is null) as nulls, (select count(*) from public.leads) as leads, (select count(*) from auth.users) as users"
             let before = try db.query(Query(unsafeSQL: counts)).first!.values
             let fingerprint = try CatalogSnapshot.load(from: db).fingerprint
             _ = try gate(project, environment)
             #expect(try db.query(Query(unsafeSQL: counts)).first!.values == before)
             #expect(try CatalogSnapshot.load(from: db).fingerprint == fingerprint)
             let run = try gate(project, environment)
-            let nulls = try #require(run.results.first { $0.check == "no-null-org-id" && $0.subject == "public.campaigns" })
+            let nulls = try #require(
+                run.results.first {
+                    $0.check == "no-null-org-id" && $0.subject == "public.campaigns"
+                })
             #expect(nulls.rowCount == before[0].flatMap(Int.init))
             #expect(nulls.sample?.count == 5)
         }

@@ -4,7 +4,8 @@ import Testing
 /// The map in `Sources/TollgateKit/README.md` is the law: no folder uses one it may not, the
 /// map has no cycle, and no file imports a module its layer must not see.
 @Suite struct ArchitectureTests {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent()
     static let kit = root.appendingPathComponent("Sources/TollgateKit")
 
@@ -12,19 +13,27 @@ import Testing
     static func allowed() throws -> [String: Set<String>] {
         let text = try String(contentsOf: kit.appendingPathComponent("README.md"), encoding: .utf8)
         var map: [String: Set<String>] = [:]
-        for line in text.split(separator: "\n") where line.hasPrefix("| ") && !line.hasPrefix("| folder") {
+        for line in text.split(separator: "\n")
+        where line.hasPrefix("| ") && !line.hasPrefix("| folder") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
             guard cells.count == 3, !cells[0].hasPrefix("---") else { continue }
-            map[cells[0]] = cells[2] == "—" ? [] : Set(cells[2].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            map[cells[0]] =
+                cells[2] == "—"
+                ? []
+                : Set(
+                    cells[2].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
         }
         return map
     }
 
     /// The Swift files below `folder`, with their text.
     static func sources(in folder: URL) -> [(path: String, text: String)] {
-        let paths = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+        let paths =
+            FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
         return paths.filter { $0.hasSuffix(".swift") }.sorted().compactMap { path in
-            (try? String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8)).map { (path, $0) }
+            (try? String(contentsOf: folder.appendingPathComponent(path), encoding: .utf8)).map {
+                (path, $0)
+            }
         }
     }
 
@@ -32,22 +41,27 @@ import Testing
     static func code(_ text: String) -> String {
         var result = text
         for pattern in [#""""[\s\S]*?""""#, #"//[^\n]*"#, #""(?:[^"\\\n]|\\.)*""#] {
-            result = result.replacingOccurrences(of: pattern, with: " ", options: .regularExpression)
+            result = result.replacingOccurrences(
+                of: pattern, with: " ", options: .regularExpression)
         }
         return result
     }
 
     /// Folder → folder → the names it uses from there; a type belongs to the folder of the
     /// file that declares it at the top level.
-    static func dependencies(_ files: [(path: String, text: String)]) -> [String: [String: Set<String>]] {
+    static func dependencies(
+        _ files: [(path: String, text: String)]
+    ) -> [String: [String: Set<String>]] {
         let declaration = try! NSRegularExpression(
-            pattern: #"^(?:(?:public|internal|private|fileprivate|final|indirect)\s+)*(?:struct|enum|class|protocol|actor|typealias)\s+([A-Z]\w*)"#,
+            pattern:
+                #"^(?:(?:public|internal|private|fileprivate|final|indirect)\s+)*(?:struct|enum|class|protocol|actor|typealias)\s+([A-Z]\w*)"#,
             options: .anchorsMatchLines)
         var owner: [String: String] = [:]
         for file in files {
             let folder = String(file.path.split(separator: "/")[0])
             let text = file.text
-            for match in declaration.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+            for match in declaration.matches(in: text, range: NSRange(text.startIndex..., in: text))
+            {
                 owner[String(text[Range(match.range(at: 1), in: text)!])] = folder
             }
         }
@@ -58,7 +72,9 @@ import Testing
             let text = code(file.text)
             for match in word.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
                 let name = String(text[Range(match.range, in: text)!])
-                if let other = owner[name], other != folder { uses[folder, default: [:]][other, default: []].insert(name) }
+                if let other = owner[name], other != folder {
+                    uses[folder, default: [:]][other, default: []].insert(name)
+                }
             }
         }
         return uses
@@ -68,11 +84,14 @@ import Testing
         let allowed = try Self.allowed()
         let files = Self.sources(in: Self.kit)
         let folders = Set(files.map { String($0.path.split(separator: "/")[0]) })
-        #expect(folders.subtracting(allowed.keys).isEmpty, "folders missing from the map: \(folders.subtracting(allowed.keys).sorted())")
+        #expect(
+            folders.subtracting(allowed.keys).isEmpty,
+            "folders missing from the map: \(folders.subtracting(allowed.keys).sorted())")
         var violations: [String] = []
         for (folder, used) in Self.dependencies(files) {
             for (other, names) in used where !(allowed[folder] ?? []).contains(other) {
-                violations.append("\(folder) uses \(other) (\(names.sorted().joined(separator: ", ")))")
+                violations.append(
+                    "\(folder) uses \(other) (\(names.sorted().joined(separator: ", ")))")
             }
         }
         #expect(violations.isEmpty, "\(violations.sorted().joined(separator: "\n"))")
@@ -90,7 +109,9 @@ import Testing
             }
             if state[folder] == 2 { return false }
             state[folder] = 1
-            for next in (allowed[folder] ?? []).sorted() where visit(next, path + [folder]) { return true }
+            for next in (allowed[folder] ?? []).sorted() where visit(next, path + [folder]) {
+                return true
+            }
             state[folder] = 2
             return false
         }
@@ -102,11 +123,16 @@ import Testing
         var violations: [String] = []
         let sources = Self.root.appendingPathComponent("Sources")
         for file in Self.sources(in: sources) {
-            let imports = Set(file.text.split(separator: "\n").filter { $0.hasPrefix("import ") }.map { String($0.dropFirst(7)) })
+            let imports = Set(
+                file.text.split(separator: "\n").filter { $0.hasPrefix("import ") }.map {
+                    String($0.dropFirst(7))
+                })
             if imports.contains("CLibPQ") && !file.path.hasPrefix("PostgresClient/") {
                 violations.append("\(file.path) imports CLibPQ")
             }
-            if imports.contains("PostgresClient") && (file.path.hasPrefix("TollgateKit/Reports/") || file.path.hasPrefix("tollgate/")) {
+            if imports.contains("PostgresClient")
+                && (file.path.hasPrefix("TollgateKit/Reports/") || file.path.hasPrefix("tollgate/"))
+            {
                 violations.append("\(file.path) imports PostgresClient")
             }
         }

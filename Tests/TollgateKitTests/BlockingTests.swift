@@ -5,9 +5,11 @@ import Testing
 
 struct BlockingTests {
     /// Environments are read in parallel however many cores there are: more blocking jobs than
-    /// cores each wait until all have started. Starting a thread takes microseconds; a pool as
-    /// wide as the cores (DispatchQueue.global() on Linux) adds a thread about once a second
-    /// when the ones it has block, and misses the (generous) deadline.
+    /// cores each wait until all have started.
+    ///
+    /// Starting a thread takes microseconds; a pool as wide as the cores (DispatchQueue.global() on
+    /// Linux) adds a thread about once a second when the ones it has block, and misses the
+    /// (generous) deadline.
     @Test func moreBlockingJobsRunAtOnceThanThereAreCores() async throws {
         let jobs = max(8, ProcessInfo.processInfo.activeProcessorCount * 2 + 4)
         let started = NSCondition()

@@ -13,19 +13,24 @@ import Testing
                     suite: "warden", environment: "staging",
                     results: [
                         CheckResult(
-                            check: "organizations-table", subject: nil, outcome: .passed, expected: "table public.organizations",
+                            check: "organizations-table", subject: nil, outcome: .passed,
+                            expected: "table public.organizations",
                             definedAt: "Playbooks/checks/warden.yml:7:5"),
                         CheckResult(
                             check: "org-id-column", subject: "public.leads", outcome: .failed,
-                            expected: "column public.leads.org_id uuid", found: "no column <org_id> & \"more\" | 100%\nnext",
+                            expected: "column public.leads.org_id uuid",
+                            found: "no column <org_id> & \"more\" | 100%\nnext",
                             fix: "run Day 1", definedAt: "Playbooks/checks/warden.yml:12:5"),
                         CheckResult(
-                            check: "no-null-org-id", subject: "public.leads", outcome: .skipped, expected: "no rows",
-                            found: "not run: org-id-column failed", definedAt: "Playbooks/checks/warden.yml:40:5"),
+                            check: "no-null-org-id", subject: "public.leads", outcome: .skipped,
+                            expected: "no rows",
+                            found: "not run: org-id-column failed",
+                            definedAt: "Playbooks/checks/warden.yml:40:5"),
                         CheckResult(
                             check: "users", subject: nil, outcome: .error, expected: "no rows",
-                            found: "cannot run: 42P01 relation \"x\" does not exist", definedAt: "Playbooks/checks/warden.yml:50:5"),
-                    ]),
+                            found: "cannot run: 42P01 relation \"x\" does not exist",
+                            definedAt: "Playbooks/checks/warden.yml:50:5"),
+                    ])
             ]),
         .init(environment: "production", reachable: false, error: "connection refused", suites: []),
     ])
@@ -39,25 +44,37 @@ import Testing
         #expect(root.attribute(forName: "errors")?.stringValue == "2")
         #expect(root.attribute(forName: "skipped")?.stringValue == "1")
         let cases = try root.nodes(forXPath: "//testcase") as! [XMLElement]
-        #expect(cases.map { $0.attribute(forName: "name")?.stringValue } == [
-            "organizations-table", "org-id-column[public.leads]", "no-null-org-id[public.leads]", "users", "connect",
-        ])
+        #expect(
+            cases.map { $0.attribute(forName: "name")?.stringValue } == [
+                "organizations-table", "org-id-column[public.leads]",
+                "no-null-org-id[public.leads]", "users", "connect",
+            ])
         let failure = try #require(try root.nodes(forXPath: "//failure").first as? XMLElement)
-        #expect(failure.attribute(forName: "message")?.stringValue == "no column <org_id> & \"more\" | 100%\nnext")
-        #expect(failure.stringValue?.contains("defined at Playbooks/checks/warden.yml:12:5") == true)
+        #expect(
+            failure.attribute(forName: "message")?.stringValue
+                == "no column <org_id> & \"more\" | 100%\nnext")
+        #expect(
+            failure.stringValue?.contains("defined at Playbooks/checks/warden.yml:12:5") == true)
     }
 
     @Test func githubAnnotationsPointAtTheCheckAndEscape() {
-        let lines = CheckExports.githubAnnotations(Self.report).split(separator: "\n").map(String.init)
+        let lines = CheckExports.githubAnnotations(Self.report).split(separator: "\n").map(
+            String.init)
         #expect(lines.count == 4)
-        #expect(lines[0] == "::error file=Playbooks/checks/warden.yml,line=12,col=5,title=warden on staging%3A org-id-column (public.leads)::expected column public.leads.org_id uuid, found no column <org_id> & \"more\" | 100%25%0Anext%0Afix: run Day 1")
+        #expect(
+            lines[0]
+                == "::error file=Playbooks/checks/warden.yml,line=12,col=5,title=warden on staging%3A org-id-column (public.leads)::expected column public.leads.org_id uuid, found no column <org_id> & \"more\" | 100%25%0Anext%0Afix: run Day 1"
+        )
         #expect(lines[3] == "::error title=tollgate%3A production unreachable::connection refused")
     }
 
     @Test func markdownSummarisesAndEscapesPipes() {
         let markdown = CheckExports.markdown(Self.report)
         #expect(markdown.contains("### ❌ warden on staging: blocked, 3 of 4 checks failed"))
-        #expect(markdown.contains("| org-id-column | leads | no column <org_id> & \"more\" \\| 100% next | run Day 1 |"))
+        #expect(
+            markdown.contains(
+                "| org-id-column | leads | no column <org_id> & \"more\" \\| 100% next | run Day 1 |"
+            ))
         #expect(markdown.contains("### ❌ production: unreachable"))
     }
 

@@ -10,19 +10,24 @@ import Testing
         let project = try Project.load(root: fixtures, variables: VariableLookup(environment: [:]))
         #expect(project.environments.map(\.name) == ["dev", "staging", "production"])
         let production = project.environments[2]
-        #expect(production.protection == Protection(approvalsRequired: 2, soakAfterPrevious: .seconds(86_400)))
+        #expect(
+            production.protection
+                == Protection(approvalsRequired: 2, soakAfterPrevious: .seconds(86_400)))
         #expect(production.variables == ["tenant_model": "org-per-email-domain"])
-        #expect(project.environments[0].connection.rawValue == "postgresql://app@localhost:5432/dev")
+        #expect(
+            project.environments[0].connection.rawValue == "postgresql://app@localhost:5432/dev")
         #expect(project.environments[0].variables == ["jwt_expiry": "3600"])
         #expect(project.environments[1].description == "Staging: production's shape")
         #expect(project.previous(of: production)?.name == "staging")
     }
 
     @Test func theRepositorysOwnEnvironmentsLoadWithoutDiagnostics() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .deletingLastPathComponent()
             .deletingLastPathComponent()
         let variables = VariableLookup(
-            environment: [:], builtins: ["TOLLGATE_SANDBOX_DIR": "/tmp/sandbox", "TOLLGATE_SANDBOX_PORT": "54329"])
+            environment: [:],
+            builtins: ["TOLLGATE_SANDBOX_DIR": "/tmp/sandbox", "TOLLGATE_SANDBOX_PORT": "54329"])
         let project = try Project.load(root: root, variables: variables)
         #expect(project.environments.map(\.name) == ["dev", "staging", "production"])
         #expect(
@@ -31,23 +36,36 @@ import Testing
         let overridden = try Project.load(
             root: root,
             variables: VariableLookup(
-                environment: ["PRODUCTION_DATABASE_URL": "postgresql://ops@db/prod"], builtins: variables.builtins))
+                environment: ["PRODUCTION_DATABASE_URL": "postgresql://ops@db/prod"],
+                builtins: variables.builtins))
         #expect(overridden.environments[2].connection.rawValue == "postgresql://ops@db/prod")
     }
 
     @Test func unknownKeySuggestsTheClosestOne() throws {
         try assertDiagnostics(
-            ["dev.yml": validDev + "protection:\n  1️⃣approval_required: 1\n  2️⃣soak_after_prev: 1h\n3️⃣colour: red\n"],
             [
-                ("dev.yml", "1️⃣", "unknown key 'approval_required' in 'protection' (did you mean 'approvals_required'?)"),
-                ("dev.yml", "2️⃣", "unknown key 'soak_after_prev' in 'protection' (did you mean 'soak_after_previous'?)"),
+                "dev.yml": validDev
+                    + "protection:\n  1️⃣approval_required: 1\n  2️⃣soak_after_prev: 1h\n3️⃣colour: red\n"
+            ],
+            [
+                (
+                    "dev.yml", "1️⃣",
+                    "unknown key 'approval_required' in 'protection' (did you mean 'approvals_required'?)"
+                ),
+                (
+                    "dev.yml", "2️⃣",
+                    "unknown key 'soak_after_prev' in 'protection' (did you mean 'soak_after_previous'?)"
+                ),
                 ("dev.yml", "3️⃣", "unknown key 'colour' in the environment"),
             ])
     }
 
     @Test func wrongTypesAreReportedAtTheValue() throws {
         try assertDiagnostics(
-            ["dev.yml": "version: 1\nname: dev\norder: 1️⃣first\nconnection: 2️⃣[a, b]\nprotection: 3️⃣yes\nvariables:\n  x: 4️⃣{a: 1}\n"],
+            [
+                "dev.yml":
+                    "version: 1\nname: dev\norder: 1️⃣first\nconnection: 2️⃣[a, b]\nprotection: 3️⃣yes\nvariables:\n  x: 4️⃣{a: 1}\n"
+            ],
             [
                 ("dev.yml", "1️⃣", "expected an integer for 'order', found a string ('first')"),
                 ("dev.yml", "2️⃣", "expected a string for 'connection', found a list"),
@@ -67,57 +85,97 @@ import Testing
 
     @Test func duplicateNamesPointAtTheSecondDefinition() throws {
         try assertDiagnostics(
-            ["dev.yml": validDev, "staging.yml": "version: 1\nname: 1️⃣dev\norder: 2\nconnection: x\n"],
-            [("staging.yml", "1️⃣", "duplicate environment name 'dev' (also defined at Environments/dev.yml:2:7)")])
+            [
+                "dev.yml": validDev,
+                "staging.yml": "version: 1\nname: 1️⃣dev\norder: 2\nconnection: x\n",
+            ],
+            [
+                (
+                    "staging.yml", "1️⃣",
+                    "duplicate environment name 'dev' (also defined at Environments/dev.yml:2:7)"
+                )
+            ])
     }
 
     @Test func brokenPromotionOrder() throws {
         try assertDiagnostics(
-            ["dev.yml": validDev, "staging.yml": "version: 1\nname: 1️⃣staging\norder: 1\nconnection: x\n"],
-            [(
-                "staging.yml", "1️⃣",
-                "broken promotion order: 'staging' and 'dev' (Environments/dev.yml:2:7) both have order 1; give each environment its own position in the chain"
-            )])
+            [
+                "dev.yml": validDev,
+                "staging.yml": "version: 1\nname: 1️⃣staging\norder: 1\nconnection: x\n",
+            ],
+            [
+                (
+                    "staging.yml", "1️⃣",
+                    "broken promotion order: 'staging' and 'dev' (Environments/dev.yml:2:7) both have order 1; give each environment its own position in the chain"
+                )
+            ])
         try assertDiagnostics(
             [
-                "dev.yml": "version: 1\nname: 1️⃣dev\norder: 1\nconnection: x\nprotection:\n  soak_after_previous: 1h\n",
+                "dev.yml":
+                    "version: 1\nname: 1️⃣dev\norder: 1\nconnection: x\nprotection:\n  soak_after_previous: 1h\n",
                 "staging.yml": validStaging,
             ],
-            [(
-                "dev.yml", "1️⃣",
-                "broken promotion order: 'dev' is first in the chain, so 'soak_after_previous' has no previous environment to wait for"
-            )])
+            [
+                (
+                    "dev.yml", "1️⃣",
+                    "broken promotion order: 'dev' is first in the chain, so 'soak_after_previous' has no previous environment to wait for"
+                )
+            ])
     }
 
     @Test func missingVariablePointsAtItsOwnColumn() throws {
         try assertDiagnostics(
-            ["dev.yml": "version: 1\nname: dev\norder: 1\nconnection: postgresql://app@1️⃣${DB_HOST}/dev\n"],
-            [(
-                "dev.yml", "1️⃣",
-                "in 'connection': environment variable 'DB_HOST' is not set and '${DB_HOST}' has no default (write '${DB_HOST:-default}' to give one)"
-            )])
+            [
+                "dev.yml":
+                    "version: 1\nname: dev\norder: 1\nconnection: postgresql://app@1️⃣${DB_HOST}/dev\n"
+            ],
+            [
+                (
+                    "dev.yml", "1️⃣",
+                    "in 'connection': environment variable 'DB_HOST' is not set and '${DB_HOST}' has no default (write '${DB_HOST:-default}' to give one)"
+                )
+            ])
         try assertDiagnostics(
             ["dev.yml": "version: 1\nname: dev\norder: 1\nconnection: \"x ${A:-1️⃣${B}}\"\n"],
-            [(
-                "dev.yml", "1️⃣",
-                "in 'connection': environment variable 'B' is not set and '${B}' has no default (write '${B:-default}' to give one)"
-            )])
+            [
+                (
+                    "dev.yml", "1️⃣",
+                    "in 'connection': environment variable 'B' is not set and '${B}' has no default (write '${B:-default}' to give one)"
+                )
+            ])
     }
 
     @Test func malformedYAMLNamesLineAndColumn() throws {
         try assertDiagnostics(
             ["dev.yml": "version: 1\nname: dev\norder: 1\nconnection: [unclosed\n1️⃣"],
-            [("dev.yml", "1️⃣", "invalid YAML: while parsing a flow sequence did not find expected ',' or ']'")])
+            [
+                (
+                    "dev.yml", "1️⃣",
+                    "invalid YAML: while parsing a flow sequence did not find expected ',' or ']'"
+                )
+            ])
     }
 
     @Test func badValues() throws {
         try assertDiagnostics(
-            ["dev.yml": "version: 1️⃣2\nname: 2️⃣Dev!\norder: 1\nconnection: x\nprotection:\n  approvals_required: 3️⃣-1\n  soak_after_previous: 4️⃣soon\n"],
             [
-                ("dev.yml", "1️⃣", "version 2 is newer than this tollgate reads (up to 1); upgrade tollgate"),
-                ("dev.yml", "2️⃣", "environment name 'Dev!' must be lowercase letters, digits, '-' or '_'"),
+                "dev.yml":
+                    "version: 1️⃣2\nname: 2️⃣Dev!\norder: 1\nconnection: x\nprotection:\n  approvals_required: 3️⃣-1\n  soak_after_previous: 4️⃣soon\n"
+            ],
+            [
+                (
+                    "dev.yml", "1️⃣",
+                    "version 2 is newer than this tollgate reads (up to 1); upgrade tollgate"
+                ),
+                (
+                    "dev.yml", "2️⃣",
+                    "environment name 'Dev!' must be lowercase letters, digits, '-' or '_'"
+                ),
                 ("dev.yml", "3️⃣", "'approvals_required' must be at least 0, found -1"),
-                ("dev.yml", "4️⃣", "cannot read 'soon' as a duration for 'soak_after_previous' (write e.g. 90s, 15m, 24h, 2d or 1h30m)"),
+                (
+                    "dev.yml", "4️⃣",
+                    "cannot read 'soon' as a duration for 'soak_after_previous' (write e.g. 90s, 15m, 24h, 2d or 1h30m)"
+                ),
             ])
     }
 
@@ -131,7 +189,8 @@ import Testing
             try Project.load(root: root, variables: VariableLookup(environment: [:]))
         }
         do {
-            _ = try Project.load(root: root, variables: VariableLookup(environment: [:]), displayBase: root)
+            _ = try Project.load(
+                root: root, variables: VariableLookup(environment: [:]), displayBase: root)
         } catch {
             #expect(error.diagnostics.filter { $0.severity == .error }.count == 3)
             #expect(error.exitStatus == .badConfiguration)
@@ -141,13 +200,18 @@ import Testing
     @Test func unknownEnvironmentOnTheCommandLine() throws {
         let fixtures = try #require(Bundle.module.url(forResource: "Fixtures", withExtension: nil))
         let project = try Project.load(root: fixtures, variables: VariableLookup(environment: [:]))
-        #expect(try project.environments(named: ["production", "dev"]).map(\.name) == ["dev", "production"])
+        #expect(
+            try project.environments(named: ["production", "dev"]).map(\.name) == [
+                "dev", "production",
+            ])
         #expect(try project.environments(named: ["all"]).count == 3)
         do {
             _ = try project.environments(named: ["prod"])
             Issue.record("expected an error")
         } catch {
-            #expect(error.description == "error: unknown environment 'prod' (known: dev, staging, production)")
+            #expect(
+                error.description
+                    == "error: unknown environment 'prod' (known: dev, staging, production)")
         }
         do {
             _ = try project.environments(named: ["stagin"])
@@ -176,13 +240,21 @@ import Testing
     }
 
     @Test func failures() {
-        #expect(throws: Interpolation.Failure(offset: 3, message: "'${HOST' is not closed with '}'")) {
+        #expect(
+            throws: Interpolation.Failure(offset: 3, message: "'${HOST' is not closed with '}'")
+        ) {
             try expand("ab ${HOST")
         }
-        #expect(throws: Interpolation.Failure(offset: 0, message: "expected a variable name after '${'")) {
+        #expect(
+            throws: Interpolation.Failure(offset: 0, message: "expected a variable name after '${'")
+        ) {
             try expand("${}")
         }
-        #expect(throws: Interpolation.Failure(offset: 0, message: "unexpected '-' in '${HOST…}' (use '${NAME}' or '${NAME:-default}')")) {
+        #expect(
+            throws: Interpolation.Failure(
+                offset: 0,
+                message: "unexpected '-' in '${HOST…}' (use '${NAME}' or '${NAME:-default}')")
+        ) {
             try expand("${HOST-x}")
         }
     }

@@ -1,14 +1,20 @@
 import Foundation
 import Testing
+import TollgateKit
 
 @testable import PostgresClient
-import TollgateKit
 
 @Suite struct RedactionTests {
     @Test(arguments: [
         ("postgresql://app:s3cret@db:5432/prod", "postgresql://app:***@db:5432/prod"),
-        ("postgres://app:p%40ss@db/prod?sslmode=require", "postgres://app:***@db/prod?sslmode=require"),
-        ("postgresql://db/prod?user=app&password=s3cret&sslmode=require", "postgresql://db/prod?user=app&password=***&sslmode=require"),
+        (
+            "postgres://app:p%40ss@db/prod?sslmode=require",
+            "postgres://app:***@db/prod?sslmode=require"
+        ),
+        (
+            "postgresql://db/prod?user=app&password=s3cret&sslmode=require",
+            "postgresql://db/prod?user=app&password=***&sslmode=require"
+        ),
         ("host=db password=s3cret user=app", "host=db password=*** user=app"),
         ("host=db password = 's3 cr\\'et' user=app", "host=db password = *** user=app"),
         ("host=db PASSWORD=x", "host=db PASSWORD=***"),
@@ -23,7 +29,10 @@ import TollgateKit
 
     @Test(arguments: [
         ("postgresql://app:s3cret@db:5432/prod", "postgresql://app@db:5432/prod"),
-        ("postgresql://db/prod?password=s3cret&sslmode=require", "postgresql://db/prod?sslmode=require"),
+        (
+            "postgresql://db/prod?password=s3cret&sslmode=require",
+            "postgresql://db/prod?sslmode=require"
+        ),
         ("host=db password='a b' user=app", "host=db user=app"),
         ("host=db user=app password=x", "host=db user=app"),
         ("host=db user=app", "host=db user=app"),
@@ -42,8 +51,10 @@ import TollgateKit
     @Test func scrubRemovesEchoedSecrets() {
         let quoted = "host=db password='a b' x"
         #expect(Redaction.passwords(in: quoted) == ["a b"])
-        #expect(Redaction.scrub("missing \"=\" after \"sekrit\" in connection info string", secrets: ["sekrit"])
-            == "missing \"=\" after \"***\" in connection info string")
+        #expect(
+            Redaction.scrub(
+                "missing \"=\" after \"sekrit\" in connection info string", secrets: ["sekrit"])
+                == "missing \"=\" after \"***\" in connection info string")
     }
 }
 
@@ -51,9 +62,14 @@ import TollgateKit
     @Test func interpolationsBecomeParameters() throws {
         let id = UUID(uuidString: "A0000000-0000-0000-0000-000000000001")!
         let missing: String? = nil
-        let query: Query = "select * from \(identifier: "public", "Leads") where id = \(id) and n > \(5) and x = \(missing) and t = any(\(["a", "b\"c"]))"
-        #expect(query.sql { "\"\($0)\"" } == "select * from \"public\".\"Leads\" where id = $1 and n > $2 and x = $3 and t = any($4)")
-        #expect(query.binds == ["a0000000-0000-0000-0000-000000000001", "5", nil, "{\"a\",\"b\\\"c\"}"])
+        let query: Query =
+            "select * from \(identifier: "public", "Leads") where id = \(id) and n > \(5) and x = \(missing) and t = any(\(["a", "b\"c"]))"
+        #expect(
+            query.sql { "\"\($0)\"" }
+                == "select * from \"public\".\"Leads\" where id = $1 and n > $2 and x = $3 and t = any($4)"
+        )
+        #expect(
+            query.binds == ["a0000000-0000-0000-0000-000000000001", "5", nil, "{\"a\",\"b\\\"c\"}"])
         let raw = Query(unsafeSQL: "select $1", binds: ["x"])
         #expect(raw.binds == ["x"])
     }
@@ -63,15 +79,21 @@ import TollgateKit
     @Test func timestamps() throws {
         let date = try Date(postgresText: "2025-01-10 09:30:00.25+00")
         #expect(date.timeIntervalSince1970 == 1_736_501_400.25)
-        #expect(try Date(postgresText: "2025-01-10 10:30:00+01").timeIntervalSince1970 == 1_736_501_400)
-        #expect(try Date(postgresText: "2025-01-10 04:00:00-05:30").timeIntervalSince1970 == 1_736_501_400)
+        #expect(
+            try Date(postgresText: "2025-01-10 10:30:00+01").timeIntervalSince1970 == 1_736_501_400)
+        #expect(
+            try Date(postgresText: "2025-01-10 04:00:00-05:30").timeIntervalSince1970
+                == 1_736_501_400)
         #expect(try Date(postgresText: date.postgresText) == date)
         #expect(throws: PostgresError.self) { try Date(postgresText: "yesterday") }
     }
 
     @Test func arrays() throws {
         #expect(try [String](postgresText: "{}") == [])
-        #expect(try [String](postgresText: "{a,\"b c\",\"d,e\",\"f\\\"g\",\"NULL\"}") == ["a", "b c", "d,e", "f\"g", "NULL"])
+        #expect(
+            try [String](postgresText: "{a,\"b c\",\"d,e\",\"f\\\"g\",\"NULL\"}") == [
+                "a", "b c", "d,e", "f\"g", "NULL",
+            ])
         #expect(try parseTextArray("{a,NULL}") == ["a", nil])
         #expect(throws: PostgresError.self) { try [String](postgresText: "{a,NULL}") }
         #expect(throws: PostgresError.self) { try [String](postgresText: "not an array") }
@@ -83,18 +105,26 @@ import TollgateKit
         #expect(throws: PostgresError.self) { try Bool(postgresText: "maybe") }
         #expect(try Int(postgresText: "-42") == -42)
         #expect(throws: PostgresError.self) { try Int(postgresText: "4.2") }
-        #expect(try UUID(postgresText: "a0000000-0000-0000-0000-000000000001").postgresText == "a0000000-0000-0000-0000-000000000001")
-        let json = try JSONValue(postgresText: "{\"org_id\": \"x\", \"providers\": [\"email\"], \"n\": 1, \"ok\": true}")
+        #expect(
+            try UUID(postgresText: "a0000000-0000-0000-0000-000000000001").postgresText
+                == "a0000000-0000-0000-0000-000000000001")
+        let json = try JSONValue(
+            postgresText: "{\"org_id\": \"x\", \"providers\": [\"email\"], \"n\": 1, \"ok\": true}")
         #expect(json["org_id"]?.stringValue == "x")
         #expect(json["providers"] == .array([.string("email")]))
-        #expect(json.postgresText == "{\"n\":1,\"ok\":true,\"org_id\":\"x\",\"providers\":[\"email\"]}")
+        #expect(
+            json.postgresText == "{\"n\":1,\"ok\":true,\"org_id\":\"x\",\"providers\":[\"email\"]}")
     }
 }
 
 @Suite struct SHA256Tests {
     @Test func knownVectors() {
-        #expect(TollgateKit.SHA256.hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(TollgateKit.SHA256.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            TollgateKit.SHA256.hex("")
+                == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(
+            TollgateKit.SHA256.hex("abc")
+                == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         #expect(
             TollgateKit.SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")

@@ -9,9 +9,13 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let checks = root.appendingPathComponent("Playbooks/checks")
         try FileManager.default.createDirectory(at: checks, withIntermediateDirectories: true)
-        for (name, text) in files { try text.write(to: checks.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        for (name, text) in files {
+            try text.write(
+                to: checks.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         do {
-            _ = try Project.load(root: root, variables: VariableLookup(environment: [:]), displayBase: root)
+            _ = try Project.load(
+                root: root, variables: VariableLookup(environment: [:]), displayBase: root)
             return []
         } catch {
             return error.diagnostics
@@ -23,7 +27,9 @@ import Testing
     @Test func theShippedSuitesLoad() throws {
         let project = try Project.load(
             root: Repository.root,
-            variables: VariableLookup(environment: [:], builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
+            variables: VariableLookup(
+                environment: [:],
+                builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
         let warden = try project.suite(named: "warden")
         #expect(warden.checks.map(\.id).first == "organizations-table")
         #expect(project.tableSets["tenant_tables"]?.count == 9)
@@ -85,6 +91,7 @@ import Testing
 }
 
 enum Repository {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent()
 }

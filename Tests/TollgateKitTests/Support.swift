@@ -5,11 +5,13 @@ import Testing
 
 /// A temporary project folder holding the given `Environments/` files.
 func makeProject(_ files: [String: String]) throws -> URL {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-unit-\(UUID().uuidString)")
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "tollgate-unit-\(UUID().uuidString)")
     let environments = root.appendingPathComponent("Environments")
     try FileManager.default.createDirectory(at: environments, withIntermediateDirectories: true)
     for (name, text) in files {
-        try text.write(to: environments.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        try text.write(
+            to: environments.appendingPathComponent(name), atomically: true, encoding: .utf8)
     }
     return root
 }
@@ -53,7 +55,8 @@ func assertDiagnostics(
     defer { try? FileManager.default.removeItem(at: root) }
     var found: [Diagnostic] = []
     do {
-        _ = try Project.load(root: root, variables: VariableLookup(environment: variables), displayBase: root)
+        _ = try Project.load(
+            root: root, variables: VariableLookup(environment: variables), displayBase: root)
     } catch {
         found = error.diagnostics
     }
@@ -64,14 +67,20 @@ func assertDiagnostics(
         sourceLocation: sourceLocation)
     for item in expected {
         guard let position = positions[item.marker] else {
-            Issue.record("marker \(item.marker) is not in the files", sourceLocation: sourceLocation)
+            Issue.record(
+                "marker \(item.marker) is not in the files", sourceLocation: sourceLocation)
             continue
         }
         let match = errors.first { $0.message == item.message }
-        #expect(match != nil, "no error '\(item.message)' in:\n\(found.map(\.description).joined(separator: "\n"))", sourceLocation: sourceLocation)
+        #expect(
+            match != nil,
+            "no error '\(item.message)' in:\n\(found.map(\.description).joined(separator: "\n"))",
+            sourceLocation: sourceLocation)
         if let match {
             #expect(
-                match.location == TollgateKit.SourceLocation(file: position.file, line: position.line, column: position.column),
+                match.location
+                    == TollgateKit.SourceLocation(
+                        file: position.file, line: position.line, column: position.column),
                 "'\(item.message)' at \(match.location.map(\.description) ?? "nowhere"), expected \(position.file):\(position.line):\(position.column)",
                 sourceLocation: sourceLocation)
         }

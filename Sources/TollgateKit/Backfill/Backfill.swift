@@ -10,11 +10,14 @@ public struct BackfillProgress: Sendable {
     public var rowsPerSecond: Double
     public var finished: Bool
 
+    /// The progress in one line.
+    ///
     /// `public.leads  12,345 rows  [#######.......] 48%  3,210 rows/s  ETA 12s`
     public func line(width: Int = 24) -> String {
         let fraction = pages == 0 ? 1 : min(1, Double(pagesDone) / Double(pages))
         let filled = Int(fraction * Double(width))
-        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        let bar =
+            String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
         let elapsedRate = rowsPerSecond > 0 ? " \(Int(rowsPerSecond)) rows/s" : ""
         var eta = ""
         if !finished, fraction > 0, rowsPerSecond > 0 {
@@ -43,15 +46,22 @@ struct BackfillRunner {
     /// - Returns: rows changed over the whole backfill, resumed runs included.
     func run() throws -> Int64 {
         let relation = backfill.table.description
-        let quoted = try db.quoteIdentifier(backfill.table.schema) + "." + db.quoteIdentifier(backfill.table.name)
+        let quoted =
+            try db.quoteIdentifier(backfill.table.schema) + "."
+            + db.quoteIdentifier(backfill.table.name)
         let ledger = Ledger(db)
-        var (next, last, rows) = try ledger.backfillCursor(playbook: playbook, step: step.id).map { ($0.nextPage, $0.lastPage, $0.rows) } ?? {
-            let pages: Int64 = try db.query(
-                "select (pg_relation_size(\(relation)::regclass) / current_setting('block_size')::bigint) as pages"
-            ).first!.decode("pages")
-            try ledger.startBackfill(playbook: playbook, step: step.id, relation: relation, lastPage: pages)
-            return (0, pages, 0)
-        }()
+        var (next, last, rows) =
+            try ledger.backfillCursor(playbook: playbook, step: step.id).map {
+                ($0.nextPage, $0.lastPage, $0.rows)
+            }
+            ?? {
+                let pages: Int64 = try db.query(
+                    "select (pg_relation_size(\(relation)::regclass) / current_setting('block_size')::bigint) as pages"
+                ).first!.decode("pages")
+                try ledger.startBackfill(
+                    playbook: playbook, step: step.id, relation: relation, lastPage: pages)
+                return (0, pages, 0)
+            }()
         var pages = Int64(max(1, backfill.initialPages))
         let clock = ContinuousClock()
         let started = clock.now
@@ -63,7 +73,8 @@ struct BackfillRunner {
             // The project's own SQL for SET and WHERE; the page bounds are parameters.
             let changed = try batch(
                 Query(
-                    unsafeSQL: "update \(quoted) as t set \(backfill.set) where t.ctid >= $1::tid and t.ctid < $2::tid and (\(backfill.where))",
+                    unsafeSQL:
+                        "update \(quoted) as t set \(backfill.set) where t.ctid >= $1::tid and t.ctid < $2::tid and (\(backfill.where))",
                     binds: ["(\(next),0)", "(\(upper),0)"]),
                 nextPage: upper)
             next = upper
@@ -74,7 +85,10 @@ struct BackfillRunner {
             let factor = min(2, max(0.5, targetSeconds / took))
             pages = max(1, Int64((Double(pages) * factor).rounded()))
             let elapsed = max(0.001, DurationParser.seconds(clock.now - started))
-            progress(BackfillProgress(table: relation, pagesDone: next, pages: last, rows: rows, rowsPerSecond: Double(rowsThisRun) / elapsed, finished: false))
+            progress(
+                BackfillProgress(
+                    table: relation, pagesDone: next, pages: last, rows: rows,
+                    rowsPerSecond: Double(rowsThisRun) / elapsed, finished: false))
             if backfill.pause > .zero, next < last { sleepThread(for: backfill.pause) }
         }
         // The sweep. Concurrent updates write a row's new version wherever there is room: on
@@ -83,38 +97,52 @@ struct BackfillRunner {
         // until none is left (bounded: rows that keep moving are an error, not a loop).
         for _ in 0..<Self.sweepPasses {
             let remaining: [String] = try db.query(
-                Query(unsafeSQL: "select t.ctid::text as ctid from \(quoted) as t where (\(backfill.where)) limit 50000")
+                Query(
+                    unsafeSQL:
+                        "select t.ctid::text as ctid from \(quoted) as t where (\(backfill.where)) limit 50000"
+                )
             ).rows.map { try $0.decode("ctid") }
             if remaining.isEmpty { break }
             let changed = try batch(
                 Query(
-                    unsafeSQL: "update \(quoted) as t set \(backfill.set) where t.ctid = any($1::tid[]) and (\(backfill.where))",
+                    unsafeSQL:
+                        "update \(quoted) as t set \(backfill.set) where t.ctid = any($1::tid[]) and (\(backfill.where))",
                     binds: [remaining.postgresText]),
                 nextPage: nil)
             rows += changed
         }
         let left: Int64 = try db.query(
-            Query(unsafeSQL: "select count(*) as n from (select 1 from \(quoted) as t where (\(backfill.where)) limit 1) as x")
+            Query(
+                unsafeSQL:
+                    "select count(*) as n from (select 1 from \(quoted) as t where (\(backfill.where)) limit 1) as x"
+            )
         ).first!.decode("n")
         if left > 0 {
             throw PostgresError(
                 kind: .client,
-                message: "rows of \(relation) still match the backfill's 'where' after \(Self.sweepPasses) sweeps; run again (concurrent writes keep producing them)")
+                message:
+                    "rows of \(relation) still match the backfill's 'where' after \(Self.sweepPasses) sweeps; run again (concurrent writes keep producing them)"
+            )
         }
-        progress(BackfillProgress(table: relation, pagesDone: last, pages: last, rows: rows, rowsPerSecond: 0, finished: true))
+        progress(
+            BackfillProgress(
+                table: relation, pagesDone: last, pages: last, rows: rows, rowsPerSecond: 0,
+                finished: true))
         return rows
     }
 
-    /// Runs one batch in its own transaction under the step's lock timeout (retried when the
-    /// table is busy), advancing the cursor in the same transaction: a batch is done exactly
-    /// once. `nextPage` is where the page walk resumes; the sweep leaves it alone.
+    /// Runs one batch in its own transaction under the step's lock timeout (retried when the table
+    /// is busy), advancing the cursor in the same transaction: a batch is done exactly once.
+    ///
+    /// `nextPage` is where the page walk resumes; the sweep leaves it alone.
     func batch(_ update: Query, nextPage: Int64?) throws -> Int64 {
         var changed: Int64 = 0
         try retry {
             changed = try db.withTransaction { db in
                 try db.setSetting("lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
                 let count = Int64(try db.query(update).affectedRows ?? 0)
-                try Ledger(db).advanceBackfill(playbook: playbook, step: step.id, nextPage: nextPage, rows: count)
+                try Ledger(db).advanceBackfill(
+                    playbook: playbook, step: step.id, nextPage: nextPage, rows: count)
                 return count
             }
         }

@@ -19,10 +19,14 @@ public struct QualifiedName: Sendable, Hashable, Comparable, Codable, CustomStri
     }
 
     public var description: String { "\(schema).\(name)" }
-    public static func < (lhs: Self, rhs: Self) -> Bool { (lhs.schema, lhs.name) < (rhs.schema, rhs.name) }
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.schema, lhs.name) < (rhs.schema, rhs.name)
+    }
 }
 
-/// A table, view or other relation, with its columns. From `pg_class` and `pg_attribute`.
+/// A table, view or other relation, with its columns.
+///
+/// From `pg_class` and `pg_attribute`.
 public struct Relation: Sendable, Hashable, Codable {
     public var name: QualifiedName
     /// `pg_class.relkind`: `r` table, `p` partitioned table, `v` view, `m` materialized view,
@@ -36,17 +40,25 @@ public struct Relation: Sendable, Hashable, Codable {
     /// `reloptions`, such as `security_invoker=true` on a view.
     public var options: [String]
     /// Privileges granted to `anon`, `authenticated` and `public`, as `role:PRIVILEGE`
-    /// (`authenticated:SELECT`), sorted. From `aclexplode(relacl)`.
+    /// (`authenticated:SELECT`), sorted.
+    ///
+    /// From `aclexplode(relacl)`.
     public var apiGrants: [String]
     public var columns: [Column]
 
     public var isTable: Bool { kind == "r" || kind == "p" }
     public var isView: Bool { kind == "v" || kind == "m" }
-    public var securityInvoker: Bool { options.contains { $0.lowercased() == "security_invoker=true" || $0.lowercased() == "security_invoker=on" } }
+    public var securityInvoker: Bool {
+        options.contains {
+            $0.lowercased() == "security_invoker=true" || $0.lowercased() == "security_invoker=on"
+        }
+    }
     public func column(_ name: String) -> Column? { columns.first { $0.name == name } }
 }
 
-/// A column. From `pg_attribute` and `pg_attrdef`.
+/// A column.
+///
+/// From `pg_attribute` and `pg_attrdef`.
 public struct Column: Sendable, Hashable, Codable {
     public var name: String
     /// `format_type(atttypid, atttypmod)`: `uuid`, `text`, `character varying(255)`.
@@ -58,8 +70,10 @@ public struct Column: Sendable, Hashable, Codable {
     public var generated: String?
 }
 
-/// A constraint. From `pg_constraint`; `kind` is `contype`: `p` primary key, `f` foreign
-/// key, `u` unique, `c` check, `x` exclusion.
+/// A constraint.
+///
+/// From `pg_constraint`; `kind` is `contype`: `p` primary key, `f` foreign key, `u` unique, `c`
+/// check, `x` exclusion.
 public struct Constraint: Sendable, Hashable, Codable {
     public var table: QualifiedName
     public var name: String
@@ -73,7 +87,9 @@ public struct Constraint: Sendable, Hashable, Codable {
     public var referencedColumns: [String]
 }
 
-/// An index. From `pg_index`.
+/// An index.
+///
+/// From `pg_index`.
 public struct Index: Sendable, Hashable, Codable {
     public var table: QualifiedName
     public var name: String
@@ -87,7 +103,9 @@ public struct Index: Sendable, Hashable, Codable {
     public var definition: String
 }
 
-/// A function or procedure. From `pg_proc`.
+/// A function or procedure.
+///
+/// From `pg_proc`.
 public struct Function: Sendable, Hashable, Codable {
     public var name: QualifiedName
     public var arguments: String
@@ -107,8 +125,9 @@ public struct Function: Sendable, Hashable, Codable {
     public var signature: String { "\(name)(\(arguments))" }
 }
 
-/// A trigger that a user created (internal constraint triggers are left out). From
-/// `pg_trigger`.
+/// A trigger that a user created (internal constraint triggers are left out).
+///
+/// From `pg_trigger`.
 public struct Trigger: Sendable, Hashable, Codable {
     public var table: QualifiedName
     public var name: String
@@ -124,7 +143,9 @@ public struct Trigger: Sendable, Hashable, Codable {
     public var definition: String
 }
 
-/// A row level security policy. From `pg_policy`.
+/// A row level security policy.
+///
+/// From `pg_policy`.
 public struct Policy: Sendable, Hashable, Codable {
     public var table: QualifiedName
     public var name: String

@@ -1,6 +1,7 @@
-/// One `pg_catalog` query per object kind, each sorted by qualified name, so that a snapshot
-/// costs the same few round trips whatever the number of tables. Run with
-/// `search_path = pg_catalog`, so that the `pg_get_*def` texts qualify every name.
+/// One `pg_catalog` query per object kind, each sorted by qualified name, so that a snapshot costs
+/// the same few round trips whatever the number of tables.
+///
+/// Run with `search_path = pg_catalog`, so that the `pg_get_*def` texts qualify every name.
 enum CatalogQueries {
     /// Schemas that belong to PostgreSQL or to Tollgate's own ledger, never to the application.
     static let schemaFilter = """

@@ -22,7 +22,8 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     public var fingerprint: String
 
     enum CodingKeys: String, CodingKey {
-        case version, serverVersionNumber, schemas, relations, constraints, indexes, functions, triggers, policies, fingerprint
+        case version, serverVersionNumber, schemas, relations, constraints, indexes, functions,
+            triggers, policies, fingerprint
     }
 
     public init(
@@ -97,13 +98,15 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
             relations[name] = Relation(
                 name: name, kind: try row.decode("kind"), owner: try row.decode("owner"),
                 rowSecurity: try row.decode("rls"), forceRowSecurity: try row.decode("forced"),
-                options: try row.decode("options"), apiGrants: try row.decode("api_grants"), columns: [])
+                options: try row.decode("options"), apiGrants: try row.decode("api_grants"),
+                columns: [])
         }
         for row in try rows(CatalogQueries.columns) {
             let name = QualifiedName(try row.decode("schema"), try row.decode("relation"))
             relations[name]?.columns.append(
                 Column(
-                    name: try row.decode("name"), type: try row.decode("type"), notNull: try row.decode("not_null"),
+                    name: try row.decode("name"), type: try row.decode("type"),
+                    notNull: try row.decode("not_null"),
                     defaultExpression: try row.decodeIfPresent("default_expression"),
                     generated: try row.decodeIfPresent("generated")))
         }
@@ -114,14 +117,18 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                 } else { nil }
             return Constraint(
                 table: QualifiedName(try row.decode("schema"), try row.decode("relation")),
-                name: try row.decode("name"), kind: try row.decode("kind"), definition: try row.decode("definition"),
+                name: try row.decode("name"), kind: try row.decode("kind"),
+                definition: try row.decode("definition"),
                 validated: try row.decode("validated"), columns: try row.decode("columns"),
-                referencedTable: referencedTable, referencedColumns: try row.decode("referenced_columns"))
+                referencedTable: referencedTable,
+                referencedColumns: try row.decode("referenced_columns"))
         }
         let indexes = try rows(CatalogQueries.indexes).map { row in
             Index(
-                table: QualifiedName(try row.decode("schema"), try row.decode("relation")), name: try row.decode("name"),
-                columns: try row.decode("columns"), unique: try row.decode("is_unique"), primary: try row.decode("is_primary"),
+                table: QualifiedName(try row.decode("schema"), try row.decode("relation")),
+                name: try row.decode("name"),
+                columns: try row.decode("columns"), unique: try row.decode("is_unique"),
+                primary: try row.decode("is_primary"),
                 valid: try row.decode("valid"), predicate: try row.decodeIfPresent("predicate"),
                 definition: try row.decode("definition"))
         }
@@ -130,22 +137,30 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
             return Function(
                 name: QualifiedName(try row.decode("schema"), try row.decode("name")),
                 arguments: try row.decode("arguments"), result: try row.decode("result"),
-                volatility: try row.decode("volatility"), securityDefiner: try row.decode("security_definer"),
-                settings: try row.decode("settings"), language: try row.decode("language"), owner: try row.decode("owner"),
+                volatility: try row.decode("volatility"),
+                securityDefiner: try row.decode("security_definer"),
+                settings: try row.decode("settings"), language: try row.decode("language"),
+                owner: try row.decode("owner"),
                 bodyHash: SHA256.hex(body), body: body)
         }
         let triggers = try rows(CatalogQueries.triggers).map { row in
             Trigger(
-                table: QualifiedName(try row.decode("schema"), try row.decode("relation")), name: try row.decode("name"),
-                function: QualifiedName(try row.decode("function_schema"), try row.decode("function_name")),
-                timing: try row.decode("timing"), events: try row.decode("events"), level: try row.decode("level"),
+                table: QualifiedName(try row.decode("schema"), try row.decode("relation")),
+                name: try row.decode("name"),
+                function: QualifiedName(
+                    try row.decode("function_schema"), try row.decode("function_name")),
+                timing: try row.decode("timing"), events: try row.decode("events"),
+                level: try row.decode("level"),
                 enabled: try row.decode("enabled"), definition: try row.decode("definition"))
         }
         let policies = try rows(CatalogQueries.policies).map { row in
             Policy(
-                table: QualifiedName(try row.decode("schema"), try row.decode("relation")), name: try row.decode("name"),
-                command: try row.decode("command"), permissive: try row.decode("permissive"), roles: try row.decode("roles"),
-                using: try row.decodeIfPresent("using_expression"), withCheck: try row.decodeIfPresent("check_expression"))
+                table: QualifiedName(try row.decode("schema"), try row.decode("relation")),
+                name: try row.decode("name"),
+                command: try row.decode("command"), permissive: try row.decode("permissive"),
+                roles: try row.decode("roles"),
+                using: try row.decodeIfPresent("using_expression"),
+                withCheck: try row.decodeIfPresent("check_expression"))
         }
         // Sorted here, not only by ORDER BY: text order in SQL follows each server's
         // collation, and two environments must give the same snapshot for the same schema.
@@ -175,15 +190,24 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
 
     /// Relations, constraints, indexes, functions, triggers and policies together.
     public var objectCount: Int {
-        relations.count + constraints.count + indexes.count + functions.count + triggers.count + policies.count
+        relations.count + constraints.count + indexes.count + functions.count + triggers.count
+            + policies.count
     }
 
     // MARK: - Questions checks ask
 
     public func relation(_ name: QualifiedName) -> Relation? { relations[name] }
-    public func constraints(on table: QualifiedName) -> [Constraint] { constraints.filter { $0.table == table } }
+    public func constraints(on table: QualifiedName) -> [Constraint] {
+        constraints.filter { $0.table == table }
+    }
     public func indexes(on table: QualifiedName) -> [Index] { indexes.filter { $0.table == table } }
-    public func triggers(on table: QualifiedName) -> [Trigger] { triggers.filter { $0.table == table } }
-    public func policies(on table: QualifiedName) -> [Policy] { policies.filter { $0.table == table } }
-    public func functions(named name: QualifiedName) -> [Function] { functions.filter { $0.name == name } }
+    public func triggers(on table: QualifiedName) -> [Trigger] {
+        triggers.filter { $0.table == table }
+    }
+    public func policies(on table: QualifiedName) -> [Policy] {
+        policies.filter { $0.table == table }
+    }
+    public func functions(named name: QualifiedName) -> [Function] {
+        functions.filter { $0.name == name }
+    }
 }

@@ -19,7 +19,8 @@ public enum SchemaObjects {
 
         /// The relation a column, constraint, index, trigger or policy belongs to.
         public var relation: String? {
-            guard !["table", "view", "function"].contains(kind), let dot = name.lastIndex(of: ".") else { return nil }
+            guard !["table", "view", "function"].contains(kind), let dot = name.lastIndex(of: ".")
+            else { return nil }
             return String(name[..<dot])
         }
 
@@ -35,18 +36,26 @@ public enum SchemaObjects {
         for relation in snapshot.relations.values {
             let kind = relation.isView ? "view" : "table"
             var text = relation.isView ? "view" : "table"
-            if relation.rowSecurity { text += ", RLS enabled\(relation.forceRowSecurity ? " and forced" : "")" }
-            if relation.isView { text += relation.securityInvoker ? ", security_invoker" : ", runs as its owner" }
-            if !relation.apiGrants.isEmpty { text += ", grants " + relation.apiGrants.joined(separator: " ") }
+            if relation.rowSecurity {
+                text += ", RLS enabled\(relation.forceRowSecurity ? " and forced" : "")"
+            }
+            if relation.isView {
+                text += relation.securityInvoker ? ", security_invoker" : ", runs as its owner"
+            }
+            if !relation.apiGrants.isEmpty {
+                text += ", grants " + relation.apiGrants.joined(separator: " ")
+            }
             objects[Key(kind: kind, name: relation.name.description)] = text
             for column in relation.columns {
                 objects[Key(kind: "column", name: "\(relation.name).\(column.name)")] =
-                    column.type + (column.notNull ? " NOT NULL" : "") + (column.defaultExpression.map { " default \($0)" } ?? "")
+                    column.type + (column.notNull ? " NOT NULL" : "")
+                    + (column.defaultExpression.map { " default \($0)" } ?? "")
             }
         }
         for constraint in snapshot.constraints {
             objects[Key(kind: "constraint", name: "\(constraint.table).\(constraint.name)")] =
-                squeeze(constraint.definition.replacingOccurrences(of: " NOT VALID", with: "")) + (constraint.validated ? "" : " (NOT VALID)")
+                squeeze(constraint.definition.replacingOccurrences(of: " NOT VALID", with: ""))
+                + (constraint.validated ? "" : " (NOT VALID)")
         }
         for index in snapshot.indexes {
             objects[Key(kind: "index", name: "\(index.table).\(index.name)")] =
@@ -56,17 +65,20 @@ public enum SchemaObjects {
             objects[Key(kind: "function", name: function.signature)] =
                 "returns \(function.result), \(CatalogText.volatilityName(function.volatility))"
                 + (function.securityDefiner ? ", security definer" : "")
-                + (function.settings.isEmpty ? "" : ", set \(function.settings.joined(separator: " "))")
+                + (function.settings.isEmpty
+                    ? "" : ", set \(function.settings.joined(separator: " "))")
                 + ", body \(function.bodyHash.prefix(12))"
         }
         for trigger in snapshot.triggers {
             objects[Key(kind: "trigger", name: "\(trigger.table).\(trigger.name)")] =
-                "\(trigger.timing) \(trigger.events.joined(separator: "/")) \(trigger.level) → \(trigger.function)" + (trigger.enabled == "D" ? " (disabled)" : "")
+                "\(trigger.timing) \(trigger.events.joined(separator: "/")) \(trigger.level) → \(trigger.function)"
+                + (trigger.enabled == "D" ? " (disabled)" : "")
         }
         for policy in snapshot.policies {
             objects[Key(kind: "policy", name: "\(policy.table).\(policy.name)")] =
                 "\(policy.commandName) to \(policy.roles.joined(separator: ", ")) using \(squeeze(policy.using ?? "true"))"
-                + (policy.withCheck.map { " with check \(squeeze($0))" } ?? "") + (policy.permissive ? "" : " (restrictive)")
+                + (policy.withCheck.map { " with check \(squeeze($0))" } ?? "")
+                + (policy.permissive ? "" : " (restrictive)")
         }
         return objects
     }

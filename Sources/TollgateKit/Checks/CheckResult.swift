@@ -33,8 +33,10 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var passed: Bool { outcome == .passed || outcome == .notApplicable }
 
     public init(
-        check: String, subject: String?, outcome: CheckOutcome, expected: String, found: String? = nil,
-        fix: String? = nil, rowCount: Int? = nil, sample: [[String: String]]? = nil, definedAt: String
+        check: String, subject: String?, outcome: CheckOutcome, expected: String,
+        found: String? = nil,
+        fix: String? = nil, rowCount: Int? = nil, sample: [[String: String]]? = nil,
+        definedAt: String
     ) {
         self.check = check
         self.subject = subject
@@ -80,7 +82,10 @@ public struct CheckReport: Sendable, Codable, Equatable {
         public var problem: Problem?
         public var suites: [SuiteRun]
 
-        public init(environment: String, reachable: Bool, error: String?, problem: Problem? = nil, suites: [SuiteRun]) {
+        public init(
+            environment: String, reachable: Bool, error: String?, problem: Problem? = nil,
+            suites: [SuiteRun]
+        ) {
             self.environment = environment
             self.reachable = reachable
             self.error = error

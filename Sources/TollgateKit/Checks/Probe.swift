@@ -9,8 +9,9 @@ import PostgresClient
 /// a real row of the table. Isolation is therefore tested whatever the data looks like, even
 /// when every row belongs to the default organisation, and nothing is left behind.
 struct Probe {
-    /// How a probe ended: it passed or failed on the behaviour it tests. Anything else (a
-    /// table it cannot model rows on, an error that is not a refusal) is thrown as
+    /// How a probe ended: it passed or failed on the behaviour it tests.
+    ///
+    /// Anything else (a table it cannot model rows on, an error that is not a refusal) is thrown as
     /// ``Failure`` and reported as the check's `error` outcome, which never passes.
     struct Outcome {
         var passed: Bool
@@ -22,16 +23,20 @@ struct Probe {
     /// The SQLSTATEs by which a trigger refuses a change: `raise exception` (P0001, or P0004
     /// for `assert`), and the codes a trigger may choose for it (23000, 23001 restrict, 23514
     /// check, and 42501 when raised inside a function).
-    static let triggerRefusals: Set<String> = ["P0001", "P0004", "23000", "23001", "23514", "42501"]
+    static let triggerRefusals: Set<String> = [
+        "P0001", "P0004", "23000", "23001", "23514", "42501",
+    ]
 
-    /// Whether `error` is the database refusing what a probe tried. A tenant's write may be
-    /// refused by row level security or a missing privilege (42501) or by a trigger; the
-    /// owner's change of `org_id` only by a trigger, so there 42501 counts only when a
-    /// function raised it (the error has a context), not for a privilege the owner lacks or
-    /// a forced policy. Any other error, such as 42703 for a column the probe wrongly
-    /// assumed, says nothing about isolation: it is an error, never a pass.
+    /// Whether `error` is the database refusing what a probe tried.
+    ///
+    /// A tenant's write may be refused by row level security or a missing privilege (42501) or by a
+    /// trigger; the owner's change of `org_id` only by a trigger, so there 42501 counts only when a
+    /// function raised it (the error has a context), not for a privilege the owner lacks or a
+    /// forced policy. Any other error, such as 42703 for a column the probe wrongly assumed, says
+    /// nothing about isolation: it is an error, never a pass.
     static func isRefusal(_ error: PostgresError, byTriggerOnly: Bool) -> Bool {
-        guard error.kind == .server, let state = error.sqlState, triggerRefusals.contains(state) else { return false }
+        guard error.kind == .server, let state = error.sqlState, triggerRefusals.contains(state)
+        else { return false }
         return state != "42501" || !byTriggerOnly || error.context != nil
     }
 
@@ -75,12 +80,17 @@ struct Probe {
         guard let relation = snapshot.relation(table), relation.isTable else {
             throw Failure(message: "no table \(table)")
         }
-        guard let primaryKey = snapshot.constraints(on: table).first(where: { $0.kind == "p" }) else {
+        guard let primaryKey = snapshot.constraints(on: table).first(where: { $0.kind == "p" })
+        else {
             throw Failure(
-                message: "\(table) has no primary key, so a probe cannot tell its rows apart; add one (any column or columns)")
+                message:
+                    "\(table) has no primary key, so a probe cannot tell its rows apart; add one (any column or columns)"
+            )
         }
         let columns = try primaryKey.columns.map { name -> (name: String, type: String) in
-            guard let column = relation.column(name) else { throw Failure(message: "\(table) has no column \(name)") }
+            guard let column = relation.column(name) else {
+                throw Failure(message: "\(table) has no column \(name)")
+            }
             return (name, column.type)
         }
         return Key(columns: columns)
@@ -89,18 +99,25 @@ struct Probe {
     func makeFixture(_ db: Connection) throws -> Fixture {
         var fixture = Fixture()
         fixture.key = try primaryKey()
-        let quotedTable = try db.quoteIdentifier(table.schema) + "." + db.quoteIdentifier(table.name)
+        let quotedTable =
+            try db.quoteIdentifier(table.schema) + "." + db.quoteIdentifier(table.name)
         let keyList = try fixture.key.columns.map { try db.quoteIdentifier($0.name) }
         fixture.tableSQL = quotedTable
-        fixture.keyMatch = "(\(keyList.joined(separator: ", "))) in (select \(keyList.map { "k." + $0 }.joined(separator: ", ")) "
+        fixture.keyMatch =
+            "(\(keyList.joined(separator: ", "))) in (select \(keyList.map { "k." + $0 }.joined(separator: ", ")) "
             + "from jsonb_populate_recordset(null::\(quotedTable), $1::jsonb) as k)"
-        fixture.keyObject = "jsonb_build_object("
-            + (try fixture.key.columns.map { "\(quoteLiteral($0.name)), \(try db.quoteIdentifier($0.name))::text" }).joined(separator: ", ")
+        fixture.keyObject =
+            "jsonb_build_object("
+            + (try fixture.key.columns.map {
+                "\(quoteLiteral($0.name)), \(try db.quoteIdentifier($0.name))::text"
+            }).joined(separator: ", ")
             + ")"
         // Stored generated columns take no value in an insert.
         let relation = snapshot.relation(table)!
-        fixture.insertColumns = try relation.columns.filter { $0.generated == nil }.map { try db.quoteIdentifier($0.name) }
-            .joined(separator: ", ")
+        fixture.insertColumns = try relation.columns.filter { $0.generated == nil }.map {
+            try db.quoteIdentifier($0.name)
+        }
+        .joined(separator: ", ")
         try db.query(
             """
             insert into \(identifier: organizations.schema, organizations.name) (id, name)
@@ -113,11 +130,15 @@ struct Probe {
             (fixture.teammate1, fixture.orgA, nil), (fixture.teammate2, fixture.orgA, nil),
             (fixture.userB, fixture.orgB, nil), (fixture.spoofer, fixture.orgA, fixture.orgB),
         ] as [(UUID, UUID, UUID?)] {
-            users.append(.object([
-                "id": .string(user.postgresText), "email": .string("probe-\(user.postgresText)@tollgate.invalid"),
-                "app": .object(["provider": .string("email"), "org_id": .string(org.postgresText)]),
-                "user": .object(spoofed.map { ["org_id": .string($0.postgresText)] } ?? [:]),
-            ]))
+            users.append(
+                .object([
+                    "id": .string(user.postgresText),
+                    "email": .string("probe-\(user.postgresText)@tollgate.invalid"),
+                    "app": .object([
+                        "provider": .string("email"), "org_id": .string(org.postgresText),
+                    ]),
+                    "user": .object(spoofed.map { ["org_id": .string($0.postgresText)] } ?? [:]),
+                ]))
         }
         try db.query(
             """
@@ -125,14 +146,20 @@ struct Probe {
             select u.id, 'authenticated', 'authenticated', u.email, u.app, u."user", now(), now()
             from jsonb_to_recordset(\(JSONValue.array(users))::jsonb) as u(id uuid, email text, app jsonb, "user" jsonb)
             """)
-        guard let model = try db.query(Query(unsafeSQL: "select to_jsonb(t) as row from \(quotedTable) t limit 1")).first,
+        guard
+            let model = try db.query(
+                Query(unsafeSQL: "select to_jsonb(t) as row from \(quotedTable) t limit 1")
+            ).first,
             case .object(let template) = try model.decode("row", as: JSONValue.self)
         else {
             throw Failure(message: "\(table) has no rows to model probe rows on")
         }
         fixture.template = template
-        let rows = [(fixture.orgA, fixture.teammate1), (fixture.orgA, fixture.teammate2), (fixture.orgB, fixture.userB)]
-            .map { row(fixture, org: $0.0, user: $0.1) }
+        let rows = [
+            (fixture.orgA, fixture.teammate1), (fixture.orgA, fixture.teammate2),
+            (fixture.orgB, fixture.userB),
+        ]
+        .map { row(fixture, org: $0.0, user: $0.1) }
         (fixture.rowA1, fixture.rowA2, fixture.rowB) = (rows[0].key, rows[1].key, rows[2].key)
         try insert(db, fixture, rows.map(\.row))
         return fixture
@@ -143,12 +170,16 @@ struct Probe {
     func row(_ fixture: Fixture, org: UUID, user: UUID) -> (key: JSONValue, row: JSONValue) {
         var values = fixture.template
         let id = UUID()
-        for column in fixture.key.columns { values[column.name] = Self.newKeyValue(type: column.type, id: id) }
+        for column in fixture.key.columns {
+            values[column.name] = Self.newKeyValue(type: column.type, id: id)
+        }
         values["org_id"] = .string(org.postgresText)
         if values["user_id"] != nil { values["user_id"] = .string(user.postgresText) }
         for index in snapshot.indexes(on: table) where index.unique && !index.primary {
             for column in index.columns {
-                if case .string(let text) = values[column] { values[column] = .string(text + "-probe-" + id.postgresText.prefix(8)) }
+                if case .string(let text) = values[column] {
+                    values[column] = .string(text + "-probe-" + id.postgresText.prefix(8))
+                }
             }
         }
         // The key as the row will hold it, after org_id, user_id and unique values were set.
@@ -157,14 +188,19 @@ struct Probe {
         return (.object(key), .object(values))
     }
 
-    /// A key value no real row has: a new UUID, a number far above the usual sequences, or
-    /// a marked text. Identity and serial columns are overridden, never advanced.
+    /// A key value no real row has: a new UUID, a number far above the usual sequences, or a marked
+    /// text.
+    ///
+    /// Identity and serial columns are overridden, never advanced.
     static func newKeyValue(type: String, id: UUID) -> JSONValue {
         let seed = id.uuid
-        let random = [seed.0, seed.1, seed.2, seed.3, seed.4, seed.5].reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+        let random = [seed.0, seed.1, seed.2, seed.3, seed.4, seed.5].reduce(Int64(0)) {
+            ($0 << 8) | Int64($1)
+        }
         switch type {
         case "uuid": return .string(id.postgresText)
-        case "bigint": return .string(String(4_000_000_000_000_000_000 + random % 1_000_000_000_000_000))
+        case "bigint":
+            return .string(String(4_000_000_000_000_000_000 + random % 1_000_000_000_000_000))
         case "integer": return .string(String(2_000_000_000 + random % 100_000_000))
         case "smallint": return .string(String(30_000 + random % 2_000))
         default: return .string("tollgate-probe-\(id.postgresText)")
@@ -185,29 +221,40 @@ struct Probe {
     /// Acts as `user` the way PostgREST does: role `authenticated` and the JWT's claims.
     func impersonate(_ db: Connection, user: UUID, org: UUID, userMetadataOrg: UUID? = nil) throws {
         let claims = JSONValue.object([
-            "sub": .string(user.postgresText), "role": .string("authenticated"), "aud": .string("authenticated"),
-            "app_metadata": .object(["provider": .string("email"), "org_id": .string(org.postgresText)]),
-            "user_metadata": .object(userMetadataOrg.map { ["org_id": .string($0.postgresText)] } ?? [:]),
+            "sub": .string(user.postgresText), "role": .string("authenticated"),
+            "aud": .string("authenticated"),
+            "app_metadata": .object([
+                "provider": .string("email"), "org_id": .string(org.postgresText),
+            ]),
+            "user_metadata": .object(
+                userMetadataOrg.map { ["org_id": .string($0.postgresText)] } ?? [:]),
         ])
         try db.query("set local role authenticated")
         try db.setSetting("request.jwt.claims", claims.postgresText, local: true)
     }
 
     /// Which of the probe rows `keys` the current role sees.
-    func visible(_ db: Connection, _ fixture: Fixture, among keys: [JSONValue]) throws -> [JSONValue] {
+    func visible(
+        _ db: Connection, _ fixture: Fixture, among keys: [JSONValue]
+    ) throws -> [JSONValue] {
         let rows = try db.query(
             Query(
-                unsafeSQL: "select \(fixture.keyObject)::text as key from \(fixture.tableSQL) where \(fixture.keyMatch)",
+                unsafeSQL:
+                    "select \(fixture.keyObject)::text as key from \(fixture.tableSQL) where \(fixture.keyMatch)",
                 binds: [JSONValue.array(keys).postgresText]))
-        let seen = Set(try rows.rows.map { try JSONValue(postgresText: $0.decode("key")).postgresText })
+        let seen = Set(
+            try rows.rows.map { try JSONValue(postgresText: $0.decode("key")).postgresText })
         return keys.filter { seen.contains($0.postgresText) }
     }
 
     /// Moves the row with `key` into `org`; returns the rows changed.
-    func moveRow(_ db: Connection, _ fixture: Fixture, _ key: JSONValue, to org: UUID) throws -> Int? {
+    func moveRow(
+        _ db: Connection, _ fixture: Fixture, _ key: JSONValue, to org: UUID
+    ) throws -> Int? {
         try db.query(
             Query(
-                unsafeSQL: "update \(fixture.tableSQL) set org_id = $2::uuid where \(fixture.keyMatch)",
+                unsafeSQL:
+                    "update \(fixture.tableSQL) set org_id = $2::uuid where \(fixture.keyMatch)",
                 binds: [JSONValue.array([key]).postgresText, org.postgresText])
         ).affectedRows
     }
@@ -220,15 +267,22 @@ struct Probe {
         case refused
     }
 
-    /// Runs `body` in a savepoint and says whether the database let it through. An error
-    /// that is not a refusal (``refusals``) is thrown as a ``Failure`` naming its SQLSTATE.
-    func attempt(_ what: String, _ db: Connection, _ body: (Connection) throws -> Int?) throws -> Attempt {
+    /// Runs `body` in a savepoint and says whether the database let it through.
+    ///
+    /// An error that is not a refusal (``refusals``) is thrown as a ``Failure`` naming its
+    /// SQLSTATE.
+    func attempt(
+        _ what: String, _ db: Connection, _ body: (Connection) throws -> Int?
+    ) throws -> Attempt {
         do {
             let affected = try db.withTransaction(body)
             return (affected ?? 1) > 0 ? .wentThrough : .refused
         } catch let error as PostgresError where error.kind == .server {
             if Self.isRefusal(error, byTriggerOnly: false) { return .refused }
-            throw Failure(message: "\(what) ended in an error that is not a refusal: \(error.sqlState ?? "?") \(error.message)")
+            throw Failure(
+                message:
+                    "\(what) ended in an error that is not a refusal: \(error.sqlState ?? "?") \(error.message)"
+            )
         }
     }
 
@@ -238,22 +292,35 @@ struct Probe {
         let seen = try visible(db, fixture, among: [fixture.rowA1, fixture.rowA2, fixture.rowB])
         if !seen.contains(fixture.rowA1) { problems.append("a user does not see its own row") }
         if !seen.contains(fixture.rowA2) { problems.append("a user does not see a teammate's row") }
-        if seen.contains(fixture.rowB) { problems.append("a user of organisation A sees a row of organisation B") }
+        if seen.contains(fixture.rowB) {
+            problems.append("a user of organisation A sees a row of organisation B")
+        }
         let foreign: Int = try db.query(
             "select count(*) as n from \(identifier: table.schema, table.name) where org_id is distinct from \(fixture.orgA)"
         ).first!.decode("n")
-        if foreign > 0 { problems.append("a user of organisation A sees \(foreign) rows of other organisations") }
+        if foreign > 0 {
+            problems.append("a user of organisation A sees \(foreign) rows of other organisations")
+        }
         let intruder = row(fixture, org: fixture.orgB, user: fixture.teammate1).row
-        if try attempt("inserting a row into organisation B", db, { db in try insert(db, fixture, [intruder]); return nil }) == .wentThrough {
+        if try attempt(
+            "inserting a row into organisation B", db,
+            { db in
+                try insert(db, fixture, [intruder]); return nil
+            }) == .wentThrough
+        {
             problems.append("a user of organisation A can insert a row into organisation B")
         }
-        if try attempt("moving a row into organisation B", db, { db in try moveRow(db, fixture, fixture.rowA1, to: fixture.orgB) })
+        if try attempt(
+            "moving a row into organisation B", db,
+            { db in try moveRow(db, fixture, fixture.rowA1, to: fixture.orgB) })
             == .wentThrough
         {
             problems.append("a user of organisation A can move its row into organisation B")
         }
         try db.query("reset role")
-        return Outcome(passed: problems.isEmpty, found: problems.isEmpty ? nil : problems.joined(separator: "; "))
+        return Outcome(
+            passed: problems.isEmpty,
+            found: problems.isEmpty ? nil : problems.joined(separator: "; "))
     }
 
     func immutability(_ db: Connection, _ fixture: Fixture) throws -> Outcome {
@@ -261,16 +328,24 @@ struct Probe {
         // trigger can refuse this. Changing no row proves nothing (the row must be there).
         let changed: Int?
         do {
-            changed = try db.withTransaction { db in try moveRow(db, fixture, fixture.rowA1, to: fixture.orgB) }
+            changed = try db.withTransaction { db in
+                try moveRow(db, fixture, fixture.rowA1, to: fixture.orgB)
+            }
         } catch let error as PostgresError where error.kind == .server {
             if Self.isRefusal(error, byTriggerOnly: true) { return Outcome(passed: true) }
             throw Failure(
-                message: "changing org_id ended in an error that is not a trigger's refusal: \(error.sqlState ?? "?") \(error.message)")
+                message:
+                    "changing org_id ended in an error that is not a trigger's refusal: \(error.sqlState ?? "?") \(error.message)"
+            )
         }
         guard let changed, changed > 0 else {
-            throw Failure(message: "the update of the probe row changed no row, so it proves nothing (is row level security forced for the table's owner?)")
+            throw Failure(
+                message:
+                    "the update of the probe row changed no row, so it proves nothing (is row level security forced for the table's owner?)"
+            )
         }
-        return Outcome(passed: false, found: "a row's org_id was changed from one organisation to another")
+        return Outcome(
+            passed: false, found: "a row's org_id was changed from one organisation to another")
     }
 
     func claimSpoofing(_ db: Connection, _ fixture: Fixture) throws -> Outcome {
@@ -278,10 +353,17 @@ struct Probe {
         let seen = try visible(db, fixture, among: [fixture.rowA1, fixture.rowA2, fixture.rowB])
         try db.query("reset role")
         if seen.contains(fixture.rowB) {
-            return Outcome(passed: false, found: "user_metadata.org_id (which users can edit) grants access to organisation B")
+            return Outcome(
+                passed: false,
+                found: "user_metadata.org_id (which users can edit) grants access to organisation B"
+            )
         }
         if seen.isEmpty {
-            return Outcome(passed: false, found: "the user sees none of its organisation's rows (app_metadata.org_id is ignored)")
+            return Outcome(
+                passed: false,
+                found:
+                    "the user sees none of its organisation's rows (app_metadata.org_id is ignored)"
+            )
         }
         return Outcome(passed: true)
     }

@@ -31,7 +31,9 @@ public struct CheckDefinition: Sendable {
 enum SuiteFile {
     static let highestSupportedVersion = 1
     static let fileKeys = ["version", "suite", "description", "table_sets", "checks"]
-    static var checkKeys: [String] { ["id", "description", "for_each", "present", "requires", "fix"] + CheckKinds.keys }
+    static var checkKeys: [String] {
+        ["id", "description", "for_each", "present", "requires", "fix"] + CheckKinds.keys
+    }
 
     struct Contents {
         var suite: Suite?
@@ -41,20 +43,30 @@ enum SuiteFile {
     static func read(_ text: String, reader: YAMLReader) -> Contents {
         var contents = Contents()
         guard let root = reader.compose(text),
-            let entries = reader.mapping(root, "the check file", allowed: fileKeys, required: ["version"])
+            let entries = reader.mapping(
+                root, "the check file", allowed: fileKeys, required: ["version"])
         else { return contents }
         reader.checkVersion(entries["version"]?.value, highestSupported: highestSupportedVersion)
         if let node = entries["table_sets"]?.value, case .mapping(let mapping) = node {
             for (key, value) in mapping {
-                guard let name = reader.string(key, key: "table_sets"), let tables = reader.strings(value, key: name) else { continue }
-                contents.tableSets.append((name, tables.map { QualifiedName(parsing: $0).description }, reader.location(key)))
+                guard let name = reader.string(key, key: "table_sets"),
+                    let tables = reader.strings(value, key: name)
+                else { continue }
+                contents.tableSets.append(
+                    (
+                        name, tables.map { QualifiedName(parsing: $0).description },
+                        reader.location(key)
+                    ))
             }
         } else if let node = entries["table_sets"]?.value {
-            reader.diagnostics.error("expected a mapping for 'table_sets', found \(reader.kind(of: node))", at: reader.location(node))
+            reader.diagnostics.error(
+                "expected a mapping for 'table_sets', found \(reader.kind(of: node))",
+                at: reader.location(node))
         }
         guard let suiteNode = entries["suite"]?.value else {
             if let checks = entries["checks"]?.key {
-                reader.diagnostics.error("'checks' needs a 'suite' name in the same file", at: reader.location(checks))
+                reader.diagnostics.error(
+                    "'checks' needs a 'suite' name in the same file", at: reader.location(checks))
             }
             return contents
         }
@@ -62,17 +74,24 @@ enum SuiteFile {
         var checks: [CheckDefinition] = []
         if let node = entries["checks"]?.value {
             if case .sequence(let sequence) = node {
-                for item in sequence { if let check = readCheck(item, reader: reader) { checks.append(check) } }
+                for item in sequence {
+                    if let check = readCheck(item, reader: reader) { checks.append(check) }
+                }
             } else {
-                reader.diagnostics.error("expected a list for 'checks', found \(reader.kind(of: node))", at: reader.location(node))
+                reader.diagnostics.error(
+                    "expected a list for 'checks', found \(reader.kind(of: node))",
+                    at: reader.location(node))
             }
         } else {
-            reader.diagnostics.error("suite '\(name)' has no 'checks'", at: reader.location(suiteNode))
+            reader.diagnostics.error(
+                "suite '\(name)' has no 'checks'", at: reader.location(suiteNode))
         }
         var seen: [String: SourceLocation] = [:]
         for check in checks {
             if let first = seen[check.id] {
-                reader.diagnostics.error("duplicate check id '\(check.id)' (first at line \(first.line))", at: check.location)
+                reader.diagnostics.error(
+                    "duplicate check id '\(check.id)' (first at line \(first.line))",
+                    at: check.location)
             }
             seen[check.id] = check.location
         }
@@ -84,15 +103,21 @@ enum SuiteFile {
             }
         }
         contents.suite = Suite(
-            name: name, description: entries["description"].flatMap { reader.string($0.value, key: "description") },
+            name: name,
+            description: entries["description"].flatMap {
+                reader.string($0.value, key: "description")
+            },
             checks: checks, location: reader.location(suiteNode))
         return contents
     }
 
     static func readCheck(_ node: Node, reader: YAMLReader) -> CheckDefinition? {
-        guard let entries = reader.mapping(node, "a check", allowed: checkKeys, required: ["id"]) else { return nil }
+        guard let entries = reader.mapping(node, "a check", allowed: checkKeys, required: ["id"])
+        else { return nil }
         let kinds = CheckKinds.all.filter { entries[$0.key] != nil }
-        guard kinds.count == 1, let kindType = kinds.first, let kindNode = entries[kindType.key]?.value else {
+        guard kinds.count == 1, let kindType = kinds.first,
+            let kindNode = entries[kindType.key]?.value
+        else {
             reader.diagnostics.error(
                 kinds.isEmpty
                     ? "a check needs one of: \(CheckKinds.keys.joined(separator: ", "))"
@@ -102,13 +127,20 @@ enum SuiteFile {
         }
         let forEach = entries["for_each"].flatMap { reader.string($0.value, key: "for_each") }
         guard let id = entries["id"].flatMap({ reader.string($0.value, key: "id") }),
-            let kind = kindType.read(kindNode, CheckReadingContext(reader: reader, defaultTable: forEach == nil ? nil : "{table}"))
+            let kind = kindType.read(
+                kindNode,
+                CheckReadingContext(reader: reader, defaultTable: forEach == nil ? nil : "{table}"))
         else { return nil }
         return CheckDefinition(
-            id: id, description: entries["description"].flatMap { reader.string($0.value, key: "description") },
+            id: id,
+            description: entries["description"].flatMap {
+                reader.string($0.value, key: "description")
+            },
             forEach: forEach, kind: kind,
-            present: entries["present"].flatMap { reader.boolean($0.value, key: "present") } ?? true,
-            requires: entries["requires"].flatMap { reader.strings($0.value, key: "requires") } ?? [],
+            present: entries["present"].flatMap { reader.boolean($0.value, key: "present") }
+                ?? true,
+            requires: entries["requires"].flatMap { reader.strings($0.value, key: "requires") }
+                ?? [],
             fix: entries["fix"].flatMap { reader.string($0.value, key: "fix") },
             location: reader.location(node))
     }

@@ -66,21 +66,27 @@ public struct Protection: Sendable, Equatable {
 
 /// Reads `Environments/*.yml`.
 enum EnvironmentFile {
-    /// The highest `version:` this build reads. Raise it only for a change that an older
-    /// Tollgate would misread (a key whose meaning changes, a default that changes); new
-    /// optional keys do not need a new version.
+    /// The highest `version:` this build reads.
+    ///
+    /// Raise it only for a change that an older Tollgate would misread (a key whose meaning
+    /// changes, a default that changes); new optional keys do not need a new version.
     static let highestSupportedVersion = 1
 
     enum Key {
-        static let all = ["version", "name", "order", "description", "connection", "protection", "variables"]
+        static let all = [
+            "version", "name", "order", "description", "connection", "protection", "variables",
+        ]
         static let required = ["version", "name", "order", "connection"]
         static let protection = ["approvals_required", "soak_after_previous"]
     }
 
     /// Parses one file; problems go to `reader.diagnostics`.
-    static func read(_ text: String, reader: YAMLReader, lookup: (String) -> String?) -> Environment? {
+    static func read(
+        _ text: String, reader: YAMLReader, lookup: (String) -> String?
+    ) -> Environment? {
         guard let root = reader.compose(text),
-            let entries = reader.mapping(root, "the environment", allowed: Key.all, required: Key.required)
+            let entries = reader.mapping(
+                root, "the environment", allowed: Key.all, required: Key.required)
         else { return nil }
 
         reader.checkVersion(entries["version"]?.value, highestSupported: highestSupportedVersion)
@@ -91,14 +97,17 @@ enum EnvironmentFile {
                 at: reader.location(node))
         }
         let order = entries["order"].flatMap { reader.integer($0.value, key: "order", minimum: 1) }
-        let description = entries["description"].flatMap { reader.string($0.value, key: "description") }
+        let description = entries["description"].flatMap {
+            reader.string($0.value, key: "description")
+        }
         let connection = entries["connection"].flatMap {
             reader.interpolated($0.value, key: "connection", lookup: lookup)
         }
         if let connection, connection.trimmingCharacters(in: .whitespaces).isEmpty,
             let node = entries["connection"]?.value
         {
-            reader.diagnostics.error("'connection' is empty after interpolation", at: reader.location(node))
+            reader.diagnostics.error(
+                "'connection' is empty after interpolation", at: reader.location(node))
         }
 
         var protection = Protection()
@@ -131,16 +140,22 @@ enum EnvironmentFile {
             }
         } else if let node = entries["variables"]?.value {
             reader.diagnostics.error(
-                "expected a mapping for 'variables', found \(reader.kind(of: node))", at: reader.location(node))
+                "expected a mapping for 'variables', found \(reader.kind(of: node))",
+                at: reader.location(node))
         }
 
-        guard let name, let order, let connection, let nameNode = entries["name"]?.value else { return nil }
+        guard let name, let order, let connection, let nameNode = entries["name"]?.value else {
+            return nil
+        }
         var environment = Environment(
             name: name, order: order, description: description,
             connection: ConnectionString(connection), protection: protection, variables: variables,
             location: reader.location(nameNode))
-        if let node = entries["connection"]?.value, let raw = reader.string(node, key: "connection") {
-            environment.connectionVariables = Interpolation.variables(in: raw).filter { !$0.hasPrefix("TOLLGATE_") }
+        if let node = entries["connection"]?.value, let raw = reader.string(node, key: "connection")
+        {
+            environment.connectionVariables = Interpolation.variables(in: raw).filter {
+                !$0.hasPrefix("TOLLGATE_")
+            }
         }
         return environment
     }

@@ -29,7 +29,9 @@ public enum Interpolation {
     ///   - text: the value as written.
     ///   - lookup: the variables: the process environment plus Tollgate's built-ins.
     /// - Throws: ``Failure`` naming the first undefined variable or syntax error.
-    public static func expand(_ text: String, lookup: (String) -> String?) throws(Failure)
+    public static func expand(
+        _ text: String, lookup: (String) -> String?
+    ) throws(Failure)
         -> String
     {
         let chars = Array(text)
@@ -64,8 +66,9 @@ public enum Interpolation {
             let start = index
             index += 2
             var name = ""
-            while index < chars.count, chars[index].isLetter || chars[index].isNumber
-                || chars[index] == "_"
+            while index < chars.count,
+                chars[index].isLetter || chars[index].isNumber
+                    || chars[index] == "_"
             {
                 name.append(chars[index])
                 index += 1
@@ -92,7 +95,8 @@ public enum Interpolation {
                 // As in the shell, the default is only evaluated when it is used.
                 let value = evaluate ? lookup(name) : nil
                 let useDefault = evaluate && (value ?? "").isEmpty
-                let fallback = try expand(chars, &index, until: "}", evaluate: useDefault, lookup: lookup)
+                let fallback = try expand(
+                    chars, &index, until: "}", evaluate: useDefault, lookup: lookup)
                 guard index < chars.count, chars[index] == "}" else {
                     throw Failure(offset: start, message: "'${\(name):-' is not closed with '}'")
                 }

@@ -9,21 +9,28 @@ public struct Playbook: Sendable {
     public let steps: [Step]
     public let location: SourceLocation
 
-    /// What an approval is given for: SHA-256 over the gates and every step (id, kind,
-    /// whether it is transactional, and its SQL, command, suite or duration). An approval
-    /// recorded for other content does not count: whoever approved Day 4 approved those
+    /// What an approval is given for: SHA-256 over the gates and every step (id, kind, whether it
+    /// is transactional, and its SQL, command, suite or duration).
+    ///
+    /// An approval recorded for other content does not count: whoever approved Day 4 approved those
     /// statements behind those gates.
     public var contentChecksum: String {
-        let wait = gates.waitAfter.map { "\($0.playbook)/\($0.variable ?? "")/\(DurationParser.format($0.fallback))" } ?? ""
+        let wait =
+            gates.waitAfter.map {
+                "\($0.playbook)/\($0.variable ?? "")/\(DurationParser.format($0.fallback))"
+            } ?? ""
         let gateLine = [
-            "requires=\(gates.requires)", "before=\(gates.before)", "after=\(gates.after)", "promotion=\(gates.promotion)",
-            "soak=\(gates.soak.map(DurationParser.format) ?? "")", "approvals=\(gates.approvals.map(String.init) ?? "")",
+            "requires=\(gates.requires)", "before=\(gates.before)", "after=\(gates.after)",
+            "promotion=\(gates.promotion)",
+            "soak=\(gates.soak.map(DurationParser.format) ?? "")",
+            "approvals=\(gates.approvals.map(String.init) ?? "")",
             "upstream=\(gates.upstream)", "wait_after=\(wait)",
         ].joined(separator: ";")
         return SHA256.hex(
-            ([gateLine] + steps.map { step in
-                "\(step.id)\t\(step.kind)\t\(step.transactional)\t\(step.action.approvalContent)"
-            }).joined(separator: "\n"))
+            ([gateLine]
+                + steps.map { step in
+                    "\(step.id)\t\(step.kind)\t\(step.transactional)\t\(step.action.approvalContent)"
+                }).joined(separator: "\n"))
     }
 
     /// What must hold before (and after) the playbook runs on an environment.
@@ -56,7 +63,9 @@ public struct Playbook: Sendable {
         public var fallback: Duration
     }
 
-    /// One step. Transactional steps commit together with their ledger row.
+    /// One step.
+    ///
+    /// Transactional steps commit together with their ledger row.
     public struct Step: Sendable {
         public let id: String
         /// What it does: one of ``StepKinds/all``.
@@ -77,7 +86,8 @@ public struct Playbook: Sendable {
         public var kind: String { action.kind }
 
         public init(
-            id: String, action: any StepAction, transactional: Bool, rerunnable: Bool, lockTimeout: Duration = .seconds(1),
+            id: String, action: any StepAction, transactional: Bool, rerunnable: Bool,
+            lockTimeout: Duration = .seconds(1),
             retries: Int = 5, location: SourceLocation
         ) {
             self.id = id
@@ -95,57 +105,91 @@ public struct Playbook: Sendable {
 enum PlaybookFile {
     static let highestSupportedVersion = 1
     static let fileKeys = ["version", "playbook", "description", "gates", "steps"]
-    static let gateKeys = ["requires", "before", "after", "promotion", "soak", "approvals", "upstream", "wait_after"]
-    static var stepKeys: [String] { ["id", "description", "transaction", "rerunnable", "lock_timeout", "retries"] + StepKinds.keys }
+    static let gateKeys = [
+        "requires", "before", "after", "promotion", "soak", "approvals", "upstream", "wait_after",
+    ]
+    static var stepKeys: [String] {
+        ["id", "description", "transaction", "rerunnable", "lock_timeout", "retries"]
+            + StepKinds.keys
+    }
 
     static func read(_ text: String, reader: YAMLReader, migrations: URL) -> Playbook? {
         guard let root = reader.compose(text),
-            let entries = reader.mapping(root, "the playbook", allowed: fileKeys, required: ["version", "playbook", "steps"])
+            let entries = reader.mapping(
+                root, "the playbook", allowed: fileKeys, required: ["version", "playbook", "steps"])
         else { return nil }
         reader.checkVersion(entries["version"]?.value, highestSupported: highestSupportedVersion)
         var gates = Playbook.Gates()
-        if let node = entries["gates"]?.value, let fields = reader.mapping(node, "'gates'", allowed: gateKeys) {
-            gates.requires = fields["requires"].flatMap { reader.strings($0.value, key: "requires") } ?? []
-            gates.before = fields["before"].flatMap { reader.strings($0.value, key: "before") } ?? []
+        if let node = entries["gates"]?.value,
+            let fields = reader.mapping(node, "'gates'", allowed: gateKeys)
+        {
+            gates.requires =
+                fields["requires"].flatMap { reader.strings($0.value, key: "requires") } ?? []
+            gates.before =
+                fields["before"].flatMap { reader.strings($0.value, key: "before") } ?? []
             gates.after = fields["after"].flatMap { reader.strings($0.value, key: "after") } ?? []
-            gates.promotion = fields["promotion"].flatMap { reader.boolean($0.value, key: "promotion") } ?? true
+            gates.promotion =
+                fields["promotion"].flatMap { reader.boolean($0.value, key: "promotion") } ?? true
             gates.soak = fields["soak"].flatMap { reader.duration($0.value, key: "soak") }
-            gates.approvals = fields["approvals"].flatMap { reader.integer($0.value, key: "approvals") }
-            gates.upstream = fields["upstream"].flatMap { reader.strings($0.value, key: "upstream") } ?? []
+            gates.approvals = fields["approvals"].flatMap {
+                reader.integer($0.value, key: "approvals")
+            }
+            gates.upstream =
+                fields["upstream"].flatMap { reader.strings($0.value, key: "upstream") } ?? []
             if let node = fields["wait_after"]?.value,
-                let wait = reader.mapping(node, "'wait_after'", allowed: ["playbook", "variable", "default"], required: ["playbook"]),
-                let playbook = wait["playbook"].flatMap({ reader.string($0.value, key: "playbook") })
+                let wait = reader.mapping(
+                    node, "'wait_after'", allowed: ["playbook", "variable", "default"],
+                    required: ["playbook"]),
+                let playbook = wait["playbook"].flatMap({ reader.string($0.value, key: "playbook") }
+                )
             {
                 gates.waitAfter = Playbook.WaitAfter(
-                    playbook: playbook, variable: wait["variable"].flatMap { reader.string($0.value, key: "variable") },
-                    fallback: wait["default"].flatMap { reader.duration($0.value, key: "default") } ?? .seconds(3600))
+                    playbook: playbook,
+                    variable: wait["variable"].flatMap { reader.string($0.value, key: "variable") },
+                    fallback: wait["default"].flatMap { reader.duration($0.value, key: "default") }
+                        ?? .seconds(3600))
             }
         }
         var steps: [Playbook.Step] = []
         if let node = entries["steps"]?.value {
             if case .sequence(let sequence) = node {
-                for item in sequence { if let step = readStep(item, reader: reader, migrations: migrations) { steps.append(step) } }
+                for item in sequence {
+                    if let step = readStep(item, reader: reader, migrations: migrations) {
+                        steps.append(step)
+                    }
+                }
             } else {
-                reader.diagnostics.error("expected a list for 'steps', found \(reader.kind(of: node))", at: reader.location(node))
+                reader.diagnostics.error(
+                    "expected a list for 'steps', found \(reader.kind(of: node))",
+                    at: reader.location(node))
             }
         }
         var seen: [String: SourceLocation] = [:]
         for step in steps {
             if let first = seen[step.id] {
-                reader.diagnostics.error("duplicate step id '\(step.id)' (first at line \(first.line))", at: step.location)
+                reader.diagnostics.error(
+                    "duplicate step id '\(step.id)' (first at line \(first.line))",
+                    at: step.location)
             }
             seen[step.id] = step.location
         }
-        guard let nameNode = entries["playbook"]?.value, let name = reader.string(nameNode, key: "playbook") else { return nil }
+        guard let nameNode = entries["playbook"]?.value,
+            let name = reader.string(nameNode, key: "playbook")
+        else { return nil }
         return Playbook(
-            name: name, description: entries["description"].flatMap { reader.string($0.value, key: "description") },
+            name: name,
+            description: entries["description"].flatMap {
+                reader.string($0.value, key: "description")
+            },
             gates: gates, steps: steps, location: reader.location(nameNode))
     }
 
     static func readStep(_ node: Node, reader: YAMLReader, migrations: URL) -> Playbook.Step? {
-        guard let entries = reader.mapping(node, "a step", allowed: stepKeys, required: ["id"]) else { return nil }
+        guard let entries = reader.mapping(node, "a step", allowed: stepKeys, required: ["id"])
+        else { return nil }
         let kinds = StepKinds.all.filter { entries[$0.key] != nil }
-        guard kinds.count == 1, let kind = kinds.first, let actionNode = entries[kind.key]?.value else {
+        guard kinds.count == 1, let kind = kinds.first, let actionNode = entries[kind.key]?.value
+        else {
             reader.diagnostics.error(
                 kinds.isEmpty
                     ? "a step needs one of: \(StepKinds.keys.joined(separator: ", "))"
@@ -154,11 +198,16 @@ enum PlaybookFile {
             return nil
         }
         guard let id = entries["id"].flatMap({ reader.string($0.value, key: "id") }),
-            let action = kind.read(actionNode, StepReadingContext(reader: reader, migrations: migrations))
+            let action = kind.read(
+                actionNode, StepReadingContext(reader: reader, migrations: migrations))
         else { return nil }
-        let transactional = !kind.ownsItsTransactions
-            && (entries["transaction"].flatMap { reader.boolean($0.value, key: "transaction") } ?? true)
-        let rerunnable = entries["rerunnable"].flatMap { reader.boolean($0.value, key: "rerunnable") } ?? kind.rerunnableByDefault
+        let transactional =
+            !kind.ownsItsTransactions
+            && (entries["transaction"].flatMap { reader.boolean($0.value, key: "transaction") }
+                ?? true)
+        let rerunnable =
+            entries["rerunnable"].flatMap { reader.boolean($0.value, key: "rerunnable") }
+            ?? kind.rerunnableByDefault
         if !transactional && !rerunnable, let node = entries["transaction"]?.value {
             reader.diagnostics.error(
                 "step '\(id)' has 'transaction: false', so an interruption can leave it half done: write it to be safe to run again (IF NOT EXISTS, CONCURRENTLY) and mark it 'rerunnable: true'",
@@ -171,7 +220,9 @@ enum PlaybookFile {
         }
         return Playbook.Step(
             id: id, action: action, transactional: transactional, rerunnable: rerunnable,
-            lockTimeout: entries["lock_timeout"].flatMap { reader.duration($0.value, key: "lock_timeout") } ?? .seconds(1),
+            lockTimeout: entries["lock_timeout"].flatMap {
+                reader.duration($0.value, key: "lock_timeout")
+            } ?? .seconds(1),
             retries: entries["retries"].flatMap { reader.integer($0.value, key: "retries") } ?? 5,
             location: reader.location(node))
     }
@@ -180,6 +231,7 @@ enum PlaybookFile {
     /// `CREATE INDEX CONCURRENTLY` in a transactional step.
     static func mentionsConcurrently(_ sql: String) -> Bool {
         sql.split(separator: "\n").map { line in line.components(separatedBy: "--")[0] }
-            .joined(separator: "\n").range(of: #"\bconcurrently\b"#, options: [.regularExpression, .caseInsensitive]) != nil
+            .joined(separator: "\n").range(
+                of: #"\bconcurrently\b"#, options: [.regularExpression, .caseInsensitive]) != nil
     }
 }

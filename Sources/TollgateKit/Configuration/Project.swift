@@ -15,7 +15,8 @@ public struct Project: Sendable {
     public let playbooks: [Playbook]
 
     public init(
-        root: URL, environments: [Environment], suites: [String: Suite] = [:], tableSets: [String: [String]] = [:],
+        root: URL, environments: [Environment], suites: [String: Suite] = [:],
+        tableSets: [String: [String]] = [:],
         playbooks: [Playbook] = []
     ) {
         self.root = root
@@ -46,12 +47,14 @@ public struct Project: Sendable {
     /// Finds the project: `explicit` if given, else the nearest folder at or above `start`
     /// that holds `Environments/`.
     /// - Throws: ``ConfigurationError`` when there is none.
-    public static func locate(explicit: String?, from start: URL) throws(ConfigurationError) -> URL {
+    public static func locate(explicit: String?, from start: URL) throws(ConfigurationError) -> URL
+    {
         let fileManager = FileManager.default
         if let explicit {
             let url = URL(fileURLWithPath: explicit, relativeTo: start).standardizedFileURL
             var isDirectory: ObjCBool = false
-            guard fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue
+            guard fileManager.fileExists(atPath: url.path, isDirectory: &isDirectory),
+                isDirectory.boolValue
             else {
                 throw ConfigurationError("project folder '\(explicit)' does not exist")
             }
@@ -61,7 +64,8 @@ public struct Project: Sendable {
         while true {
             var isDirectory: ObjCBool = false
             if fileManager.fileExists(
-                atPath: folder.appendingPathComponent("Environments").path, isDirectory: &isDirectory),
+                atPath: folder.appendingPathComponent("Environments").path,
+                isDirectory: &isDirectory),
                 isDirectory.boolValue
             {
                 return folder
@@ -92,13 +96,18 @@ public struct Project: Sendable {
             .filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }
         var diagnostics = DiagnosticsEngine()
         guard !files.isEmpty else {
-            diagnostics.error("no environment files (*.yml) in '\(displayPath(folder, base: base))'", at: nil)
+            diagnostics.error(
+                "no environment files (*.yml) in '\(displayPath(folder, base: base))'", at: nil)
             try diagnostics.throwIfErrors()
             return Project(root: root, environments: [])
         }
         var environments: [Environment] = []
-        YAMLReader.readFiles(in: folder, displayBase: base, into: &diagnostics) { name, text, reader in
-            guard let environment = EnvironmentFile.read(text, reader: reader, lookup: variables.value(of:)) else { return }
+        YAMLReader.readFiles(in: folder, displayBase: base, into: &diagnostics) {
+            name, text, reader in
+            guard
+                let environment = EnvironmentFile.read(
+                    text, reader: reader, lookup: variables.value(of:))
+            else { return }
             let stem = (name as NSString).deletingPathExtension
             if environment.name != stem {
                 reader.diagnostics.warning(
@@ -106,7 +115,8 @@ public struct Project: Sendable {
                     at: environment.location)
             }
             var resolved = environment
-            resolved.pointsAtSandbox = pointsAtSandbox(environment.connection.endpoint, builtins: variables.builtins)
+            resolved.pointsAtSandbox = pointsAtSandbox(
+                environment.connection.endpoint, builtins: variables.builtins)
             environments.append(resolved)
         }
         // With a file that failed to load, the chain is incomplete: checking its first link
@@ -115,7 +125,9 @@ public struct Project: Sendable {
         let (suites, tableSets) = loadChecks(root: root, base: base, into: &diagnostics)
         let playbooks = loadPlaybooks(root: root, base: base, suites: suites, into: &diagnostics)
         try diagnostics.throwIfErrors()
-        return Project(root: root, environments: environments, suites: suites, tableSets: tableSets, playbooks: playbooks)
+        return Project(
+            root: root, environments: environments, suites: suites, tableSets: tableSets,
+            playbooks: playbooks)
     }
 
     /// Reads `Playbooks/*.yml` and checks what they name: suites, other playbooks.
@@ -125,10 +137,14 @@ public struct Project: Sendable {
         let folder = root.appendingPathComponent("Playbooks")
         var playbooks: [Playbook] = []
         YAMLReader.readFiles(in: folder, displayBase: base, into: &diagnostics) { _, text, reader in
-            guard let playbook = PlaybookFile.read(text, reader: reader, migrations: folder.appendingPathComponent("migrations"))
+            guard
+                let playbook = PlaybookFile.read(
+                    text, reader: reader, migrations: folder.appendingPathComponent("migrations"))
             else { return }
             if let first = playbooks.first(where: { $0.name == playbook.name }) {
-                reader.diagnostics.error("duplicate playbook '\(playbook.name)' (also defined at \(first.location))", at: playbook.location)
+                reader.diagnostics.error(
+                    "duplicate playbook '\(playbook.name)' (also defined at \(first.location))",
+                    at: playbook.location)
                 return
             }
             playbooks.append(playbook)
@@ -148,7 +164,8 @@ public struct Project: Sendable {
                         + Suggestion.didYouMean(waited, in: names.filter { $0 != playbook.name }),
                     at: playbook.location)
             }
-            let suitesNamed = playbook.gates.before + playbook.gates.after + playbook.gates.upstream
+            let suitesNamed =
+                playbook.gates.before + playbook.gates.after + playbook.gates.upstream
                 + playbook.steps.compactMap { step -> String? in
                     (step.action as? SuiteStep)?.suite
                 }
@@ -172,14 +189,18 @@ public struct Project: Sendable {
             let contents = SuiteFile.read(text, reader: reader)
             for set in contents.tableSets {
                 if let first = tableSets[set.name] {
-                    reader.diagnostics.error("duplicate table set '\(set.name)' (also defined at \(first.location))", at: set.location)
+                    reader.diagnostics.error(
+                        "duplicate table set '\(set.name)' (also defined at \(first.location))",
+                        at: set.location)
                 } else {
                     tableSets[set.name] = (set.tables, set.location)
                 }
             }
             if let suite = contents.suite {
                 if let first = suites[suite.name] {
-                    reader.diagnostics.error("duplicate suite '\(suite.name)' (also defined at \(first.location))", at: suite.location)
+                    reader.diagnostics.error(
+                        "duplicate suite '\(suite.name)' (also defined at \(first.location))",
+                        at: suite.location)
                 } else {
                     suites[suite.name] = suite
                 }
@@ -247,13 +268,17 @@ public struct Project: Sendable {
     }
 
     /// The one environment a single-environment command (`run`, `plan`, `approve`, `history`,
-    /// `rehearse`) acts on. `all` or a list is refused rather than narrowed to its first
-    /// name: `approve X --env all` must not quietly approve on dev.
+    /// `rehearse`) acts on.
+    ///
+    /// `all` or a list is refused rather than narrowed to its first name: `approve X --env all`
+    /// must not quietly approve on dev.
     public func environment(named name: String) throws(ConfigurationError) -> Environment {
-        let names = name.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let names = name.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }
         guard names.count == 1, names != ["all"] else {
             throw ConfigurationError(
-                "--env '\(name)': this command acts on exactly one environment (one of: \(environments.map(\.name).joined(separator: ", ")))")
+                "--env '\(name)': this command acts on exactly one environment (one of: \(environments.map(\.name).joined(separator: ", ")))"
+            )
         }
         return try environments(named: names)[0]
     }
@@ -266,11 +291,14 @@ public struct Project: Sendable {
     /// Whether a connection reaches the local sandbox: through its socket folder, or over
     /// loopback TCP to its port.
     static func pointsAtSandbox(_ endpoint: Endpoint?, builtins: [String: String]) -> Bool {
-        guard let endpoint, let host = endpoint.host, let folder = builtins["TOLLGATE_SANDBOX_DIR"] else { return false }
+        guard let endpoint, let host = endpoint.host, let folder = builtins["TOLLGATE_SANDBOX_DIR"]
+        else { return false }
         if host.hasPrefix("/") {
-            return URL(fileURLWithPath: host).standardizedFileURL.path == URL(fileURLWithPath: folder).standardizedFileURL.path
+            return URL(fileURLWithPath: host).standardizedFileURL.path
+                == URL(fileURLWithPath: folder).standardizedFileURL.path
         }
-        return ["127.0.0.1", "localhost", "::1"].contains(host) && endpoint.port != nil && endpoint.port == builtins["TOLLGATE_SANDBOX_PORT"]
+        return ["127.0.0.1", "localhost", "::1"].contains(host) && endpoint.port != nil
+            && endpoint.port == builtins["TOLLGATE_SANDBOX_PORT"]
     }
 
     static func displayPath(_ url: URL, base: URL) -> String {
@@ -286,7 +314,10 @@ public struct VariableLookup: Sendable {
     public var environment: [String: String]
     public var builtins: [String: String]
 
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment, builtins: [String: String] = [:]) {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        builtins: [String: String] = [:]
+    ) {
         self.environment = environment
         self.builtins = builtins
     }

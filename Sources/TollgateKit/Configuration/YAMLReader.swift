@@ -17,16 +17,20 @@ final class YAMLReader {
     func compose(_ text: String) -> Node? {
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                diagnostics.error("the file is empty", at: SourceLocation(file: file, line: 1, column: 1))
+                diagnostics.error(
+                    "the file is empty", at: SourceLocation(file: file, line: 1, column: 1))
                 return nil
             }
             return node
         } catch let error as YamlError {
             let (message, mark) = describe(error)
-            diagnostics.error(message, at: mark.map(location(of:)) ?? SourceLocation(file: file, line: 1, column: 1))
+            diagnostics.error(
+                message,
+                at: mark.map(location(of:)) ?? SourceLocation(file: file, line: 1, column: 1))
             return nil
         } catch {
-            diagnostics.error("cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
+            diagnostics.error(
+                "cannot parse YAML: \(error)", at: SourceLocation(file: file, line: 1, column: 1))
             return nil
         }
     }
@@ -45,13 +49,15 @@ final class YAMLReader {
         _ node: Node, _ what: String, allowed: [String], required: [String] = []
     ) -> [String: (key: Node, value: Node)]? {
         guard case .mapping(let mapping) = node else {
-            diagnostics.error("expected a mapping for \(what), found \(kind(of: node))", at: location(node))
+            diagnostics.error(
+                "expected a mapping for \(what), found \(kind(of: node))", at: location(node))
             return nil
         }
         var entries: [String: (key: Node, value: Node)] = [:]
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
-                diagnostics.error("expected a plain key in \(what), found \(kind(of: key))", at: location(key))
+                diagnostics.error(
+                    "expected a plain key in \(what), found \(kind(of: key))", at: location(key))
                 continue
             }
             let name = scalar.string
@@ -75,12 +81,15 @@ final class YAMLReader {
         return entries
     }
 
-    /// A string scalar. Numbers and booleans written plainly are accepted as their text.
+    /// A string scalar.
+    ///
+    /// Numbers and booleans written plainly are accepted as their text.
     func string(_ node: Node, key: String) -> String? {
         guard case .scalar(let scalar) = node,
             !(scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string))
         else {
-            diagnostics.error("expected a string for '\(key)', found \(kind(of: node))", at: location(node))
+            diagnostics.error(
+                "expected a string for '\(key)', found \(kind(of: node))", at: location(node))
             return nil
         }
         return scalar.string
@@ -88,13 +97,16 @@ final class YAMLReader {
 
     /// A non-negative integer written plainly.
     func integer(_ node: Node, key: String, minimum: Int = 0) -> Int? {
-        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = Int(scalar.string)
+        guard case .scalar(let scalar) = node, scalar.style == .plain,
+            let value = Int(scalar.string)
         else {
-            diagnostics.error("expected an integer for '\(key)', found \(kind(of: node))", at: location(node))
+            diagnostics.error(
+                "expected an integer for '\(key)', found \(kind(of: node))", at: location(node))
             return nil
         }
         guard value >= minimum else {
-            diagnostics.error("'\(key)' must be at least \(minimum), found \(value)", at: location(node))
+            diagnostics.error(
+                "'\(key)' must be at least \(minimum), found \(value)", at: location(node))
             return nil
         }
         return value
@@ -109,7 +121,8 @@ final class YAMLReader {
             default: break
             }
         }
-        diagnostics.error("expected true or false for '\(key)', found \(kind(of: node))", at: location(node))
+        diagnostics.error(
+            "expected true or false for '\(key)', found \(kind(of: node))", at: location(node))
         return nil
     }
 
@@ -121,14 +134,18 @@ final class YAMLReader {
             let items = sequence.map { string($0, key: key) }
             return items.contains(where: { $0 == nil }) ? nil : items.compactMap { $0 }
         default:
-            diagnostics.error("expected a list of strings for '\(key)', found \(kind(of: node))", at: location(node))
+            diagnostics.error(
+                "expected a list of strings for '\(key)', found \(kind(of: node))",
+                at: location(node))
             return nil
         }
     }
 
     /// Reads `version:` and reports one newer than this build understands.
     func checkVersion(_ node: Node?, highestSupported: Int) {
-        guard let node, let version = integer(node, key: "version", minimum: 1), version > highestSupported else { return }
+        guard let node, let version = integer(node, key: "version", minimum: 1),
+            version > highestSupported
+        else { return }
         diagnostics.error(
             "version \(version) is newer than this tollgate reads (up to \(highestSupported)); upgrade tollgate",
             at: location(node))
@@ -146,7 +163,9 @@ final class YAMLReader {
             let url = folder.appendingPathComponent(name)
             let reader = YAMLReader(file: Project.displayPath(url, base: base))
             guard let text = try? String(contentsOf: url, encoding: .utf8) else {
-                diagnostics.error("cannot read the file as UTF-8 text", at: SourceLocation(file: reader.file, line: 1, column: 1))
+                diagnostics.error(
+                    "cannot read the file as UTF-8 text",
+                    at: SourceLocation(file: reader.file, line: 1, column: 1))
                 continue
             }
             body(name, text, reader)
@@ -191,7 +210,9 @@ final class YAMLReader {
         case .alias: return "an alias"
         case .scalar(let scalar):
             if scalar.style == .plain {
-                if ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return "nothing (null)" }
+                if ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
+                    return "nothing (null)"
+                }
                 if Int(scalar.string) != nil { return "an integer (\(scalar.string))" }
                 if ["true", "false", "True", "False", "yes", "no"].contains(scalar.string) {
                     return "a boolean (\(scalar.string))"
@@ -256,6 +277,7 @@ public enum DurationParser {
     }
 
     /// The shortest readable form: `24h`, `1h30m`, `90s` → `1m30s`, `500ms`.
+    ///
     /// Whole milliseconds, as `SET lock_timeout` and friends take them.
     public static func milliseconds(_ duration: Duration) -> Int64 {
         let (seconds, attoseconds) = duration.components
@@ -276,7 +298,8 @@ public enum DurationParser {
         }
         var rest = seconds
         var text = ""
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60), ("s", 1)] where rest >= size {
+        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60), ("s", 1)]
+        where rest >= size {
             text += "\(rest / size)\(unit)"
             rest %= size
         }

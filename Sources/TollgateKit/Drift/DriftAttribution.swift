@@ -11,8 +11,10 @@
 /// policies, which an app adds to them (`on auth.users`).
 public enum DriftAttribution {
     public static let platformSchemas: Set<String> = [
-        "auth", "storage", "realtime", "_realtime", "extensions", "graphql", "graphql_public", "pgbouncer", "pgsodium",
-        "pgsodium_masks", "vault", "supabase_functions", "supabase_migrations", "net", "cron", "_analytics", "pgtle",
+        "auth", "storage", "realtime", "_realtime", "extensions", "graphql", "graphql_public",
+        "pgbouncer", "pgsodium",
+        "pgsodium_masks", "vault", "supabase_functions", "supabase_migrations", "net", "cron",
+        "_analytics", "pgtle",
     ]
 
     /// A migration in the environment's history, with what its SQL names.
@@ -38,56 +40,94 @@ public enum DriftAttribution {
     /// - Parameter runByTollgate: versions of the migrations Tollgate's steps applied here
     ///   (their effects are recorded exactly; their text need not be read).
     public static func attribute(
-        environment: String, objects: [SchemaObjects.Key: String], migrations: [Migration]?, effects: [Ledger.SchemaEffect],
+        environment: String, objects: [SchemaObjects.Key: String], migrations: [Migration]?,
+        effects: [Ledger.SchemaEffect],
         runByTollgate: Set<String> = []
     ) -> Result {
         guard migrations?.isEmpty == false || !effects.isEmpty else {
-            return Result(drift: [], note: "no migration history here (neither Supabase's nor Tollgate's), so nothing to attribute objects to")
+            return Result(
+                drift: [],
+                note:
+                    "no migration history here (neither Supabase's nor Tollgate's), so nothing to attribute objects to"
+            )
         }
         let migrations = migrations ?? []
-        let recorded = Dictionary(effects.map { (SchemaObjects.Key(kind: $0.kind, name: $0.object), $0) }, uniquingKeysWith: { _, last in last })
+        let recorded = Dictionary(
+            effects.map { (SchemaObjects.Key(kind: $0.kind, name: $0.object), $0) },
+            uniquingKeysWith: { _, last in last })
         let runByTollgate = runByTollgate.union(effects.compactMap(\.migration))
         let others = migrations.filter { !runByTollgate.contains($0.version) }
-        func named(_ key: SchemaObjects.Key, by list: [Migration]) -> Bool { list.contains { $0.declarations.accounts(for: key) } }
+        func named(_ key: SchemaObjects.Key, by list: [Migration]) -> Bool {
+            list.contains { $0.declarations.accounts(for: key) }
+        }
 
         var drift: [DriftEntry] = []
         for (key, description) in objects where inScope(key) {
             if let effect = recorded[key] {
                 if effect.description == description || named(key, by: others) { continue }
-                drift.append(.init(
-                    environment: environment, kind: key.kind, object: key.name, change: .changed,
-                    detail: "changed since \(effect.playbook)/\(effect.step) left it" + (effect.description.map { " (was: \($0))" } ?? " (it removed it)")))
+                drift.append(
+                    .init(
+                        environment: environment, kind: key.kind, object: key.name,
+                        change: .changed,
+                        detail: "changed since \(effect.playbook)/\(effect.step) left it"
+                            + (effect.description.map { " (was: \($0))" } ?? " (it removed it)")))
             } else if !named(key, by: migrations) {
-                drift.append(.init(environment: environment, kind: key.kind, object: key.name, change: .unrecorded, detail: "no migration or step made it"))
+                drift.append(
+                    .init(
+                        environment: environment, kind: key.kind, object: key.name,
+                        change: .unrecorded, detail: "no migration or step made it"))
             }
         }
-        for (key, effect) in recorded where effect.description != nil && objects[key] == nil && inScope(key) && !named(key, by: others) {
-            drift.append(.init(
-                environment: environment, kind: key.kind, object: key.name, change: .removed,
-                detail: "removed since \(effect.playbook)/\(effect.step) left it"))
+        for (key, effect) in recorded
+        where effect.description != nil && objects[key] == nil && inScope(key)
+            && !named(key, by: others)
+        {
+            drift.append(
+                .init(
+                    environment: environment, kind: key.kind, object: key.name, change: .removed,
+                    detail: "removed since \(effect.playbook)/\(effect.step) left it"))
         }
         // What belongs to an unrecorded table is unrecorded too: one line for the table.
-        let unrecordedRelations = Set(drift.filter { $0.change == .unrecorded && ($0.kind == "table" || $0.kind == "view") }.map(\.object))
+        let unrecordedRelations = Set(
+            drift.filter { $0.change == .unrecorded && ($0.kind == "table" || $0.kind == "view") }
+                .map(\.object))
         var folded: [String: Int] = [:]
         drift.removeAll { entry in
-            guard entry.change == .unrecorded, let relation = SchemaObjects.Key(kind: entry.kind, name: entry.object).relation,
+            guard entry.change == .unrecorded,
+                let relation = SchemaObjects.Key(kind: entry.kind, name: entry.object).relation,
                 unrecordedRelations.contains(relation)
             else { return false }
             folded[relation, default: 0] += 1
             return true
         }
-        for index in drift.indices where folded[drift[index].object] != nil && (drift[index].kind == "table" || drift[index].kind == "view") {
+        for index in drift.indices
+        where folded[drift[index].object] != nil
+            && (drift[index].kind == "table" || drift[index].kind == "view")
+        {
             drift[index].includes = folded[drift[index].object]!
         }
-        drift.sort { SchemaObjects.Key(kind: $0.kind, name: $0.object) < SchemaObjects.Key(kind: $1.kind, name: $1.object) }
+        drift.sort {
+            SchemaObjects.Key(kind: $0.kind, name: $0.object)
+                < SchemaObjects.Key(kind: $1.kind, name: $1.object)
+        }
 
-        func list(_ versions: [String]) -> String { "migration\(versions.count == 1 ? "" : "s") \(versions.joined(separator: ", "))" }
+        func list(_ versions: [String]) -> String {
+            "migration\(versions.count == 1 ? "" : "s") \(versions.joined(separator: ", "))"
+        }
         var notes: [String] = []
         let unrecorded = others.filter(\.unrecorded).map(\.version)
         if !unrecorded.isEmpty { notes.append("\(list(unrecorded)) recorded no statements") }
         let opaque = others.filter { $0.declarations.dynamic }.map(\.version)
-        if !opaque.isEmpty { notes.append("\(list(opaque)) run\(opaque.count == 1 ? "s" : "") dynamic SQL (EXECUTE), which cannot be read") }
-        let note = notes.isEmpty ? nil : notes.joined(separator: "; ") + ": what \(unrecorded.count + opaque.count == 1 ? "it makes" : "they make") may show as drift"
+        if !opaque.isEmpty {
+            notes.append(
+                "\(list(opaque)) run\(opaque.count == 1 ? "s" : "") dynamic SQL (EXECUTE), which cannot be read"
+            )
+        }
+        let note =
+            notes.isEmpty
+            ? nil
+            : notes.joined(separator: "; ")
+                + ": what \(unrecorded.count + opaque.count == 1 ? "it makes" : "they make") may show as drift"
         return Result(drift: drift, note: note)
     }
 
@@ -115,7 +155,10 @@ public struct DriftEntry: Sendable, Codable, Equatable {
     /// into this line.
     public var includes: Int
 
-    public init(environment: String, kind: String, object: String, change: Change, detail: String, includes: Int = 0) {
+    public init(
+        environment: String, kind: String, object: String, change: Change, detail: String,
+        includes: Int = 0
+    ) {
         self.environment = environment
         self.kind = kind
         self.object = object

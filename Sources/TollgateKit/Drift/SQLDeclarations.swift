@@ -1,6 +1,8 @@
-/// The schema objects a migration's SQL names — creates, alters, grants on or drops — read from
-/// its text without running it. `compare` uses it to tell which objects an applied migration
-/// accounts for; what no migration names is drift.
+/// The schema objects a migration's SQL names — creates, alters, grants on or drops — read from its
+/// text without running it.
+///
+/// `compare` uses it to tell which objects an applied migration accounts for; what no migration
+/// names is drift.
 ///
 /// It reads the statements that shape a schema (`CREATE`/`ALTER`/`DROP` of tables, columns,
 /// constraints, indexes, views, functions, triggers and policies, `GRANT`/`REVOKE` on
@@ -50,7 +52,9 @@ public struct SQLDeclarations: Sendable, Equatable {
         if key.kind == "index" && indexes.contains("\(key.schema).\(name)") { return true }
         if wholeRelations.contains(relation) { return true }
         // An index backing a constraint has the constraint's name.
-        if key.kind == "index" && objects.contains(.init(kind: "constraint", name: key.name)) { return true }
+        if key.kind == "index" && objects.contains(.init(kind: "constraint", name: key.name)) {
+            return true
+        }
         guard key.kind == "constraint" || key.kind == "index" else { return false }
         return generatedNames.contains { generated in
             generated.relation == relation && name.hasPrefix(generated.prefix)
@@ -94,14 +98,17 @@ struct SQLToken: Equatable {
 }
 
 enum SQLTokenizer {
-    /// Splits SQL into tokens, dropping comments and whitespace. Strings (with `''` and
-    /// `E'\''`), quoted identifiers and dollar quotes are each one token.
+    /// Splits SQL into tokens, dropping comments and whitespace.
+    ///
+    /// Strings (with `''` and `E'\''`), quoted identifiers and dollar quotes are each one token.
     static func tokens(_ sql: String) -> [SQLToken] {
         let chars = Array(sql.unicodeScalars)
         var tokens: [SQLToken] = []
         var i = 0
         func isWordStart(_ c: Unicode.Scalar) -> Bool { c == "_" || c.properties.isAlphabetic }
-        func isWordPart(_ c: Unicode.Scalar) -> Bool { isWordStart(c) || ("0"..."9").contains(c) || c == "$" }
+        func isWordPart(_ c: Unicode.Scalar) -> Bool {
+            isWordStart(c) || ("0"..."9").contains(c) || c == "$"
+        }
         while i < chars.count {
             let c = chars[i]
             let next: Unicode.Scalar? = i + 1 < chars.count ? chars[i + 1] : nil
@@ -112,9 +119,13 @@ enum SQLTokenizer {
             } else if c == "/" && next == "*" {
                 var depth = 0
                 repeat {
-                    if chars[i] == "/" && i + 1 < chars.count && chars[i + 1] == "*" { depth += 1; i += 2 }
-                    else if chars[i] == "*" && i + 1 < chars.count && chars[i + 1] == "/" { depth -= 1; i += 2 }
-                    else { i += 1 }
+                    if chars[i] == "/" && i + 1 < chars.count && chars[i + 1] == "*" {
+                        depth += 1; i += 2
+                    } else if chars[i] == "*" && i + 1 < chars.count && chars[i + 1] == "/" {
+                        depth -= 1; i += 2
+                    } else {
+                        i += 1
+                    }
                 } while depth > 0 && i < chars.count
             } else if c == "'" || ((c == "e" || c == "E") && next == "'") {
                 let start = i
@@ -135,7 +146,9 @@ enum SQLTokenizer {
                 i += 1
                 while i < chars.count {
                     if chars[i] == "\"" {
-                        if i + 1 < chars.count && chars[i + 1] == "\"" { text.unicodeScalars.append("\""); i += 2; continue }
+                        if i + 1 < chars.count && chars[i + 1] == "\"" {
+                            text.unicodeScalars.append("\""); i += 2; continue
+                        }
                         break
                     }
                     text.unicodeScalars.append(chars[i])
@@ -148,7 +161,11 @@ enum SQLTokenizer {
                 var j = tagEnd + 1
                 var body = ""
                 while j < chars.count {
-                    if chars[j] == "$" && j + tag.count <= chars.count && Array(chars[j..<(j + tag.count)]) == tag { break }
+                    if chars[j] == "$" && j + tag.count <= chars.count
+                        && Array(chars[j..<(j + tag.count)]) == tag
+                    {
+                        break
+                    }
                     body.unicodeScalars.append(chars[j])
                     j += 1
                 }
@@ -156,7 +173,9 @@ enum SQLTokenizer {
                 tokens.append(.init(kind: .body, text: body))
             } else if isWordStart(c) {
                 var text = ""
-                while i < chars.count && isWordPart(chars[i]) { text.unicodeScalars.append(chars[i]); i += 1 }
+                while i < chars.count && isWordPart(chars[i]) {
+                    text.unicodeScalars.append(chars[i]); i += 1
+                }
                 tokens.append(.init(kind: .word, text: text.lowercased()))
             } else if ("0"..."9").contains(c) {
                 let start = i
@@ -193,7 +212,9 @@ enum SQLTokenizer {
         while j < chars.count {
             let c = chars[j]
             if c == "$" { return j }
-            guard c == "_" || c.properties.isAlphabetic || (j > start + 1 && ("0"..."9").contains(c)) else { return nil }
+            guard
+                c == "_" || c.properties.isAlphabetic || (j > start + 1 && ("0"..."9").contains(c))
+            else { return nil }
             j += 1
         }
         return nil
@@ -242,7 +263,9 @@ private struct Reader {
         while index < inner.count {
             let token = inner[index]
             if token.is("execute") { result.dynamic = true }
-            let atStart = index == 0 || inner[index - 1].isSymbol(";") || (inner[index - 1].kind == .word && boundaries.contains(inner[index - 1].text))
+            let atStart =
+                index == 0 || inner[index - 1].isSymbol(";")
+                || (inner[index - 1].kind == .word && boundaries.contains(inner[index - 1].text))
             if atStart, token.kind == .word, starters.contains(token.text) {
                 let end = inner[index...].firstIndex { $0.isSymbol(";") } ?? inner.count
                 var statement = Statement(tokens: Array(inner[index..<end]))
@@ -265,7 +288,9 @@ private struct Statement {
 
     mutating func accept(_ words: String...) -> Bool {
         guard at + words.count <= tokens.count else { return false }
-        for (offset, word) in words.enumerated() where !tokens[at + offset].is(word) { return false }
+        for (offset, word) in words.enumerated() where !tokens[at + offset].is(word) {
+            return false
+        }
         at += words.count
         return true
     }
@@ -318,7 +343,9 @@ private struct Statement {
     mutating func columnList() -> [String] {
         guard let open = current, open.isSymbol("(") else { return [] }
         let end = closing(at)
-        let names = items(from: at + 1, to: end).compactMap { $0.first?.isName == true ? $0.first!.text : nil }
+        let names = items(from: at + 1, to: end).compactMap {
+            $0.first?.isName == true ? $0.first!.text : nil
+        }
         at = min(end + 1, tokens.count)
         return names
     }
@@ -326,20 +353,35 @@ private struct Statement {
     mutating func read(into result: inout SQLDeclarations) {
         if accept("create") {
             _ = accept("or", "replace")
-            skip(["temp", "temporary", "unlogged", "global", "local", "recursive", "materialized", "unique", "constraint"])
-            if accept("table") { createTable(&result) }
-            else if accept("index") { createIndex(&result) }
-            else if accept("view") { relation(&result, kind: "view", whole: true) }
-            else if accept("function") || accept("procedure") { function(&result) }
-            else if accept("trigger") { trigger(&result) }
-            else if accept("policy") { policy(&result) }
+            skip([
+                "temp", "temporary", "unlogged", "global", "local", "recursive", "materialized",
+                "unique", "constraint",
+            ])
+            if accept("table") {
+                createTable(&result)
+            } else if accept("index") {
+                createIndex(&result)
+            } else if accept("view") {
+                relation(&result, kind: "view", whole: true)
+            } else if accept("function") || accept("procedure") {
+                function(&result)
+            } else if accept("trigger") {
+                trigger(&result)
+            } else if accept("policy") {
+                policy(&result)
+            }
         } else if accept("alter") {
-            if accept("table") { alterTable(&result) }
-            else if accept("materialized", "view") || accept("view") { relation(&result, kind: "view", whole: false) }
-            else if accept("function") || accept("procedure") { function(&result) }
-            else if accept("policy") { policy(&result) }
-            else if accept("trigger") { trigger(&result) }
-            else if accept("index") {
+            if accept("table") {
+                alterTable(&result)
+            } else if accept("materialized", "view") || accept("view") {
+                relation(&result, kind: "view", whole: false)
+            } else if accept("function") || accept("procedure") {
+                function(&result)
+            } else if accept("policy") {
+                policy(&result)
+            } else if accept("trigger") {
+                trigger(&result)
+            } else if accept("index") {
                 _ = accept("if", "exists")
                 if let index = qualifiedName() { result.indexes.insert(index) }
             }
@@ -398,7 +440,9 @@ private struct Statement {
 
     /// One element of `CREATE TABLE (…)` or one `ADD` of `ALTER TABLE`: a column, or a
     /// table constraint.
-    func element(_ item: [SQLToken], table: String, bare: String, into result: inout SQLDeclarations) {
+    func element(
+        _ item: [SQLToken], table: String, bare: String, into result: inout SQLDeclarations
+    ) {
         var inner = Statement(tokens: item)
         if inner.accept("constraint") {
             if let name = inner.name() {
@@ -407,20 +451,32 @@ private struct Statement {
             return
         }
         if inner.accept("primary", "key") {
-            result.generatedNames.insert(.init(relation: table, prefix: "\(bare)_pkey", suffixes: [""]))
-        } else if inner.accept("unique") || inner.accept("exclude") || inner.accept("foreign", "key") {
+            result.generatedNames.insert(
+                .init(relation: table, prefix: "\(bare)_pkey", suffixes: [""]))
+        } else if inner.accept("unique") || inner.accept("exclude")
+            || inner.accept("foreign", "key")
+        {
             let columns = inner.columnList()
-            let suffix = item.first!.is("unique") ? "_key" : item.first!.is("exclude") ? "_excl" : "_fkey"
-            result.generatedNames.insert(.init(relation: table, prefix: ([bare] + columns).joined(separator: "_"), suffixes: [suffix]))
+            let suffix =
+                item.first!.is("unique") ? "_key" : item.first!.is("exclude") ? "_excl" : "_fkey"
+            result.generatedNames.insert(
+                .init(
+                    relation: table, prefix: ([bare] + columns).joined(separator: "_"),
+                    suffixes: [suffix]))
         } else if inner.accept("check") {
-            result.generatedNames.insert(.init(relation: table, prefix: "\(bare)_", suffixes: ["_check"]))
+            result.generatedNames.insert(
+                .init(relation: table, prefix: "\(bare)_", suffixes: ["_check"]))
         } else if inner.accept("like") {
             result.wholeRelations.insert(table)
         } else if let column = inner.name() {
             result.objects.insert(.init(kind: "column", name: "\(table).\(column)"))
-            result.generatedNames.insert(.init(relation: table, prefix: "\(bare)_\(column)_", suffixes: SQLDeclarations.constraintSuffixes))
+            result.generatedNames.insert(
+                .init(
+                    relation: table, prefix: "\(bare)_\(column)_",
+                    suffixes: SQLDeclarations.constraintSuffixes))
             if item.contains(where: { $0.is("primary") }) {
-                result.generatedNames.insert(.init(relation: table, prefix: "\(bare)_pkey", suffixes: [""]))
+                result.generatedNames.insert(
+                    .init(relation: table, prefix: "\(bare)_pkey", suffixes: [""]))
             }
         }
     }
@@ -437,7 +493,8 @@ private struct Statement {
             result.objects.insert(.init(kind: "index", name: "\(table).\(name)"))
         } else {
             let bare = String(table.split(separator: ".").last!)
-            result.generatedNames.insert(.init(relation: table, prefix: "\(bare)_", suffixes: ["_idx", "_key"]))
+            result.generatedNames.insert(
+                .init(relation: table, prefix: "\(bare)_", suffixes: ["_idx", "_key"]))
         }
     }
 
@@ -477,7 +534,8 @@ private struct Statement {
             var action = Statement(tokens: item)
             if action.accept("add") {
                 if let first = action.current, first.kind == .word,
-                    ["constraint", "primary", "unique", "check", "foreign", "exclude"].contains(first.text)
+                    ["constraint", "primary", "unique", "check", "foreign", "exclude"].contains(
+                        first.text)
                 {
                     element(Array(item.dropFirst()), table: table, bare: bare, into: &result)
                 } else {
@@ -488,17 +546,26 @@ private struct Statement {
             } else if action.accept("alter") || action.accept("drop") {
                 if action.accept("constraint") {
                     _ = action.accept("if", "exists")
-                    if let name = action.name() { result.objects.insert(.init(kind: "constraint", name: "\(table).\(name)")) }
+                    if let name = action.name() {
+                        result.objects.insert(.init(kind: "constraint", name: "\(table).\(name)"))
+                    }
                 } else {
                     _ = action.accept("column")
                     _ = action.accept("if", "exists")
-                    if let column = action.name() { result.objects.insert(.init(kind: "column", name: "\(table).\(column)")) }
+                    if let column = action.name() {
+                        result.objects.insert(.init(kind: "column", name: "\(table).\(column)"))
+                    }
                 }
             } else if action.accept("validate", "constraint") {
-                if let name = action.name() { result.objects.insert(.init(kind: "constraint", name: "\(table).\(name)")) }
+                if let name = action.name() {
+                    result.objects.insert(.init(kind: "constraint", name: "\(table).\(name)"))
+                }
             } else if action.accept("rename") {
                 if action.accept("to") {
-                    if let name = action.name() { result.wholeRelations.insert("\(table.split(separator: ".").first!).\(name)") }
+                    if let name = action.name() {
+                        result.wholeRelations.insert(
+                            "\(table.split(separator: ".").first!).\(name)")
+                    }
                     result.objects.insert(.init(kind: "table", name: table))
                 } else {
                     let kind = action.accept("constraint") ? "constraint" : "column"
@@ -523,6 +590,7 @@ private struct Statement {
     }
 
     /// `GRANT … ON [TABLE] a, b TO …` and `REVOKE … ON … FROM …`: the relations' grants.
+    ///
     /// `ON ALL TABLES IN SCHEMA` names no relation (it reaches whatever exists at the time).
     mutating func grant(_ result: inout SQLDeclarations) {
         while let token = current, !token.is("on") { at += 1 }

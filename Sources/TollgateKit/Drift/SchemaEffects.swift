@@ -18,19 +18,26 @@ final class SchemaEffectsRecorder {
 
     /// Records what the step changed; call inside a transactional step's transaction, so the
     /// rows commit with it, then ``committed()`` once it has.
-    func record(run: Int64, playbook: String, step: String, sql: String?, migration: String?, db: Connection) throws {
+    func record(
+        run: Int64, playbook: String, step: String, sql: String?, migration: String?, db: Connection
+    ) throws {
         guard let before else { return }
         let after = SchemaObjects.describe(try CatalogSnapshot.load(from: db))
         var effects: [Ledger.SchemaEffect] = []
         func add(_ key: SchemaObjects.Key, _ description: String?) {
-            effects.append(.init(playbook: playbook, step: step, migration: migration, kind: key.kind, object: key.name, description: description))
+            effects.append(
+                .init(
+                    playbook: playbook, step: step, migration: migration, kind: key.kind,
+                    object: key.name, description: description))
         }
         let named = sql.map { SQLDeclarations(sql: $0) }
-        for (key, description) in after where before[key] != description || named?.accounts(for: key) == true {
+        for (key, description) in after
+        where before[key] != description || named?.accounts(for: key) == true {
             add(key, description)
         }
         for key in before.keys where after[key] == nil { add(key, nil) }
-        try Ledger(db).recordEffects(effects.sorted { ($0.object, $0.kind) < ($1.object, $1.kind) }, run: run)
+        try Ledger(db).recordEffects(
+            effects.sorted { ($0.object, $0.kind) < ($1.object, $1.kind) }, run: run)
         pending = after
     }
 

@@ -18,13 +18,19 @@ public enum Approvals {
     }
 
     /// - Throws: ``LedgerError`` for an empty name or a ledger bound elsewhere; database errors.
-    public static func approve(_ playbook: Playbook, on environment: Environment, as approver: String, note: String?, actor: String) throws -> Receipt {
-        guard let name = Ledger.normalizedApprover(approver) else { throw LedgerError.emptyApprover }
+    public static func approve(
+        _ playbook: Playbook, on environment: Environment, as approver: String, note: String?,
+        actor: String
+    ) throws -> Receipt {
+        guard let name = Ledger.normalizedApprover(approver) else {
+            throw LedgerError.emptyApprover
+        }
         let ledger = Ledger(try environment.connect())
         try ledger.open(for: environment, actor: actor)
         let added = try ledger.approve(playbook: playbook, approver: name, note: note)
         return Receipt(
-            added: added, approver: name, approvers: try ledger.state().approvers(of: playbook).current,
+            added: added, approver: name,
+            approvers: try ledger.state().approvers(of: playbook).current,
             required: required(playbook, on: environment))
     }
 

@@ -1,9 +1,10 @@
 import Foundation
 import PostgresClient
 
-/// Everything Tollgate reads from one environment, read once through one connection: the
-/// value `status`, `compare` and the gates are computed from. Reports never touch a
-/// database; they are functions of readings.
+/// Everything Tollgate reads from one environment, read once through one connection: the value
+/// `status`, `compare` and the gates are computed from.
+///
+/// Reports never touch a database; they are functions of readings.
 public struct EnvironmentReading: Sendable {
     /// Why the environment could not be read (or only partly).
     public enum Problem: Sendable, Equatable {
@@ -81,7 +82,10 @@ public struct EnvironmentReader: Sendable {
         /// Seconds a statement may take.
         public var statementTimeout = 30
 
-        public init(migrationStatements: Bool = false, ledger: Bool = true, effects: Bool = false, snapshot: Bool = true, suites: [String] = []) {
+        public init(
+            migrationStatements: Bool = false, ledger: Bool = true, effects: Bool = false,
+            snapshot: Bool = true, suites: [String] = []
+        ) {
             self.migrationStatements = migrationStatements
             self.ledger = ledger
             self.effects = effects
@@ -92,7 +96,8 @@ public struct EnvironmentReader: Sendable {
         /// What `status` shows.
         public static let status = Request()
         /// What `compare` shows: history with statements, effects, and the two suites.
-        public static let comparison = Request(migrationStatements: true, effects: true, suites: ["warden", "verify"])
+        public static let comparison = Request(
+            migrationStatements: true, effects: true, suites: ["warden", "verify"])
         /// A gate or check: the snapshot and the suites, nothing of the ledger.
         public static func checks(_ suites: [String]) -> Request {
             var request = Request(ledger: false, suites: suites)
@@ -107,12 +112,16 @@ public struct EnvironmentReader: Sendable {
 
     /// Reads every environment at once, each on a thread of its own; the result keeps the
     /// order given.
-    public func read(_ environments: [Environment], _ request: Request) async -> [EnvironmentReading] {
+    public func read(
+        _ environments: [Environment], _ request: Request
+    ) async -> [EnvironmentReading] {
         await withTaskGroup(of: (Int, EnvironmentReading).self) { group in
             for (index, environment) in environments.enumerated() {
                 group.addTask {
-                    let reading = (try? await runBlocking { self.read(environment, request) })
-                        ?? EnvironmentReading(environment: environment, problem: .refused("internal error"))
+                    let reading =
+                        (try? await runBlocking { self.read(environment, request) })
+                        ?? EnvironmentReading(
+                            environment: environment, problem: .refused("internal error"))
                     return (index, reading)
                 }
             }
@@ -125,22 +134,27 @@ public struct EnvironmentReader: Sendable {
     /// Reads one environment; what goes wrong becomes its `problem`, never a throw.
     public func read(_ environment: Environment, _ request: Request) -> EnvironmentReading {
         var reading = EnvironmentReading(environment: environment)
-        reading.target = environment.connection.endpoint.map { Endpoint(host: $0.host, port: $0.port, database: $0.database, service: $0.service) }
+        reading.target = environment.connection.endpoint.map {
+            Endpoint(host: $0.host, port: $0.port, database: $0.database, service: $0.service)
+        }
         do {
             let db = try environment.connect(timeout: 5)
             try db.setStatementTimeout(.seconds(request.statementTimeout))
             let reached = db.endpoint
-            reading.target = Endpoint(host: reached.host, port: reached.port, database: reached.database)
+            reading.target = Endpoint(
+                host: reached.host, port: reached.port, database: reached.database)
             try readFacts(db, request, into: &reading)
             if request.ledger { readLedger(db, request, into: &reading) }
             if request.snapshot || !request.suites.isEmpty {
                 let snapshot = try CatalogSnapshot.load(from: db)
                 reading.snapshot = snapshot
-                reading.foreign = CheckRunner(project: project).notThisApplication(snapshot, environment: environment, endpoint: reached)
+                reading.foreign = CheckRunner(project: project).notThisApplication(
+                    snapshot, environment: environment, endpoint: reached)
                 if reading.foreign == nil {
                     for name in request.suites {
                         guard let suite = project.suites[name] else { continue }
-                        reading.suites[name] = try CheckRunner(project: project).run(suite, on: db, environment: environment.name, snapshot: snapshot)
+                        reading.suites[name] = try CheckRunner(project: project).run(
+                            suite, on: db, environment: environment.name, snapshot: snapshot)
                     }
                 }
             }
@@ -156,13 +170,16 @@ public struct EnvironmentReader: Sendable {
     public static func classify(_ error: any Error) -> EnvironmentReading.Problem {
         switch error {
         case let error as ConnectionError: return .unreachable(error.underlying.message)
-        case let error as PostgresError where error.kind == .connection: return .unreachable(error.message)
+        case let error as PostgresError where error.kind == .connection:
+            return .unreachable(error.message)
         case let error as PostgresError: return .refused(error.explained)
         default: return .refused("\(error)")
         }
     }
 
-    func readFacts(_ db: Connection, _ request: Request, into reading: inout EnvironmentReading) throws {
+    func readFacts(
+        _ db: Connection, _ request: Request, into reading: inout EnvironmentReading
+    ) throws {
         let row = try db.query(
             """
             select split_part(current_setting('server_version'), ' ', 1) as version,
@@ -178,7 +195,11 @@ public struct EnvironmentReader: Sendable {
                    case when \(request.migrationStatements) then coalesce(array_to_string(statements, E'\\n;\\n'), '') else '' end as sql
             from supabase_migrations.schema_migrations order by version
             """
-        ).rows.map { SupabaseMigration(version: try $0.decode("version"), name: try $0.decode("name"), sql: try $0.decode("sql")) }
+        ).rows.map {
+            SupabaseMigration(
+                version: try $0.decode("version"), name: try $0.decode("name"),
+                sql: try $0.decode("sql"))
+        }
     }
 
     /// A ledger that exists but cannot be read is reported beside the rest, never as "not
@@ -189,8 +210,10 @@ public struct EnvironmentReader: Sendable {
             reading.ledgerPresent = try ledger.exists()
             guard reading.ledgerPresent == true else { return }
             reading.ledger = EnvironmentReading.LedgerReading(
-                state: try ledger.state(), completed: try ledger.completedPlaybooks(), lastRunBy: try ledger.lastRunBy(),
-                binding: try ledger.binding(), effects: request.effects ? try ledger.schemaEffects() : [])
+                state: try ledger.state(), completed: try ledger.completedPlaybooks(),
+                lastRunBy: try ledger.lastRunBy(),
+                binding: try ledger.binding(),
+                effects: request.effects ? try ledger.schemaEffects() : [])
         } catch {
             reading.ledgerError = Self.classify(error).message
         }
@@ -209,14 +232,21 @@ extension CheckReport.EnvironmentChecks {
         let name = reading.environment.name
         switch reading.problem {
         case .unreachable(let message)?:
-            self.init(environment: name, reachable: false, error: message, problem: .unreachable, suites: [])
+            self.init(
+                environment: name, reachable: false, error: message, problem: .unreachable,
+                suites: [])
         case .refused(let message)?:
-            self.init(environment: name, reachable: true, error: message, problem: .refused, suites: [])
+            self.init(
+                environment: name, reachable: true, error: message, problem: .refused, suites: [])
         case nil:
             if let foreign = reading.foreign {
-                self.init(environment: name, reachable: true, error: foreign, problem: .notThisApplication, suites: [])
+                self.init(
+                    environment: name, reachable: true, error: foreign,
+                    problem: .notThisApplication, suites: [])
             } else {
-                self.init(environment: name, reachable: true, error: nil, suites: suites.compactMap { reading.suites[$0] })
+                self.init(
+                    environment: name, reachable: true, error: nil,
+                    suites: suites.compactMap { reading.suites[$0] })
             }
         }
     }
@@ -225,13 +255,16 @@ extension CheckReport.EnvironmentChecks {
 extension CheckRunner {
     /// Runs `suites` on every environment in parallel.
     public func run(_ suites: [Suite], on environments: [Environment]) async -> CheckReport {
-        let readings = await EnvironmentReader(project: project).read(environments, .checks(suites.map(\.name)))
+        let readings = await EnvironmentReader(project: project).read(
+            environments, .checks(suites.map(\.name)))
         return CheckReport(readings: readings, suites: suites.map(\.name))
     }
 
     /// Runs `suites` on one environment; connection problems are reported, not thrown.
-    public func run(_ suites: [Suite], on environment: Environment) -> CheckReport.EnvironmentChecks {
-        let reading = EnvironmentReader(project: project).read(environment, .checks(suites.map(\.name)))
+    public func run(_ suites: [Suite], on environment: Environment) -> CheckReport.EnvironmentChecks
+    {
+        let reading = EnvironmentReader(project: project).read(
+            environment, .checks(suites.map(\.name)))
         return CheckReport.EnvironmentChecks(reading: reading, suites: suites.map(\.name))
     }
 }
@@ -239,13 +272,18 @@ extension CheckRunner {
 extension EnvironmentReader {
     /// One environment's catalog snapshot with the statements and the time it took: what
     /// `tollgate snapshot` (and so the benchmark) reports.
-    public func measuredSnapshot(_ environment: Environment) throws -> (snapshot: CatalogSnapshot, statements: Int, milliseconds: Double) {
+    public func measuredSnapshot(
+        _ environment: Environment
+    ) throws -> (snapshot: CatalogSnapshot, statements: Int, milliseconds: Double) {
         let db = try environment.connect()
         let before = db.statementCount
         let clock = ContinuousClock()
         var snapshot: CatalogSnapshot?
         let elapsed = try clock.measure { snapshot = try CatalogSnapshot.load(from: db) }
         let (seconds, attoseconds) = elapsed.components
-        return (snapshot!, db.statementCount - before, Double(seconds) * 1000 + Double(attoseconds) / 1e15)
+        return (
+            snapshot!, db.statementCount - before,
+            Double(seconds) * 1000 + Double(attoseconds) / 1e15
+        )
     }
 }

@@ -40,11 +40,12 @@ public struct Plan: Sendable, Codable, Equatable {
         steps.filter { if case .changed = $0.disposition { return true } else { return false } }
     }
     public var isBlocked: Bool { !blockingGates.isEmpty || !changedSteps.isEmpty }
-    public var pending: [PlannedStep] { steps.filter { $0.disposition != .alreadyApplied } }
 }
 
-/// Decides what a run would do. Pure: everything it needs comes in as values, so every
-/// combination of gates is tested without a database.
+/// Decides what a run would do.
+///
+/// Pure: everything it needs comes in as values, so every combination of gates is tested without a
+/// database.
 public enum Planner {
     /// What the planner knows about the previous environment of the chain.
     public struct Previous: Sendable {
@@ -55,7 +56,9 @@ public enum Planner {
         /// its database holds another environment's ledger); the gate blocks.
         public var problem: String?
         public var unblock: String?
-        public init(name: String, lastSuccess: Date?, problem: String? = nil, unblock: String? = nil) {
+        public init(
+            name: String, lastSuccess: Date?, problem: String? = nil, unblock: String? = nil
+        ) {
             self.name = name
             self.lastSuccess = lastSuccess
             self.problem = problem
@@ -70,9 +73,13 @@ public enum Planner {
     ///   - upstreamResults: `upstream` suites run on earlier environments: (suite, environment,
     ///     passed, first failure), in chain order.
     public static func plan(
-        _ playbook: Playbook, on environment: Environment, ledger: Ledger.State, previous: Previous?,
-        suiteResults: [String: (passed: Bool, firstFailure: String?)], now: Date, acceptChanged: Bool = false,
-        upstreamResults: [(suite: String, environment: String, passed: Bool, firstFailure: String?)] = []
+        _ playbook: Playbook, on environment: Environment, ledger: Ledger.State,
+        previous: Previous?,
+        suiteResults: [String: (passed: Bool, firstFailure: String?)], now: Date,
+        acceptChanged: Bool = false,
+        upstreamResults: [(
+            suite: String, environment: String, passed: Bool, firstFailure: String?
+        )] = []
     ) -> Plan {
         var gates: [Plan.Gate] = []
         for required in playbook.gates.requires {
@@ -80,11 +87,16 @@ public enum Planner {
             gates.append(
                 Plan.Gate(
                     name: "requires \(required)", passed: done,
-                    detail: done ? "\(required) succeeded here" : "\(required) has not succeeded on \(environment.name)",
+                    detail: done
+                        ? "\(required) succeeded here"
+                        : "\(required) has not succeeded on \(environment.name)",
                     unblock: done ? nil : "tollgate run \(required) --env \(environment.name)"))
         }
         if playbook.gates.promotion, let previous, let problem = previous.problem {
-            gates.append(Plan.Gate(name: "promotion from \(previous.name)", passed: false, detail: problem, unblock: previous.unblock))
+            gates.append(
+                Plan.Gate(
+                    name: "promotion from \(previous.name)", passed: false, detail: problem,
+                    unblock: previous.unblock))
         } else if playbook.gates.promotion, let previous {
             let soak = playbook.gates.soak ?? environment.protection.soakAfterPrevious ?? .zero
             if let succeeded = previous.lastSuccess {
@@ -94,14 +106,16 @@ public enum Planner {
                     gates.append(
                         Plan.Gate(
                             name: "promotion from \(previous.name)", passed: true,
-                            detail: "succeeded on \(previous.name) \(DurationParser.format(.seconds(Int(elapsed)))) ago"
+                            detail:
+                                "succeeded on \(previous.name) \(DurationParser.format(.seconds(Int(elapsed)))) ago"
                                 + (needed > 0 ? " (soak \(DurationParser.format(soak)))" : "")))
                 } else {
                     let remaining = Duration.seconds(Int((needed - elapsed).rounded(.up)))
                     gates.append(
                         Plan.Gate(
                             name: "promotion from \(previous.name)", passed: false,
-                            detail: "succeeded on \(previous.name) \(DurationParser.format(.seconds(Int(elapsed)))) ago; the soak is \(DurationParser.format(soak))",
+                            detail:
+                                "succeeded on \(previous.name) \(DurationParser.format(.seconds(Int(elapsed)))) ago; the soak is \(DurationParser.format(soak))",
                             unblock: "wait \(DurationParser.format(remaining)) more"))
                 }
             } else {
@@ -116,17 +130,25 @@ public enum Planner {
         if required > 0 {
             let (approvers, outdated) = ledger.approvers(of: playbook)
             let enough = approvers.count >= required
-            var detail = "\(approvers.count) of \(required) approvals" + (approvers.isEmpty ? "" : " (\(approvers.joined(separator: ", ")))")
+            var detail =
+                "\(approvers.count) of \(required) approvals"
+                + (approvers.isEmpty ? "" : " (\(approvers.joined(separator: ", ")))")
             if !outdated.isEmpty {
-                detail += "; approved before the playbook's steps changed, so not counted: \(outdated.joined(separator: ", "))"
+                detail +=
+                    "; approved before the playbook's steps changed, so not counted: \(outdated.joined(separator: ", "))"
             }
             gates.append(
                 Plan.Gate(
                     name: "approvals", passed: enough, detail: detail,
-                    unblock: enough ? nil : "\(required - approvers.count) more: tollgate approve \(playbook.name) --env \(environment.name) --as NAME"))
+                    unblock: enough
+                        ? nil
+                        : "\(required - approvers.count) more: tollgate approve \(playbook.name) --env \(environment.name) --as NAME"
+                ))
         }
         if let wait = playbook.gates.waitAfter {
-            let needed = wait.variable.flatMap { environment.variables[$0] }.flatMap(DurationParser.parse) ?? wait.fallback
+            let needed =
+                wait.variable.flatMap { environment.variables[$0] }.flatMap(DurationParser.parse)
+                ?? wait.fallback
             let label = wait.variable.map { " (\($0))" } ?? ""
             if let succeeded = ledger.lastSuccess[wait.playbook] {
                 let elapsed = now.timeIntervalSince(succeeded)
@@ -135,13 +157,20 @@ public enum Planner {
                 gates.append(
                     Plan.Gate(
                         name: "wait after \(wait.playbook)", passed: passed,
-                        detail: "\(wait.playbook) succeeded here \(DurationParser.format(.seconds(Int(elapsed)))) ago; the wait is \(DurationParser.format(needed))\(label)",
-                        unblock: passed ? nil : "wait \(DurationParser.format(.seconds(Int((seconds - elapsed).rounded(.up))))) more"))
+                        detail:
+                            "\(wait.playbook) succeeded here \(DurationParser.format(.seconds(Int(elapsed)))) ago; the wait is \(DurationParser.format(needed))\(label)",
+                        unblock: passed
+                            ? nil
+                            : "wait \(DurationParser.format(.seconds(Int((seconds - elapsed).rounded(.up))))) more"
+                    ))
             } else {
                 gates.append(
                     Plan.Gate(
-                        name: "wait after \(wait.playbook)", passed: false, detail: "\(wait.playbook) has not succeeded on \(environment.name)",
-                        unblock: "tollgate run \(wait.playbook) --env \(environment.name), then wait \(DurationParser.format(needed))"))
+                        name: "wait after \(wait.playbook)", passed: false,
+                        detail: "\(wait.playbook) has not succeeded on \(environment.name)",
+                        unblock:
+                            "tollgate run \(wait.playbook) --env \(environment.name), then wait \(DurationParser.format(needed))"
+                    ))
             }
         }
         for result in upstreamResults {
@@ -149,15 +178,20 @@ public enum Planner {
                 Plan.Gate(
                     name: "suite \(result.suite) on \(result.environment)", passed: result.passed,
                     detail: result.passed ? "passed" : "failed: \(result.firstFailure ?? "?")",
-                    unblock: result.passed ? nil : "tollgate check --suite \(result.suite) --env \(result.environment)"))
+                    unblock: result.passed
+                        ? nil : "tollgate check --suite \(result.suite) --env \(result.environment)"
+                ))
         }
         for suite in playbook.gates.before {
             let result = suiteResults[suite]
             gates.append(
                 Plan.Gate(
                     name: "before: suite \(suite)", passed: result?.passed ?? false,
-                    detail: result.map { $0.passed ? "passed" : "failed: \($0.firstFailure ?? "?")" } ?? "not run",
-                    unblock: result?.passed == true ? nil : "tollgate check --suite \(suite) --env \(environment.name)"))
+                    detail: result.map {
+                        $0.passed ? "passed" : "failed: \($0.firstFailure ?? "?")"
+                    } ?? "not run",
+                    unblock: result?.passed == true
+                        ? nil : "tollgate check --suite \(suite) --env \(environment.name)"))
         }
 
         let steps = playbook.steps.map { step -> Plan.PlannedStep in
@@ -166,14 +200,20 @@ public enum Planner {
             }
             switch record.status {
             case .succeeded:
-                if let recorded = record.checksum, let current = step.checksum, recorded != current, !acceptChanged {
-                    return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .changed(recorded: recorded, current: current))
+                if let recorded = record.checksum, let current = step.checksum, recorded != current,
+                    !acceptChanged
+                {
+                    return Plan.PlannedStep(
+                        id: step.id, kind: step.kind,
+                        disposition: .changed(recorded: recorded, current: current))
                 }
                 return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .alreadyApplied)
-            case .started: return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .inDoubt)
+            case .started:
+                return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .inDoubt)
             case .failed: return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .retry)
             }
         }
-        return Plan(playbook: playbook.name, environment: environment.name, gates: gates, steps: steps)
+        return Plan(
+            playbook: playbook.name, environment: environment.name, gates: gates, steps: steps)
     }
 }

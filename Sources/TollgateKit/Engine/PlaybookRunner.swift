@@ -22,14 +22,19 @@ public enum RunError: TollgateError {
     public var description: String {
         switch self {
         case .lockBusy(let environment, let holder):
-            return "blocked by another tollgate run on \(environment) (\(holder)); try again later or pass --wait DURATION"
+            return
+                "blocked by another tollgate run on \(environment) (\(holder)); try again later or pass --wait DURATION"
         case .blocked(let plan):
             var lines = ["\(plan.playbook) is blocked on \(plan.environment):"]
             for gate in plan.blockingGates {
-                lines.append("  gate '\(gate.name)': \(gate.detail)" + (gate.unblock.map { " — \($0)" } ?? ""))
+                lines.append(
+                    "  gate '\(gate.name)': \(gate.detail)"
+                        + (gate.unblock.map { " — \($0)" } ?? ""))
             }
             for step in plan.changedSteps {
-                lines.append("  step '\(step.id)' changed since it ran (checksum differs); review it, then pass --accept-changed to record the change")
+                lines.append(
+                    "  step '\(step.id)' changed since it ran (checksum differs); review it, then pass --accept-changed to record the change"
+                )
             }
             return lines.joined(separator: "\n")
         case .stepFailed(let environment, let playbook, let step, let error):
@@ -60,7 +65,8 @@ public struct PlaybookRunner {
         public var sleep: @Sendable (Duration) -> Void
 
         public init(
-            actor: String, host: String, wait: Duration = .zero, acceptChanged: Bool = false, enforceGates: Bool = true,
+            actor: String, host: String, wait: Duration = .zero, acceptChanged: Bool = false,
+            enforceGates: Bool = true,
             now: @escaping @Sendable () -> Date = Date.init,
             sleep: @escaping @Sendable (Duration) -> Void = PlaybookRunner.sleep
         ) {
@@ -85,15 +91,19 @@ public struct PlaybookRunner {
     let emit: (RunEvent) -> Void
 
     /// - Parameter events: what happens, as it happens (step lines, backfill progress).
-    public init(project: Project, options: Options, events: @escaping (RunEvent) -> Void = { _ in }) {
+    public init(project: Project, options: Options, events: @escaping (RunEvent) -> Void = { _ in })
+    {
         self.project = project
         self.options = options
         self.emit = events
     }
 
     /// What a run would do, read-only: no actor, no lock, no ledger written.
-    public static func plan(_ playbook: Playbook, on environment: Environment, project: Project) throws -> Plan {
-        try PlaybookRunner(project: project, options: Options(actor: "", host: "")).plan(playbook, on: environment)
+    public static func plan(
+        _ playbook: Playbook, on environment: Environment, project: Project
+    ) throws -> Plan {
+        try PlaybookRunner(project: project, options: Options(actor: "", host: "")).plan(
+            playbook, on: environment)
     }
 
     /// Computes the plan and changes nothing: a missing ledger reads as empty, and
@@ -112,26 +122,42 @@ public struct PlaybookRunner {
             snapshot = loaded
             for name in playbook.gates.before {
                 let run = try CheckRunner(project: project, schemaOnly: options.schemaOnly).run(
-                    try project.suite(named: name), on: db, environment: environment.name, snapshot: loaded)
+                    try project.suite(named: name), on: db, environment: environment.name,
+                    snapshot: loaded)
                 suiteResults[name] = (run.passed, run.failures.first.map(Self.describe))
             }
         }
         // Upstream suites run on every earlier environment, read-only, through its own connection.
-        var upstream: [(suite: String, environment: String, passed: Bool, firstFailure: String?)] = []
-        for earlier in project.environments where earlier.order < environment.order && !playbook.gates.upstream.isEmpty {
-            let report = CheckRunner(project: project).run(try playbook.gates.upstream.map { try project.suite(named: $0) }, on: earlier)
+        var upstream: [(suite: String, environment: String, passed: Bool, firstFailure: String?)] =
+            []
+        for earlier in project.environments
+        where earlier.order < environment.order && !playbook.gates.upstream.isEmpty {
+            let report = CheckRunner(project: project).run(
+                try playbook.gates.upstream.map { try project.suite(named: $0) }, on: earlier)
             if let error = report.error {
-                for suite in playbook.gates.upstream { upstream.append((suite, earlier.name, false, "cannot check: \(error)")) }
+                for suite in playbook.gates.upstream {
+                    upstream.append((suite, earlier.name, false, "cannot check: \(error)"))
+                }
             }
-            for run in report.suites { upstream.append((run.suite, earlier.name, run.passed, run.failures.first.map(Self.describe))) }
+            for run in report.suites {
+                upstream.append(
+                    (run.suite, earlier.name, run.passed, run.failures.first.map(Self.describe)))
+            }
         }
         var plan = Planner.plan(
-            playbook, on: environment, ledger: state, previous: try previous(of: environment, for: playbook),
-            suiteResults: suiteResults, now: options.now(), acceptChanged: options.acceptChanged, upstreamResults: upstream)
+            playbook, on: environment, ledger: state,
+            previous: try previous(of: environment, for: playbook),
+            suiteResults: suiteResults, now: options.now(), acceptChanged: options.acceptChanged,
+            upstreamResults: upstream)
         // A database with none of the application's tables: say so before any suite's advice.
-        if let snapshot, let foreign = CheckRunner(project: project).notThisApplication(snapshot, environment: environment, endpoint: db.endpoint) {
+        if let snapshot,
+            let foreign = CheckRunner(project: project).notThisApplication(
+                snapshot, environment: environment, endpoint: db.endpoint)
+        {
             plan.gates.insert(
-                Plan.Gate(name: "this application's database", passed: false, detail: foreign, unblock: "check \(environment.connectionSetting)"), at: 0)
+                Plan.Gate(
+                    name: "this application's database", passed: false, detail: foreign,
+                    unblock: "check \(environment.connectionSetting)"), at: 0)
         }
         return plan
     }
@@ -141,25 +167,34 @@ public struct PlaybookRunner {
     /// the local sandbox while this one does not, or a database whose ledger belongs to
     /// another environment.
     func previous(of environment: Environment, for playbook: Playbook) throws -> Planner.Previous? {
-        guard playbook.gates.promotion, let previous = project.previous(of: environment) else { return nil }
+        guard playbook.gates.promotion, let previous = project.previous(of: environment) else {
+            return nil
+        }
         if !environment.pointsAtSandbox {
-            let sandboxed = project.environments.filter { $0.order < environment.order && $0.pointsAtSandbox }
+            let sandboxed = project.environments.filter {
+                $0.order < environment.order && $0.pointsAtSandbox
+            }
             if !sandboxed.isEmpty {
                 return Planner.Previous(
                     name: previous.name, lastSuccess: nil,
-                    problem: "\(sandboxed.map(\.name).joined(separator: " and ")) \(sandboxed.count == 1 ? "points" : "point") at the local sandbox, "
+                    problem:
+                        "\(sandboxed.map(\.name).joined(separator: " and ")) \(sandboxed.count == 1 ? "points" : "point") at the local sandbox, "
                         + "which is no evidence for \(environment.name)",
-                    unblock: "set \(sandboxed.map(\.connectionSetting).joined(separator: " and ")) to the real database\(sandboxed.count == 1 ? "" : "s")")
+                    unblock:
+                        "set \(sandboxed.map(\.connectionSetting).joined(separator: " and ")) to the real database\(sandboxed.count == 1 ? "" : "s")"
+                )
             }
         }
         let ledger = Ledger(try previous.connect())
         if let binding = try ledger.binding(), binding.environment != previous.name {
             return Planner.Previous(
                 name: previous.name, lastSuccess: nil,
-                problem: "the database \(previous.name) points at holds the ledger of \(binding.environment)",
+                problem:
+                    "the database \(previous.name) points at holds the ledger of \(binding.environment)",
                 unblock: "check \(previous.connectionSetting)")
         }
-        return Planner.Previous(name: previous.name, lastSuccess: try ledger.state().lastSuccess[playbook.name])
+        return Planner.Previous(
+            name: previous.name, lastSuccess: try ledger.state().lastSuccess[playbook.name])
     }
 
     /// Runs `playbook` on `environment`.
@@ -172,12 +207,15 @@ public struct PlaybookRunner {
         let lock = try environment.connect()
         do {
             try lock.advisoryLock(key: Ledger.runnerLockKey, timeout: options.wait) { holder in
-                emit(.waitingForLock(environment: environment.name, holder: holder, upTo: options.wait))
+                emit(
+                    .waitingForLock(
+                        environment: environment.name, holder: holder, upTo: options.wait))
             }
         } catch let error as PostgresError where error.kind == .client {
             throw RunError.lockBusy(
                 environment: environment.name,
-                holder: ((try? lock.advisoryLockHolder(key: Ledger.runnerLockKey)) ?? nil) ?? "another session")
+                holder: ((try? lock.advisoryLockHolder(key: Ledger.runnerLockKey)) ?? nil)
+                    ?? "another session")
         }
         defer { _ = try? lock.advisoryUnlock(key: Ledger.runnerLockKey) }
 
@@ -187,7 +225,8 @@ public struct PlaybookRunner {
         let plan = try plan(playbook, on: environment, db: db)
         for gate in plan.gates {
             try ledger.event(
-                run: nil, playbook: playbook.name, step: nil, gate.passed ? .gatePassed : .gateFailed,
+                run: nil, playbook: playbook.name, step: nil,
+                gate.passed ? .gatePassed : .gateFailed,
                 actor: options.actor, detail: "\(gate.name): \(gate.detail)")
         }
         if plan.isBlocked && options.enforceGates { throw RunError.blocked(plan) }
@@ -198,17 +237,23 @@ public struct PlaybookRunner {
         for (name, value) in environment.variables.sorted(by: { $0.key < $1.key }) {
             try db.setSetting("tollgate.\(name)", value)
         }
-        let run = try ledger.startRun(playbook: playbook.name, environment: environment.name, actor: options.actor, host: options.host)
+        let run = try ledger.startRun(
+            playbook: playbook.name, environment: environment.name, actor: options.actor,
+            host: options.host)
         let hasSupabase: Bool = try db.query(
-            "select to_regclass('supabase_migrations.schema_migrations') is not null as present").first!.decode("present")
+            "select to_regclass('supabase_migrations.schema_migrations') is not null as present"
+        ).first!.decode("present")
         let effects = SchemaEffectsRecorder()
         do {
             for (step, planned) in zip(playbook.steps, plan.steps) {
                 if planned.disposition == .alreadyApplied {
                     if options.acceptChanged, let checksum = step.checksum,
-                        let recorded = try ledger.state().record(playbook.name, step.id)?.checksum, recorded != checksum
+                        let recorded = try ledger.state().record(playbook.name, step.id)?.checksum,
+                        recorded != checksum
                     {
-                        try ledger.acceptChecksum(run: run, playbook: playbook.name, step: step.id, from: recorded, to: checksum, actor: options.actor)
+                        try ledger.acceptChecksum(
+                            run: run, playbook: playbook.name, step: step.id, from: recorded,
+                            to: checksum, actor: options.actor)
                         emit(.repaired(playbook: playbook.name, step: step.id))
                     } else {
                         emit(.alreadyApplied(playbook: playbook.name, step: step.id))
@@ -217,10 +262,12 @@ public struct PlaybookRunner {
                 }
                 guard let action = step.action as? any RunnableStep else {
                     throw RunError.stepFailed(
-                        environment: environment.name, playbook: playbook.name, step: step.id, error: "no behaviour for steps of kind '\(step.kind)'")
+                        environment: environment.name, playbook: playbook.name, step: step.id,
+                        error: "no behaviour for steps of kind '\(step.kind)'")
                 }
                 let context = StepContext(
-                    db: db, ledger: ledger, project: project, environment: environment, playbook: playbook, step: step, run: run,
+                    db: db, ledger: ledger, project: project, environment: environment,
+                    playbook: playbook, step: step, run: run,
                     options: options, supabase: hasSupabase, effects: effects, emit: emit)
                 let clock = ContinuousClock()
                 let started = clock.now
@@ -228,22 +275,31 @@ public struct PlaybookRunner {
                     try action.run(in: context)
                 } catch let error as PostgresError {
                     // Whatever a step's own work raised is that step's failure (exit 4).
-                    throw RunError.stepFailed(environment: environment.name, playbook: playbook.name, step: step.id, error: error.explained)
+                    throw RunError.stepFailed(
+                        environment: environment.name, playbook: playbook.name, step: step.id,
+                        error: error.explained)
                 }
                 emit(.applied(playbook: playbook.name, step: step.id, took: clock.now - started))
             }
             for suite in playbook.gates.after {
-                let outcome = try Self.runSuite(suite, project: project, db: db, environment: environment, schemaOnly: options.schemaOnly)
+                let outcome = try Self.runSuite(
+                    suite, project: project, db: db, environment: environment,
+                    schemaOnly: options.schemaOnly)
                 if !outcome.passed {
-                    throw RunError.checkFailed(environment: environment.name, playbook: playbook.name, suite: suite, firstFailure: outcome.firstFailure ?? "?")
+                    throw RunError.checkFailed(
+                        environment: environment.name, playbook: playbook.name, suite: suite,
+                        firstFailure: outcome.firstFailure ?? "?")
                 }
                 emit(.suitePassed(suite: suite, notApplicable: outcome.notApplicable))
             }
             try ledger.finishRun(run, outcome: .succeeded)
-            try ledger.event(run: run, playbook: playbook.name, step: nil, .succeeded, actor: options.actor)
+            try ledger.event(
+                run: run, playbook: playbook.name, step: nil, .succeeded, actor: options.actor)
         } catch {
             _ = try? ledger.finishRun(run, outcome: .failed)
-            _ = try? ledger.event(run: run, playbook: playbook.name, step: nil, .failed, actor: options.actor, detail: "\(error)")
+            _ = try? ledger.event(
+                run: run, playbook: playbook.name, step: nil, .failed, actor: options.actor,
+                detail: "\(error)")
             throw error
         }
         return plan
@@ -251,13 +307,19 @@ public struct PlaybookRunner {
 
     /// Runs a suite on a work connection: passed, the first failure, and how many checks did
     /// not apply.
-    static func runSuite(_ name: String, project: Project, db: Connection, environment: Environment, schemaOnly: Bool)
+    static func runSuite(
+        _ name: String, project: Project, db: Connection, environment: Environment, schemaOnly: Bool
+    )
         throws -> (passed: Bool, firstFailure: String?, notApplicable: Int)
     {
         let snapshot = try CatalogSnapshot.load(from: db)
         let run = try CheckRunner(project: project, schemaOnly: schemaOnly).run(
-            try project.suite(named: name), on: db, environment: environment.name, snapshot: snapshot)
-        return (run.passed, run.failures.first.map(describe), run.results.filter { $0.outcome == .notApplicable }.count)
+            try project.suite(named: name), on: db, environment: environment.name,
+            snapshot: snapshot)
+        return (
+            run.passed, run.failures.first.map(describe),
+            run.results.filter { $0.outcome == .notApplicable }.count
+        )
     }
 
     /// A failing check in one line: `org-id-column on public.leads: no column org_id`.

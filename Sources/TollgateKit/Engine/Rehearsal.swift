@@ -32,8 +32,13 @@ public struct Rehearsal {
         self.emit = events
     }
 
-    public func rehearse(_ playbook: Playbook, from environment: Environment, actor: String, host: String, keep: Bool = false) throws -> Outcome {
-        guard try sandbox.isRunning(), let port = sandbox.state()?.port else { throw SandboxError.notRunning(sandbox.folder.path) }
+    public func rehearse(
+        _ playbook: Playbook, from environment: Environment, actor: String, host: String,
+        keep: Bool = false
+    ) throws -> Outcome {
+        guard try sandbox.isRunning(), let port = sandbox.state()?.port else {
+            throw SandboxError.notRunning(sandbox.folder.path)
+        }
         let installation = try PostgresInstallation.find()
         let source = try environment.connect()
         let who = try source.query(
@@ -48,7 +53,12 @@ public struct Rehearsal {
         let me: String = try who.decode("me")
         let roles = try source.query(
             "select rolname::text as name, rolcanlogin as login, rolbypassrls as bypassrls from pg_roles where rolname !~ '^pg_' order by 1"
-        ).rows.map { (name: try $0.decode("name", as: String.self), bypassrls: try $0.decode("bypassrls", as: Bool.self)) }
+        ).rows.map {
+            (
+                name: try $0.decode("name", as: String.self),
+                bypassrls: try $0.decode("bypassrls", as: Bool.self)
+            )
+        }
         let memberships: [String] = try source.query(
             """
             select b.rolname::text as name from pg_auth_members m join pg_roles b on b.oid = m.roleid
@@ -59,36 +69,59 @@ public struct Rehearsal {
         // Roles first: the schema copy names them as owners and grantees.
         let admin = try sandbox.superuserConnection(port: port)
         for role in roles {
-            let exists: Bool = try admin.query("select exists (select from pg_roles where rolname = \(role.name)) as x").first!.decode("x")
+            let exists: Bool = try admin.query(
+                "select exists (select from pg_roles where rolname = \(role.name)) as x"
+            ).first!.decode("x")
             if !exists {
                 try admin.query("create role \(identifier: role.name) nologin")
-                if role.bypassrls { try admin.query("alter role \(identifier: role.name) bypassrls") }
+                if role.bypassrls {
+                    try admin.query("alter role \(identifier: role.name) bypassrls")
+                }
             }
         }
         // The environment's own role logs in over the sandbox's socket, with its memberships
         // and attributes, but never as a superuser unless it is one there.
         try admin.query("alter role \(identifier: me) login")
-        if try who.decode("super", as: Bool.self) { try admin.query("alter role \(identifier: me) superuser") }
-        if try who.decode("createrole", as: Bool.self) { try admin.query("alter role \(identifier: me) createrole") }
-        if try who.decode("bypassrls", as: Bool.self) { try admin.query("alter role \(identifier: me) bypassrls") }
-        for role in memberships where role != me { try admin.query("grant \(identifier: role) to \(identifier: me)") }
+        if try who.decode("super", as: Bool.self) {
+            try admin.query("alter role \(identifier: me) superuser")
+        }
+        if try who.decode("createrole", as: Bool.self) {
+            try admin.query("alter role \(identifier: me) createrole")
+        }
+        if try who.decode("bypassrls", as: Bool.self) {
+            try admin.query("alter role \(identifier: me) bypassrls")
+        }
+        for role in memberships where role != me {
+            try admin.query("grant \(identifier: role) to \(identifier: me)")
+        }
 
         let stamp = Int(Date().timeIntervalSince1970)
-        let database = "rehearse_\(environment.name.replacingOccurrences(of: "-", with: "_"))_\(stamp)"
+        let database =
+            "rehearse_\(environment.name.replacingOccurrences(of: "-", with: "_"))_\(stamp)"
         try admin.query("drop database if exists \(identifier: database) with (force)")
         try admin.query("create database \(identifier: database)")
-        try admin.query("grant create, connect, temporary on database \(identifier: database) to \(identifier: me)")
+        try admin.query(
+            "grant create, connect, temporary on database \(identifier: database) to \(identifier: me)"
+        )
         defer {
-            if !keep { _ = try? admin.query("drop database if exists \(identifier: database) with (force)") }
+            if !keep {
+                _ = try? admin.query("drop database if exists \(identifier: database) with (force)")
+            }
         }
 
         emit(.copying(environment: environment.name, into: database))
-        var restoreErrors = try copy(environment, into: database, port: port, installation: installation, arguments: ["--schema-only"])
+        var restoreErrors = try copy(
+            environment, into: database, port: port, installation: installation,
+            arguments: ["--schema-only"])
         var dataSchemas: [String] = []
         if try who.decode("has_ledger", as: Bool.self) { dataSchemas.append("--schema=tollgate") }
-        if try who.decode("has_supabase", as: Bool.self) { dataSchemas.append("--schema=supabase_migrations") }
+        if try who.decode("has_supabase", as: Bool.self) {
+            dataSchemas.append("--schema=supabase_migrations")
+        }
         if !dataSchemas.isEmpty {
-            restoreErrors += try copy(environment, into: database, port: port, installation: installation, arguments: ["--data-only"] + dataSchemas)
+            restoreErrors += try copy(
+                environment, into: database, port: port, installation: installation,
+                arguments: ["--data-only"] + dataSchemas)
         }
         for error in restoreErrors.prefix(5) { emit(.restoreError(error)) }
 
@@ -97,16 +130,20 @@ public struct Rehearsal {
         // with the copy, bound to the source: it is rebound to the copy, on the record.
         var copyEnvironment = Environment(
             name: database, order: environment.order, description: "a copy of \(environment.name)",
-            connection: ConnectionString("host='\(sandbox.folder.path)' port=\(port) dbname=\(database) user=\(me)"),
-            protection: environment.protection, variables: environment.variables, location: environment.location)
+            connection: ConnectionString(
+                "host='\(sandbox.folder.path)' port=\(port) dbname=\(database) user=\(me)"),
+            protection: environment.protection, variables: environment.variables,
+            location: environment.location)
         copyEnvironment.pointsAtSandbox = environment.pointsAtSandbox
         if try who.decode("has_ledger", as: Bool.self) {
-            _ = try Ledger(copyEnvironment.connect()).rebind(to: copyEnvironment, actor: actor, note: "rehearsal copy of \(environment.name)")
+            _ = try Ledger(copyEnvironment.connect()).rebind(
+                to: copyEnvironment, actor: actor, note: "rehearsal copy of \(environment.name)")
         }
         var options = PlaybookRunner.Options(actor: actor, host: host, enforceGates: false)
         options.schemaOnly = true
         let runner = PlaybookRunner(project: project, options: options, events: emit)
-        var outcome = Outcome(database: database, failure: nil, restoreErrors: restoreErrors, gates: [])
+        var outcome = Outcome(
+            database: database, failure: nil, restoreErrors: restoreErrors, gates: [])
         do {
             try runner.run(playbook, on: copyEnvironment)
         } catch let error as RunError {
@@ -114,31 +151,45 @@ public struct Rehearsal {
         }
         // What would block on the environment itself comes from its own plan (read-only),
         // not from the copy's, whose advice would name the copy.
-        outcome.gates = (try? PlaybookRunner.plan(playbook, on: environment, project: project).gates) ?? []
+        outcome.gates =
+            (try? PlaybookRunner.plan(playbook, on: environment, project: project).gates) ?? []
         return outcome
     }
 
     /// `pg_dump … | psql` from the environment into the scratch database; returns the
     /// statements that failed to restore.
-    func copy(_ environment: Environment, into database: String, port: Int, installation: PostgresInstallation, arguments: [String]) throws -> [String] {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("tollgate-rehearse-\(UUID().uuidString).sql")
+    func copy(
+        _ environment: Environment, into database: String, port: Int,
+        installation: PostgresInstallation, arguments: [String]
+    ) throws -> [String] {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tollgate-rehearse-\(UUID().uuidString).sql")
         defer { try? FileManager.default.removeItem(at: file) }
         // The password travels in PGPASSWORD, never in pg_dump's arguments, which any local
         // user can read with ps.
         var variables = ProcessInfo.processInfo.environment
-        if let password = Redaction.passwords(in: environment.connection.rawValue).last { variables["PGPASSWORD"] = password }
+        if let password = Redaction.passwords(in: environment.connection.rawValue).last {
+            variables["PGPASSWORD"] = password
+        }
         let dump = try ProcessRunner().run(
             installation.binDirectory + "/pg_dump",
-            arguments + ["--no-publications", "--no-subscriptions", "--file", file.path,
-                         "--dbname", Redaction.removingPassword(from: environment.connection.rawValue)],
+            arguments + [
+                "--no-publications", "--no-subscriptions", "--file", file.path,
+                "--dbname", Redaction.removingPassword(from: environment.connection.rawValue),
+            ],
             environment: variables)
         guard dump.status == 0 else {
-            throw SandboxError.commandFailed(command: "pg_dump of \(environment.name)", output: Redaction.redact(dump.combined))
+            throw SandboxError.commandFailed(
+                command: "pg_dump of \(environment.name)", output: Redaction.redact(dump.combined))
         }
         let restore = try ProcessRunner().run(
             installation.binDirectory + "/psql",
-            ["-X", "-q", "-v", "ON_ERROR_STOP=0", "-h", sandbox.folder.path, "-p", String(port), "-U", "postgres",
-             "-d", database, "-f", file.path])
-        return restore.stderr.split(separator: "\n").filter { $0.contains("ERROR") }.map(String.init)
+            [
+                "-X", "-q", "-v", "ON_ERROR_STOP=0", "-h", sandbox.folder.path, "-p", String(port),
+                "-U", "postgres",
+                "-d", database, "-f", file.path,
+            ])
+        return restore.stderr.split(separator: "\n").filter { $0.contains("ERROR") }.map(
+            String.init)
     }
 }

@@ -22,13 +22,15 @@ public struct Ledger {
 
     /// Whether the ledger exists in this database.
     public func exists() throws -> Bool {
-        try db.query("select to_regclass('tollgate.releases') is not null as present").first!.decode("present")
+        try db.query("select to_regclass('tollgate.releases') is not null as present").first!
+            .decode("present")
     }
 
     /// The installed ledger version (0 when there is none).
     public func version() throws -> Int {
         guard try exists() else { return 0 }
-        return try db.query("select coalesce(max(version), 0) as v from tollgate.releases").first!.decode("v")
+        return try db.query("select coalesce(max(version), 0) as v from tollgate.releases").first!
+            .decode("v")
     }
 
     /// Creates the ledger, or upgrades it to the newest version (idempotent; concurrent
@@ -39,7 +41,9 @@ public struct Ledger {
         try db.withTransaction { db in
             try db.query("select pg_advisory_xact_lock(\(Self.installLockKey))")
             let installed = try Ledger(db).version()
-            for script in LedgerSchema.scripts.dropFirst(installed) { try db.execute(script: script) }
+            for script in LedgerSchema.scripts.dropFirst(installed) {
+                try db.execute(script: script)
+            }
         }
     }
 
@@ -72,19 +76,24 @@ public struct Ledger {
     public struct State: Sendable {
         public var steps: [String: [String: StepRecord]] = [:]
         /// When each playbook's soak starts: the first successful run since the last run that
-        /// applied one of its steps. A rerun that applied nothing does not move it.
+        /// applied one of its steps.
+        ///
+        /// A rerun that applied nothing does not move it.
         public var lastSuccess: [String: Date] = [:]
         public var approvals: [String: [Approval]] = [:]
 
         public init() {}
 
-        public func record(_ playbook: String, _ step: String) -> StepRecord? { steps[playbook]?[step] }
+        public func record(_ playbook: String, _ step: String) -> StepRecord? {
+            steps[playbook]?[step]
+        }
 
         /// The people whose approval counts for `playbook` as it is now, and those whose
         /// approval was given for other content (an edited step), each once, sorted.
         public func approvers(of playbook: Playbook) -> (current: [String], outdated: [String]) {
             let all = approvals[playbook.name] ?? []
-            let current = Set(all.filter { $0.playbookChecksum == playbook.contentChecksum }.map(\.approver))
+            let current = Set(
+                all.filter { $0.playbookChecksum == playbook.contentChecksum }.map(\.approver))
             let outdated = Set(all.map(\.approver)).subtracting(current)
             return (current.sorted(), outdated.sorted())
         }
@@ -101,10 +110,14 @@ public struct Ledger {
             """
         ).rows {
             let record = StepRecord(
-                playbook: try row.decode("playbook"), step: try row.decode("step"), kind: try row.decode("kind"),
-                checksum: try row.decodeIfPresent("checksum"), status: StepStatus(rawValue: try row.decode("status")) ?? .failed,
-                transactional: try row.decode("transactional"), startedAt: try row.decode("started_at"),
-                finishedAt: try row.decodeIfPresent("finished_at"), error: try row.decodeIfPresent("error"),
+                playbook: try row.decode("playbook"), step: try row.decode("step"),
+                kind: try row.decode("kind"),
+                checksum: try row.decodeIfPresent("checksum"),
+                status: StepStatus(rawValue: try row.decode("status")) ?? .failed,
+                transactional: try row.decode("transactional"),
+                startedAt: try row.decode("started_at"),
+                finishedAt: try row.decodeIfPresent("finished_at"),
+                error: try row.decodeIfPresent("error"),
                 actor: try row.decode("actor"))
             state.steps[record.playbook, default: [:]][record.step] = record
         }
@@ -126,9 +139,16 @@ public struct Ledger {
             state.lastSuccess[try row.decode("playbook")] = try row.decode("at")
         }
         let checksum = try version() >= 4 ? "playbook_checksum" : "null::text"
-        for row in try db.query(Query(unsafeSQL: "select playbook, approver, \(checksum) as checksum from tollgate.approvals order by id")).rows {
+        for row in try db.query(
+            Query(
+                unsafeSQL:
+                    "select playbook, approver, \(checksum) as checksum from tollgate.approvals order by id"
+            )
+        ).rows {
             // Rows written before names were normalised are read the same way.
-            guard let approver = Self.normalizedApprover(try row.decode("approver")) else { continue }
+            guard let approver = Self.normalizedApprover(try row.decode("approver")) else {
+                continue
+            }
             state.approvals[try row.decode("playbook"), default: []].append(
                 Approval(approver: approver, playbookChecksum: try row.decodeIfPresent("checksum")))
         }
@@ -165,7 +185,9 @@ public struct Ledger {
 
     // MARK: - Writing
 
-    public func startRun(playbook: String, environment: String, actor: String, host: String) throws -> Int64 {
+    public func startRun(
+        playbook: String, environment: String, actor: String, host: String
+    ) throws -> Int64 {
         let id: Int64 = try db.query(
             "insert into tollgate.runs (playbook, environment, actor, host) values (\(playbook), \(environment), \(actor), \(host)) returning id"
         ).first!.decode("id")
@@ -174,12 +196,15 @@ public struct Ledger {
     }
 
     public func finishRun(_ id: Int64, outcome: RunOutcome) throws {
-        try db.query("update tollgate.runs set outcome = \(outcome.rawValue), finished_at = clock_timestamp() where id = \(id)")
+        try db.query(
+            "update tollgate.runs set outcome = \(outcome.rawValue), finished_at = clock_timestamp() where id = \(id)"
+        )
     }
 
     /// Records a step's state; for a transactional step, call inside the step's transaction.
     public func recordStep(
-        run: Int64, playbook: String, step: StepIdentity, status: StepStatus, error: String? = nil, output: String? = nil,
+        run: Int64, playbook: String, step: StepIdentity, status: StepStatus, error: String? = nil,
+        output: String? = nil,
         actor: String, host: String
     ) throws {
         let status = status.rawValue
@@ -195,10 +220,15 @@ public struct Ledger {
               host = excluded.host, finished_at = excluded.finished_at,
               started_at = case when excluded.status = 'started' then excluded.started_at else tollgate.step_runs.started_at end
             """)
-        try event(run: run, playbook: playbook, step: step.id, LedgerEvent(rawValue: status)!, actor: actor, detail: error)
+        try event(
+            run: run, playbook: playbook, step: step.id, LedgerEvent(rawValue: status)!,
+            actor: actor, detail: error)
     }
 
-    public func event(run: Int64?, playbook: String, step: String?, _ event: LedgerEvent, actor: String, detail: String? = nil) throws {
+    public func event(
+        run: Int64?, playbook: String, step: String?, _ event: LedgerEvent, actor: String,
+        detail: String? = nil
+    ) throws {
         try db.query(
             "insert into tollgate.events (run_id, playbook, step, event, actor, detail) values (\(run), \(playbook), \(step), \(event.rawValue), \(actor), \(detail))"
         )
@@ -206,10 +236,17 @@ public struct Ledger {
 
     /// Accepts an edited step's new checksum without running it (`--accept-changed`), on the
     /// record.
-    public func acceptChecksum(run: Int64, playbook: String, step: String, from recorded: String, to checksum: String, actor: String) throws {
+    public func acceptChecksum(
+        run: Int64, playbook: String, step: String, from recorded: String, to checksum: String,
+        actor: String
+    ) throws {
         try db.withTransaction { db in
-            try db.query("update tollgate.step_runs set checksum = \(checksum) where playbook = \(playbook) and step = \(step)")
-            try Ledger(db).event(run: run, playbook: playbook, step: step, .repaired, actor: actor, detail: "checksum \(recorded) → \(checksum)")
+            try db.query(
+                "update tollgate.step_runs set checksum = \(checksum) where playbook = \(playbook) and step = \(step)"
+            )
+            try Ledger(db).event(
+                run: run, playbook: playbook, step: step, .repaired, actor: actor,
+                detail: "checksum \(recorded) → \(checksum)")
         }
     }
 
@@ -238,11 +275,15 @@ public struct Ledger {
         try db.query(
             "select next_page, last_page, rows_done from tollgate.backfill_cursors where playbook = \(playbook) and step = \(step)"
         ).first.map {
-            BackfillCursor(nextPage: try $0.decode("next_page"), lastPage: try $0.decode("last_page"), rows: try $0.decode("rows_done"))
+            BackfillCursor(
+                nextPage: try $0.decode("next_page"), lastPage: try $0.decode("last_page"),
+                rows: try $0.decode("rows_done"))
         }
     }
 
-    public func startBackfill(playbook: String, step: String, relation: String, lastPage: Int64) throws {
+    public func startBackfill(
+        playbook: String, step: String, relation: String, lastPage: Int64
+    ) throws {
         try db.query(
             """
             insert into tollgate.backfill_cursors (playbook, step, relation, next_page, last_page)
@@ -251,8 +292,11 @@ public struct Ledger {
     }
 
     /// Moves the cursor; call inside the batch's transaction, so a batch is done exactly once.
+    ///
     /// `nextPage` nil leaves the page walk where it is (the sweep).
-    public func advanceBackfill(playbook: String, step: String, nextPage: Int64?, rows: Int64) throws {
+    public func advanceBackfill(
+        playbook: String, step: String, nextPage: Int64?, rows: Int64
+    ) throws {
         try db.query(
             """
             update tollgate.backfill_cursors set next_page = coalesce(\(nextPage), next_page), rows_done = rows_done + \(rows),
@@ -266,20 +310,25 @@ public struct Ledger {
     /// - Throws: ``LedgerError/emptyApprover`` for a blank name.
     @discardableResult
     public func approve(playbook: Playbook, approver: String, note: String?) throws -> Bool {
-        guard let approver = Self.normalizedApprover(approver) else { throw LedgerError.emptyApprover }
+        guard let approver = Self.normalizedApprover(approver) else {
+            throw LedgerError.emptyApprover
+        }
         let checksum = playbook.contentChecksum
         return try db.withTransaction { db in
-            let changed = try db.query(
-                """
-                insert into tollgate.approvals (playbook, approver, note, playbook_checksum)
-                values (\(playbook.name), \(approver), \(note), \(checksum))
-                on conflict (playbook, approver) do update
-                  set playbook_checksum = excluded.playbook_checksum, note = excluded.note, approved_at = clock_timestamp()
-                  where tollgate.approvals.playbook_checksum is distinct from excluded.playbook_checksum
-                """
-            ).affectedRows ?? 0
+            let changed =
+                try db.query(
+                    """
+                    insert into tollgate.approvals (playbook, approver, note, playbook_checksum)
+                    values (\(playbook.name), \(approver), \(note), \(checksum))
+                    on conflict (playbook, approver) do update
+                      set playbook_checksum = excluded.playbook_checksum, note = excluded.note, approved_at = clock_timestamp()
+                      where tollgate.approvals.playbook_checksum is distinct from excluded.playbook_checksum
+                    """
+                ).affectedRows ?? 0
             if changed > 0 {
-                try Ledger(db).event(run: nil, playbook: playbook.name, step: nil, .approved, actor: approver, detail: note)
+                try Ledger(db).event(
+                    run: nil, playbook: playbook.name, step: nil, .approved, actor: approver,
+                    detail: note)
             }
             return changed > 0
         }
@@ -295,9 +344,10 @@ public struct Ledger {
         public var boundBy: String
     }
 
-    /// The database this connection reached: its cluster's `system_identifier` (when the
-    /// role may read `pg_control_system()`) and its name. A restored copy has another
-    /// cluster; a URL pointing at another environment has another name.
+    /// The database this connection reached: its cluster's `system_identifier` (when the role may
+    /// read `pg_control_system()`) and its name.
+    ///
+    /// A restored copy has another cluster; a URL pointing at another environment has another name.
     public struct DatabaseIdentity: Sendable, Equatable, CustomStringConvertible {
         public var systemIdentifier: String?
         public var database: String
@@ -311,7 +361,9 @@ public struct Ledger {
         /// another not).
         public func matches(_ other: DatabaseIdentity) -> Bool {
             guard database == other.database else { return false }
-            guard let mine = systemIdentifier, let theirs = other.systemIdentifier else { return true }
+            guard let mine = systemIdentifier, let theirs = other.systemIdentifier else {
+                return true
+            }
             return mine == theirs
         }
     }
@@ -324,18 +376,23 @@ public struct Ledger {
                         then (select system_identifier::text from pg_catalog.pg_control_system()) end as system_identifier
             """
         ).first!
-        return DatabaseIdentity(systemIdentifier: try row.decodeIfPresent("system_identifier"), database: try row.decode("database"))
+        return DatabaseIdentity(
+            systemIdentifier: try row.decodeIfPresent("system_identifier"),
+            database: try row.decode("database"))
     }
 
     /// The binding, or nil when the ledger is older than version 4 or was never bound.
     public func binding() throws -> Binding? {
         guard try version() >= 4,
             let row = try db.query(
-                "select environment, system_identifier, database, bound_at, bound_by from tollgate.binding").first
+                "select environment, system_identifier, database, bound_at, bound_by from tollgate.binding"
+            ).first
         else { return nil }
         return Binding(
             environment: try row.decode("environment"),
-            identity: DatabaseIdentity(systemIdentifier: try row.decodeIfPresent("system_identifier"), database: try row.decode("database")),
+            identity: DatabaseIdentity(
+                systemIdentifier: try row.decodeIfPresent("system_identifier"),
+                database: try row.decode("database")),
             boundAt: try row.decode("bound_at"), boundBy: try row.decode("bound_by"))
     }
 
@@ -353,17 +410,20 @@ public struct Ledger {
                 "select distinct environment from tollgate.runs where environment <> \(environment.name) order by 1"
             ).rows.map { try $0.decode("environment") }
             if let other = others.first {
-                throw LedgerError.recordsOtherEnvironment(environment: environment.name, setting: environment.connectionSetting, other: other)
+                throw LedgerError.recordsOtherEnvironment(
+                    environment: environment.name, setting: environment.connectionSetting,
+                    other: other)
             }
             // Two first writers at once: the singleton key lets one insert; both then read it.
             try db.withTransaction { db in
-                let inserted = try db.query(
-                    """
-                    insert into tollgate.binding (environment, system_identifier, database, bound_by)
-                    values (\(environment.name), \(current.systemIdentifier), \(current.database), \(actor))
-                    on conflict (singleton) do nothing
-                    """
-                ).affectedRows ?? 0
+                let inserted =
+                    try db.query(
+                        """
+                        insert into tollgate.binding (environment, system_identifier, database, bound_by)
+                        values (\(environment.name), \(current.systemIdentifier), \(current.database), \(actor))
+                        on conflict (singleton) do nothing
+                        """
+                    ).affectedRows ?? 0
                 if inserted > 0 {
                     try Ledger(db).event(
                         run: nil, playbook: "(ledger)", step: nil, .bound, actor: actor,
@@ -373,13 +433,16 @@ public struct Ledger {
         }
         guard let binding = try binding() else { return }
         guard binding.environment == environment.name, binding.identity.matches(current) else {
-            throw LedgerError.boundElsewhere(environment: environment.name, setting: environment.connectionSetting, binding: binding, found: current)
+            throw LedgerError.boundElsewhere(
+                environment: environment.name, setting: environment.connectionSetting,
+                binding: binding, found: current)
         }
     }
 
     /// Binds the ledger to `environment` and this database on purpose (a restored copy, a
     /// renamed environment), with the old binding in the event's detail.
-    public func rebind(to environment: Environment, actor: String, note: String?) throws -> Binding? {
+    public func rebind(to environment: Environment, actor: String, note: String?) throws -> Binding?
+    {
         try install()
         let current = try identity()
         return try db.withTransaction { db in
@@ -387,10 +450,12 @@ public struct Ledger {
             let old = try ledger.binding()
             try db.query("delete from tollgate.binding")
             try ledger.writeBinding(environment.name, current, actor: actor)
-            let was = old.map { "was environment \($0.environment), \($0.identity)" } ?? "was not bound"
+            let was =
+                old.map { "was environment \($0.environment), \($0.identity)" } ?? "was not bound"
             try ledger.event(
                 run: nil, playbook: "(ledger)", step: nil, .rebound, actor: actor,
-                detail: "bound to environment \(environment.name), \(current); \(was)" + (note.map { "; \($0)" } ?? ""))
+                detail: "bound to environment \(environment.name), \(current); \(was)"
+                    + (note.map { "; \($0)" } ?? ""))
             return old
         }
     }
@@ -439,8 +504,10 @@ public struct Ledger {
             """
         ).rows.map { row in
             SchemaEffect(
-                playbook: try row.decode("playbook"), step: try row.decode("step"), migration: try row.decodeIfPresent("migration"),
-                kind: try row.decode("kind"), object: try row.decode("object"), description: try row.decodeIfPresent("description"))
+                playbook: try row.decode("playbook"), step: try row.decode("step"),
+                migration: try row.decodeIfPresent("migration"),
+                kind: try row.decode("kind"), object: try row.decode("object"),
+                description: try row.decodeIfPresent("description"))
         }
     }
 
@@ -461,10 +528,11 @@ public struct Ledger {
             "select at, run_id, playbook, step, event, actor, detail from tollgate.events order by id desc limit \(limit)"
         ).rows.reversed().map { row in
             Event(
-                at: try row.decode("at"), run: try row.decodeIfPresent("run_id"), playbook: try row.decode("playbook"),
-                step: try row.decodeIfPresent("step"), event: try row.decode("event"), actor: try row.decode("actor"),
+                at: try row.decode("at"), run: try row.decodeIfPresent("run_id"),
+                playbook: try row.decode("playbook"),
+                step: try row.decodeIfPresent("step"), event: try row.decode("event"),
+                actor: try row.decode("actor"),
                 detail: try row.decodeIfPresent("detail"))
         }
     }
 }
-

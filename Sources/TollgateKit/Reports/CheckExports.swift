@@ -2,9 +2,10 @@ import Foundation
 
 /// ``CheckReport`` for CI systems: JUnit XML, GitHub annotations and a Markdown summary.
 public enum CheckExports {
-    /// JUnit XML: a `<testsuite>` per suite and environment, a `<testcase>` per check and
-    /// table; failures carry expected, found and the fix. An unreachable environment is one
-    /// failing test case, so the gate cannot look green.
+    /// JUnit XML: a `<testsuite>` per suite and environment, a `<testcase>` per check and table;
+    /// failures carry expected, found and the fix.
+    ///
+    /// An unreachable environment is one failing test case, so the gate cannot look green.
     public static func junit(_ report: CheckReport) -> String {
         var suites: [String] = []
         var totals = (tests: 0, failures: 0, errors: 0, skipped: 0)
@@ -25,7 +26,9 @@ public enum CheckExports {
             for run in environment.suites {
                 let failures = run.results.filter { $0.outcome == .failed }.count
                 let errors = run.results.filter { $0.outcome == .error }.count
-                let skipped = run.results.filter { $0.outcome == .skipped || $0.outcome == .notApplicable }.count
+                let skipped = run.results.filter {
+                    $0.outcome == .skipped || $0.outcome == .notApplicable
+                }.count
                 totals.tests += run.results.count
                 totals.failures += failures
                 totals.errors += errors
@@ -36,19 +39,24 @@ public enum CheckExports {
                     let name = xml(result.check + (result.subject.map { "[\($0)]" } ?? ""))
                     let detail = xml(
                         "expected \(result.expected)\nfound \(result.found ?? "nothing")"
-                            + (result.fix.map { "\nfix: \($0)" } ?? "") + "\ndefined at \(result.definedAt)")
+                            + (result.fix.map { "\nfix: \($0)" } ?? "")
+                            + "\ndefined at \(result.definedAt)")
                     switch result.outcome {
                     case .passed:
-                        cases.append("      <testcase classname=\"\(classname)\" name=\"\(name)\"/>")
+                        cases.append(
+                            "      <testcase classname=\"\(classname)\" name=\"\(name)\"/>")
                     case .failed:
                         cases.append(
-                            "      <testcase classname=\"\(classname)\" name=\"\(name)\">\n        <failure message=\"\(attribute(result.found ?? "failed"))\">\(detail)</failure>\n      </testcase>")
+                            "      <testcase classname=\"\(classname)\" name=\"\(name)\">\n        <failure message=\"\(attribute(result.found ?? "failed"))\">\(detail)</failure>\n      </testcase>"
+                        )
                     case .error:
                         cases.append(
-                            "      <testcase classname=\"\(classname)\" name=\"\(name)\">\n        <error message=\"\(attribute(result.found ?? "error"))\">\(detail)</error>\n      </testcase>")
+                            "      <testcase classname=\"\(classname)\" name=\"\(name)\">\n        <error message=\"\(attribute(result.found ?? "error"))\">\(detail)</error>\n      </testcase>"
+                        )
                     case .skipped, .notApplicable:
                         cases.append(
-                            "      <testcase classname=\"\(classname)\" name=\"\(name)\">\n        <skipped message=\"\(attribute(result.found ?? "skipped"))\"/>\n      </testcase>")
+                            "      <testcase classname=\"\(classname)\" name=\"\(name)\">\n        <skipped message=\"\(attribute(result.found ?? "skipped"))\"/>\n      </testcase>"
+                        )
                     }
                 }
                 suites.append(
@@ -70,7 +78,9 @@ public enum CheckExports {
         var lines: [String] = []
         for environment in report.environments {
             if let error = environment.error {
-                lines.append("::error title=\(property("tollgate: \(environment.environment) unreachable"))::\(data(error))")
+                lines.append(
+                    "::error title=\(property("tollgate: \(environment.environment) unreachable"))::\(data(error))"
+                )
                 continue
             }
             for run in environment.suites {
@@ -78,15 +88,20 @@ public enum CheckExports {
                     let parts = result.definedAt.split(separator: ":")
                     var properties: [String] = []
                     if parts.count >= 3 {
-                        properties.append("file=\(property(parts.dropLast(2).joined(separator: ":")))")
+                        properties.append(
+                            "file=\(property(parts.dropLast(2).joined(separator: ":")))")
                         properties.append("line=\(parts[parts.count - 2])")
                         properties.append("col=\(parts[parts.count - 1])")
                     }
-                    let title = "\(run.suite) on \(environment.environment): \(result.check)" + (result.subject.map { " (\($0))" } ?? "")
+                    let title =
+                        "\(run.suite) on \(environment.environment): \(result.check)"
+                        + (result.subject.map { " (\($0))" } ?? "")
                     properties.append("title=\(property(title))")
-                    let message = result.outcome == .skipped
+                    let message =
+                        result.outcome == .skipped
                         ? (result.found ?? "not run")
-                        : "expected \(result.expected), found \(result.found ?? "nothing")" + (result.fix.map { "\nfix: \($0)" } ?? "")
+                        : "expected \(result.expected), found \(result.found ?? "nothing")"
+                            + (result.fix.map { "\nfix: \($0)" } ?? "")
                     lines.append("::error \(properties.joined(separator: ","))::\(data(message))")
                 }
             }
@@ -100,7 +115,9 @@ public enum CheckExports {
         var lines = ["## Tollgate checks", ""]
         for environment in report.environments {
             if let error = environment.error {
-                lines.append("### ❌ \(environment.environment): \(environment.reachable ? "checks could not run" : "unreachable")")
+                lines.append(
+                    "### ❌ \(environment.environment): \(environment.reachable ? "checks could not run" : "unreachable")"
+                )
                 lines.append("")
                 lines.append("`\(error.replacingOccurrences(of: "`", with: "'"))`")
                 lines.append("")
@@ -108,18 +125,22 @@ public enum CheckExports {
             }
             for run in environment.suites {
                 let checks = CheckRenderer.orderedChecks(run.results)
-                let failed = checks.filter { id in run.results.contains { $0.check == id && !$0.passed } }
+                let failed = checks.filter { id in
+                    run.results.contains { $0.check == id && !$0.passed }
+                }
                 lines.append(
                     failed.isEmpty
                         ? "### ✅ \(run.suite) on \(environment.environment): passed (\(checks.count) checks)"
-                        : "### ❌ \(run.suite) on \(environment.environment): blocked, \(failed.count) of \(checks.count) checks failed")
+                        : "### ❌ \(run.suite) on \(environment.environment): blocked, \(failed.count) of \(checks.count) checks failed"
+                )
                 lines.append("")
                 guard !failed.isEmpty else { continue }
                 lines.append("| check | table | found | fix |")
                 lines.append("|---|---|---|---|")
                 for result in run.failures {
                     lines.append(
-                        "| \(cell(result.check)) | \(cell(result.subject.map(CheckRenderer.shortName) ?? "")) | \(cell(result.found ?? "")) | \(cell(result.outcome == .skipped ? "" : result.fix ?? "")) |")
+                        "| \(cell(result.check)) | \(cell(result.subject.map(CheckRenderer.shortName) ?? "")) | \(cell(result.found ?? "")) | \(cell(result.outcome == .skipped ? "" : result.fix ?? "")) |"
+                    )
                 }
                 lines.append("")
             }
@@ -129,8 +150,10 @@ public enum CheckExports {
 
     /// Escaping for an attribute value, where a raw newline would be normalised to a space.
     static func attribute(_ text: String) -> String {
-        xml(text).replacingOccurrences(of: "\n", with: "&#10;").replacingOccurrences(of: "\r", with: "&#13;")
-            .replacingOccurrences(of: "\t", with: "&#9;")
+        xml(text).replacingOccurrences(of: "\n", with: "&#10;").replacingOccurrences(
+            of: "\r", with: "&#13;"
+        )
+        .replacingOccurrences(of: "\t", with: "&#9;")
     }
 
     static func xml(_ text: String) -> String {
@@ -145,7 +168,11 @@ public enum CheckExports {
             case "\n", "\t", "\r": escaped.unicodeScalars.append(scalar)
             default:
                 // XML 1.0 forbids most control characters, even escaped.
-                if scalar.value < 0x20 { escaped += "?" } else { escaped.unicodeScalars.append(scalar) }
+                if scalar.value < 0x20 {
+                    escaped += "?"
+                } else {
+                    escaped.unicodeScalars.append(scalar)
+                }
             }
         }
         return escaped
@@ -159,7 +186,8 @@ public enum CheckExports {
 
     /// Escaping for a workflow command's property (GitHub's toolkit `escapeProperty`).
     static func property(_ text: String) -> String {
-        data(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(of: ",", with: "%2C")
+        data(text).replacingOccurrences(of: ":", with: "%3A").replacingOccurrences(
+            of: ",", with: "%2C")
     }
 
     static func cell(_ text: String) -> String {

@@ -5,18 +5,26 @@ public enum CheckRenderer {
     /// One block per suite and environment; a check that passed for every subject is one
     /// line, a failing one lists each failing subject with expected, found and the fix.
     /// - Parameter suites: the suites by name, for each check's one-line description.
-    public static func text(_ report: CheckReport, suites: [String: Suite] = [:], color: Bool) -> String {
+    public static func text(
+        _ report: CheckReport, suites: [String: Suite] = [:], color: Bool
+    ) -> String {
         let paint = Paint(enabled: color)
         var lines: [String] = []
         for environment in report.environments {
             if let error = environment.error {
-                lines.append(paint.red("✗ \(environment.environment): \(environment.reachable ? "checks could not run" : "unreachable"): \(error)"))
+                lines.append(
+                    paint.red(
+                        "✗ \(environment.environment): \(environment.reachable ? "checks could not run" : "unreachable"): \(error)"
+                    ))
                 continue
             }
             for run in environment.suites {
                 let checks = orderedChecks(run.results)
-                let failed = checks.filter { id in run.results.contains { $0.check == id && !$0.passed } }
-                let verdict = failed.isEmpty
+                let failed = checks.filter { id in
+                    run.results.contains { $0.check == id && !$0.passed }
+                }
+                let verdict =
+                    failed.isEmpty
                     ? paint.green("passed")
                     : paint.red("BLOCKED") + " — \(failed.count) of \(checks.count) checks failed"
                 lines.append(paint.bold("\(run.suite) on \(environment.environment): ") + verdict)
@@ -24,34 +32,57 @@ public enum CheckRenderer {
                     let results = run.results.filter { $0.check == id }
                     let failures = results.filter { !$0.passed }
                     let subjects = results.compactMap(\.subject).count
-                    if failures.isEmpty, let first = results.first, results.allSatisfy({ $0.outcome == .notApplicable }) {
-                        lines.append("  \(paint.dim("–")) \(id)\(paint.dim(": " + (first.found ?? "not applicable")))")
+                    if failures.isEmpty, let first = results.first,
+                        results.allSatisfy({ $0.outcome == .notApplicable })
+                    {
+                        lines.append(
+                            "  \(paint.dim("–")) \(id)\(paint.dim(": " + (first.found ?? "not applicable")))"
+                        )
                         continue
                     }
                     if failures.isEmpty {
-                        lines.append("  \(paint.green("✓")) \(id)\(subjects > 1 ? paint.dim(" (\(subjects) tables)") : "")")
+                        lines.append(
+                            "  \(paint.green("✓")) \(id)\(subjects > 1 ? paint.dim(" (\(subjects) tables)") : "")"
+                        )
                         continue
                     }
-                    let count = subjects > 1 ? paint.dim(" (\(failures.count) of \(subjects) tables)") : ""
-                    let description = suites[run.suite]?.checks.first { $0.id == id }?.description.map { " — \($0)" } ?? ""
+                    let count =
+                        subjects > 1 ? paint.dim(" (\(failures.count) of \(subjects) tables)") : ""
+                    let description =
+                        suites[run.suite]?.checks.first { $0.id == id }?.description.map {
+                            " — \($0)"
+                        } ?? ""
                     lines.append("  \(paint.red("✗")) \(id)\(count)\(description)")
                     // Subjects that failed the same way share one line.
-                    var groups: [(found: String, subjects: [String], sample: [[String: String]])] = []
+                    var groups: [(found: String, subjects: [String], sample: [[String: String]])] =
+                        []
                     for failure in failures {
-                        let found = failure.outcome == .error ? "error: \(failure.found ?? "?")" : (failure.found ?? "nothing")
-                        let text = failure.outcome == .skipped || failure.subject != nil
+                        let found =
+                            failure.outcome == .error
+                            ? "error: \(failure.found ?? "?")" : (failure.found ?? "nothing")
+                        let text =
+                            failure.outcome == .skipped || failure.subject != nil
                             ? found : "expected \(failure.expected), found \(found)"
                         if let index = groups.firstIndex(where: { $0.found == text }) {
                             groups[index].subjects.append(failure.subject.map(shortName) ?? "")
                         } else {
-                            groups.append((text, failure.subject.map { [shortName($0)] } ?? [], failure.sample ?? []))
+                            groups.append(
+                                (
+                                    text, failure.subject.map { [shortName($0)] } ?? [],
+                                    failure.sample ?? []
+                                ))
                         }
                     }
                     for group in groups {
                         let who = group.subjects.filter { !$0.isEmpty }.joined(separator: ", ")
                         lines.append("      \(who.isEmpty ? "" : who + ": ")\(group.found)")
                         for row in group.sample.prefix(3) {
-                            lines.append(paint.dim("        " + row.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
+                            lines.append(
+                                paint.dim(
+                                    "        "
+                                        + row.sorted { $0.key < $1.key }.map {
+                                            "\($0.key)=\($0.value)"
+                                        }.joined(separator: " ")))
                         }
                     }
                     if let fix = failures.first(where: { $0.outcome != .skipped })?.fix {

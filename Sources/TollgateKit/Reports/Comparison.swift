@@ -21,7 +21,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         public var driftNote: String?
 
         public init(
-            name: String, error: String? = nil, serverVersion: String? = nil, fingerprint: String? = nil,
+            name: String, error: String? = nil, serverVersion: String? = nil,
+            fingerprint: String? = nil,
             migrations: [String], rollout: [RolloutEntry], checks: [String: SuiteSummary]
         ) {
             self.name = name
@@ -64,7 +65,10 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         /// there (over their tokens: comments, layout and statement splitting do not count).
         public var checksums: [String: String]
 
-        public init(version: String, name: String?, appliedIn: [String], missingIn: [String], checksums: [String: String] = [:]) {
+        public init(
+            version: String, name: String?, appliedIn: [String], missingIn: [String],
+            checksums: [String: String] = [:]
+        ) {
             self.version = version
             self.name = name
             self.appliedIn = appliedIn
@@ -105,7 +109,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     public var wardenBlockedBy: [String: String]
 
     public init(
-        environments: [EnvironmentState], migrations: [Migration], differences: [Difference], drift: [Drift] = [],
+        environments: [EnvironmentState], migrations: [Migration], differences: [Difference],
+        drift: [Drift] = [],
         wardenBlockedBy: [String: String]
     ) {
         self.environments = environments
@@ -123,13 +128,16 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         return drift.contains { entry in
             guard entry.environment == environment else { return false }
             if entry.kind == difference.kind && entry.object == difference.object { return true }
-            return present && entry.change == .unrecorded && entry.includes > 0 && entry.object == relation
+            return present && entry.change == .unrecorded && entry.includes > 0
+                && entry.object == relation
         }
     }
 
     /// The one line to read first.
     public var headline: String {
-        if wardenBlockedBy.isEmpty { return "Warden can deploy: the warden suite passes on every environment compared" }
+        if wardenBlockedBy.isEmpty {
+            return "Warden can deploy: the warden suite passes on every environment compared"
+        }
         let blockers = environments.map(\.name).filter { wardenBlockedBy[$0] != nil }
             .map { "\($0) (\(wardenBlockedBy[$0]!))" }
         return "Warden is blocked on " + blockers.joined(separator: "; ")
@@ -139,7 +147,9 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
 public enum Comparison {
     /// Compares what was read of each environment (``EnvironmentReader/Request/comparison``).
     /// - Parameter all: also list the objects that are the same everywhere.
-    public static func compare(_ readings: [EnvironmentReading], project: Project, all: Bool = false) -> ComparisonReport {
+    public static func compare(
+        _ readings: [EnvironmentReading], project: Project, all: Bool = false
+    ) -> ComparisonReport {
         diff(readings.map { read($0, project: project) }, all: all)
     }
 
@@ -157,7 +167,8 @@ public enum Comparison {
     }
 
     static func read(_ reading: EnvironmentReading, project: Project) -> EnvironmentRead {
-        var read = EnvironmentRead(state: .init(name: reading.environment.name, migrations: [], rollout: [], checks: [:]))
+        var read = EnvironmentRead(
+            state: .init(name: reading.environment.name, migrations: [], rollout: [], checks: [:]))
         // A ledger that could not be read leaves the environment unassessed, as before.
         if let problem = reading.problem?.message ?? reading.ledgerError {
             read.state.error = problem
@@ -169,20 +180,30 @@ public enum Comparison {
             for migration in migrations {
                 read.state.migrations.append(migration.version)
                 read.migrationNames[migration.version] = migration.name
-                read.migrationChecksums[migration.version] = String(SQLTokenizer.checksum(migration.sql).prefix(12))
+                read.migrationChecksums[migration.version] = String(
+                    SQLTokenizer.checksum(migration.sql).prefix(12))
                 read.history!.append(.init(version: migration.version, sql: migration.sql))
             }
         }
         if let ledger = reading.ledger {
             for playbook in project.playbooks {
-                for step in playbook.steps where ledger.state.record(playbook.name, step.id)?.status == .succeeded {
-                    if let migration = step.action as? MigrationStep { read.runByTollgate.insert(migration.version) }
+                for step in playbook.steps
+                where ledger.state.record(playbook.name, step.id)?.status == .succeeded {
+                    if let migration = step.action as? MigrationStep {
+                        read.runByTollgate.insert(migration.version)
+                    }
                 }
             }
             for playbook in ledger.completed {
-                let approvedBy = project.playbooks.first { $0.name == playbook }.map { ledger.state.approvers(of: $0).current }
+                let approvedBy =
+                    project.playbooks.first { $0.name == playbook }.map {
+                        ledger.state.approvers(of: $0).current
+                    }
                     ?? Array(Set((ledger.state.approvals[playbook] ?? []).map(\.approver))).sorted()
-                read.state.rollout.append(.init(playbook: playbook, ranBy: ledger.lastRunBy[playbook] ?? "?", approvedBy: approvedBy))
+                read.state.rollout.append(
+                    .init(
+                        playbook: playbook, ranBy: ledger.lastRunBy[playbook] ?? "?",
+                        approvedBy: approvedBy))
             }
             read.effects = ledger.effects
         }
@@ -190,13 +211,16 @@ public enum Comparison {
         read.state.fingerprint = reading.snapshot?.fingerprint
         for name in ["warden", "verify"] {
             if reading.foreign != nil {
-                read.state.checks[name] = .init(passed: false, firstFailure: "not this application's database")
+                read.state.checks[name] = .init(
+                    passed: false, firstFailure: "not this application's database")
                 continue
             }
             guard let run = reading.suites[name] else { continue }
             read.state.checks[name] = .init(
                 passed: run.passed,
-                firstFailure: run.failures.first.map { "\($0.check)\($0.subject.map { " on \($0)" } ?? "")" })
+                firstFailure: run.failures.first.map {
+                    "\($0.check)\($0.subject.map { " on \($0)" } ?? "")"
+                })
         }
         return read
     }
@@ -210,12 +234,19 @@ public enum Comparison {
         let migrations = allNames.keys.sorted().map { version in
             ComparisonReport.Migration(
                 version: version, name: allNames[version].flatMap { $0.isEmpty ? nil : $0 },
-                appliedIn: reachable.filter { $0.state.migrations.contains(version) }.map(\.state.name),
-                missingIn: reachable.filter { !$0.state.migrations.contains(version) }.map(\.state.name),
-                checksums: Dictionary(uniqueKeysWithValues: reachable.compactMap { read in read.migrationChecksums[version].map { (read.state.name, $0) } }))
+                appliedIn: reachable.filter { $0.state.migrations.contains(version) }.map(
+                    \.state.name),
+                missingIn: reachable.filter { !$0.state.migrations.contains(version) }.map(
+                    \.state.name),
+                checksums: Dictionary(
+                    uniqueKeysWithValues: reachable.compactMap { read in
+                        read.migrationChecksums[version].map { (read.state.name, $0) }
+                    }))
         }
         // Objects: every environment's descriptions, keyed by kind and name.
-        let described = reachable.map { (name: $0.state.name, objects: SchemaObjects.describe($0.snapshot!)) }
+        let described = reachable.map {
+            (name: $0.state.name, objects: SchemaObjects.describe($0.snapshot!))
+        }
         var keys = Set<SchemaObjects.Key>()
         for item in described { keys.formUnion(item.objects.keys) }
         var differences: [ComparisonReport.Difference] = []
@@ -233,7 +264,9 @@ public enum Comparison {
         // A column, constraint, index, trigger or policy that is the same wherever it exists,
         // and missing exactly where its table is missing, says nothing the table's line does not.
         let tableDifferences = Dictionary(
-            differences.filter { $0.kind == "table" || $0.kind == "view" }.map { ($0.object, $0.values) }, uniquingKeysWith: { a, _ in a })
+            differences.filter { $0.kind == "table" || $0.kind == "view" }.map {
+                ($0.object, $0.values)
+            }, uniquingKeysWith: { a, _ in a })
         differences.removeAll { difference in
             guard difference.kind != "table", difference.kind != "view",
                 let dot = difference.object.lastIndex(of: "."),
@@ -241,13 +274,18 @@ public enum Comparison {
             else { return false }
             let present = Set(difference.values.values.compactMap { $0 })
             return present.count <= 1
-                && difference.values.allSatisfy { name, value in (value == nil) == ((table[name] ?? nil) == nil) }
+                && difference.values.allSatisfy { name, value in
+                    (value == nil) == ((table[name] ?? nil) == nil)
+                }
         }
         // Drift: per environment, what no migration or step accounts for.
         var drift: [ComparisonReport.Drift] = []
         for (index, read) in reads.enumerated() {
-            guard let objects = described.first(where: { $0.name == read.state.name })?.objects else { continue }
-            let result = DriftAttribution.attribute(environment: read.state.name, objects: objects, migrations: read.history, effects: read.effects,
+            guard let objects = described.first(where: { $0.name == read.state.name })?.objects
+            else { continue }
+            let result = DriftAttribution.attribute(
+                environment: read.state.name, objects: objects, migrations: read.history,
+                effects: read.effects,
                 runByTollgate: read.runByTollgate)
             drift += result.drift
             reads[index].state.driftNote = result.note
@@ -261,7 +299,8 @@ public enum Comparison {
             }
         }
         var report = ComparisonReport(
-            environments: reads.map(\.state), migrations: migrations, differences: differences, drift: drift, wardenBlockedBy: blocked)
+            environments: reads.map(\.state), migrations: migrations, differences: differences,
+            drift: drift, wardenBlockedBy: blocked)
         if all { report.identical = identical }
         return report
     }

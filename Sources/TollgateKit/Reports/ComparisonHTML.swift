@@ -1,20 +1,24 @@
 import Foundation
 
 extension ComparisonRenderer {
-    /// A single self-contained page (no external assets): the headline, an environment ×
-    /// object matrix colour-coded by state, expandable details per object, and anchors to
-    /// link to. Written as well-formed XHTML so that any XML parser can check it.
+    /// A single self-contained page (no external assets): the headline, an environment × object
+    /// matrix colour-coded by state, expandable details per object, and anchors to link to.
+    ///
+    /// Written as well-formed XHTML so that any XML parser can check it.
     public static func html(_ report: ComparisonReport) -> String {
         let environments = report.environments
         let reachable = environments.filter { $0.error == nil }.map(\.name)
         var body = ""
         let blocked = !report.wardenBlockedBy.isEmpty
-        body += "<header class=\"\(blocked ? "bad" : "good")\"><h1>Environment comparison</h1><p class=\"headline\">\(escape(report.headline))</p></header>\n"
+        body +=
+            "<header class=\"\(blocked ? "bad" : "good")\"><h1>Environment comparison</h1><p class=\"headline\">\(escape(report.headline))</p></header>\n"
 
-        body += "<section id=\"environments\"><h2>Environments</h2><table><thead><tr><th>environment</th><th>server</th><th>fingerprint</th><th>rollout</th><th>warden</th><th>verify</th></tr></thead><tbody>\n"
+        body +=
+            "<section id=\"environments\"><h2>Environments</h2><table><thead><tr><th>environment</th><th>server</th><th>fingerprint</th><th>rollout</th><th>warden</th><th>verify</th></tr></thead><tbody>\n"
         for environment in environments {
             if let error = environment.error {
-                body += "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td class=\"bad\" colspan=\"5\">unreachable: \(escape(error))</td></tr>\n"
+                body +=
+                    "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td class=\"bad\" colspan=\"5\">unreachable: \(escape(error))</td></tr>\n"
                 continue
             }
             func suite(_ name: String) -> String {
@@ -23,25 +27,34 @@ extension ComparisonRenderer {
                     ? "<td class=\"good\">passed</td>"
                     : "<td class=\"bad\">blocked: \(escape(summary.firstFailure ?? ""))</td>"
             }
-            let rollout = environment.rollout.isEmpty
+            let rollout =
+                environment.rollout.isEmpty
                 ? "not started"
                 : environment.rollout.map { entry in
                     "\(entry.playbook) (ran by \(entry.ranBy)\(entry.approvedBy.isEmpty ? "" : "; approved by " + entry.approvedBy.joined(separator: ", ")))"
                 }.joined(separator: "<br/>")
-            body += "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td>\(escape(environment.serverVersion ?? ""))</td><td><code>\(escape(String((environment.fingerprint ?? "").prefix(12))))</code></td><td>\(rollout.contains("<br/>") ? rollout : escape(rollout))</td>\(suite("warden"))\(suite("verify"))</tr>\n"
+            body +=
+                "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td>\(escape(environment.serverVersion ?? ""))</td><td><code>\(escape(String((environment.fingerprint ?? "").prefix(12))))</code></td><td>\(rollout.contains("<br/>") ? rollout : escape(rollout))</td>\(suite("warden"))\(suite("verify"))</tr>\n"
         }
         body += "</tbody></table></section>\n"
 
         let partial = report.migrations.filter { !$0.missingIn.isEmpty || $0.checksumsDiffer }
-        body += "<section id=\"migrations\"><h2>Migrations not applied everywhere, or applied with different SQL (\(partial.count))</h2>"
+        body +=
+            "<section id=\"migrations\"><h2>Migrations not applied everywhere, or applied with different SQL (\(partial.count))</h2>"
         if !partial.isEmpty {
-            body += "<table class=\"matrix\"><thead><tr><th>migration</th>" + reachable.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
+            body +=
+                "<table class=\"matrix\"><thead><tr><th>migration</th>"
+                + reachable.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
             for migration in partial {
-                body += "<tr id=\"migration-\(escape(migration.version))\"><th>\(escape(migration.version)) \(escape(migration.name ?? ""))</th>"
+                body +=
+                    "<tr id=\"migration-\(escape(migration.version))\"><th>\(escape(migration.version)) \(escape(migration.name ?? ""))</th>"
                     + reachable.map { name in
-                        guard migration.appliedIn.contains(name) else { return "<td class=\"bad\">missing</td>" }
+                        guard migration.appliedIn.contains(name) else {
+                            return "<td class=\"bad\">missing</td>"
+                        }
                         return migration.checksumsDiffer
-                            ? "<td class=\"different\">applied, SQL <code>\(escape(migration.checksums[name] ?? ""))</code></td>" : "<td class=\"good\">applied</td>"
+                            ? "<td class=\"different\">applied, SQL <code>\(escape(migration.checksums[name] ?? ""))</code></td>"
+                            : "<td class=\"good\">applied</td>"
                     }.joined()
                     + "</tr>\n"
             }
@@ -51,37 +64,50 @@ extension ComparisonRenderer {
 
         body += "<section id=\"drift\"><h2>Out-of-band changes (\(report.drift.count))</h2>"
         if report.drift.isEmpty {
-            body += "<p class=\"good\">An applied migration or playbook step accounts for every object.</p>"
+            body +=
+                "<p class=\"good\">An applied migration or playbook step accounts for every object.</p>"
         } else {
-            body += "<p>No applied migration or playbook step accounts for these: they were made by hand, in a dashboard, or by a script nobody recorded.</p>"
-            body += "<table><thead><tr><th>environment</th><th>change</th><th>object</th><th>detail</th></tr></thead><tbody>\n"
+            body +=
+                "<p>No applied migration or playbook step accounts for these: they were made by hand, in a dashboard, or by a script nobody recorded.</p>"
+            body +=
+                "<table><thead><tr><th>environment</th><th>change</th><th>object</th><th>detail</th></tr></thead><tbody>\n"
             for entry in report.drift {
-                let anchor = "drift-" + anchorName("\(entry.environment)-\(entry.kind)-\(entry.object)")
-                body += "<tr id=\"\(anchor)\"><th>\(escape(entry.environment))</th><td class=\"oob\">\(entry.change.rawValue)</td><td><a href=\"#\(anchor)\">\(escape(entry.kind))</a> <code>\(escape(entry.object))</code>\(escape(includes(entry)))</td><td>\(escape(entry.detail))</td></tr>\n"
+                let anchor =
+                    "drift-" + anchorName("\(entry.environment)-\(entry.kind)-\(entry.object)")
+                body +=
+                    "<tr id=\"\(anchor)\"><th>\(escape(entry.environment))</th><td class=\"oob\">\(entry.change.rawValue)</td><td><a href=\"#\(anchor)\">\(escape(entry.kind))</a> <code>\(escape(entry.object))</code>\(escape(includes(entry)))</td><td>\(escape(entry.detail))</td></tr>\n"
             }
             body += "</tbody></table>"
         }
-        let notes = environments.compactMap { environment in environment.driftNote.map { "<li>\(escape(environment.name)): \(escape($0))</li>" } }
+        let notes = environments.compactMap { environment in
+            environment.driftNote.map { "<li>\(escape(environment.name)): \(escape($0))</li>" }
+        }
         if !notes.isEmpty { body += "<ul class=\"notes\">\(notes.joined())</ul>" }
         body += "</section>\n"
 
-        body += "<section id=\"differences\"><h2>Schema differences (\(report.differences.count))</h2>"
+        body +=
+            "<section id=\"differences\"><h2>Schema differences (\(report.differences.count))</h2>"
         if report.differences.isEmpty {
             body += "<p class=\"good\">The environments compared have the same schema.</p>"
         } else {
-            body += "<table class=\"matrix\"><thead><tr><th>object</th>" + reachable.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
+            body +=
+                "<table class=\"matrix\"><thead><tr><th>object</th>"
+                + reachable.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
             for difference in report.differences {
                 let anchor = "obj-" + anchorName("\(difference.kind)-\(difference.object)")
                 let values = reachable.map { difference.values[$0] ?? nil }
-                let counts = Dictionary(values.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
+                let counts = Dictionary(
+                    values.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
                 let common = majority(values)
-                body += "<tr id=\"\(anchor)\"><th><a href=\"#\(anchor)\">\(escape(difference.kind))</a> <code>\(escape(difference.object))</code></th>"
+                body +=
+                    "<tr id=\"\(anchor)\"><th><a href=\"#\(anchor)\">\(escape(difference.kind))</a> <code>\(escape(difference.object))</code></th>"
                 for (name, value) in zip(reachable, values) {
                     let state = value == nil ? "absent" : (value == common ? "same" : "different")
                     // With one definition only, "present" says more than "same".
                     let label = state == "same" && counts.count == 1 ? "present" : state
                     let outOfBand = report.isOutOfBand(difference, on: name)
-                    body += "<td class=\"\(state)\"><details><summary>\(label)\(outOfBand ? " <span class=\"oob\">out of band</span>" : "")</summary><code>\(escape(value ?? "—"))</code></details></td>"
+                    body +=
+                        "<td class=\"\(state)\"><details><summary>\(label)\(outOfBand ? " <span class=\"oob\">out of band</span>" : "")</summary><code>\(escape(value ?? "—"))</code></details></td>"
                 }
                 body += "</tr>\n"
             }
@@ -129,13 +155,16 @@ extension ComparisonRenderer {
             """
     }
 
-    /// The definition most environments share, which counts as "expected" so that the
-    /// others stand out; nil when no definition has more environments than every other
-    /// (then each is "different"). Never decided by dictionary order, so a rerun is
-    /// byte-identical.
+    /// The definition most environments share, which counts as "expected" so that the others stand
+    /// out; nil when no definition has more environments than every other (then each is
+    /// "different").
+    ///
+    /// Never decided by dictionary order, so a rerun is byte-identical.
     static func majority(_ values: [String?]) -> String? {
         let counts = Dictionary(values.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
-        guard let top = counts.values.max(), counts.values.filter({ $0 == top }).count == 1 else { return nil }
+        guard let top = counts.values.max(), counts.values.filter({ $0 == top }).count == 1 else {
+            return nil
+        }
         return counts.first { $0.value == top }?.key
     }
 

@@ -15,48 +15,84 @@ public enum ComparisonRenderer {
                 continue
             }
             let checks = ["warden", "verify"].compactMap { suite in
-                environment.checks[suite].map { $0.passed ? paint.green("\(suite) ✓") : paint.red("\(suite) ✗ \($0.firstFailure ?? "")") }
+                environment.checks[suite].map {
+                    $0.passed
+                        ? paint.green("\(suite) ✓")
+                        : paint.red("\(suite) ✗ \($0.firstFailure ?? "")")
+                }
             }
-            let rollout = environment.rollout.last.map { "\($0.playbook) (\(environment.rollout.count) done)" } ?? "not started"
+            let rollout =
+                environment.rollout.last.map {
+                    "\($0.playbook) (\(environment.rollout.count) done)"
+                } ?? "not started"
             lines.append(
-                "\(paint.bold(name))  \(environment.serverVersion ?? "")  \(paint.dim(String((environment.fingerprint ?? "").prefix(12))))  rollout: \(rollout)  \(checks.joined(separator: "  "))")
+                "\(paint.bold(name))  \(environment.serverVersion ?? "")  \(paint.dim(String((environment.fingerprint ?? "").prefix(12))))  rollout: \(rollout)  \(checks.joined(separator: "  "))"
+            )
         }
         let partial = report.migrations.filter { !$0.missingIn.isEmpty }
         if !partial.isEmpty {
             lines += ["", paint.bold("migrations not applied everywhere:")]
             for migration in partial {
-                lines.append("  \(migration.version) \(migration.name ?? ""): applied in \(list(migration.appliedIn)); missing in \(list(migration.missingIn))")
+                lines.append(
+                    "  \(migration.version) \(migration.name ?? ""): applied in \(list(migration.appliedIn)); missing in \(list(migration.missingIn))"
+                )
             }
         }
         let rewritten = report.migrations.filter(\.checksumsDiffer)
         if !rewritten.isEmpty {
             lines += ["", paint.bold("migrations applied with different SQL:")]
             for migration in rewritten {
-                let sums = migration.appliedIn.compactMap { name in migration.checksums[name].map { "\(name) \($0)" } }
-                lines.append("  \(migration.version) \(migration.name ?? ""): " + paint.yellow(sums.joined(separator: ", ")))
+                let sums = migration.appliedIn.compactMap { name in
+                    migration.checksums[name].map { "\(name) \($0)" }
+                }
+                lines.append(
+                    "  \(migration.version) \(migration.name ?? ""): "
+                        + paint.yellow(sums.joined(separator: ", ")))
             }
         }
-        lines += ["", paint.bold(report.differences.isEmpty ? "no schema differences" : "schema differences (\(report.differences.count)):")]
+        lines += [
+            "",
+            paint.bold(
+                report.differences.isEmpty
+                    ? "no schema differences" : "schema differences (\(report.differences.count)):"),
+        ]
         let environments = report.environments.filter { $0.error == nil }.map(\.name)
         for difference in report.differences {
             lines.append("  \(difference.kind) \(difference.object)")
             for name in environments {
                 let value = difference.values[name] ?? nil
-                let flag = report.isOutOfBand(difference, on: name) ? "  " + paint.yellow("(out of band)") : ""
-                lines.append("      \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.map { $0 } ?? paint.dim("— absent"))\(flag)")
+                let flag =
+                    report.isOutOfBand(difference, on: name)
+                    ? "  " + paint.yellow("(out of band)") : ""
+                lines.append(
+                    "      \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.map { $0 } ?? paint.dim("— absent"))\(flag)"
+                )
             }
         }
-        lines += ["", paint.bold(report.drift.isEmpty ? "no out-of-band changes" : "out-of-band changes (\(report.drift.count)): no applied migration or step accounts for these")]
+        lines += [
+            "",
+            paint.bold(
+                report.drift.isEmpty
+                    ? "no out-of-band changes"
+                    : "out-of-band changes (\(report.drift.count)): no applied migration or step accounts for these"
+            ),
+        ]
         for entry in report.drift {
-            lines.append("  \(entry.environment.padding(toLength: width, withPad: " ", startingAt: 0))  \(paint.yellow(entry.change.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)))  \(entry.kind) \(entry.object)\(includes(entry)): \(entry.detail)")
+            lines.append(
+                "  \(entry.environment.padding(toLength: width, withPad: " ", startingAt: 0))  \(paint.yellow(entry.change.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)))  \(entry.kind) \(entry.object)\(includes(entry)): \(entry.detail)"
+            )
         }
         for environment in report.environments {
-            if let note = environment.driftNote { lines.append(paint.dim("  \(environment.name): \(note)")) }
+            if let note = environment.driftNote {
+                lines.append(paint.dim("  \(environment.name): \(note)"))
+            }
         }
         if let identical = report.identical {
             lines += ["", paint.bold("the same everywhere (\(identical.count)):")]
             for object in identical {
-                lines.append("  \(object.kind) \(object.object)  \(paint.dim((object.values.values.first ?? nil) ?? ""))")
+                lines.append(
+                    "  \(object.kind) \(object.object)  \(paint.dim((object.values.values.first ?? nil) ?? ""))"
+                )
             }
         }
         return lines.joined(separator: "\n")
@@ -79,35 +115,58 @@ public enum ComparisonRenderer {
                 continue
             }
             func suite(_ name: String) -> String {
-                environment.checks[name].map { $0.passed ? "✅" : "❌ \(cell($0.firstFailure ?? ""))" } ?? ""
+                environment.checks[name].map {
+                    $0.passed ? "✅" : "❌ \(cell($0.firstFailure ?? ""))"
+                } ?? ""
             }
             let rollout = environment.rollout.map(\.playbook).last ?? "not started"
             lines.append(
-                "| \(environment.name) | \(environment.serverVersion ?? "") | `\((environment.fingerprint ?? "").prefix(12))` | \(rollout) | \(suite("warden")) | \(suite("verify")) |")
+                "| \(environment.name) | \(environment.serverVersion ?? "") | `\((environment.fingerprint ?? "").prefix(12))` | \(rollout) | \(suite("warden")) | \(suite("verify")) |"
+            )
         }
         let partial = report.migrations.filter { !$0.missingIn.isEmpty }
         if !partial.isEmpty {
-            lines += ["", "### Migrations not applied everywhere", "", "| migration | " + reachable.joined(separator: " | ") + " |",
-                      "|---|" + reachable.map { _ in "---|" }.joined()]
+            lines += [
+                "", "### Migrations not applied everywhere", "",
+                "| migration | " + reachable.joined(separator: " | ") + " |",
+                "|---|" + reachable.map { _ in "---|" }.joined(),
+            ]
             for migration in partial {
-                lines.append("| \(migration.version) \(cell(migration.name ?? "")) | " + reachable.map { migration.appliedIn.contains($0) ? "✅" : "—" }.joined(separator: " | ") + " |")
+                lines.append(
+                    "| \(migration.version) \(cell(migration.name ?? "")) | "
+                        + reachable.map { migration.appliedIn.contains($0) ? "✅" : "—" }.joined(
+                            separator: " | ") + " |")
             }
         }
         let rewritten = report.migrations.filter(\.checksumsDiffer)
         if !rewritten.isEmpty {
             lines += ["", "### Migrations applied with different SQL", ""]
             for migration in rewritten {
-                let sums = migration.appliedIn.compactMap { name in migration.checksums[name].map { "\(name) `\($0)`" } }
-                lines.append("- \(migration.version) \(cell(migration.name ?? "")): " + sums.joined(separator: ", "))
+                let sums = migration.appliedIn.compactMap { name in
+                    migration.checksums[name].map { "\(name) `\($0)`" }
+                }
+                lines.append(
+                    "- \(migration.version) \(cell(migration.name ?? "")): "
+                        + sums.joined(separator: ", "))
             }
         }
         if !report.drift.isEmpty {
-            lines += ["", "### Out-of-band changes (\(report.drift.count))", "", "No applied migration or playbook step accounts for these.", "",
-                      "| environment | change | object | detail |", "|---|---|---|---|"]
+            lines += [
+                "", "### Out-of-band changes (\(report.drift.count))", "",
+                "No applied migration or playbook step accounts for these.", "",
+                "| environment | change | object | detail |", "|---|---|---|---|",
+            ]
             for entry in report.drift.prefix(200) {
-                lines.append("| \(entry.environment) | \(entry.change.rawValue) | \(entry.kind) `\(cell(entry.object))`\(cell(includes(entry))) | \(cell(entry.detail)) |")
+                lines.append(
+                    "| \(entry.environment) | \(entry.change.rawValue) | \(entry.kind) `\(cell(entry.object))`\(cell(includes(entry))) | \(cell(entry.detail)) |"
+                )
             }
-            if report.drift.count > 200 { lines += ["", "_\(report.drift.count - 200) more left out; run `tollgate compare` for all._"] }
+            if report.drift.count > 200 {
+                lines += [
+                    "",
+                    "_\(report.drift.count - 200) more left out; run `tollgate compare` for all._",
+                ]
+            }
         }
         lines += ["", "### Schema differences (\(report.differences.count))", ""]
         if !report.differences.isEmpty {
@@ -116,10 +175,13 @@ public enum ComparisonRenderer {
         }
         var text = lines.joined(separator: "\n")
         for (index, difference) in report.differences.enumerated() {
-            let row = "\n| \(difference.kind) `\(cell(difference.object))` | "
-                + reachable.map { name in (difference.values[name] ?? nil).map { cell($0) } ?? "—" }.joined(separator: " | ") + " |"
+            let row =
+                "\n| \(difference.kind) `\(cell(difference.object))` | "
+                + reachable.map { name in (difference.values[name] ?? nil).map { cell($0) } ?? "—" }
+                .joined(separator: " | ") + " |"
             if text.count + row.count > limit - 200 {
-                text += "\n\n_\(report.differences.count - index) more differences left out to stay within GitHub's size limit; run `tollgate compare` for all._"
+                text +=
+                    "\n\n_\(report.differences.count - index) more differences left out to stay within GitHub's size limit; run `tollgate compare` for all._"
                 break
             }
             text += row
@@ -141,12 +203,17 @@ public enum ComparisonRenderer {
                 try container.encode(report.wardenBlockedBy, forKey: .wardenBlockedBy)
                 try container.encodeIfPresent(report.identical, forKey: .identical)
             }
-            enum Key: String, CodingKey { case version, headline, environments, migrations, differences, drift, wardenBlockedBy, identical }
+            enum Key: String, CodingKey {
+                case version, headline, environments, migrations, differences, drift,
+                    wardenBlockedBy, identical
+            }
         }
         return try ReportJSON.encode(Document(report: report))
     }
 
-    static func list(_ names: [String]) -> String { names.isEmpty ? "none" : names.joined(separator: ", ") }
+    static func list(_ names: [String]) -> String {
+        names.isEmpty ? "none" : names.joined(separator: ", ")
+    }
     static func cell(_ text: String) -> String {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
     }

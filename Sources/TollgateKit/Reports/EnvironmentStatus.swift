@@ -18,19 +18,24 @@ public struct EnvironmentStatus: Sendable, Codable, Equatable {
         public var tablesWithUserID: [String]
 
         init(snapshot: CatalogSnapshot) {
-            let tables = snapshot.relations.values.filter { $0.name.schema == "public" && $0.isTable }
+            let tables = snapshot.relations.values.filter {
+                $0.name.schema == "public" && $0.isTable
+            }
             organizationsTable = snapshot.relation(QualifiedName("public", "organizations")) != nil
             tablesWithOrgID = tables.filter { $0.column("org_id") != nil }.map(\.name.name).sorted()
-            tablesWithUserID = tables.filter { $0.column("user_id") != nil }.map(\.name.name).sorted()
+            tablesWithUserID = tables.filter { $0.column("user_id") != nil }.map(\.name.name)
+                .sorted()
         }
 
         /// One phrase for the table: which model the database is in.
         public var summary: String {
             let organizations = organizationsTable ? "organizations" : "no organizations"
             if tablesWithOrgID.isEmpty {
-                return "single-tenant: user_id on \(tablesWithUserID.count) tables, \(organizations)"
+                return
+                    "single-tenant: user_id on \(tablesWithUserID.count) tables, \(organizations)"
             }
-            return "org_id on \(tablesWithOrgID.count) tables, user_id on \(tablesWithUserID.count), \(organizations)"
+            return
+                "org_id on \(tablesWithOrgID.count) tables, user_id on \(tablesWithUserID.count), \(organizations)"
         }
     }
 
@@ -80,7 +85,10 @@ public struct StatusReport: Sendable, Codable, Equatable {
 
     /// Where each environment stands, from what was read of it; chain order is kept.
     public init(readings: [EnvironmentReading]) {
-        self.init(environments: readings.map(EnvironmentStatus.init(reading:)).sorted { $0.order < $1.order })
+        self.init(
+            environments: readings.map(EnvironmentStatus.init(reading:)).sorted {
+                $0.order < $1.order
+            })
     }
 }
 
@@ -89,7 +97,8 @@ extension EnvironmentStatus {
         self.init(
             environment: environment.name, order: environment.order,
             connection: environment.connection.description,
-            target: nil, sandbox: environment.pointsAtSandbox, reachable: error == nil, error: error, rollout: [])
+            target: nil, sandbox: environment.pointsAtSandbox, reachable: error == nil,
+            error: error, rollout: [])
     }
 
     /// How ROLLOUT reads: the last playbook done, "not started", or "unknown".
@@ -111,7 +120,9 @@ extension EnvironmentStatus {
         reachable = reading.reachable
         if let target = reading.target { self.target = target }
         serverVersion = reading.serverVersion
-        supabaseMigrations = reading.supabaseMigrations.map { Migrations(count: $0.count, latest: $0.last?.version) }
+        supabaseMigrations = reading.supabaseMigrations.map {
+            Migrations(count: $0.count, latest: $0.last?.version)
+        }
         ledgerPresent = reading.ledgerPresent
         rollout = reading.ledger?.completed ?? []
         if let binding = reading.ledger?.binding, binding.environment != reading.environment.name {

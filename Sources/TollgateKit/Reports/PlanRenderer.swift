@@ -4,11 +4,17 @@ import Foundation
 public enum PlanRenderer {
     public static func text(_ plan: Plan, color: Bool) -> String {
         let paint = Paint(enabled: color)
-        var lines = [paint.bold("\(plan.playbook) on \(plan.environment)") + ": " + (plan.isBlocked ? paint.red("BLOCKED") : paint.green("ready"))]
+        var lines = [
+            paint.bold("\(plan.playbook) on \(plan.environment)") + ": "
+                + (plan.isBlocked ? paint.red("BLOCKED") : paint.green("ready"))
+        ]
         if !plan.gates.isEmpty { lines.append("gates:") }
         for gate in plan.gates {
-            lines.append("  \(gate.passed ? paint.green("✓") : paint.red("✗")) \(gate.name): \(gate.detail)")
-            if let unblock = gate.unblock { lines.append("      " + paint.yellow("to unblock:") + " \(unblock)") }
+            lines.append(
+                "  \(gate.passed ? paint.green("✓") : paint.red("✗")) \(gate.name): \(gate.detail)")
+            if let unblock = gate.unblock {
+                lines.append("      " + paint.yellow("to unblock:") + " \(unblock)")
+            }
         }
         lines.append("steps:")
         for step in plan.steps {
@@ -18,9 +24,13 @@ public enum PlanRenderer {
             case .alreadyApplied: what = paint.dim("already applied")
             case .inDoubt: what = paint.yellow("interrupted last time; will run again (rerunnable)")
             case .retry: what = paint.yellow("failed last time; will run again")
-            case .changed: what = paint.red("changed since it ran (checksum differs): blocks; --accept-changed records it")
+            case .changed:
+                what = paint.red(
+                    "changed since it ran (checksum differs): blocks; --accept-changed records it")
             }
-            lines.append("  \(step.disposition == .alreadyApplied ? "=" : "+") \(step.id) (\(step.kind)): \(what)")
+            lines.append(
+                "  \(step.disposition == .alreadyApplied ? "=" : "+") \(step.id) (\(step.kind)): \(what)"
+            )
         }
         return lines.joined(separator: "\n")
     }

@@ -1,6 +1,8 @@
 import Foundation
 
-/// Every output format Tollgate writes. A report lists the ones it renders.
+/// Every output format Tollgate writes.
+///
+/// A report lists the ones it renders.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case text, json, markdown, html, junit
 }

@@ -6,13 +6,17 @@ public enum StatusRenderer {
     /// - Parameter color: whether to use ANSI colours (only on a TTY, never with `NO_COLOR`).
     public static func text(_ report: StatusReport, color: Bool) -> String {
         let paint = Paint(enabled: color)
-        let header = ["ENVIRONMENT", "TARGET", "STATE", "SERVER", "MIGRATIONS", "ROLLOUT", "SCHEMA", "FINGERPRINT"]
+        let header = [
+            "ENVIRONMENT", "TARGET", "STATE", "SERVER", "MIGRATIONS", "ROLLOUT", "SCHEMA",
+            "FINGERPRINT",
+        ]
         var rows: [[String]] = []
         var notes: [Int: String] = [:]
         for (index, status) in report.environments.enumerated() {
-            let migrations = status.supabaseMigrations.map { m in
-                m.count == 0 ? "none" : "\(m.count), latest \(m.latest ?? "?")"
-            } ?? (status.reachable ? "no supabase_migrations" : "")
+            let migrations =
+                status.supabaseMigrations.map { m in
+                    m.count == 0 ? "none" : "\(m.count), latest \(m.latest ?? "?")"
+                } ?? (status.reachable ? "no supabase_migrations" : "")
             rows.append([
                 status.environment,
                 status.targetSummary,
@@ -25,7 +29,9 @@ public enum StatusRenderer {
             ])
             var note = [status.error, status.rolloutError, status.foreign].compactMap { $0 }
             if let other = status.ledgerBoundTo {
-                note.append("this database holds the ledger of environment '\(other)': \(status.environment) points at \(other)'s database")
+                note.append(
+                    "this database holds the ledger of environment '\(other)': \(status.environment) points at \(other)'s database"
+                )
             }
             if !note.isEmpty { notes[index] = note.joined(separator: "\n  └ ") }
         }
@@ -34,7 +40,9 @@ public enum StatusRenderer {
         }
         func line(_ cells: [String], styles: [(String) -> String]? = nil) -> String {
             cells.enumerated().map { column, cell in
-                let padded = column == cells.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+                let padded =
+                    column == cells.count - 1
+                    ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
                 return styles?[column](padded) ?? padded
             }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
         }

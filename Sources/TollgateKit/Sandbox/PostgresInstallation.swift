@@ -11,7 +11,9 @@ public struct PostgresInstallation: Sendable {
     /// Finds the programs: `TOLLGATE_PG_BINDIR`, then Debian's `/usr/lib/postgresql/<newest>/bin`,
     /// then `PATH`.
     /// - Throws: ``SandboxError/postgresNotInstalled`` with the install command.
-    public static func find(environment: [String: String] = ProcessInfo.processInfo.environment)
+    public static func find(
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    )
         throws(SandboxError) -> PostgresInstallation
     {
         let fileManager = FileManager.default

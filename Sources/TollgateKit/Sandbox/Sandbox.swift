@@ -63,17 +63,21 @@ public struct Sandbox: Sendable {
     /// A `.pgpass` for TCP clients (psql, GUI tools) connecting as ``applicationRole``.
     public var passFile: URL { folder.appendingPathComponent("pgpass") }
 
-    public init(folder: URL, installation: PostgresInstallation? = nil, logger: Logger = Logger(label: "tollgate.sandbox")) {
+    public init(
+        folder: URL, installation: PostgresInstallation? = nil,
+        logger: Logger = Logger(label: "tollgate.sandbox")
+    ) {
         self.folder = folder
         self.installation = installation
         self.logger = logger
     }
 
     /// The sandbox folder for a project: `TOLLGATE_SANDBOX_DIR`, else
-    /// `<project>/.tollgate/sandbox`. When running as root and the `postgres` user could not
-    /// enter the project (a parent without the search bit for others, such as `/root`), it
-    /// falls back to a folder under `/tmp` named after the project path, so that every
-    /// command finds the same one.
+    /// `<project>/.tollgate/sandbox`.
+    ///
+    /// When running as root and the `postgres` user could not enter the project (a parent without
+    /// the search bit for others, such as `/root`), it falls back to a folder under `/tmp` named
+    /// after the project path, so that every command finds the same one.
     public static func folder(
         forProject root: URL, environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> URL {
@@ -83,7 +87,9 @@ public struct Sandbox: Sendable {
         let inProject = root.appendingPathComponent(".tollgate/sandbox").standardizedFileURL
         if geteuid() != 0 || othersCanTraverse(root) { return inProject }
         var hash: UInt32 = 2_166_136_261
-        for byte in root.standardizedFileURL.path.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        for byte in root.standardizedFileURL.path.utf8 {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
         return URL(fileURLWithPath: "/tmp/tollgate-sandbox-\(String(hash, radix: 16))")
     }
 
@@ -91,7 +97,8 @@ public struct Sandbox: Sendable {
         var path = url.standardizedFileURL.path
         while !path.isEmpty && path != "/" {
             var info = stat()
-            guard stat(path, &info) == 0 else { return true }  // not created yet: its parents decide
+            // Not created yet: its parents decide.
+            guard stat(path, &info) == 0 else { return true }
             if info.st_mode & S_IXOTH == 0 { return false }
             path = (path as NSString).deletingLastPathComponent
         }
@@ -101,7 +108,10 @@ public struct Sandbox: Sendable {
     /// Values `${TOLLGATE_SANDBOX_DIR}` and `${TOLLGATE_SANDBOX_PORT}` take in environment
     /// files.
     public func builtinVariables() -> [String: String] {
-        ["TOLLGATE_SANDBOX_DIR": folder.path, "TOLLGATE_SANDBOX_PORT": String(state()?.port ?? Self.defaultPort)]
+        [
+            "TOLLGATE_SANDBOX_DIR": folder.path,
+            "TOLLGATE_SANDBOX_PORT": String(state()?.port ?? Self.defaultPort),
+        ]
     }
 
     /// The remembered state, if the sandbox was ever brought up.
@@ -129,17 +139,22 @@ public struct Sandbox: Sendable {
     /// The connection string an environment uses for `database` (what the shipped
     /// environment files expand to).
     public func connectionString(database: String, port: Int) -> ConnectionString {
-        ConnectionString("host='\(folder.path)' port=\(port) dbname=\(database) user=\(Self.applicationRole)")
+        ConnectionString(
+            "host='\(folder.path)' port=\(port) dbname=\(database) user=\(Self.applicationRole)")
     }
 
     // MARK: - Lifecycle
 
     /// Whether the server is running, by `pg_ctl status`.
     public func isRunning() throws -> Bool {
-        guard FileManager.default.fileExists(atPath: dataFolder.appendingPathComponent("PG_VERSION").path)
+        guard
+            FileManager.default.fileExists(
+                atPath: dataFolder.appendingPathComponent("PG_VERSION").path)
         else { return false }
         let installation = try requireInstallation()
-        return try runner.run(installation.pgCtl, ["status", "-D", dataFolder.path], asUser: Self.osUser).status == 0
+        return try runner.run(
+            installation.pgCtl, ["status", "-D", dataFolder.path], asUser: Self.osUser
+        ).status == 0
     }
 
     /// Creates, starts and seeds the sandbox; does only what is missing.
@@ -153,7 +168,8 @@ public struct Sandbox: Sendable {
         let installation = try requireInstallation()
         let previous = state()
         if let previous, previous.seededAt != nil, previous.options.scenario != options.scenario {
-            throw SandboxError.scenarioMismatch(existing: previous.options.scenario.rawValue, requested: options.scenario.rawValue)
+            throw SandboxError.scenarioMismatch(
+                existing: previous.options.scenario.rawValue, requested: options.scenario.rawValue)
         }
         // A new sandbox takes the first free port from the default, so that two projects
         // (or two clones) on one machine do not collide; an explicit or remembered port is kept.
@@ -162,18 +178,25 @@ public struct Sandbox: Sendable {
         guard socket.utf8.count <= 107 else { throw SandboxError.socketPathTooLong(socket) }
 
         try prepareFolder()
-        if !FileManager.default.fileExists(atPath: dataFolder.appendingPathComponent("PG_VERSION").path) {
+        if !FileManager.default.fileExists(
+            atPath: dataFolder.appendingPathComponent("PG_VERSION").path)
+        {
             progress("creating a PostgreSQL cluster in \(dataFolder.path)")
             try check(
                 runner.run(
                     installation.initdb,
-                    ["-D", dataFolder.path, "-U", "postgres", "-E", "UTF8", "--no-locale", "--no-sync",
-                     "--auth-local=trust", "--auth-host=scram-sha-256"],
+                    [
+                        "-D", dataFolder.path, "-U", "postgres", "-E", "UTF8", "--no-locale",
+                        "--no-sync",
+                        "--auth-local=trust", "--auth-host=scram-sha-256",
+                    ],
                     asUser: Self.osUser),
                 "initdb")
-            let config = try String(contentsOf: dataFolder.appendingPathComponent("postgresql.conf"), encoding: .utf8)
+            let config = try String(
+                contentsOf: dataFolder.appendingPathComponent("postgresql.conf"), encoding: .utf8)
             try (config + "\ninclude_if_exists = 'tollgate.conf'\n").write(
-                to: dataFolder.appendingPathComponent("postgresql.conf"), atomically: false, encoding: .utf8)
+                to: dataFolder.appendingPathComponent("postgresql.conf"), atomically: false,
+                encoding: .utf8)
         }
         var state = previous ?? State(port: port, options: options, seededAt: nil)
         state.port = port
@@ -211,7 +234,9 @@ public struct Sandbox: Sendable {
             state.seededAt = Date()
             try save(state)
         } else {
-            progress("databases already seeded (\(state.options.scenario.rawValue), \(state.options.rows) leads)")
+            progress(
+                "databases already seeded (\(state.options.scenario.rawValue), \(state.options.rows) leads)"
+            )
         }
     }
 
@@ -232,7 +257,10 @@ public struct Sandbox: Sendable {
     func stop() throws {
         let installation = try requireInstallation()
         try check(
-            runner.run(installation.pgCtl, ["stop", "-D", dataFolder.path, "-m", "fast", "-w", "-t", "60"], asUser: Self.osUser),
+            runner.run(
+                installation.pgCtl,
+                ["stop", "-D", dataFolder.path, "-m", "fast", "-w", "-t", "60"], asUser: Self.osUser
+            ),
             "pg_ctl stop")
     }
 
@@ -244,7 +272,8 @@ public struct Sandbox: Sendable {
         try Self.installRoles(on: admin, applicationPassword: password)
         try writePassFile(port: port, password: password)
 
-        progress("seeding the report's starting state (\(options.rows) leads, seed \(options.seed))")
+        progress(
+            "seeding the report's starting state (\(options.rows) leads, seed \(options.seed))")
         let template = "tollgate_sandbox_template"
         for database in Self.databases + [template] {
             try admin.query("drop database if exists \(identifier: database) with (force)")
@@ -255,15 +284,22 @@ public struct Sandbox: Sendable {
             // FILE_COPY clones the template's files directly: the fastest way to get three
             // identical databases (PostgreSQL 15's default, WAL_LOG, logs every block).
             try admin.query(
-                "create database \(identifier: database) template \(identifier: template) strategy file_copy")
-            try admin.query("grant create, connect, temporary on database \(identifier: database) to \(identifier: Self.applicationRole)")
+                "create database \(identifier: database) template \(identifier: template) strategy file_copy"
+            )
+            try admin.query(
+                "grant create, connect, temporary on database \(identifier: database) to \(identifier: Self.applicationRole)"
+            )
         }
         try admin.query("drop database \(identifier: template)")
 
         if options.scenario == .drifted {
-            progress("drifting dev (Day 1 partly by hand, a stray table) and staging (organizations migration)")
-            try Self.applyDrift(to: superuserConnection(port: port, database: "dev"), environment: "dev")
-            try Self.applyDrift(to: superuserConnection(port: port, database: "staging"), environment: "staging")
+            progress(
+                "drifting dev (Day 1 partly by hand, a stray table) and staging (organizations migration)"
+            )
+            try Self.applyDrift(
+                to: superuserConnection(port: port, database: "dev"), environment: "dev")
+            try Self.applyDrift(
+                to: superuserConnection(port: port, database: "staging"), environment: "staging")
         }
     }
 
@@ -304,7 +340,9 @@ public struct Sandbox: Sendable {
 
     /// Runs a migration as the application role and records it in the Supabase CLI's
     /// history with its text, as `supabase db push` does.
-    static func applyMigration(_ migration: (version: String, name: String, sql: String), to db: Connection) throws {
+    static func applyMigration(
+        _ migration: (version: String, name: String, sql: String), to db: Connection
+    ) throws {
         try db.withTransaction { db in
             try db.query("set local role \(identifier: applicationRole)")
             try db.execute(script: migration.sql)
@@ -317,8 +355,11 @@ public struct Sandbox: Sendable {
     }
 
     func writePassFile(port: Int, password: String) throws {
-        let line = "127.0.0.1:\(port):*:\(Self.applicationRole):\(password)\nlocalhost:\(port):*:\(Self.applicationRole):\(password)\n"
-        _ = FileManager.default.createFile(atPath: passFile.path, contents: Data(line.utf8), attributes: [.posixPermissions: 0o600])
+        let line =
+            "127.0.0.1:\(port):*:\(Self.applicationRole):\(password)\nlocalhost:\(port):*:\(Self.applicationRole):\(password)\n"
+        _ = FileManager.default.createFile(
+            atPath: passFile.path, contents: Data(line.utf8), attributes: [.posixPermissions: 0o600]
+        )
     }
 
     /// The first port at or above `start` that nothing listens on at 127.0.0.1.
@@ -368,7 +409,8 @@ public struct Sandbox: Sendable {
     func chownToPostgres(_ path: String) throws {
         guard geteuid() == 0, let user = getpwnam(Self.osUser) else { return }
         if chown(path, user.pointee.pw_uid, user.pointee.pw_gid) != 0 {
-            throw SandboxError.commandFailed(command: "chown \(path)", output: String(cString: strerror(errno)))
+            throw SandboxError.commandFailed(
+                command: "chown \(path)", output: String(cString: strerror(errno)))
         }
     }
 
@@ -376,7 +418,9 @@ public struct Sandbox: Sendable {
         guard output.status != 0 else { return }
         var text = output.combined
         if logTail, let log = try? String(contentsOf: logFile, encoding: .utf8) {
-            text += "\nlast lines of \(logFile.path):\n" + log.split(separator: "\n").suffix(8).joined(separator: "\n")
+            text +=
+                "\nlast lines of \(logFile.path):\n"
+                + log.split(separator: "\n").suffix(8).joined(separator: "\n")
         }
         throw SandboxError.commandFailed(command: command, output: text)
     }

@@ -4,15 +4,10 @@
 /// copied. Values never enter this text: the generator reads its seed and size from the
 /// session settings `tollgate.seed` and `tollgate.rows`, set with parameters beforehand.
 enum SeedSQL {
-    /// The tables the report names, which gain `org_id` in the rollout.
-    static let tenantTables = [
-        "leads", "campaigns", "knowledge_base", "call_logs", "cold_call_logs", "call_tracking",
-        "calls", "agents", "integrations",
-    ]
-
-    /// Cluster-wide roles, as hosted Supabase has them. `tollgate_app` plays the part of
-    /// Supabase's `postgres` role: it owns `public`, may act as `anon`/`authenticated`, and
-    /// is neither superuser nor allowed to create objects in `auth`.
+    /// Cluster-wide roles, as hosted Supabase has them.
+    ///
+    /// `tollgate_app` plays the part of Supabase's `postgres` role: it owns `public`, may act as
+    /// `anon`/`authenticated`, and is neither superuser nor allowed to create objects in `auth`.
     static let roles = """
         do $$
         begin
@@ -101,9 +96,10 @@ enum SeedSQL {
         grant usage on schema public to anon, authenticated, service_role;
         """
 
-    /// The app's first Supabase migration: the report's single-tenant schema. The sandbox runs
-    /// it as `tollgate_app`, so that role owns it, and records its text in the Supabase CLI's
-    /// history as `supabase db push` would.
+    /// The app's first Supabase migration: the report's single-tenant schema.
+    ///
+    /// The sandbox runs it as `tollgate_app`, so that role owns it, and records its text in the
+    /// Supabase CLI's history as `supabase db push` would.
     static let initialSchema = """
         create table public.leads (
           id uuid primary key default gen_random_uuid(),
@@ -205,10 +201,15 @@ enum SeedSQL {
           to anon, authenticated, service_role;
         """
 
-    /// The app's second migration: per-user row level security, the single-tenant model the
-    /// Warden fixes replace. Written out table by table, as the app's migration files were.
+    /// The app's second migration: per-user row level security, the single-tenant model the Warden
+    /// fixes replace.
+    ///
+    /// Written out table by table, as the app's migration files were.
     static let userPolicies: String = {
-        let owned = ["leads", "campaigns", "knowledge_base", "cold_call_logs", "call_tracking", "calls", "agents", "integrations"]
+        let owned = [
+            "leads", "campaigns", "knowledge_base", "cold_call_logs", "call_tracking", "calls",
+            "agents", "integrations",
+        ]
         var sql = owned.map { table in
             """
             alter table public.\(table) enable row level security;
@@ -229,12 +230,15 @@ enum SeedSQL {
 
     /// The Supabase CLI's history of the two migrations above.
     static let history: [(version: String, name: String, sql: String)] = [
-        ("20241201090000", "initial_schema", initialSchema), ("20241215120000", "user_rls_policies", userPolicies),
+        ("20241201090000", "initial_schema", initialSchema),
+        ("20241215120000", "user_rls_policies", userPolicies),
     ]
 
-    /// Deterministic data: every value derives from md5 of (seed, stream, index), so the
-    /// same seed and size give the same rows on every machine. Users come in clinics of
-    /// three sharing an email domain: the teams an organisation will group.
+    /// Deterministic data: every value derives from md5 of (seed, stream, index), so the same seed
+    /// and size give the same rows on every machine.
+    ///
+    /// Users come in clinics of three sharing an email domain: the teams an organisation will
+    /// group.
     static let data = """
         create function pg_temp.rnd(stream text, i bigint) returns double precision
         language sql stable as $$
@@ -379,16 +383,16 @@ enum SeedSQL {
     static let driftedStagingMigration = (
         version: "20250110090000", name: "create_organizations_table",
         sql: """
-            create table if not exists public.organizations (
-              id uuid primary key default gen_random_uuid(),
-              name text,
-              status text default 'active' check (status in ('active', 'inactive', 'suspended')),
-              created_at timestamptz default now(),
-              updated_at timestamptz default now()
-            );
-            insert into public.organizations (id, name, status)
-            values ('a0000000-0000-0000-0000-000000000001', 'Default Organization', 'active')
-            on conflict (id) do nothing;
-            """
+        create table if not exists public.organizations (
+          id uuid primary key default gen_random_uuid(),
+          name text,
+          status text default 'active' check (status in ('active', 'inactive', 'suspended')),
+          created_at timestamptz default now(),
+          updated_at timestamptz default now()
+        );
+        insert into public.organizations (id, name, status)
+        values ('a0000000-0000-0000-0000-000000000001', 'Default Organization', 'active')
+        on conflict (id) do nothing;
+        """
     )
 }

@@ -18,9 +18,10 @@ public struct ConnectionError: TollgateError {
     }
 }
 
-/// The database refused Tollgate something it needs outside a step: a privilege (42501),
-/// with the `GRANT` that gives it. Exit 3, like a refused login: nothing ran, and the
-/// database's owner must act.
+/// The database refused Tollgate something it needs outside a step: a privilege (42501), with the
+/// `GRANT` that gives it.
+///
+/// Exit 3, like a refused login: nothing ran, and the database's owner must act.
 public struct PrivilegeError: TollgateError {
     public let underlying: PostgresError
 
@@ -31,7 +32,8 @@ public struct PrivilegeError: TollgateError {
     public var description: String {
         let environment = underlying.label.map { "environment '\($0)': " } ?? ""
         let role = underlying.role ?? "the role in the connection"
-        var text = "\(environment)the role \(role) lacks a privilege Tollgate needs: \(underlying.message) (SQLSTATE 42501)"
+        var text =
+            "\(environment)the role \(role) lacks a privilege Tollgate needs: \(underlying.message) (SQLSTATE 42501)"
         if let grant = Self.grant(for: underlying.message, role: underlying.role ?? "ROLE") {
             text += "\n  grant it with: \(grant)"
         }
@@ -42,26 +44,36 @@ public struct PrivilegeError: TollgateError {
     static func grant(for message: String, role: String) -> String? {
         let prefix = "permission denied for "
         guard message.hasPrefix(prefix) else { return nil }
-        let rest = message.dropFirst(prefix.count).split(separator: " ", maxSplits: 1).map(String.init)
+        let rest = message.dropFirst(prefix.count).split(separator: " ", maxSplits: 1).map(
+            String.init)
         guard rest.count == 2 else { return nil }
         var (kind, object) = (rest[0], rest[1])
-        if kind == "materialized", object.hasPrefix("view ") { (kind, object) = ("view", String(object.dropFirst(5))) }
-        func quoted(_ name: String) -> String { "\"\(name.replacingOccurrences(of: "\"", with: "\"\""))\"" }
+        if kind == "materialized", object.hasPrefix("view ") {
+            (kind, object) = ("view", String(object.dropFirst(5)))
+        }
+        func quoted(_ name: String) -> String {
+            "\"\(name.replacingOccurrences(of: "\"", with: "\"\""))\""
+        }
         let grantee = quoted(role)
         switch kind {
         case "database":
             // Creating the ledger's schema needs CREATE on the database.
             return "GRANT CREATE ON DATABASE \(quoted(object)) TO \(grantee);"
         case "schema" where object == "tollgate":
-            return "GRANT USAGE ON SCHEMA tollgate TO \(grantee); GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tollgate TO \(grantee); GRANT USAGE ON ALL SEQUENCES IN SCHEMA tollgate TO \(grantee);"
+            return
+                "GRANT USAGE ON SCHEMA tollgate TO \(grantee); GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tollgate TO \(grantee); GRANT USAGE ON ALL SEQUENCES IN SCHEMA tollgate TO \(grantee);"
         case "schema":
             return "GRANT USAGE ON SCHEMA \(quoted(object)) TO \(grantee);"
         case "table", "view":
             // PostgreSQL names the relation without its schema; the ledger's tables live in
             // tollgate, and Tollgate reads the application's (checks need SELECT only).
-            let ledgerTables = ["releases", "runs", "step_runs", "approvals", "events", "backfill_cursors", "schema_effects", "binding"]
+            let ledgerTables = [
+                "releases", "runs", "step_runs", "approvals", "events", "backfill_cursors",
+                "schema_effects", "binding",
+            ]
             if ledgerTables.contains(object) {
-                return "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tollgate TO \(grantee);"
+                return
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tollgate TO \(grantee);"
             }
             return "GRANT SELECT ON TABLE \(quoted(object)) TO \(grantee);"
         case "sequence":
@@ -73,10 +85,11 @@ public struct PrivilegeError: TollgateError {
 }
 
 extension PostgresError: TollgateError {
-    /// A server error that reaches a command outside a step means the database could not
-    /// serve Tollgate (unreachable, or it refused a query such as a privilege): exit 3. A
-    /// failing step is wrapped as ``RunError/stepFailed`` (exit 4) before it gets here;
-    /// a decoding or client error is Tollgate's own failure (exit 4).
+    /// A server error that reaches a command outside a step means the database could not serve
+    /// Tollgate (unreachable, or it refused a query such as a privilege): exit 3.
+    ///
+    /// A failing step is wrapped as ``RunError/stepFailed`` (exit 4) before it gets here; a
+    /// decoding or client error is Tollgate's own failure (exit 4).
     public var exitStatus: ExitStatus {
         switch kind {
         case .connection, .connectionLost, .server: return .unreachable

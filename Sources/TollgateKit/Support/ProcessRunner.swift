@@ -41,7 +41,9 @@ public struct ProcessRunner: Sendable {
         _ executable: String, _ arguments: [String], asUser user: String? = nil,
         environment: [String: String]? = nil, directory: String? = nil
     ) throws -> Output {
-        try start(executable, arguments, asUser: user, environment: environment, directory: directory).wait()
+        try start(
+            executable, arguments, asUser: user, environment: environment, directory: directory
+        ).wait()
     }
 
     /// Starts a process without waiting for it; the same options as ``run(_:_:asUser:environment:directory:)``.
@@ -70,7 +72,9 @@ public struct ProcessRunner: Sendable {
         posix_spawn_file_actions_adddup2(&actions, stdout.descriptor, 1)
         posix_spawn_file_actions_adddup2(&actions, stderr.descriptor, 2)
 
-        let environmentLines = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        let environmentLines = (environment ?? ProcessInfo.processInfo.environment).map {
+            "\($0.key)=\($0.value)"
+        }
         var pid = pid_t()
         let code = withCStringArray(argv) { argvPointers in
             withCStringArray(environmentLines) { environmentPointers in
@@ -88,7 +92,8 @@ public struct ProcessRunner: Sendable {
         fileprivate let stdout: TemporaryFile
         fileprivate let stderr: TemporaryFile
 
-        fileprivate init(pid: pid_t, program: String, stdout: TemporaryFile, stderr: TemporaryFile) {
+        fileprivate init(pid: pid_t, program: String, stdout: TemporaryFile, stderr: TemporaryFile)
+        {
             self.pid = pid
             self.program = program
             self.stdout = stdout
@@ -112,13 +117,15 @@ public struct ProcessRunner: Sendable {
 }
 
 /// An unlinked temporary file that vanishes when closed.
-fileprivate final class TemporaryFile {
+private final class TemporaryFile {
     let descriptor: Int32
 
     init() throws {
         var template = Array((NSTemporaryDirectory() + "/tollgate-XXXXXX").utf8CString)
         descriptor = mkstemp(&template)
-        guard descriptor >= 0 else { throw ProcessRunner.SpawnError(executable: "mkstemp", code: errno) }
+        guard descriptor >= 0 else {
+            throw ProcessRunner.SpawnError(executable: "mkstemp", code: errno)
+        }
         template.withUnsafeBufferPointer { _ = unlink($0.baseAddress!) }
     }
 
@@ -137,8 +144,10 @@ fileprivate final class TemporaryFile {
     }
 }
 
-private func withCStringArray<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {
+private func withCStringArray<R>(
+    _ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R
+) -> R {
     let copies = strings.map { strdup($0) } + [nil]
-    defer { copies.forEach { free($0) } }
+    defer { for copy in copies { free(copy) } }
     return body(copies)
 }

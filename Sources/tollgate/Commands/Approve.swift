@@ -3,7 +3,8 @@ import TollgateKit
 
 /// `tollgate approve <playbook> --env E --as NAME`: one approval, recorded in the ledger.
 struct Approve: TollgateCommand {
-    static let configuration = CommandConfiguration(abstract: "Record an approval of a playbook on an environment.")
+    static let configuration = CommandConfiguration(
+        abstract: "Record an approval of a playbook on an environment.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The playbook.") var playbook: String
@@ -12,17 +13,22 @@ struct Approve: TollgateCommand {
     @Option(help: "Why, for the record.") var note: String?
 
     func validate() throws {
-        if Ledger.normalizedApprover(approver) == nil { throw ValidationError("--as needs the approver's name (it was empty)") }
+        if Ledger.normalizedApprover(approver) == nil {
+            throw ValidationError("--as needs the approver's name (it was empty)")
+        }
     }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
         let environment = try project.environment(named: environment)
-        let receipt = try Approvals.approve(playbook, on: environment, as: approver, note: note, actor: context.actor)
+        let receipt = try Approvals.approve(
+            playbook, on: environment, as: approver, note: note, actor: context.actor)
         context.printer.output(
-            (receipt.added ? "approved" : "already approved") + " \(playbook.name) on \(environment.name) as \(receipt.approver): "
-                + "\(receipt.approvers.count) of \(receipt.required) approvals (\(receipt.approvers.joined(separator: ", ")))")
+            (receipt.added ? "approved" : "already approved")
+                + " \(playbook.name) on \(environment.name) as \(receipt.approver): "
+                + "\(receipt.approvers.count) of \(receipt.required) approvals (\(receipt.approvers.joined(separator: ", ")))"
+        )
         return .success
     }
 }

@@ -9,7 +9,9 @@ struct Check: TollgateCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environments: EnvironmentOption
-    @Option(name: .customLong("suite"), help: ArgumentHelp("Suites to run, comma-separated or repeated.", valueName: "name"))
+    @Option(
+        name: .customLong("suite"),
+        help: ArgumentHelp("Suites to run, comma-separated or repeated.", valueName: "name"))
     var suiteNames: [String] = []
     @OptionGroup var format: FormatOption
 
@@ -18,7 +20,9 @@ struct Check: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let names = suiteNames.flatMap { $0.split(separator: ",").map(String.init) }
-        let suites = try (names.isEmpty ? project.suites.keys.sorted() : names).map { try project.suite(named: $0) }
+        let suites = try (names.isEmpty ? project.suites.keys.sorted() : names).map {
+            try project.suite(named: $0)
+        }
         let selected = try project.environments(named: environments.names)
         let report = await CheckRunner(project: project).run(suites, on: selected)
         try CheckOutput.print(report, format: format.format, project: project, context: context)
@@ -29,7 +33,9 @@ struct Check: TollgateCommand {
 /// `tollgate gate <suite> --env E`: the CI gate; exit 0 only when every check passes.
 struct Gate: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Pass or block a deployment: run one suite on the named environments; exit 0 only if every check passes.")
+        abstract:
+            "Pass or block a deployment: run one suite on the named environments; exit 0 only if every check passes."
+    )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The suite, such as warden.") var suite: String
@@ -38,7 +44,9 @@ struct Gate: TollgateCommand {
 
     func validate() throws {
         try format.check(for: CheckReport.self)
-        guard !environments.names.isEmpty else { throw ValidationError("name the environments to gate: --env production (or --env all)") }
+        guard !environments.names.isEmpty else {
+            throw ValidationError("name the environments to gate: --env production (or --env all)")
+        }
     }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
@@ -53,14 +61,21 @@ struct Gate: TollgateCommand {
 
 /// Prints a check report; under GitHub Actions also annotations and a step summary.
 enum CheckOutput {
-    static func print(_ report: CheckReport, format: ReportFormat, project: Project, context: CommandContext) throws {
-        context.printer.output(try report.render(format, options: context.renderOptions(suites: project.suites)))
+    static func print(
+        _ report: CheckReport, format: ReportFormat, project: Project, context: CommandContext
+    ) throws {
+        context.printer.output(
+            try report.render(format, options: context.renderOptions(suites: project.suites)))
         guard context.environment["GITHUB_ACTIONS"] == "true" else { return }
         let annotations = CheckExports.githubAnnotations(report)
         // Workflow commands are read from stdout; with a machine format on stdout they go to
         // stderr, which the runner reads too, so the JSON or XML stays parseable.
         if !annotations.isEmpty {
-            if format == .text { context.printer.output(annotations) } else { context.printer.info(annotations) }
+            if format == .text {
+                context.printer.output(annotations)
+            } else {
+                context.printer.info(annotations)
+            }
         }
         if let path = context.environment["GITHUB_STEP_SUMMARY"], !path.isEmpty {
             let summary = CheckExports.markdown(report) + "\n"

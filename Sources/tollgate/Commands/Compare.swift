@@ -5,13 +5,16 @@ import TollgateKit
 /// `tollgate compare`: environments side by side, and which of them block Warden.
 struct Compare: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Compare environments: migrations, rollout, schema objects, check results; which block Warden and why.")
+        abstract:
+            "Compare environments: migrations, rollout, schema objects, check results; which block Warden and why."
+    )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environments: EnvironmentOption
     @OptionGroup var format: FormatOption
     @Flag(help: "Also list the objects that are the same everywhere.") var all = false
-    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.") var output: String?
+    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
+    var output: String?
 
     func validate() throws { try format.check(for: ComparisonReport.self) }
 
@@ -23,7 +26,9 @@ struct Compare: TollgateCommand {
         let readings = await EnvironmentReader(project: project).read(selected, .comparison)
         let report = Comparison.compare(readings, project: project, all: all)
         // Colour only for a person reading a terminal, never in a file.
-        let text = try report.render(format.format, options: context.renderOptions(color: output == nil && context.printer.stdoutColor))
+        let text = try report.render(
+            format.format,
+            options: context.renderOptions(color: output == nil && context.printer.stdoutColor))
         if let output {
             try OutputFile.write(text, to: output)
             context.printer.info("wrote \(output)")

@@ -3,7 +3,8 @@ import TollgateKit
 
 /// `tollgate history --env E`: the ledger's events, oldest first.
 struct History: TollgateCommand {
-    static let configuration = CommandConfiguration(abstract: "Show what ran on an environment, who approved it, and which gates held.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show what ran on an environment, who approved it, and which gates held.")
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("env"), help: "The environment.") var environment: String
@@ -15,7 +16,9 @@ struct History: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let environment = try project.environment(named: environment)
-        let report = HistoryReport(environment: environment.name, events: try Approvals.history(of: environment, limit: limit))
+        let report = HistoryReport(
+            environment: environment.name,
+            events: try Approvals.history(of: environment, limit: limit))
         context.printer.output(try report.render(format.format, options: context.renderOptions()))
         return .success
     }

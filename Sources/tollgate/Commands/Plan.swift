@@ -4,7 +4,9 @@ import TollgateKit
 /// `tollgate plan <playbook> --env E`: what a run would do and what blocks it; changes nothing.
 struct Plan: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a playbook's gates and steps on an environment: what ran, what would run, what blocks. Changes nothing.")
+        abstract:
+            "Show a playbook's gates and steps on an environment: what ran, what would run, what blocks. Changes nothing."
+    )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The playbook, such as day-1-organizations.") var playbook: String

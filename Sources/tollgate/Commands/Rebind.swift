@@ -5,7 +5,8 @@ import TollgateKit
 /// purpose and on the record (a restored copy, a renamed environment).
 struct Rebind: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Bind an environment's ledger to the database it now points at (a restored copy, a renamed environment).",
+        abstract:
+            "Bind an environment's ledger to the database it now points at (a restored copy, a renamed environment).",
         discussion: """
             Each ledger is bound on first use to its environment's name and database (cluster
             system identifier and database name); Tollgate refuses to write when either differs.
@@ -18,7 +19,9 @@ struct Rebind: TollgateCommand {
     @Option(help: "Why, for the record.") var note: String?
 
     func validate() throws {
-        if Ledger.normalizedApprover(actor) == nil { throw ValidationError("--as needs a name (it was empty)") }
+        if Ledger.normalizedApprover(actor) == nil {
+            throw ValidationError("--as needs a name (it was empty)")
+        }
     }
 
     func run(in context: CommandContext) async throws -> ExitStatus {

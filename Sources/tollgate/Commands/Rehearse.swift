@@ -5,23 +5,31 @@ import TollgateKit
 /// `tollgate rehearse <playbook> --env E`: run it on a copy of E's schema in the sandbox first.
 struct Rehearse: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a playbook on a copy of an environment's schema in the sandbox, to see a failure before it happens there.")
+        abstract:
+            "Run a playbook on a copy of an environment's schema in the sandbox, to see a failure before it happens there."
+    )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The playbook.") var playbook: String
-    @Option(name: .customLong("env"), help: "The environment to copy (it is only read).") var environment: String
+    @Option(name: .customLong("env"), help: "The environment to copy (it is only read).")
+    var environment: String
     @Flag(help: "Keep the scratch database afterwards, to look around in it.") var keep = false
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
         let environment = try project.environment(named: environment)
-        let rehearsal = Rehearsal(project: project, sandbox: context.sandbox(root: project.root), events: RunEventPrinter(printer: context.printer).show)
+        let rehearsal = Rehearsal(
+            project: project, sandbox: context.sandbox(root: project.root),
+            events: RunEventPrinter(printer: context.printer).show)
         let outcome = try rehearsal.rehearse(
-            playbook, from: environment, actor: ProcessInfo.processInfo.environment["USER"] ?? NSUserName(),
+            playbook, from: environment,
+            actor: ProcessInfo.processInfo.environment["USER"] ?? NSUserName(),
             host: ProcessInfo.processInfo.hostName, keep: keep)
         for gate in outcome.gates where !gate.passed {
-            context.printer.output("  note: on \(environment.name) itself, gate '\(gate.name)' would block: \(gate.detail)")
+            context.printer.output(
+                "  note: on \(environment.name) itself, gate '\(gate.name)' would block: \(gate.detail)"
+            )
         }
         let copy = keep ? "kept" : "dropped"
         let on = "\(outcome.database) (a copy of \(environment.name))"
@@ -30,7 +38,9 @@ struct Rehearse: TollgateCommand {
             context.printer.report(failure)
             return failure.exitStatus
         }
-        context.printer.output("rehearsal of \(playbook.name) on \(on): succeeded (copy \(copy)); \(environment.name) was not touched")
+        context.printer.output(
+            "rehearsal of \(playbook.name) on \(on): succeeded (copy \(copy)); \(environment.name) was not touched"
+        )
         return .success
     }
 }

@@ -5,20 +5,29 @@ import TollgateKit
 /// `tollgate run <playbook> --env E`: check every gate, then apply the steps.
 struct Run: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a playbook (or every playbook up to --through) on an environment, gates first.")
+        abstract:
+            "Run a playbook (or every playbook up to --through) on an environment, gates first.")
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The playbook; omit it with --through.") var playbook: String?
     @Option(name: .customLong("env"), help: "The environment.") var environment: String
-    @Option(help: "Run every playbook of the rollout, in order, up to and including this one.") var through: String?
+    @Option(help: "Run every playbook of the rollout, in order, up to and including this one.")
+    var through: String?
     @Flag(help: "Do not ask for confirmation on a protected environment (for CI).") var yes = false
-    @Option(help: "Wait this long for another runner's lock (e.g. 5m) instead of giving up at once.") var wait: String?
-    @Flag(help: "Record edited steps that already ran as repaired instead of blocking.") var acceptChanged = false
+    @Option(
+        help: "Wait this long for another runner's lock (e.g. 5m) instead of giving up at once.")
+    var wait: String?
+    @Flag(help: "Record edited steps that already ran as repaired instead of blocking.")
+    var acceptChanged = false
     @Option(help: "Who runs it, for the ledger (default: the OS user).") var actor: String?
 
     func validate() throws {
-        guard (playbook == nil) != (through == nil) else { throw ValidationError("name a playbook, or use --through PLAYBOOK (not both)") }
-        if let wait, DurationParser.parse(wait) == nil { throw ValidationError("--wait takes a duration such as 30s or 5m") }
+        guard (playbook == nil) != (through == nil) else {
+            throw ValidationError("name a playbook, or use --through PLAYBOOK (not both)")
+        }
+        if let wait, DurationParser.parse(wait) == nil {
+            throw ValidationError("--wait takes a duration such as 30s or 5m")
+        }
     }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
@@ -33,9 +42,13 @@ struct Run: TollgateCommand {
         }
         if environment.protection.isProtected && !yes {
             guard isatty(STDIN_FILENO) == 1 else {
-                throw ConfigurationError("\(environment.name) is protected: pass --yes to run without a terminal")
+                throw ConfigurationError(
+                    "\(environment.name) is protected: pass --yes to run without a terminal")
             }
-            FileHandle.standardError.write(Data("Run \(playbooks.map(\.name).joined(separator: ", ")) on \(environment.name)? [y/N] ".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "Run \(playbooks.map(\.name).joined(separator: ", ")) on \(environment.name)? [y/N] "
+                        .utf8))
             guard let answer = readLine(), ["y", "yes"].contains(answer.lowercased()) else {
                 context.printer.info("not run")
                 return .blocked

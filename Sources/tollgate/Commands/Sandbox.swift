@@ -5,7 +5,8 @@ import TollgateKit
 /// `tollgate sandbox up|down|reset|status`: a local cluster with dev, staging and production.
 struct Sandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run a local PostgreSQL cluster holding dev, staging and production in the report's starting state.",
+        abstract:
+            "Run a local PostgreSQL cluster holding dev, staging and production in the report's starting state.",
         subcommands: [Up.self, Down.self, Reset.self, Show.self])
 
     struct SeedOptions: ParsableArguments {
@@ -15,19 +16,25 @@ struct Sandbox: AsyncParsableCommand {
         var rows: Int = 1000
         @Option(help: "Seed of the data generator: the same seed gives the same data.")
         var seed: Int = 42
-        @Option(help: "baseline (all three in the report's state) or drifted (dev and staging differ).")
+        @Option(
+            help: "baseline (all three in the report's state) or drifted (dev and staging differ).")
         var scenario: TollgateKit.Sandbox.Scenario = .baseline
 
         func validate() throws {
             guard rows >= 10 else { throw ValidationError("--rows must be at least 10") }
-            if let port, !(1024...65535).contains(port) { throw ValidationError("--port must be between 1024 and 65535") }
+            if let port, !(1024...65535).contains(port) {
+                throw ValidationError("--port must be between 1024 and 65535")
+            }
         }
 
-        var options: TollgateKit.Sandbox.Options { .init(rows: rows, seed: seed, scenario: scenario) }
+        var options: TollgateKit.Sandbox.Options {
+            .init(rows: rows, seed: seed, scenario: scenario)
+        }
     }
 
     struct Up: TollgateCommand {
-        static let configuration = CommandConfiguration(abstract: "Create, start and seed the sandbox (only what is missing).")
+        static let configuration = CommandConfiguration(
+            abstract: "Create, start and seed the sandbox (only what is missing).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var seed: SeedOptions
 
@@ -35,28 +42,36 @@ struct Sandbox: AsyncParsableCommand {
             let sandbox = context.sandbox(root: try context.projectRoot())
             let clock = ContinuousClock()
             let elapsed = try clock.measure {
-                try sandbox.up(port: seed.port, options: seed.options) { context.printer.info("  \($0)") }
+                try sandbox.up(port: seed.port, options: seed.options) {
+                    context.printer.info("  \($0)")
+                }
             }
-            context.printer.output(try describe(sandbox, note: "up in \(DurationParser.format(elapsed.rounded()))"))
+            context.printer.output(
+                try describe(sandbox, note: "up in \(DurationParser.format(elapsed.rounded()))"))
             return .success
         }
     }
 
     struct Down: TollgateCommand {
-        static let configuration = CommandConfiguration(abstract: "Stop the sandbox, keeping its data.")
+        static let configuration = CommandConfiguration(
+            abstract: "Stop the sandbox, keeping its data.")
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Also delete the sandbox folder and all its data.") var purge = false
 
         func run(in context: CommandContext) async throws -> ExitStatus {
             let sandbox = context.sandbox(root: try context.projectRoot())
             if purge { try sandbox.destroy() } else { try sandbox.down() }
-            context.printer.output(purge ? "sandbox removed: \(sandbox.folder.path)" : "sandbox stopped (data kept in \(sandbox.folder.path))")
+            context.printer.output(
+                purge
+                    ? "sandbox removed: \(sandbox.folder.path)"
+                    : "sandbox stopped (data kept in \(sandbox.folder.path))")
             return .success
         }
     }
 
     struct Reset: TollgateCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete the sandbox and build it again from scratch.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete the sandbox and build it again from scratch.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var seed: SeedOptions
 
@@ -71,13 +86,17 @@ struct Sandbox: AsyncParsableCommand {
     }
 
     struct Show: TollgateCommand {
-        static let configuration = CommandConfiguration(commandName: "status", abstract: "Say whether the sandbox runs, where, and with what data.")
+        static let configuration = CommandConfiguration(
+            commandName: "status",
+            abstract: "Say whether the sandbox runs, where, and with what data.")
         @OptionGroup var global: GlobalOptions
 
         func run(in context: CommandContext) async throws -> ExitStatus {
             let sandbox = context.sandbox(root: try context.projectRoot())
             guard try sandbox.isRunning() else {
-                context.printer.output("sandbox: not running (\(sandbox.folder.path)); start it with 'tollgate sandbox up'")
+                context.printer.output(
+                    "sandbox: not running (\(sandbox.folder.path)); start it with 'tollgate sandbox up'"
+                )
                 return .unreachable
             }
             context.printer.output(try describe(sandbox, note: "running"))
@@ -92,9 +111,13 @@ struct Sandbox: AsyncParsableCommand {
             "data: \(state.options.scenario.rawValue) scenario, \(state.options.rows) leads, seed \(state.options.seed)",
         ]
         for database in TollgateKit.Sandbox.databases {
-            lines.append("  \(database.padding(toLength: 10, withPad: " ", startingAt: 0)) \(sandbox.connectionString(database: database, port: state.port))")
+            lines.append(
+                "  \(database.padding(toLength: 10, withPad: " ", startingAt: 0)) \(sandbox.connectionString(database: database, port: state.port))"
+            )
         }
-        lines.append("TCP clients: user \(TollgateKit.Sandbox.applicationRole), password in \(sandbox.passFile.path) (PGPASSFILE)")
+        lines.append(
+            "TCP clients: user \(TollgateKit.Sandbox.applicationRole), password in \(sandbox.passFile.path) (PGPASSFILE)"
+        )
         return lines.joined(separator: "\n")
     }
 }
@@ -104,6 +127,8 @@ extension TollgateKit.Sandbox.Scenario: ExpressibleByArgument {}
 extension Duration {
     func rounded() -> Duration {
         let (seconds, attoseconds) = components
-        return seconds >= 10 ? .seconds(seconds) : .milliseconds(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
+        return seconds >= 10
+            ? .seconds(seconds)
+            : .milliseconds(seconds * 1000 + attoseconds / 1_000_000_000_000_000)
     }
 }

@@ -3,10 +3,13 @@ import Foundation
 import TollgateKit
 
 /// `tollgate snapshot --env E`: the catalog snapshot as JSON, with how it was read (for the
-/// benchmark and for seeing what Tollgate sees). Not in the help: an inspection tool.
+/// benchmark and for seeing what Tollgate sees).
+///
+/// Not in the help: an inspection tool.
 struct Snapshot: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Print one environment's catalog snapshot as JSON, with the queries and time it took.",
+        abstract:
+            "Print one environment's catalog snapshot as JSON, with the queries and time it took.",
         shouldDisplay: false)
 
     @OptionGroup var global: GlobalOptions
@@ -16,8 +19,10 @@ struct Snapshot: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let environment = try project.environment(named: environment)
-        let (snapshot, statements, milliseconds) = try EnvironmentReader(project: project).measuredSnapshot(environment)
-        let stats = "{\"environment\": \"\(environment.name)\", \"statements\": \(statements), \"milliseconds\": \(String(format: "%.1f", milliseconds)), \"objects\": \(snapshot.objectCount), \"fingerprint\": \"\(snapshot.fingerprint)\"}"
+        let (snapshot, statements, milliseconds) = try EnvironmentReader(project: project)
+            .measuredSnapshot(environment)
+        let stats =
+            "{\"environment\": \"\(environment.name)\", \"statements\": \(statements), \"milliseconds\": \(String(format: "%.1f", milliseconds)), \"objects\": \(snapshot.objectCount), \"fingerprint\": \"\(snapshot.fingerprint)\"}"
         if statsOnly {
             context.printer.output(stats)
         } else {

@@ -4,7 +4,9 @@ import TollgateKit
 /// `tollgate status`: where every environment stands, checked in parallel.
 struct Status: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show each environment: reachable, server version, migrations, rollout, schema fingerprint.")
+        abstract:
+            "Show each environment: reachable, server version, migrations, rollout, schema fingerprint."
+    )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environments: EnvironmentOption
@@ -15,7 +17,8 @@ struct Status: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let selected = try project.environments(named: environments.names)
-        let report = StatusReport(readings: await EnvironmentReader(project: project).read(selected, .status))
+        let report = StatusReport(
+            readings: await EnvironmentReader(project: project).read(selected, .status))
         context.printer.output(try report.render(format.format, options: context.renderOptions()))
         // Unreachable, or a database that refused what status reads: exit 3.
         let refused = report.environments.contains { $0.error != nil || $0.rolloutError != nil }

@@ -4,7 +4,9 @@ import ArgumentParser
 struct EnvironmentOption: ParsableArguments {
     @Option(
         name: .customLong("env"),
-        help: ArgumentHelp("Environments to include, comma-separated or repeated (default: all).", valueName: "name"))
+        help: ArgumentHelp(
+            "Environments to include, comma-separated or repeated (default: all).",
+            valueName: "name"))
     var values: [String] = []
 
     var names: [String] {

@@ -9,7 +9,9 @@ enum OutputFile {
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent().path
         var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder),
+            isFolder.boolValue
+        else {
             throw ConfigurationError("-o '\(path)': there is no folder '\(folder)' to write it in")
         }
         guard FileManager.default.isWritableFile(atPath: folder) else {
@@ -23,8 +25,12 @@ enum OutputFile {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
         } catch {
             let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? NSError
-            let reason = underlying.map { $0.domain == NSPOSIXErrorDomain ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription }
-            throw ConfigurationError("-o '\(path)': could not write the file" + (reason.map { " (\($0))" } ?? ""))
+            let reason = underlying.map {
+                $0.domain == NSPOSIXErrorDomain
+                    ? String(cString: strerror(Int32($0.code))) : $0.localizedDescription
+            }
+            throw ConfigurationError(
+                "-o '\(path)': could not write the file" + (reason.map { " (\($0))" } ?? ""))
         }
     }
 }

@@ -12,7 +12,8 @@ struct Printer {
             case .always: return true
             case .never: return false
             case .auto:
-                return isatty(descriptor) == 1 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+                return isatty(descriptor) == 1 && environment["NO_COLOR"] == nil
+                    && environment["TERM"] != "dumb"
             }
         }
         stdoutColor = wanted(STDOUT_FILENO)
@@ -56,6 +57,7 @@ struct Printer {
         case .note: severity = "note:"
         }
         let location = diagnostic.location.map { paint.bold("\($0):") + " " } ?? ""
-        FileHandle.standardError.write(Data((location + severity + " " + diagnostic.message + "\n").utf8))
+        FileHandle.standardError.write(
+            Data((location + severity + " " + diagnostic.message + "\n").utf8))
     }
 }

@@ -22,19 +22,30 @@ final class RunEventPrinter: @unchecked Sendable {
     static func line(for event: RunEvent) -> String? {
         switch event {
         case .waitingForLock(let environment, let holder, let upTo):
-            return "blocked by another tollgate run on \(environment) (\(holder)); waiting up to \(DurationParser.format(upTo))"
-        case .alreadyApplied(let playbook, let step): return "  = \(playbook)/\(step) .. already applied"
-        case .repaired(let playbook, let step): return "  ~ \(playbook)/\(step) .. changed since it ran; recorded as repaired"
-        case .applied(let playbook, let step, let took): return "  + \(playbook)/\(step) .. ok (\(milliseconds(took)))"
+            return
+                "blocked by another tollgate run on \(environment) (\(holder)); waiting up to \(DurationParser.format(upTo))"
+        case .alreadyApplied(let playbook, let step):
+            return "  = \(playbook)/\(step) .. already applied"
+        case .repaired(let playbook, let step):
+            return "  ~ \(playbook)/\(step) .. changed since it ran; recorded as repaired"
+        case .applied(let playbook, let step, let took):
+            return "  + \(playbook)/\(step) .. ok (\(milliseconds(took)))"
         case .retrying(let step, let attempt, let of, let pause):
-            return "  … \(step): lock not available, retry \(attempt) of \(of) in \(DurationParser.milliseconds(pause))ms"
+            return
+                "  … \(step): lock not available, retry \(attempt) of \(of) in \(DurationParser.milliseconds(pause))ms"
         case .waiting(let step, let remaining, let startedAgo):
-            return "  … \(step): waiting \(DurationParser.format(.seconds(remaining.components.seconds)))"
-                + (startedAgo.map { " more (resumed: it started \(DurationParser.format(.seconds($0.components.seconds))) ago)" } ?? "")
+            return
+                "  … \(step): waiting \(DurationParser.format(.seconds(remaining.components.seconds)))"
+                + (startedAgo.map {
+                    " more (resumed: it started \(DurationParser.format(.seconds($0.components.seconds))) ago)"
+                } ?? "")
         case .suitePassed(let suite, let notApplicable):
             return "  ✓ after: suite \(suite) passed"
-                + (notApplicable == 0 ? "" : " (\(notApplicable) data checks and probes not applicable: a rehearsal copies the schema, not the rows)")
-        case .copying(let environment, let database): return "copying the schema of \(environment) into \(database) on the sandbox"
+                + (notApplicable == 0
+                    ? ""
+                    : " (\(notApplicable) data checks and probes not applicable: a rehearsal copies the schema, not the rows)")
+        case .copying(let environment, let database):
+            return "copying the schema of \(environment) into \(database) on the sandbox"
         case .restoreError(let error): return "  restore: \(error)"
         case .backfill(let progress): return "    " + progress.line()
         }

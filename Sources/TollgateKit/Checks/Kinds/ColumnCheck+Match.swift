@@ -1,6 +1,8 @@
 extension ColumnCheck: StructuralCheckKind {
     /// Passes when the object exists with the wanted type and nullability; otherwise says what is there instead.
-    func matches(in snapshot: CatalogSnapshot, substitute: (String) -> String) -> StructuralCheck.Matches {
+    func matches(
+        in snapshot: CatalogSnapshot, substitute: (String) -> String
+    ) -> StructuralCheck.Matches {
         var result = StructuralCheck.Matches()
         let name = QualifiedName(parsing: substitute(table))
         guard let relation = snapshot.relation(name) else {
@@ -9,7 +11,9 @@ extension ColumnCheck: StructuralCheckKind {
         }
         guard let column = relation.column(columnName) else {
             let others = relation.columns.map(\.name).filter { $0.hasSuffix("_id") }
-            result.nearMiss = "no column \(columnName)" + (others.isEmpty ? "" : " (has \(others.joined(separator: ", ")))")
+            result.nearMiss =
+                "no column \(columnName)"
+                + (others.isEmpty ? "" : " (has \(others.joined(separator: ", ")))")
             return result
         }
         let found = "\(column.name) \(column.type)\(column.notNull ? " NOT NULL" : " nullable")"

@@ -4,7 +4,9 @@ import PostgresClient
 extension NoRowsCheck: EvaluatedCheck {
     /// Runs a query that must return no rows, inside a read-only transaction that is rolled
     /// back; `{table}` becomes the subject as a quoted identifier.
-    func evaluate(_ check: CheckDefinition, subject: String?, result: CheckResult, in context: CheckContext) throws -> CheckResult {
+    func evaluate(
+        _ check: CheckDefinition, subject: String?, result: CheckResult, in context: CheckContext
+    ) throws -> CheckResult {
         let db = context.db
         var result = result
         var text = sql.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -12,14 +14,18 @@ extension NoRowsCheck: EvaluatedCheck {
         if let subject {
             let name = QualifiedName(parsing: subject)
             text = text.replacingOccurrences(
-                of: "{table}", with: try db.quoteIdentifier(name.schema) + "." + db.quoteIdentifier(name.name))
+                of: "{table}",
+                with: try db.quoteIdentifier(name.schema) + "." + db.quoteIdentifier(name.name))
         }
         do {
             let rows = try db.withRolledBackTransaction { db in
                 try db.query("set transaction read only")
                 // The check's own SQL, from the project's files; the sample is capped here.
                 return try db.query(
-                    Query(unsafeSQL: "select count(*) over () as tollgate_rows, q.* from (\(text)\n) as q limit 5"))
+                    Query(
+                        unsafeSQL:
+                            "select count(*) over () as tollgate_rows, q.* from (\(text)\n) as q limit 5"
+                    ))
             }
             if let first = rows.first {
                 result.outcome = .failed

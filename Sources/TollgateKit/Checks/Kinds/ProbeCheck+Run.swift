@@ -3,10 +3,14 @@ import PostgresClient
 extension ProbeCheck: EvaluatedCheck {
     /// Runs the probe in a transaction that is always rolled back; an error that is not the
     /// refusal it expects is the outcome `error`, never a pass.
-    func evaluate(_ check: CheckDefinition, subject: String?, result: CheckResult, in context: CheckContext) throws -> CheckResult {
+    func evaluate(
+        _ check: CheckDefinition, subject: String?, result: CheckResult, in context: CheckContext
+    ) throws -> CheckResult {
         var result = result
         do {
-            let outcome = try Probe(table: QualifiedName(parsing: context.substitute(table)), snapshot: context.snapshot).run(probe, on: context.db)
+            let outcome = try Probe(
+                table: QualifiedName(parsing: context.substitute(table)), snapshot: context.snapshot
+            ).run(probe, on: context.db)
             if !outcome.passed {
                 result.outcome = .failed
                 result.found = outcome.found

@@ -1,6 +1,8 @@
 extension TriggerCheck: StructuralCheckKind {
     /// Passes when the object is enabled and matches; otherwise says what is there instead.
-    func matches(in snapshot: CatalogSnapshot, substitute: (String) -> String) -> StructuralCheck.Matches {
+    func matches(
+        in snapshot: CatalogSnapshot, substitute: (String) -> String
+    ) -> StructuralCheck.Matches {
         var result = StructuralCheck.Matches()
         let name = QualifiedName(parsing: substitute(table))
         let wantedFunction = function.map { QualifiedName(parsing: substitute($0)) }
@@ -8,12 +10,14 @@ extension TriggerCheck: StructuralCheckKind {
             trigger.enabled != "D"
                 && (wantedFunction == nil || trigger.function == wantedFunction)
                 && (timing == nil || trigger.timing == timing!.uppercased())
-                && (events == nil || Set(events!.map { $0.uppercased() }).isSubset(of: Set(trigger.events)))
+                && (events == nil
+                    || Set(events!.map { $0.uppercased() }).isSubset(of: Set(trigger.events)))
         }
         result.found = good.map { "trigger \($0.name)" }
         if good.isEmpty {
             let present = snapshot.triggers(on: name)
-            result.nearMiss = present.isEmpty
+            result.nearMiss =
+                present.isEmpty
                 ? (snapshot.relation(name) == nil ? "no table \(name)" : "no trigger")
                 : "triggers \(present.map { "\($0.name)\($0.enabled == "D" ? " (disabled)" : "")" }.joined(separator: ", ")) do not match"
         }

@@ -24,7 +24,8 @@ extension CheckKind {
 /// Every kind of check, in the order a suite's error message lists them.
 public enum CheckKinds {
     public static let all: [any CheckKind.Type] = [
-        TableCheck.self, ColumnCheck.self, ForeignKeyCheck.self, IndexCheck.self, FunctionCheck.self, TriggerCheck.self,
+        TableCheck.self, ColumnCheck.self, ForeignKeyCheck.self, IndexCheck.self,
+        FunctionCheck.self, TriggerCheck.self,
         RowLevelSecurityCheck.self, PolicyCheck.self, NoRowsCheck.self, ProbeCheck.self,
     ]
 
@@ -38,8 +39,12 @@ public struct CheckReadingContext {
     let defaultTable: String?
 
     /// The fields of a kind written as a mapping, checked against the keys it allows.
-    func fields(_ node: Node, key: String, allowed: [String], required: [String] = []) -> CheckFields? {
-        reader.mapping(node, "'\(key)'", allowed: allowed, required: required).map { CheckFields(reader: reader, fields: $0) }
+    func fields(
+        _ node: Node, key: String, allowed: [String], required: [String] = []
+    ) -> CheckFields? {
+        reader.mapping(node, "'\(key)'", allowed: allowed, required: required).map {
+            CheckFields(reader: reader, fields: $0)
+        }
     }
 
     /// A scalar value (`table: public.organizations`), or nil when the node is a mapping.
@@ -51,7 +56,8 @@ public struct CheckReadingContext {
     /// The kind's table: its own `table`, or the check's subject; an error when neither.
     func table(_ fields: CheckFields, key: String, at node: Node) -> String? {
         if let table = fields.text("table") ?? defaultTable { return table }
-        reader.diagnostics.error("'\(key)' needs a 'table' (or the check a 'for_each')", at: reader.location(node))
+        reader.diagnostics.error(
+            "'\(key)' needs a 'table' (or the check a 'for_each')", at: reader.location(node))
         return nil
     }
 
@@ -65,7 +71,13 @@ struct CheckFields {
     let reader: YAMLReader
     let fields: [String: (key: Node, value: Node)]
 
-    func text(_ name: String) -> String? { fields[name].flatMap { reader.string($0.value, key: name) } }
-    func list(_ name: String) -> [String]? { fields[name].flatMap { reader.strings($0.value, key: name) } }
-    func flag(_ name: String) -> Bool? { fields[name].flatMap { reader.boolean($0.value, key: name) } }
+    func text(_ name: String) -> String? {
+        fields[name].flatMap { reader.string($0.value, key: name) }
+    }
+    func list(_ name: String) -> [String]? {
+        fields[name].flatMap { reader.strings($0.value, key: name) }
+    }
+    func flag(_ name: String) -> Bool? {
+        fields[name].flatMap { reader.boolean($0.value, key: name) }
+    }
 }

@@ -9,10 +9,14 @@ public struct ColumnCheck: CheckKind {
     public var notNull: Bool?
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> ColumnCheck? {
-        guard let fields = context.fields(node, key: key, allowed: ["table", "name", "type", "not_null"], required: ["name"]),
+        guard
+            let fields = context.fields(
+                node, key: key, allowed: ["table", "name", "type", "not_null"], required: ["name"]),
             let table = context.table(fields, key: key, at: node), let name = fields.text("name")
         else { return nil }
-        return ColumnCheck(table: table, columnName: name, type: fields.text("type"), notNull: fields.flag("not_null"))
+        return ColumnCheck(
+            table: table, columnName: name, type: fields.text("type"),
+            notNull: fields.flag("not_null"))
     }
 
     public func expectation(_ substitute: (String) -> String) -> String {

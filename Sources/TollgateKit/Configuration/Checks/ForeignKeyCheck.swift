@@ -10,10 +10,16 @@ public struct ForeignKeyCheck: CheckKind {
     public var validated: Bool
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> ForeignKeyCheck? {
-        guard let fields = context.fields(node, key: key, allowed: ["table", "columns", "references", "validated"], required: ["columns", "references"]),
-            let table = context.table(fields, key: key, at: node), let columns = fields.list("columns"), let references = fields.text("references")
+        guard
+            let fields = context.fields(
+                node, key: key, allowed: ["table", "columns", "references", "validated"],
+                required: ["columns", "references"]),
+            let table = context.table(fields, key: key, at: node),
+            let columns = fields.list("columns"), let references = fields.text("references")
         else { return nil }
-        return ForeignKeyCheck(table: table, columns: columns, references: references, validated: fields.flag("validated") ?? true)
+        return ForeignKeyCheck(
+            table: table, columns: columns, references: references,
+            validated: fields.flag("validated") ?? true)
     }
 
     public func expectation(_ substitute: (String) -> String) -> String {

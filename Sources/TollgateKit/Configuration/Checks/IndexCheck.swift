@@ -8,8 +8,11 @@ public struct IndexCheck: CheckKind {
     public var unique: Bool?
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> IndexCheck? {
-        guard let fields = context.fields(node, key: key, allowed: ["table", "columns", "unique"], required: ["columns"]),
-            let table = context.table(fields, key: key, at: node), let columns = fields.list("columns")
+        guard
+            let fields = context.fields(
+                node, key: key, allowed: ["table", "columns", "unique"], required: ["columns"]),
+            let table = context.table(fields, key: key, at: node),
+            let columns = fields.list("columns")
         else { return nil }
         return IndexCheck(table: table, columns: columns, unique: fields.flag("unique"))
     }

@@ -1,7 +1,9 @@
 import Yams
 
-/// `no_rows: SQL`: a query that must return no rows; it runs read-only, and a failure shows
-/// the count and the first rows. `{table}` is the subject as a quoted identifier.
+/// `no_rows: SQL`: a query that must return no rows; it runs read-only, and a failure shows the
+/// count and the first rows.
+///
+/// `{table}` is the subject as a quoted identifier.
 public struct NoRowsCheck: CheckKind {
     public static let key = "no_rows"
     public static let needsRows = true
@@ -9,7 +11,9 @@ public struct NoRowsCheck: CheckKind {
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> NoRowsCheck? {
         if let sql = context.scalar(node, key: key) { return NoRowsCheck(sql: sql) }
-        guard let fields = context.fields(node, key: key, allowed: ["sql"], required: ["sql"]), let sql = fields.text("sql") else { return nil }
+        guard let fields = context.fields(node, key: key, allowed: ["sql"], required: ["sql"]),
+            let sql = fields.text("sql")
+        else { return nil }
         return NoRowsCheck(sql: sql)
     }
 

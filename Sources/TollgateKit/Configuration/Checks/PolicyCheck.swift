@@ -10,11 +10,15 @@ public struct PolicyCheck: CheckKind {
     public var withCheck: Bool?
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> PolicyCheck? {
-        guard let fields = context.fields(node, key: key, allowed: ["table", "command", "roles", "using_contains", "with_check"]),
+        guard
+            let fields = context.fields(
+                node, key: key,
+                allowed: ["table", "command", "roles", "using_contains", "with_check"]),
             let table = context.table(fields, key: key, at: node)
         else { return nil }
         return PolicyCheck(
-            table: table, command: fields.text("command"), roles: fields.list("roles"), usingContains: fields.text("using_contains"),
+            table: table, command: fields.text("command"), roles: fields.list("roles"),
+            usingContains: fields.text("using_contains"),
             withCheck: fields.flag("with_check"))
     }
 

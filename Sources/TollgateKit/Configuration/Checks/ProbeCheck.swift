@@ -1,7 +1,9 @@
 import Yams
 
 /// `probe: tenant_isolation | immutability | claim_spoofing`: a behaviour, tried on the live
-/// database in a transaction that is always rolled back (``Probe`` runs it). Per table only.
+/// database in a transaction that is always rolled back (``Probe`` runs it).
+///
+/// Per table only.
 public struct ProbeCheck: CheckKind {
     public static let key = "probe"
     public static let needsRows = true
@@ -10,12 +12,16 @@ public struct ProbeCheck: CheckKind {
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> ProbeCheck? {
         guard let name = context.scalar(node, key: key) else {
-            context.error("expected a probe name (\(ProbeKind.allCases.map(\.rawValue).joined(separator: ", ")))", at: node)
+            context.error(
+                "expected a probe name (\(ProbeKind.allCases.map(\.rawValue).joined(separator: ", ")))",
+                at: node)
             return nil
         }
         guard let probe = ProbeKind(rawValue: name) else {
             let known = ProbeKind.allCases.map(\.rawValue)
-            context.error("unknown probe '\(name)' (known: \(known.joined(separator: ", ")))\(Suggestion.didYouMean(name, in: known))", at: node)
+            context.error(
+                "unknown probe '\(name)' (known: \(known.joined(separator: ", ")))\(Suggestion.didYouMean(name, in: known))",
+                at: node)
             return nil
         }
         guard let table = context.defaultTable else {
@@ -28,7 +34,9 @@ public struct ProbeCheck: CheckKind {
     public func expectation(_ substitute: (String) -> String) -> String {
         let name = QualifiedName(parsing: substitute(table))
         switch probe {
-        case .tenantIsolation: return "tenants of \(name) see only their organisation's rows and cannot write into another's"
+        case .tenantIsolation:
+            return
+                "tenants of \(name) see only their organisation's rows and cannot write into another's"
         case .immutability: return "changing org_id on \(name) is rejected"
         case .claimSpoofing: return "user_metadata.org_id grants no access to \(name)"
         }

@@ -6,9 +6,11 @@ public struct RowLevelSecurityCheck: CheckKind {
     public var table: String
     public var forced: Bool?
 
-    public static func read(_ node: Node, _ context: CheckReadingContext) -> RowLevelSecurityCheck? {
+    public static func read(_ node: Node, _ context: CheckReadingContext) -> RowLevelSecurityCheck?
+    {
         if let table = context.scalar(node, key: key) { return RowLevelSecurityCheck(table: table) }
-        guard let fields = context.fields(node, key: key, allowed: ["table", "forced"]), let table = context.table(fields, key: key, at: node)
+        guard let fields = context.fields(node, key: key, allowed: ["table", "forced"]),
+            let table = context.table(fields, key: key, at: node)
         else { return nil }
         return RowLevelSecurityCheck(table: table, forced: fields.flag("forced"))
     }

@@ -7,7 +7,9 @@ public struct TableCheck: CheckKind {
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> TableCheck? {
         if let table = context.scalar(node, key: key) { return TableCheck(table: table) }
-        guard let fields = context.fields(node, key: key, allowed: ["table"]), let table = context.table(fields, key: key, at: node) else { return nil }
+        guard let fields = context.fields(node, key: key, allowed: ["table"]),
+            let table = context.table(fields, key: key, at: node)
+        else { return nil }
         return TableCheck(table: table)
     }
 

@@ -9,10 +9,14 @@ public struct TriggerCheck: CheckKind {
     public var timing: String?
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> TriggerCheck? {
-        guard let fields = context.fields(node, key: key, allowed: ["table", "function", "events", "timing"]),
+        guard
+            let fields = context.fields(
+                node, key: key, allowed: ["table", "function", "events", "timing"]),
             let table = context.table(fields, key: key, at: node)
         else { return nil }
-        return TriggerCheck(table: table, function: fields.text("function"), events: fields.list("events"), timing: fields.text("timing"))
+        return TriggerCheck(
+            table: table, function: fields.text("function"), events: fields.list("events"),
+            timing: fields.text("timing"))
     }
 
     public func expectation(_ substitute: (String) -> String) -> String {

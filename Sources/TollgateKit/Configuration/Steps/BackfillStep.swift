@@ -1,6 +1,8 @@
 import Yams
 
-/// A batched `UPDATE` of one table, declared in a playbook:
+/// A batched `UPDATE` of one table.
+///
+/// Declared in a playbook:
 ///
 /// ```yaml
 /// - id: backfill-leads
@@ -32,16 +34,22 @@ public struct BackfillStep: StepAction {
 
     public static func read(_ node: Node, _ context: StepReadingContext) -> BackfillStep? {
         let reader = context.reader
-        guard let fields = reader.mapping(
-            node, "'backfill'", allowed: ["table", "set", "where", "batch_pages", "target", "pause"], required: ["table", "set", "where"]),
+        guard
+            let fields = reader.mapping(
+                node, "'backfill'",
+                allowed: ["table", "set", "where", "batch_pages", "target", "pause"],
+                required: ["table", "set", "where"]),
             let table = fields["table"].flatMap({ reader.string($0.value, key: "table") }),
             let set = fields["set"].flatMap({ reader.string($0.value, key: "set") }),
             let condition = fields["where"].flatMap({ reader.string($0.value, key: "where") })
         else { return nil }
         return BackfillStep(
             table: QualifiedName(parsing: table), set: set, where: condition,
-            initialPages: fields["batch_pages"].flatMap { reader.integer($0.value, key: "batch_pages", minimum: 1) } ?? 8,
-            target: fields["target"].flatMap { reader.duration($0.value, key: "target") } ?? .milliseconds(150),
+            initialPages: fields["batch_pages"].flatMap {
+                reader.integer($0.value, key: "batch_pages", minimum: 1)
+            } ?? 8,
+            target: fields["target"].flatMap { reader.duration($0.value, key: "target") }
+                ?? .milliseconds(150),
             pause: fields["pause"].flatMap { reader.duration($0.value, key: "pause") } ?? .zero)
     }
 }

@@ -25,10 +25,17 @@ public struct MigrationStep: StepAction {
                 at: reader.location(node))
             return nil
         }
-        guard let text = try? String(contentsOf: context.migrations.appendingPathComponent(file), encoding: .utf8) else {
-            reader.diagnostics.error("migration file 'Playbooks/migrations/\(file)' does not exist", at: reader.location(node))
+        guard
+            let text = try? String(
+                contentsOf: context.migrations.appendingPathComponent(file), encoding: .utf8)
+        else {
+            reader.diagnostics.error(
+                "migration file 'Playbooks/migrations/\(file)' does not exist",
+                at: reader.location(node))
             return nil
         }
-        return MigrationStep(file: file, version: String(stem[..<underscore]), name: String(stem[stem.index(after: underscore)...]), text: text)
+        return MigrationStep(
+            file: file, version: String(stem[..<underscore]),
+            name: String(stem[stem.index(after: underscore)...]), text: text)
     }
 }

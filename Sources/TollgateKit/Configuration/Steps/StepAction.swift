@@ -42,7 +42,8 @@ public struct StepReadingContext {
 /// Every kind of step, in the order a playbook's error message lists them.
 public enum StepKinds {
     public static let all: [any StepAction.Type] = [
-        MigrationStep.self, SQLStep.self, SuiteStep.self, ShellStep.self, WaitStep.self, BackfillStep.self,
+        MigrationStep.self, SQLStep.self, SuiteStep.self, ShellStep.self, WaitStep.self,
+        BackfillStep.self,
     ]
 
     static var keys: [String] { all.map { $0.key } }

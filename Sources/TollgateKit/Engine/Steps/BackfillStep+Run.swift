@@ -8,7 +8,8 @@ extension BackfillStep: RunnableStep {
         do {
             let rows = try BackfillRunner(
                 db: context.db, backfill: self, playbook: context.playbook.name, step: context.step,
-                progress: { context.emit(.backfill($0)) }, retry: { body in try context.withLockRetries(body) }
+                progress: { context.emit(.backfill($0)) },
+                retry: { body in try context.withLockRetries(body) }
             ).run()
             try context.record(.succeeded, output: "\(rows) rows")
         } catch let error as PostgresError {

@@ -15,7 +15,9 @@ extension SQLStep: RunnableStep {
 /// Runs SQL as a step: a transactional step commits with its ledger row (and, for a
 /// migration, its row in the Supabase CLI's history); a non-transactional one writes
 /// `started` before and `succeeded` after.
-private func runSQL(_ sql: String, migration: (version: String, name: String)?, in context: StepContext) throws {
+private func runSQL(
+    _ sql: String, migration: (version: String, name: String)?, in context: StepContext
+) throws {
     let (db, step, effects) = (context.db, context.step, context.effects)
     do {
         try effects.prepare(db)
@@ -24,9 +26,12 @@ private func runSQL(_ sql: String, migration: (version: String, name: String)?, 
                 // The step and its ledger row commit together: it happened exactly once, or
                 // not at all.
                 try db.withTransaction { db in
-                    try db.setSetting("lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
+                    try db.setSetting(
+                        "lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
                     try db.execute(script: sql)
-                    try effects.record(run: context.run, playbook: context.playbook.name, step: step.id, sql: sql, migration: migration?.version, db: db)
+                    try effects.record(
+                        run: context.run, playbook: context.playbook.name, step: step.id, sql: sql,
+                        migration: migration?.version, db: db)
                     if context.supabase, let migration {
                         try db.query(
                             """
@@ -44,7 +49,9 @@ private func runSQL(_ sql: String, migration: (version: String, name: String)?, 
                 try db.setLockTimeout(.milliseconds(step.lockTimeoutMilliseconds))
                 defer { _ = try? db.setLockTimeout(nil) }
                 try db.execute(script: sql)
-                try effects.record(run: context.run, playbook: context.playbook.name, step: step.id, sql: sql, migration: migration?.version, db: db)
+                try effects.record(
+                    run: context.run, playbook: context.playbook.name, step: step.id, sql: sql,
+                    migration: migration?.version, db: db)
                 effects.committed()
                 try context.record(.succeeded)
             }

@@ -1,8 +1,9 @@
 import Foundation
 import PostgresClient
 
-/// A step kind's behaviour: how it runs on an environment and records itself in the
-/// ledger. Each kind declared in `Configuration/Steps/` conforms in a file of its own here.
+/// A step kind's behaviour: how it runs on an environment and records itself in the ledger.
+///
+/// Each kind declared in `Configuration/Steps/` conforms in a file of its own here.
 protocol RunnableStep: StepAction {
     /// Runs the step and records its outcome; a failure is thrown as ``RunError``.
     func run(in context: StepContext) throws
@@ -24,23 +25,31 @@ struct StepContext {
     let emit: (RunEvent) -> Void
 
     var identity: StepIdentity {
-        StepIdentity(id: step.id, kind: step.kind, checksum: step.checksum, transactional: step.transactional)
+        StepIdentity(
+            id: step.id, kind: step.kind, checksum: step.checksum, transactional: step.transactional
+        )
     }
 
     /// Records the step's state in the ledger (inside the step's transaction when it has one).
-    func record(_ status: StepStatus, error: String? = nil, output: String? = nil, on db: Connection? = nil) throws {
+    func record(
+        _ status: StepStatus, error: String? = nil, output: String? = nil, on db: Connection? = nil
+    ) throws {
         try Ledger(db ?? self.db).recordStep(
-            run: run, playbook: playbook.name, step: identity, status: status, error: error, output: output,
+            run: run, playbook: playbook.name, step: identity, status: status, error: error,
+            output: output,
             actor: options.actor, host: options.host)
     }
 
     func failure(_ message: String) -> RunError {
-        .stepFailed(environment: environment.name, playbook: playbook.name, step: step.id, error: message)
+        .stepFailed(
+            environment: environment.name, playbook: playbook.name, step: step.id, error: message)
     }
 
     /// Records the failure (unless the connection is gone) and returns the error to throw.
     func failed(_ error: PostgresError, hint: Bool = true) -> RunError {
-        if error.kind == .connectionLost { return failure(error.summary + " (connection lost; run again to resume)") }
+        if error.kind == .connectionLost {
+            return failure(error.summary + " (connection lost; run again to resume)")
+        }
         _ = try? record(.failed, error: error.summary)
         return failure(error.summary + (hint ? error.hint.map { " (hint: \($0))" } ?? "" : ""))
     }
@@ -53,7 +62,9 @@ struct StepContext {
             do {
                 try body()
                 return
-            } catch let error as PostgresError where error.isLockNotAvailable && attempt < step.retries {
+            } catch let error as PostgresError
+                where error.isLockNotAvailable && attempt < step.retries
+            {
                 attempt += 1
                 let pause = Duration.milliseconds(min(200 * (1 << attempt), 5000))
                 emit(.retrying(step: step.id, attempt: attempt, of: step.retries, pause: pause))
@@ -64,7 +75,11 @@ struct StepContext {
 
     /// Runs a suite on the work connection: passed, the first failure, and how many checks
     /// did not apply.
-    func runSuite(_ name: String) throws -> (passed: Bool, firstFailure: String?, notApplicable: Int) {
-        try PlaybookRunner.runSuite(name, project: project, db: db, environment: environment, schemaOnly: options.schemaOnly)
+    func runSuite(
+        _ name: String
+    ) throws -> (passed: Bool, firstFailure: String?, notApplicable: Int) {
+        try PlaybookRunner.runSuite(
+            name, project: project, db: db, environment: environment, schemaOnly: options.schemaOnly
+        )
     }
 }

@@ -4,7 +4,8 @@ extension SuiteStep: RunnableStep {
         guard outcome.passed else {
             _ = try? context.record(.failed, error: outcome.firstFailure)
             throw RunError.checkFailed(
-                environment: context.environment.name, playbook: context.playbook.name, suite: suite, firstFailure: outcome.firstFailure ?? "?")
+                environment: context.environment.name, playbook: context.playbook.name,
+                suite: suite, firstFailure: outcome.firstFailure ?? "?")
         }
         try context.record(.succeeded)
     }

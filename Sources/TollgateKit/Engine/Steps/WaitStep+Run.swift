@@ -3,11 +3,14 @@ extension WaitStep: RunnableStep {
     /// ledger's `started` row, on the database's clock), not from zero.
     func run(in context: StepContext) throws {
         context.effects.reset()
-        let startedAgo = try context.ledger.startedAgo(playbook: context.playbook.name, step: context.step.id)
+        let startedAgo = try context.ledger.startedAgo(
+            playbook: context.playbook.name, step: context.step.id)
         if startedAgo == nil { try context.record(.started) }
         let elapsed = startedAgo ?? .zero
         if elapsed < duration {
-            context.emit(.waiting(step: context.step.id, remaining: duration - elapsed, startedAgo: startedAgo))
+            context.emit(
+                .waiting(
+                    step: context.step.id, remaining: duration - elapsed, startedAgo: startedAgo))
             context.options.sleep(duration - elapsed)
         }
         try context.record(.succeeded)
