@@ -55,7 +55,7 @@ struct CatalogSnapshotTests {
             #expect(granted.fingerprint != snapshot.fingerprint)
 
             let foreignKey = try #require(
-                snapshot.constraints(on: leads.name).first { $0.kind == "f" })
+                snapshot.constraints(on: leads.name).first { $0.kind == .foreignKey })
             #expect(foreignKey.name == "leads_org_id_fkey")
             #expect(!foreignKey.validated)
             #expect(foreignKey.columns == ["org_id"])
@@ -81,7 +81,7 @@ struct CatalogSnapshotTests {
             #expect(trigger.function == QualifiedName("public", "keep_org_id"))
             #expect(
                 trigger.timing == "BEFORE" && trigger.events == ["UPDATE"] && trigger.level == "ROW"
-                    && trigger.enabled == "O")
+                    && trigger.enabled == .enabled)
 
             let policy = try #require(snapshot.policies(on: leads.name).first)
             #expect(

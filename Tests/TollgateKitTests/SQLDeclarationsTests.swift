@@ -4,7 +4,9 @@ import Testing
 @testable import TollgateKit
 
 struct SQLDeclarationsTests {
-    func key(_ kind: String, _ name: String) -> SchemaObjects.Key { .init(kind: kind, name: name) }
+    func key(_ kind: ObjectKind, _ name: String) -> SchemaObjects.Key {
+        .init(kind: kind, name: name)
+    }
 
     @Test func createTableNamesItsColumnsAndTheConstraintsPostgresNames() {
         let sql = SQLDeclarations(

@@ -31,7 +31,7 @@ public struct Relation: Sendable, Hashable, Codable {
     public var name: QualifiedName
     /// `pg_class.relkind`: `r` table, `p` partitioned table, `v` view, `m` materialized view,
     /// `f` foreign table.
-    public var kind: String
+    public var kind: RelationKind
     public var owner: String
     /// `relrowsecurity`: row level security is enabled.
     public var rowSecurity: Bool
@@ -46,8 +46,8 @@ public struct Relation: Sendable, Hashable, Codable {
     public var apiGrants: [String]
     public var columns: [Column]
 
-    public var isTable: Bool { kind == "r" || kind == "p" }
-    public var isView: Bool { kind == "v" || kind == "m" }
+    public var isTable: Bool { kind == .table || kind == .partitionedTable }
+    public var isView: Bool { kind == .view || kind == .materializedView }
     public var securityInvoker: Bool {
         options.contains {
             $0.lowercased() == "security_invoker=true" || $0.lowercased() == "security_invoker=on"
@@ -77,7 +77,7 @@ public struct Column: Sendable, Hashable, Codable {
 public struct Constraint: Sendable, Hashable, Codable {
     public var table: QualifiedName
     public var name: String
-    public var kind: String
+    public var kind: ConstraintKind
     /// `pg_get_constraintdef`, with every name schema-qualified.
     public var definition: String
     /// False for a constraint added `NOT VALID` and not yet validated.
@@ -111,7 +111,7 @@ public struct Function: Sendable, Hashable, Codable {
     public var arguments: String
     public var result: String
     /// `i` immutable, `s` stable, `v` volatile.
-    public var volatility: String
+    public var volatility: Volatility
     public var securityDefiner: Bool
     /// `proconfig`, such as `search_path=public`.
     public var settings: [String]
@@ -139,7 +139,7 @@ public struct Trigger: Sendable, Hashable, Codable {
     /// `ROW` or `STATEMENT`.
     public var level: String
     /// `tgenabled`: `O` enabled, `D` disabled, `R` replica only, `A` always.
-    public var enabled: String
+    public var enabled: TriggerState
     public var definition: String
 }
 
@@ -150,7 +150,7 @@ public struct Policy: Sendable, Hashable, Codable {
     public var table: QualifiedName
     public var name: String
     /// `polcmd`: `r` select, `a` insert, `w` update, `d` delete, `*` all.
-    public var command: String
+    public var command: PolicyCommand
     public var permissive: Bool
     public var roles: [String]
     public var using: String?
@@ -158,6 +158,6 @@ public struct Policy: Sendable, Hashable, Codable {
 
     /// The command as SQL spells it.
     public var commandName: String {
-        ["r": "SELECT", "a": "INSERT", "w": "UPDATE", "d": "DELETE", "*": "ALL"][command] ?? command
+        command.name
     }
 }

@@ -9,17 +9,18 @@ public enum SchemaObjects {
     /// `policy`; `name` is `schema.relation` for relations, `schema.relation.name` for what
     /// belongs to a relation, and `schema.function(argument types)` for functions.
     public struct Key: Sendable, Hashable, Comparable, Codable {
-        public var kind: String
+        public var kind: ObjectKind
         public var name: String
 
-        public init(kind: String, name: String) {
+        public init(kind: ObjectKind, name: String) {
             self.kind = kind
             self.name = name
         }
 
         /// The relation a column, constraint, index, trigger or policy belongs to.
         public var relation: String? {
-            guard !["table", "view", "function"].contains(kind), let dot = name.lastIndex(of: ".")
+            guard ![ObjectKind.table, .view, .function].contains(kind),
+                let dot = name.lastIndex(of: ".")
             else { return nil }
             return String(name[..<dot])
         }
@@ -27,14 +28,16 @@ public enum SchemaObjects {
         /// The schema the object lives in.
         public var schema: String { String(name.prefix { $0 != "." }) }
 
-        public static func < (a: Self, b: Self) -> Bool { (a.name, a.kind) < (b.name, b.kind) }
+        public static func < (a: Self, b: Self) -> Bool {
+            (a.name, a.kind.rawValue) < (b.name, b.kind.rawValue)
+        }
     }
 
     public static func describe(_ snapshot: CatalogSnapshot) -> [Key: String] {
         func squeeze(_ text: String?) -> String { CatalogText.oneLine(text ?? "") }
         var objects: [Key: String] = [:]
         for relation in snapshot.relations.values {
-            let kind = relation.isView ? "view" : "table"
+            let kind: ObjectKind = relation.isView ? .view : .table
             var text = relation.isView ? "view" : "table"
             if relation.rowSecurity {
                 text += ", RLS enabled\(relation.forceRowSecurity ? " and forced" : "")"
@@ -47,35 +50,35 @@ public enum SchemaObjects {
             }
             objects[Key(kind: kind, name: relation.name.description)] = text
             for column in relation.columns {
-                objects[Key(kind: "column", name: "\(relation.name).\(column.name)")] =
+                objects[Key(kind: .column, name: "\(relation.name).\(column.name)")] =
                     column.type + (column.notNull ? " NOT NULL" : "")
                     + (column.defaultExpression.map { " default \($0)" } ?? "")
             }
         }
         for constraint in snapshot.constraints {
-            objects[Key(kind: "constraint", name: "\(constraint.table).\(constraint.name)")] =
+            objects[Key(kind: .constraint, name: "\(constraint.table).\(constraint.name)")] =
                 squeeze(constraint.definition.replacingOccurrences(of: " NOT VALID", with: ""))
                 + (constraint.validated ? "" : " (NOT VALID)")
         }
         for index in snapshot.indexes {
-            objects[Key(kind: "index", name: "\(index.table).\(index.name)")] =
+            objects[Key(kind: .index, name: "\(index.table).\(index.name)")] =
                 squeeze(index.definition) + (index.valid ? "" : " (INVALID)")
         }
         for function in snapshot.functions {
-            objects[Key(kind: "function", name: function.signature)] =
-                "returns \(function.result), \(CatalogText.volatilityName(function.volatility))"
+            objects[Key(kind: .function, name: function.signature)] =
+                "returns \(function.result), \(function.volatility.name)"
                 + (function.securityDefiner ? ", security definer" : "")
                 + (function.settings.isEmpty
                     ? "" : ", set \(function.settings.joined(separator: " "))")
                 + ", body \(function.bodyHash.prefix(12))"
         }
         for trigger in snapshot.triggers {
-            objects[Key(kind: "trigger", name: "\(trigger.table).\(trigger.name)")] =
+            objects[Key(kind: .trigger, name: "\(trigger.table).\(trigger.name)")] =
                 "\(trigger.timing) \(trigger.events.joined(separator: "/")) \(trigger.level) → \(trigger.function)"
-                + (trigger.enabled == "D" ? " (disabled)" : "")
+                + (trigger.enabled == .disabled ? " (disabled)" : "")
         }
         for policy in snapshot.policies {
-            objects[Key(kind: "policy", name: "\(policy.table).\(policy.name)")] =
+            objects[Key(kind: .policy, name: "\(policy.table).\(policy.name)")] =
                 "\(policy.commandName) to \(policy.roles.joined(separator: ", ")) using \(squeeze(policy.using ?? "true"))"
                 + (policy.withCheck.map { " with check \(squeeze($0))" } ?? "")
                 + (policy.permissive ? "" : " (restrictive)")
@@ -91,8 +94,4 @@ enum CatalogText {
         text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
     }
 
-    /// `provolatile` in words.
-    static func volatilityName(_ code: String) -> String {
-        ["i": "immutable", "s": "stable", "v": "volatile"][code] ?? code
-    }
 }

@@ -80,7 +80,9 @@ struct Probe {
         guard let relation = snapshot.relation(table), relation.isTable else {
             throw Failure(message: "no table \(table)")
         }
-        guard let primaryKey = snapshot.constraints(on: table).first(where: { $0.kind == "p" })
+        guard
+            let primaryKey = snapshot.constraints(on: table).first(where: { $0.kind == .primaryKey }
+            )
         else {
             throw Failure(
                 message:

@@ -89,7 +89,7 @@ public enum DriftAttribution {
         }
         // What belongs to an unrecorded table is unrecorded too: one line for the table.
         let unrecordedRelations = Set(
-            drift.filter { $0.change == .unrecorded && ($0.kind == "table" || $0.kind == "view") }
+            drift.filter { $0.change == .unrecorded && ($0.kind == .table || $0.kind == .view) }
                 .map(\.object))
         var folded: [String: Int] = [:]
         drift.removeAll { entry in
@@ -102,7 +102,7 @@ public enum DriftAttribution {
         }
         for index in drift.indices
         where folded[drift[index].object] != nil
-            && (drift[index].kind == "table" || drift[index].kind == "view")
+            && (drift[index].kind == .table || drift[index].kind == .view)
         {
             drift[index].includes = folded[drift[index].object]!
         }
@@ -132,7 +132,7 @@ public enum DriftAttribution {
     }
 
     static func inScope(_ key: SchemaObjects.Key) -> Bool {
-        key.kind == "trigger" || key.kind == "policy" || !platformSchemas.contains(key.schema)
+        key.kind == .trigger || key.kind == .policy || !platformSchemas.contains(key.schema)
     }
 }
 
@@ -147,7 +147,7 @@ public struct DriftEntry: Sendable, Codable, Equatable {
         case removed
     }
     public var environment: String
-    public var kind: String
+    public var kind: ObjectKind
     public var object: String
     public var change: Change
     public var detail: String
@@ -156,7 +156,7 @@ public struct DriftEntry: Sendable, Codable, Equatable {
     public var includes: Int
 
     public init(
-        environment: String, kind: String, object: String, change: Change, detail: String,
+        environment: String, kind: ObjectKind, object: String, change: Change, detail: String,
         includes: Int = 0
     ) {
         self.environment = environment

@@ -44,18 +44,18 @@ public struct SQLDeclarations: Sendable, Equatable {
     /// Whether the SQL names this object.
     public func accounts(for key: SchemaObjects.Key) -> Bool {
         if objects.contains(key) { return true }
-        if key.kind == "function" {
+        if key.kind == .function {
             return functions.contains(String(key.name.prefix { $0 != "(" }))
         }
         guard let relation = key.relation else { return false }
         let name = String(key.name.dropFirst(relation.count + 1))
-        if key.kind == "index" && indexes.contains("\(key.schema).\(name)") { return true }
+        if key.kind == .index && indexes.contains("\(key.schema).\(name)") { return true }
         if wholeRelations.contains(relation) { return true }
         // An index backing a constraint has the constraint's name.
-        if key.kind == "index" && objects.contains(.init(kind: "constraint", name: key.name)) {
+        if key.kind == .index && objects.contains(.init(kind: .constraint, name: key.name)) {
             return true
         }
-        guard key.kind == "constraint" || key.kind == "index" else { return false }
+        guard key.kind == .constraint || key.kind == .index else { return false }
         return generatedNames.contains { generated in
             generated.relation == relation && name.hasPrefix(generated.prefix)
                 && generated.suffixes.contains { name.hasSuffix($0) }
@@ -362,7 +362,7 @@ private struct Statement {
             } else if accept("index") {
                 createIndex(&result)
             } else if accept("view") {
-                relation(&result, kind: "view", whole: true)
+                relation(&result, kind: .view, whole: true)
             } else if accept("function") || accept("procedure") {
                 function(&result)
             } else if accept("trigger") {
@@ -374,7 +374,7 @@ private struct Statement {
             if accept("table") {
                 alterTable(&result)
             } else if accept("materialized", "view") || accept("view") {
-                relation(&result, kind: "view", whole: false)
+                relation(&result, kind: .view, whole: false)
             } else if accept("function") || accept("procedure") {
                 function(&result)
             } else if accept("policy") {
@@ -392,8 +392,8 @@ private struct Statement {
                 for item in items(from: at) {
                     var inner = Statement(tokens: item)
                     if let name = inner.qualifiedName() {
-                        result.objects.insert(.init(kind: "table", name: name))
-                        result.objects.insert(.init(kind: "view", name: name))
+                        result.objects.insert(.init(kind: .table, name: name))
+                        result.objects.insert(.init(kind: .view, name: name))
                         result.wholeRelations.insert(name)
                     }
                 }
@@ -412,7 +412,7 @@ private struct Statement {
                     if let name = inner.qualifiedName() { result.indexes.insert(name) }
                 }
             } else if accept("trigger") || accept("policy") {
-                let kind = tokens[at - 1].text
+                let kind = ObjectKind(rawValue: tokens[at - 1].text)
                 _ = accept("if", "exists")
                 if let name = name(), accept("on"), let table = qualifiedName() {
                     result.objects.insert(.init(kind: kind, name: "\(table).\(name)"))
@@ -426,7 +426,7 @@ private struct Statement {
     mutating func createTable(_ result: inout SQLDeclarations) {
         _ = accept("if", "not", "exists")
         guard let table = qualifiedName() else { return }
-        result.objects.insert(.init(kind: "table", name: table))
+        result.objects.insert(.init(kind: .table, name: table))
         let bare = String(table.split(separator: ".").last!)
         guard let open = current, open.isSymbol("(") else {
             // CREATE TABLE … AS, … OF type, … PARTITION OF: the columns come from elsewhere.
@@ -446,7 +446,7 @@ private struct Statement {
         var inner = Statement(tokens: item)
         if inner.accept("constraint") {
             if let name = inner.name() {
-                result.objects.insert(.init(kind: "constraint", name: "\(table).\(name)"))
+                result.objects.insert(.init(kind: .constraint, name: "\(table).\(name)"))
             }
             return
         }
@@ -469,7 +469,7 @@ private struct Statement {
         } else if inner.accept("like") {
             result.wholeRelations.insert(table)
         } else if let column = inner.name() {
-            result.objects.insert(.init(kind: "column", name: "\(table).\(column)"))
+            result.objects.insert(.init(kind: .column, name: "\(table).\(column)"))
             result.generatedNames.insert(
                 .init(
                     relation: table, prefix: "\(bare)_\(column)_",
@@ -490,7 +490,7 @@ private struct Statement {
         _ = accept("only")
         guard let table = qualifiedName() else { return }
         if let name {
-            result.objects.insert(.init(kind: "index", name: "\(table).\(name)"))
+            result.objects.insert(.init(kind: .index, name: "\(table).\(name)"))
         } else {
             let bare = String(table.split(separator: ".").last!)
             result.generatedNames.insert(
@@ -498,7 +498,7 @@ private struct Statement {
         }
     }
 
-    mutating func relation(_ result: inout SQLDeclarations, kind: String, whole: Bool) {
+    mutating func relation(_ result: inout SQLDeclarations, kind: ObjectKind, whole: Bool) {
         _ = accept("if", "not", "exists")
         _ = accept("if", "exists")
         guard let name = qualifiedName() else { return }
@@ -516,13 +516,13 @@ private struct Statement {
         // The relation follows the first ON (ALTER TRIGGER … ON t, CREATE TRIGGER … ON t).
         while let token = current, !token.is("on") { at += 1 }
         guard accept("on"), let table = qualifiedName() else { return }
-        result.objects.insert(.init(kind: "trigger", name: "\(table).\(name)"))
+        result.objects.insert(.init(kind: .trigger, name: "\(table).\(name)"))
     }
 
     mutating func policy(_ result: inout SQLDeclarations) {
         _ = accept("if", "exists")
         guard let name = name(), accept("on"), let table = qualifiedName() else { return }
-        result.objects.insert(.init(kind: "policy", name: "\(table).\(name)"))
+        result.objects.insert(.init(kind: .policy, name: "\(table).\(name)"))
     }
 
     mutating func alterTable(_ result: inout SQLDeclarations) {
@@ -547,18 +547,18 @@ private struct Statement {
                 if action.accept("constraint") {
                     _ = action.accept("if", "exists")
                     if let name = action.name() {
-                        result.objects.insert(.init(kind: "constraint", name: "\(table).\(name)"))
+                        result.objects.insert(.init(kind: .constraint, name: "\(table).\(name)"))
                     }
                 } else {
                     _ = action.accept("column")
                     _ = action.accept("if", "exists")
                     if let column = action.name() {
-                        result.objects.insert(.init(kind: "column", name: "\(table).\(column)"))
+                        result.objects.insert(.init(kind: .column, name: "\(table).\(column)"))
                     }
                 }
             } else if action.accept("validate", "constraint") {
                 if let name = action.name() {
-                    result.objects.insert(.init(kind: "constraint", name: "\(table).\(name)"))
+                    result.objects.insert(.init(kind: .constraint, name: "\(table).\(name)"))
                 }
             } else if action.accept("rename") {
                 if action.accept("to") {
@@ -566,9 +566,9 @@ private struct Statement {
                         result.wholeRelations.insert(
                             "\(table.split(separator: ".").first!).\(name)")
                     }
-                    result.objects.insert(.init(kind: "table", name: table))
+                    result.objects.insert(.init(kind: .table, name: table))
                 } else {
-                    let kind = action.accept("constraint") ? "constraint" : "column"
+                    let kind: ObjectKind = action.accept("constraint") ? .constraint : .column
                     _ = action.accept("column")
                     if let old = action.name(), action.accept("to"), let new = action.name() {
                         result.objects.insert(.init(kind: kind, name: "\(table).\(old)"))
@@ -578,13 +578,13 @@ private struct Statement {
             } else if action.accept("enable") || action.accept("disable") {
                 _ = action.accept("always") || action.accept("replica")
                 if action.accept("trigger"), let name = action.name() {
-                    result.objects.insert(.init(kind: "trigger", name: "\(table).\(name)"))
+                    result.objects.insert(.init(kind: .trigger, name: "\(table).\(name)"))
                 } else {
-                    result.objects.insert(.init(kind: "table", name: table))
+                    result.objects.insert(.init(kind: .table, name: table))
                 }
             } else {
                 // FORCE / NO FORCE ROW LEVEL SECURITY, OWNER TO, SET (…): the table's own line.
-                result.objects.insert(.init(kind: "table", name: table))
+                result.objects.insert(.init(kind: .table, name: table))
             }
         }
     }
@@ -605,8 +605,8 @@ private struct Statement {
             if isFunction {
                 result.functions.insert(name)
             } else {
-                result.objects.insert(.init(kind: "table", name: name))
-                result.objects.insert(.init(kind: "view", name: name))
+                result.objects.insert(.init(kind: .table, name: name))
+                result.objects.insert(.init(kind: .view, name: name))
             }
         }
     }

@@ -37,7 +37,8 @@ final class SchemaEffectsRecorder {
         }
         for key in before.keys where after[key] == nil { add(key, nil) }
         try Ledger(db).recordEffects(
-            effects.sorted { ($0.object, $0.kind) < ($1.object, $1.kind) }, run: run)
+            effects.sorted { ($0.object, $0.kind.rawValue) < ($1.object, $1.kind.rawValue) },
+            run: run)
         pending = after
     }
 

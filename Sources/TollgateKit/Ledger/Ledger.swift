@@ -474,7 +474,7 @@ public struct Ledger {
         public var step: String
         /// The Supabase migration version the step recorded, if any.
         public var migration: String?
-        public var kind: String
+        public var kind: ObjectKind
         public var object: String
         /// `nil` when the step removed the object.
         public var description: String?

@@ -86,11 +86,11 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     /// One object that is not the same everywhere: its description per environment, `nil`
     /// where it does not exist.
     public struct Difference: Sendable, Codable, Equatable {
-        public var kind: String
+        public var kind: ObjectKind
         public var object: String
         public var values: [String: String?]
 
-        public init(kind: String, object: String, values: [String: String?]) {
+        public init(kind: ObjectKind, object: String, values: [String: String?]) {
             self.kind = kind
             self.object = object
             self.values = values
@@ -264,11 +264,11 @@ public enum Comparison {
         // A column, constraint, index, trigger or policy that is the same wherever it exists,
         // and missing exactly where its table is missing, says nothing the table's line does not.
         let tableDifferences = Dictionary(
-            differences.filter { $0.kind == "table" || $0.kind == "view" }.map {
+            differences.filter { $0.kind == .table || $0.kind == .view }.map {
                 ($0.object, $0.values)
             }, uniquingKeysWith: { a, _ in a })
         differences.removeAll { difference in
-            guard difference.kind != "table", difference.kind != "view",
+            guard difference.kind != .table, difference.kind != .view,
                 let dot = difference.object.lastIndex(of: "."),
                 let table = tableDifferences[String(difference.object[..<dot])]
             else { return false }

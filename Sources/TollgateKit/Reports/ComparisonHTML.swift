@@ -75,7 +75,7 @@ extension ComparisonRenderer {
                 let anchor =
                     "drift-" + anchorName("\(entry.environment)-\(entry.kind)-\(entry.object)")
                 body +=
-                    "<tr id=\"\(anchor)\"><th>\(escape(entry.environment))</th><td class=\"oob\">\(entry.change.rawValue)</td><td><a href=\"#\(anchor)\">\(escape(entry.kind))</a> <code>\(escape(entry.object))</code>\(escape(includes(entry)))</td><td>\(escape(entry.detail))</td></tr>\n"
+                    "<tr id=\"\(anchor)\"><th>\(escape(entry.environment))</th><td class=\"oob\">\(entry.change.rawValue)</td><td><a href=\"#\(anchor)\">\(escape(entry.kind.rawValue))</a> <code>\(escape(entry.object))</code>\(escape(includes(entry)))</td><td>\(escape(entry.detail))</td></tr>\n"
             }
             body += "</tbody></table>"
         }
@@ -100,7 +100,7 @@ extension ComparisonRenderer {
                     values.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
                 let common = majority(values)
                 body +=
-                    "<tr id=\"\(anchor)\"><th><a href=\"#\(anchor)\">\(escape(difference.kind))</a> <code>\(escape(difference.object))</code></th>"
+                    "<tr id=\"\(anchor)\"><th><a href=\"#\(anchor)\">\(escape(difference.kind.rawValue))</a> <code>\(escape(difference.object))</code></th>"
                 for (name, value) in zip(reachable, values) {
                     let state = value == nil ? "absent" : (value == common ? "same" : "different")
                     // With one definition only, "present" says more than "same".

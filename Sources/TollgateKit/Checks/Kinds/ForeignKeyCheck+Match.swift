@@ -7,7 +7,7 @@ extension ForeignKeyCheck: StructuralCheckKind {
         let name = QualifiedName(parsing: substitute(table))
         let (target, targetColumns) = StructuralCheck.parseReference(substitute(references))
         let candidates = snapshot.constraints(on: name).filter {
-            $0.kind == "f" && $0.columns == columns && $0.referencedTable == target
+            $0.kind == .foreignKey && $0.columns == columns && $0.referencedTable == target
                 && (targetColumns.isEmpty || $0.referencedColumns == targetColumns)
         }
         if let good = candidates.first(where: { !validated || $0.validated }) {
@@ -19,7 +19,7 @@ extension ForeignKeyCheck: StructuralCheckKind {
             result.nearMiss = "no table \(name)"
         } else {
             let other = snapshot.constraints(on: name).filter {
-                $0.kind == "f" && $0.columns == columns
+                $0.kind == .foreignKey && $0.columns == columns
             }
             result.nearMiss =
                 other.first.map {

@@ -14,7 +14,7 @@ extension FunctionCheck: StructuralCheckKind {
         let good = named.filter { function in
             (returns == nil || function.result == returns)
                 && (volatility == nil
-                    || CatalogText.volatilityName(function.volatility) == volatility!.lowercased())
+                    || function.volatility.name == volatility!.lowercased())
                 && (securityDefiner == nil || function.securityDefiner == securityDefiner)
                 && (bodyContains == nil || function.body.contains(bodyContains!))
         }
@@ -22,7 +22,7 @@ extension FunctionCheck: StructuralCheckKind {
         if good.isEmpty {
             if let first = named.first {
                 result.nearMiss =
-                    "function \(first.signature) returns \(first.result), \(CatalogText.volatilityName(first.volatility))\(first.securityDefiner ? ", security definer" : "")"
+                    "function \(first.signature) returns \(first.result), \(first.volatility.name)\(first.securityDefiner ? ", security definer" : "")"
             } else if let wanted {
                 let elsewhere = snapshot.functions.filter { $0.name.name == wanted.name }
                 result.nearMiss =

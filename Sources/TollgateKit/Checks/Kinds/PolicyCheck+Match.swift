@@ -7,7 +7,8 @@ extension PolicyCheck: StructuralCheckKind {
         let name = QualifiedName(parsing: substitute(table))
         let policies = snapshot.policies(on: name)
         let good = policies.filter { policy in
-            (command == nil || policy.commandName == command!.uppercased() || policy.command == "*")
+            (command == nil || policy.commandName == command!.uppercased()
+                || policy.command == .all)
                 && (roles == nil || Set(roles!).isSubset(of: Set(policy.roles)))
                 && (usingContains == nil || (policy.using ?? "").contains(usingContains!))
                 && (withCheck != true || policy.withCheck != nil || policy.commandName == "SELECT"

@@ -7,7 +7,7 @@ extension TriggerCheck: StructuralCheckKind {
         let name = QualifiedName(parsing: substitute(table))
         let wantedFunction = function.map { QualifiedName(parsing: substitute($0)) }
         let good = snapshot.triggers(on: name).filter { trigger in
-            trigger.enabled != "D"
+            trigger.enabled != .disabled
                 && (wantedFunction == nil || trigger.function == wantedFunction)
                 && (timing == nil || trigger.timing == timing!.uppercased())
                 && (events == nil
@@ -19,7 +19,7 @@ extension TriggerCheck: StructuralCheckKind {
             result.nearMiss =
                 present.isEmpty
                 ? (snapshot.relation(name) == nil ? "no table \(name)" : "no trigger")
-                : "triggers \(present.map { "\($0.name)\($0.enabled == "D" ? " (disabled)" : "")" }.joined(separator: ", ")) do not match"
+                : "triggers \(present.map { "\($0.name)\($0.enabled == .disabled ? " (disabled)" : "")" }.joined(separator: ", ")) do not match"
         }
         return result
     }
