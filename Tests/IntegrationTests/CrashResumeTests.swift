@@ -7,7 +7,12 @@ import TollgateKit
 /// connection, run two at once; then `run` again finishes the job with no step twice.
 @Suite(.enabled(if: PostgresTestServer.shouldRun))
 struct CrashResumeTests {
-    /// Slow steps of each kind, so that there is time to kill the process inside each.
+    /// Advisory lock keys the test holds to stop the runner inside a step.
+    static let transactionalGate: Int64 = 4_242_001
+    static let rerunnableGate: Int64 = 4_242_002
+
+    /// Steps of each kind that wait on a lock the test may hold, so that the test knows where
+    /// the runner is when it kills it, instead of guessing with a sleep.
     static let playbook = """
         version: 1
         playbook: day-1-demo
@@ -17,17 +22,19 @@ struct CrashResumeTests {
           - id: slow-transactional
             sql: |
               alter table public.leads add column if not exists org_id uuid;
-              select pg_sleep(1.5);
+              select pg_advisory_xact_lock(\(transactionalGate));
+            lock_timeout: 60s
           - id: slow-rerunnable
-            sql: select pg_sleep(1.5)
+            sql: select pg_advisory_lock(\(rerunnableGate)), pg_advisory_unlock(\(rerunnableGate))
             transaction: false
             rerunnable: true
+            lock_timeout: 60s
           - id: index
             sql: create index concurrently if not exists leads_org_id_idx on public.leads (org_id)
             transaction: false
             rerunnable: true
           - id: pause
-            wait: 1s
+            wait: 2s
           - id: last
             sql: create table public.done (n int)
         """
@@ -75,15 +82,63 @@ struct CrashResumeTests {
         #expect(supabase == 1, sourceLocation: sourceLocation)
     }
 
-    @Test(arguments: [0.6, 2.2, 4.0])
-    func killedAtAnyPointRunAgainFinishesTheJob(after seconds: Double) throws {
+    /// Where a run is killed: inside a transactional step, inside a non-transactional one,
+    /// or during a wait.
+    enum KillPoint: String, CaseIterable, Sendable {
+        case transactionalStep, nonTransactionalStep, wait
+    }
+
+    /// Waits (bounded) until `condition` holds, polling the database, not the clock.
+    func waitUntil(_ what: String, _ condition: () throws -> Bool) throws {
+        for _ in 0..<2000 {
+            if try condition() { return }
+            usleep(10_000)
+        }
+        Issue.record("timed out waiting until \(what)")
+    }
+
+    @Test(arguments: KillPoint.allCases)
+    func killedAtAnyPointRunAgainFinishesTheJob(at point: KillPoint) throws {
         try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) {
-            project, _, _, db, _ in
+            project, dev, _, db, _ in
+            // The gate connection holds the lock where the runner must stop. Other tests use
+            // the same keys in their own databases: every look at pg_locks names this one.
+            let database: String = try db.query("select current_database() as d").first!.decode("d")
+            let gate = try dev.connect()
+            switch point {
+            case .transactionalStep:
+                try gate.query("select pg_advisory_lock(\(Self.transactionalGate))")
+            case .nonTransactionalStep:
+                try gate.query("select pg_advisory_lock(\(Self.rerunnableGate))")
+            case .wait: break
+            }
             let process = try start(project, ["run", "day-1-demo", "--env", "dev"])
-            usleep(useconds_t(seconds * 1_000_000))
+            let admin = try dev.connect()
+            switch point {
+            case .transactionalStep, .nonTransactionalStep:
+                let key = point == .transactionalStep ? Self.transactionalGate : Self.rerunnableGate
+                try waitUntil("the runner waits on lock \(key)") {
+                    try admin.query(
+                        """
+                        select exists (select from pg_locks where locktype = 'advisory' and not granted
+                          and objid = \(key % (1 << 32)) and objsubid = 1
+                          and database = (select oid from pg_database where datname = \(database))) as waiting
+                        """
+                    ).first!.decode("waiting")
+                }
+            case .wait:
+                try waitUntil("the wait step has started") {
+                    // The ledger does not exist until the run creates it.
+                    let started = try? admin.query(
+                        "select exists (select from tollgate.step_runs where step = 'pause' and status = 'started') as started"
+                    ).first?.decode("started", as: Bool.self)
+                    return started == true
+                }
+            }
             process.kill()
             let killed = try process.wait()
-            #expect(killed.status == 128 + SIGKILL)
+            #expect(killed.status == 128 + SIGKILL, "\(killed.stdout)\(killed.stderr)")
+            try gate.query("select pg_advisory_unlock_all()")
             let resumed = try run(project)
             #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
             try expectFinished(db)
@@ -102,20 +157,24 @@ struct CrashResumeTests {
     @Test func aTerminatedConnectionExitsFourAndResumes() throws {
         try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) {
             project, _, _, db, _ in
+            let database: String = try db.query("select current_database() as d").first!.decode("d")
+            let gate = try PostgresTestServer.connect(database: database)
+            try gate.query("select pg_advisory_lock(\(Self.transactionalGate))")
             let process = try start(project, ["run", "day-1-demo", "--env", "dev"])
             let admin = try PostgresTestServer.connect()
-            let database: String = try db.query("select current_database() as d").first!.decode("d")
             var terminated = false
-            for _ in 0..<100 where !terminated {
-                usleep(50_000)
+            try waitUntil("the runner's step is terminated") {
+                // The backend waiting on the test's lock is the runner's, inside its step.
                 terminated = try admin.query(
                     """
-                    select coalesce(bool_or(pg_terminate_backend(pid)), false) as done from pg_stat_activity
-                    where application_name = 'tollgate' and query like '%pg_sleep(1.5)%' and state = 'active' and pid <> pg_backend_pid()
-                      and datname = \(database)
+                    select coalesce(bool_or(pg_terminate_backend(pid)), false) as done from pg_locks
+                    where locktype = 'advisory' and not granted and objid = \(Self.transactionalGate % (1 << 32)) and objsubid = 1
+                    and database = (select oid from pg_database where datname = \(database))
                     """
                 ).first!.decode("done")
+                return terminated
             }
+            try gate.query("select pg_advisory_unlock_all()")
             #expect(terminated)
             let result = try process.wait()
             #expect(result.status == 4, "\(result.stdout)\(result.stderr)")
@@ -129,13 +188,27 @@ struct CrashResumeTests {
     @Test func twoRunnersAtOnceExactlyOneProceedsAndAWaiterDoesNotDeadlockAnIndexBuild() throws {
         try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) {
             project, _, _, db, _ in
+            // The first runner stops inside its transactional step, holding the runner lock.
+            let database: String = try db.query("select current_database() as d").first!.decode("d")
+            let gate = try PostgresTestServer.connect(database: database)
+            try gate.query("select pg_advisory_lock(\(Self.transactionalGate))")
             let first = try start(project, ["run", "day-1-demo", "--env", "dev"])
-            usleep(400_000)
+            let admin = try PostgresTestServer.connect()
+            try waitUntil("the first runner is inside its step") {
+                try admin.query(
+                    """
+                    select exists (select from pg_locks where locktype = 'advisory' and not granted
+                      and objid = \(Self.transactionalGate % (1 << 32)) and objsubid = 1
+                      and database = (select oid from pg_database where datname = \(database))) as waiting
+                    """
+                ).first!.decode("waiting")
+            }
             let refused = try run(project)
             #expect(refused.status == 1)
             #expect(refused.stderr.hasPrefix("error: blocked by another tollgate run on dev (pid "))
             // A second runner that waits: the first builds its index concurrently meanwhile.
             let waiter = try start(project, ["run", "day-1-demo", "--env", "dev", "--wait", "60s"])
+            try gate.query("select pg_advisory_unlock_all()")
             let firstResult = try first.wait()
             #expect(firstResult.status == 0, "\(firstResult.stdout)\(firstResult.stderr)")
             let waited = try waiter.wait()
