@@ -154,18 +154,6 @@ struct GateHonestyTests {
             #expect(resumed <= .seconds(5400) && resumed > .seconds(5390), "\(resumed)")
         }
     }
-
-    @Test func aMissingOutputFolderIsABadArgument() throws {
-        let result = try tollgate([
-            "compare", "--env", "dev", "--format", "html", "-o",
-            "/nonexistent-folder/x/report.html",
-        ])
-        #expect(result.status == 2)
-        #expect(
-            result.stderr
-                == "error: -o '/nonexistent-folder/x/report.html': there is no folder '/nonexistent-folder/x' to write it in\n"
-        )
-    }
 }
 
 /// Durations a fake sleep was asked for.

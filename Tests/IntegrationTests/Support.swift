@@ -94,3 +94,19 @@ struct UncheckedBox<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }
 }
+
+extension Project {
+    /// How many results a suite gives: one per check, or one per table for a `for_each`
+    /// check; derived from the loaded files, so a new check does not break a count.
+    func expectedResults(of suite: String) throws -> Int {
+        try self.suite(named: suite).checks.reduce(0) { count, check in
+            count + (check.forEach.map { tableSets[$0]?.count ?? 0 } ?? 1)
+        }
+    }
+
+    /// How many tables a check walks (its `for_each` set).
+    func subjects(of check: String, in suite: String) throws -> Int {
+        let definition = try #require(try self.suite(named: suite).checks.first { $0.id == check })
+        return definition.forEach.flatMap { tableSets[$0]?.count } ?? 1
+    }
+}

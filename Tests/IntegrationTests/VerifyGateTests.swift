@@ -54,7 +54,9 @@ struct VerifyGateTests {
         try withFixedDatabase { db, environment, project in
             let run = try verify(project, environment)
             #expect(run.passed, "\(run.failures)")
-            #expect(run.results.filter { $0.check == "tenant-isolation" }.count == 9)
+            #expect(
+                run.results.filter { $0.check == "tenant-isolation" }.count
+                    == (try project.subjects(of: "tenant-isolation", in: "verify")))
             let warden = CheckRunner(project: project).run(
                 [try project.suite(named: "warden")], on: environment)
             #expect(warden.passed)
