@@ -24,8 +24,9 @@ extension TollgateCommand {
         } catch {
             // Not one of ours (a file the system would not write…): the command's input was
             // not usable, which is exit 2, never "a step failed".
-            context.printer.report(message: "\(error)")
-            status = .badConfiguration
+            let wrapped = InternalError(error)
+            context.printer.report(wrapped)
+            status = wrapped.exitStatus
         }
         if status != .success { throw ExitCode(status.rawValue) }
     }

@@ -108,7 +108,7 @@ struct RolloutTests {
                     ))
                 #expect(
                     error.description.hasSuffix(
-                        "(hint: set variables.tenant_model to default-org, org-per-user or org-per-email-domain)"
+                        "\n  hint: set variables.tenant_model to default-org, org-per-user or org-per-email-domain"
                     ))
             }
         }

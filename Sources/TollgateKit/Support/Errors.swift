@@ -104,3 +104,14 @@ extension PostgresError: TollgateError {
 
     public var userMessage: String { explained }
 }
+
+/// An error none of Tollgate's layers described (a file the system would not write…): shown as what
+/// it is, so that nothing but a ``TollgateError`` reaches the screen.
+///
+/// Exit 2: the command's input could not be used; never "a step failed".
+public struct InternalError: TollgateError {
+    public let underlying: any Error
+    public init(_ underlying: any Error) { self.underlying = underlying }
+    public var exitStatus: ExitStatus { .badConfiguration }
+    public var description: String { "\(underlying)" }
+}

@@ -13,7 +13,7 @@ extension BackfillStep: RunnableStep {
             ).run()
             try context.record(.succeeded, output: "\(rows) rows")
         } catch let error as PostgresError {
-            throw context.failed(error, hint: false)
+            throw context.failed(error)
         }
     }
 }

@@ -46,12 +46,15 @@ struct StepContext {
     }
 
     /// Records the failure (unless the connection is gone) and returns the error to throw.
-    func failed(_ error: PostgresError, hint: Bool = true) -> RunError {
+    ///
+    /// The server's whole error (SQLSTATE, message, detail, hint) is kept to the end: in the ledger
+    /// and in what the user reads.
+    func failed(_ error: PostgresError) -> RunError {
         if error.kind == .connectionLost {
             return failure(error.summary + " (connection lost; run again to resume)")
         }
-        _ = try? record(.failed, error: error.summary)
-        return failure(error.summary + (hint ? error.hint.map { " (hint: \($0))" } ?? "" : ""))
+        _ = try? record(.failed, error: error.description)
+        return failure(error.description)
     }
 
     /// Retries `body` with backoff when it fails on `lock_timeout` (55P03): a busy table
