@@ -145,7 +145,12 @@ struct BackfillResumeTests {
             #expect(pages > 20)
             let process = try CrashResumeTests().start(
                 project, ["run", "day-1-demo", "--env", "dev"])
-            usleep(700_000)
+            // Kill once some batches have committed (the cursor moved), not after a guess.
+            try CrashResumeTests().waitUntil("the backfill has committed a batch") {
+                let next = try? db.query("select next_page from tollgate.backfill_cursors").first?
+                    .decode("next_page", as: Int.self)
+                return (next ?? 0) > 0
+            }
             process.kill()
             _ = try process.wait()
             let cursor = try db.query(
