@@ -329,3 +329,79 @@ extension PlaybookCommandTests {
         }
     }
 }
+
+/// A server-side interruption of `CREATE INDEX CONCURRENTLY` leaves an INVALID index that
+/// `IF NOT EXISTS` would skip for ever: the rerun repairs it, and only what it left itself.
+@Suite(.enabled(if: PostgresTestServer.shouldRun))
+struct InterruptedIndexTests {
+    @Test func aRerunRebuildsTheIndexAnInterruptedBuildLeftInvalid() throws {
+        try PlaybookEngineTests().withProject { project, _, _, db, _ in
+            let tests = CrashResumeTests()
+            let database: String = try db.query("select current_database() as d").first!.decode("d")
+            // An open snapshot in the same database makes the build wait before it marks the
+            // index valid ("waiting for old snapshots"): there the server ends it, as a crash
+            // or a failover would, and the index is left INVALID.
+            let reader = try PostgresTestServer.connect(database: database)
+            try reader.query("begin isolation level repeatable read")
+            try reader.query("select 1")
+            let process = try tests.start(project, ["run", "day-1-demo", "--env", "dev"])
+            let admin = try PostgresTestServer.connect()
+            var terminated = false
+            try tests.waitUntil("the index build waits for old snapshots") {
+                terminated = try admin.query(
+                    """
+                    select coalesce(bool_or(pg_terminate_backend(p.pid)), false) as done
+                    from pg_stat_progress_create_index p join pg_database d on d.oid = p.datid
+                    where d.datname = \(database) and p.phase = 'waiting for old snapshots'
+                    """
+                ).first!.decode("done")
+                return terminated
+            }
+            try reader.query("rollback")
+            let interrupted = try process.wait()
+            #expect(interrupted.status == 4, "\(interrupted.stdout)\(interrupted.stderr)")
+            let valid: Bool = try db.query(
+                "select indisvalid as v from pg_index where indexrelid = 'public.leads_org_id_idx'::regclass"
+            ).first!.decode("v")
+            #expect(!valid)
+
+            let rerun = try tests.run(project)
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+            #expect(
+                rerun.stdout.contains(
+                    "index public.leads_org_id_idx was left INVALID by an interrupted build; dropped, building it again"
+                ))
+            let repaired: Bool = try db.query(
+                "select indisvalid as v from pg_index where indexrelid = 'public.leads_org_id_idx'::regclass"
+            ).first!.decode("v")
+            #expect(repaired)
+            let recorded: String = try db.query(
+                "select detail from tollgate.events where event = 'repaired' and step = 'index-leads'"
+            ).first!.decode("detail")
+            #expect(recorded.contains("dropped invalid index public.leads_org_id_idx"))
+        }
+    }
+
+    /// An invalid index the step did not leave (a unique build that found duplicates) is
+    /// not dropped: the step fails and says why.
+    @Test func anInvalidIndexTheStepDidNotLeaveIsNotDropped() throws {
+        try PlaybookEngineTests().withProject { project, _, _, db, _ in
+            #expect(throws: PostgresError.self) {
+                try db.execute(
+                    script:
+                        "create unique index concurrently leads_org_id_idx on public.leads (user_id)"
+                )
+            }
+            let result = try CrashResumeTests().run(project)
+            #expect(result.status == 4)
+            #expect(
+                result.stderr.contains(
+                    "index public.leads_org_id_idx exists but is INVALID, and this step did not leave it half built (a unique index whose build found duplicate values?)"
+                ))
+            let stillThere: Int = try db.query(
+                "select count(*) as n from pg_class where relname = 'leads_org_id_idx'"
+            ).first!.decode("n")
+            #expect(stillThere == 1)
+        }
+    }
+}

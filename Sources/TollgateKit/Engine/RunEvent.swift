@@ -13,6 +13,8 @@ public enum RunEvent: Sendable {
     case retrying(step: String, attempt: Int, of: Int, pause: Duration)
     /// A `wait` step sleeps; `startedAgo` when it resumes an interrupted wait.
     case waiting(step: String, remaining: Duration, startedAgo: Duration?)
+    /// An index an interrupted build left INVALID is dropped, to be built again.
+    case rebuilding(step: String, index: String)
     /// A batch of a backfill committed.
     case backfill(BackfillProgress)
     /// An after-gate suite passed; `notApplicable` checks did not apply (a rehearsal copy).

@@ -44,6 +44,9 @@ final class RunEventPrinter: @unchecked Sendable {
                 + (notApplicable == 0
                     ? ""
                     : " (\(notApplicable) data checks and probes not applicable: a rehearsal copies the schema, not the rows)")
+        case .rebuilding(let step, let index):
+            return
+                "  ~ \(step): index \(index) was left INVALID by an interrupted build; dropped, building it again"
         case .copying(let environment, let database):
             return "copying the schema of \(environment) into \(database) on the sandbox"
         case .restoreError(let error): return "  restore: \(error)"

@@ -44,7 +44,9 @@ private func runSQL(
                 effects.committed()
             } else {
                 // Hazard: an interruption between 'started' and 'succeeded' leaves the step in
-                // doubt; it is rerunnable (validated at load), so it runs again.
+                // doubt; it is rerunnable (validated at load), so it runs again, after
+                // repairing what the interruption left half made.
+                try repairInterruptedIndexes(sql, in: context)
                 try context.record(.started)
                 try db.setLockTimeout(.milliseconds(step.lockTimeoutMilliseconds))
                 defer { _ = try? db.setLockTimeout(nil) }
@@ -59,5 +61,61 @@ private func runSQL(
     } catch let error as PostgresError {
         effects.reset()
         throw context.failed(error)
+    }
+}
+
+/// What an interrupted `CREATE INDEX CONCURRENTLY` leaves behind is an INVALID index, which
+/// `IF NOT EXISTS` then skips for ever (PostgreSQL's documentation: "the recommended
+/// recovery method in such cases is to drop the index and try again").
+///
+/// When the step is in doubt (it started and never finished), an invalid index its SQL
+/// builds is its own half-made work: it is dropped concurrently, on the record, and the
+/// step builds it again. An invalid index the step did not leave (it never started, or it
+/// failed with an error, such as a unique index that found duplicates) is not dropped: the
+/// step fails and says why. A `NOT VALID` constraint whose validation was interrupted needs
+/// nothing: validating again is idempotent.
+private func repairInterruptedIndexes(_ sql: String, in context: StepContext) throws {
+    let named = SQLDeclarations(sql: sql).objects.filter { $0.kind == .index }
+    guard !named.isEmpty else { return }
+    // `schema.table.index`: the index lives in its table's schema.
+    let wanted = named.map { key -> String in
+        let parts = key.name.split(separator: ".")
+        return parts.count >= 3 ? "\(parts[0]).\(parts[parts.count - 1])" : key.name
+    }
+    let invalid = try context.db.query(
+        """
+        select n.nspname || '.' || c.relname as name, i.indisunique as is_unique
+        from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
+        where not i.indisvalid and (n.nspname || '.' || c.relname) = any(\(wanted))
+        order by 1
+        """
+    ).rows.map {
+        (
+            name: try $0.decode("name", as: String.self),
+            unique: try $0.decode("is_unique", as: Bool.self)
+        )
+    }
+    guard !invalid.isEmpty else { return }
+    let inDoubt =
+        try context.ledger.startedAgo(playbook: context.playbook.name, step: context.step.id) != nil
+    for index in invalid {
+        guard inDoubt else {
+            let why = index.unique ? " (a unique index whose build found duplicate values?)" : ""
+            throw context.failure(
+                "index \(index.name) exists but is INVALID, and this step did not leave it half built\(why): "
+                    + "find out why, then drop it (drop index concurrently \(index.name)) and run again"
+            )
+        }
+        let quoted = try index.name.split(separator: ".").map {
+            try context.db.quoteIdentifier(String($0))
+        }.joined(separator: ".")
+        try context.db.execute(script: "drop index concurrently if exists \(quoted)")
+        try context.ledger.event(
+            run: context.run, playbook: context.playbook.name, step: context.step.id, .repaired,
+            actor: context.options.actor,
+            detail:
+                "dropped invalid index \(index.name), left by an interrupted build, to build it again"
+        )
+        context.emit(.rebuilding(step: context.step.id, index: index.name))
     }
 }
