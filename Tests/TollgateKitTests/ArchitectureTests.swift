@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import TollgateKit
+
 /// The map in `Sources/TollgateKit/README.md` is the law: no folder uses one it may not, the
 /// map has no cycle, and no file imports a module its layer must not see.
 @Suite struct ArchitectureTests {
@@ -83,6 +85,8 @@ import Testing
     @Test func foldersUseOnlyWhatTheMapAllows() throws {
         let allowed = try Self.allowed()
         let files = Self.sources(in: Self.kit)
+        // A test that read nothing would pass on anything.
+        #expect(files.count > 50, "found only \(files.count) Swift files under \(Self.kit.path)")
         let folders = Set(files.map { String($0.path.split(separator: "/")[0]) })
         #expect(
             folders.subtracting(allowed.keys).isEmpty,
@@ -137,5 +141,19 @@ import Testing
             }
         }
         #expect(violations.isEmpty, "\(violations.joined(separator: "\n"))")
+    }
+}
+
+/// Every kind a file may name has its behaviour: a declaration without one would only fail
+/// at run time.
+@Suite struct KindBehaviourTests {
+    @Test func everyStepKindCanRun() {
+        let missing = StepKinds.all.filter { !($0 is any RunnableStep.Type) }.map { $0.key }
+        #expect(missing.isEmpty, "step kinds without a behaviour in Engine/Steps: \(missing)")
+    }
+
+    @Test func everyCheckKindCanBeDecided() {
+        let missing = CheckKinds.all.filter { !($0 is any EvaluatedCheck.Type) }.map { $0.key }
+        #expect(missing.isEmpty, "check kinds without a behaviour in Checks/Kinds: \(missing)")
     }
 }

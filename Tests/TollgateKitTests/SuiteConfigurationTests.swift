@@ -68,6 +68,11 @@ import Testing
             "Playbooks/checks/demo.yml:4:5: error: unknown table set 'tenant_table' in check 'a' (did you mean 'tenant_tables'?)"
         ),
         (
+            // A null where a name belongs is one problem, said once.
+            "version: 1\nsuite: demo\nchecks:\n  - id: a\n    table: ~\n",
+            "Playbooks/checks/demo.yml:5:12: error: expected a string for 'table', found nothing (null)"
+        ),
+        (
             "version: 1\nsuite: demo\nchecks:\n  - id: a\n    requires: b\n    table: x\n",
             "Playbooks/checks/demo.yml:4:5: error: check 'a' requires unknown check 'b'"
         ),

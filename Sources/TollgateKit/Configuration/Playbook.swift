@@ -197,10 +197,10 @@ enum PlaybookFile {
                 at: reader.location(node))
             return nil
         }
-        guard let id = entries["id"].flatMap({ reader.string($0.value, key: "id") }),
-            let action = kind.read(
-                actionNode, StepReadingContext(reader: reader, migrations: migrations))
-        else { return nil }
+        // Every field is read (and every problem reported) before giving up on the step.
+        let id = entries["id"].flatMap { reader.string($0.value, key: "id") }
+        let action = kind.read(
+            actionNode, StepReadingContext(reader: reader, migrations: migrations))
         let transactional =
             !kind.ownsItsTransactions
             && (entries["transaction"].flatMap { reader.boolean($0.value, key: "transaction") }
@@ -208,6 +208,11 @@ enum PlaybookFile {
         let rerunnable =
             entries["rerunnable"].flatMap { reader.boolean($0.value, key: "rerunnable") }
             ?? kind.rerunnableByDefault
+        let lockTimeout = entries["lock_timeout"].flatMap {
+            reader.duration($0.value, key: "lock_timeout")
+        }
+        let retries = entries["retries"].flatMap { reader.integer($0.value, key: "retries") }
+        guard let id, let action else { return nil }
         if !transactional && !rerunnable, let node = entries["transaction"]?.value {
             reader.diagnostics.error(
                 "step '\(id)' has 'transaction: false', so an interruption can leave it half done: write it to be safe to run again (IF NOT EXISTS, CONCURRENTLY) and mark it 'rerunnable: true'",
@@ -220,10 +225,7 @@ enum PlaybookFile {
         }
         return Playbook.Step(
             id: id, action: action, transactional: transactional, rerunnable: rerunnable,
-            lockTimeout: entries["lock_timeout"].flatMap {
-                reader.duration($0.value, key: "lock_timeout")
-            } ?? .seconds(1),
-            retries: entries["retries"].flatMap { reader.integer($0.value, key: "retries") } ?? 5,
+            lockTimeout: lockTimeout ?? .seconds(1), retries: retries ?? 5,
             location: reader.location(node))
     }
 

@@ -71,16 +71,21 @@ public struct SupabaseMigration: Sendable, Equatable {
 public struct EnvironmentReader: Sendable {
     /// What to read beyond the connection facts.
     public struct Request: Sendable {
+        /// The server version and the Supabase CLI's history (checks need neither, and a
+        /// gate's role may not read `supabase_migrations`).
+        public var facts = true
         /// Each Supabase migration's recorded statements (for checksums and drift).
         public var migrationStatements = false
         public var ledger = true
+        /// The ledger's whole state and who ran what (compare), beyond the rollout (status).
+        public var ledgerDetails = false
         /// The ledger's schema effects (for drift).
         public var effects = false
         public var snapshot = true
         /// Suites to run, by name.
         public var suites: [String] = []
-        /// Seconds a statement may take.
-        public var statementTimeout = 30
+        /// Seconds a statement may take; nil for no limit (compare's probes take their time).
+        public var statementTimeout: Int? = 30
 
         public init(
             migrationStatements: Bool = false, ledger: Bool = true, effects: Bool = false,
@@ -95,12 +100,19 @@ public struct EnvironmentReader: Sendable {
 
         /// What `status` shows.
         public static let status = Request()
-        /// What `compare` shows: history with statements, effects, and the two suites.
-        public static let comparison = Request(
-            migrationStatements: true, effects: true, suites: ["warden", "verify"])
-        /// A gate or check: the snapshot and the suites, nothing of the ledger.
+        /// What `compare` shows: history with statements, the ledger with effects, and the two
+        /// suites, with no time limit.
+        public static let comparison: Request = {
+            var request = Request(
+                migrationStatements: true, effects: true, suites: ["warden", "verify"])
+            request.ledgerDetails = true
+            request.statementTimeout = nil
+            return request
+        }()
+        /// A gate or check: the snapshot and the suites, nothing of the ledger or the history.
         public static func checks(_ suites: [String]) -> Request {
             var request = Request(ledger: false, suites: suites)
+            request.facts = false
             request.statementTimeout = 60
             return request
         }
@@ -139,11 +151,13 @@ public struct EnvironmentReader: Sendable {
         }
         do {
             let db = try environment.connect(timeout: 5)
-            try db.setStatementTimeout(.seconds(request.statementTimeout))
+            if let seconds = request.statementTimeout {
+                try db.setStatementTimeout(.seconds(seconds))
+            }
             let reached = db.endpoint
             reading.target = Endpoint(
                 host: reached.host, port: reached.port, database: reached.database)
-            try readFacts(db, request, into: &reading)
+            if request.facts { try readFacts(db, request, into: &reading) }
             if request.ledger { readLedger(db, request, into: &reading) }
             if request.snapshot || !request.suites.isEmpty {
                 let snapshot = try CatalogSnapshot.load(from: db)
@@ -210,8 +224,9 @@ public struct EnvironmentReader: Sendable {
             reading.ledgerPresent = try ledger.exists()
             guard reading.ledgerPresent == true else { return }
             reading.ledger = EnvironmentReading.LedgerReading(
-                state: try ledger.state(), completed: try ledger.completedPlaybooks(),
-                lastRunBy: try ledger.lastRunBy(),
+                state: request.ledgerDetails ? try ledger.state() : Ledger.State(),
+                completed: try ledger.completedPlaybooks(),
+                lastRunBy: request.ledgerDetails ? try ledger.lastRunBy() : [:],
                 binding: try ledger.binding(),
                 effects: request.effects ? try ledger.schemaEffects() : [])
         } catch {
@@ -280,10 +295,6 @@ extension EnvironmentReader {
         let clock = ContinuousClock()
         var snapshot: CatalogSnapshot?
         let elapsed = try clock.measure { snapshot = try CatalogSnapshot.load(from: db) }
-        let (seconds, attoseconds) = elapsed.components
-        return (
-            snapshot!, db.statementCount - before,
-            Double(seconds) * 1000 + Double(attoseconds) / 1e15
-        )
+        return (snapshot!, db.statementCount - before, DurationParser.seconds(elapsed) * 1000)
     }
 }

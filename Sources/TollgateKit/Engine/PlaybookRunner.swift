@@ -201,6 +201,13 @@ public struct PlaybookRunner {
     /// - Throws: ``RunError`` (blocked, lock busy, step failed), `ConnectionError`.
     @discardableResult
     public func run(_ playbook: Playbook, on environment: Environment) throws -> Plan {
+        // Every step must have a behaviour before anything runs: a kind declared without one
+        // must not fail halfway through a playbook.
+        if let step = playbook.steps.first(where: { !($0.action is any RunnableStep) }) {
+            throw RunError.stepFailed(
+                environment: environment.name, playbook: playbook.name, step: step.id,
+                error: "no behaviour for steps of kind '\(step.kind)': nothing was run")
+        }
         // The lock lives on its own idle connection: an idle session holding only an
         // advisory lock has no snapshot, so CREATE INDEX CONCURRENTLY on the work connection
         // never waits for it.

@@ -211,8 +211,10 @@ public enum Comparison {
         read.state.fingerprint = reading.snapshot?.fingerprint
         for name in ["warden", "verify"] {
             if reading.foreign != nil {
-                read.state.checks[name] = .init(
-                    passed: false, firstFailure: "not this application's database")
+                if project.suites[name] != nil {
+                    read.state.checks[name] = .init(
+                        passed: false, firstFailure: "not this application's database")
+                }
                 continue
             }
             guard let run = reading.suites[name] else { continue }

@@ -10,7 +10,10 @@ public struct NoRowsCheck: CheckKind {
     public var sql: String
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> NoRowsCheck? {
-        if let sql = context.scalar(node, key: key) { return NoRowsCheck(sql: sql) }
+        // A scalar is the whole check (`no_rows: VALUE`); only a mapping reads fields.
+        if case .scalar = node {
+            return context.reader.string(node, key: key).map { sql in NoRowsCheck(sql: sql) }
+        }
         guard let fields = context.fields(node, key: key, allowed: ["sql"], required: ["sql"]),
             let sql = fields.text("sql")
         else { return nil }

@@ -8,7 +8,12 @@ public struct RowLevelSecurityCheck: CheckKind {
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> RowLevelSecurityCheck?
     {
-        if let table = context.scalar(node, key: key) { return RowLevelSecurityCheck(table: table) }
+        // A scalar is the whole check (`rls: VALUE`); only a mapping reads fields.
+        if case .scalar = node {
+            return context.reader.string(node, key: key).map { table in
+                RowLevelSecurityCheck(table: table)
+            }
+        }
         guard let fields = context.fields(node, key: key, allowed: ["table", "forced"]),
             let table = context.table(fields, key: key, at: node)
         else { return nil }

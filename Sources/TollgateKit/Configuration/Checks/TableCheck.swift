@@ -6,7 +6,10 @@ public struct TableCheck: CheckKind {
     public var table: String
 
     public static func read(_ node: Node, _ context: CheckReadingContext) -> TableCheck? {
-        if let table = context.scalar(node, key: key) { return TableCheck(table: table) }
+        // A scalar is the whole check (`table: VALUE`); only a mapping reads fields.
+        if case .scalar = node {
+            return context.reader.string(node, key: key).map { table in TableCheck(table: table) }
+        }
         guard let fields = context.fields(node, key: key, allowed: ["table"]),
             let table = context.table(fields, key: key, at: node)
         else { return nil }
