@@ -60,6 +60,9 @@ enum SeedSQL {
         -- As hosted Supabase's postgres role: it may read and write users (seed scripts and
         -- Tollgate's probes insert them) but not create anything in the schema.
         grant select, insert, update, delete, references on auth.users to tollgate_app;
+        -- Hosted Supabase lets the postgres role add a trigger to auth.users (the documented
+        -- way to act on sign-ups), never create objects in auth itself.
+        grant trigger on auth.users to tollgate_app;
         grant select on auth.users to service_role;
 
         create function auth.uid() returns uuid language sql stable as $$

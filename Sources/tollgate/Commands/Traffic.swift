@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import TollgateKit
+
+/// `tollgate traffic --env dev --duration 1m`: an application acting on an environment, to
+/// watch a rollout under load (run it beside `tollgate run` in another terminal).
+struct Traffic: TollgateCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Act as the application on an environment (old backend, new backend from Day 4, sign-ups) and report what failed.",
+        discussion: """
+            Each request is a transaction as Supabase's API makes it (role authenticated, the
+            JWT's claims). Tokens live the environment's jwt_expiry. Exit 1 when any operation
+            failed (refusals by row level security are counted apart).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+    @Option(name: .customLong("env"), help: "The environment.") var environment: String
+    @Option(help: "How long to run, such as 30s or 5m.") var duration = "30s"
+    @Option(help: "Concurrent clients.") var clients = 2
+
+    func validate() throws {
+        guard DurationParser.parse(duration) != nil else {
+            throw ValidationError("--duration takes a duration such as 30s or 5m")
+        }
+        guard (1...64).contains(clients) else {
+            throw ValidationError("--clients must be between 1 and 64")
+        }
+    }
+
+    func run(in context: CommandContext) async throws -> ExitStatus {
+        let project = try context.loadProject()
+        let environment = try project.environment(named: environment)
+        let jwtExpiry =
+            environment.variables["jwt_expiry"].flatMap(DurationParser.parse) ?? .seconds(3600)
+        let until = ContinuousClock.now + DurationParser.parse(duration)!
+        context.printer.info(
+            "traffic on \(environment.name) for \(duration) with \(clients) clients (tokens live \(DurationParser.format(jwtExpiry)))"
+        )
+        let report = try await TrafficGenerator(
+            environment: environment, options: .init(clients: clients, jwtExpiry: jwtExpiry)
+        )
+        .run(until: { ContinuousClock.now >= until })
+        context.printer.output("traffic on \(environment.name): " + report.summary)
+        for failure in report.failures.prefix(10) {
+            context.printer.output(
+                "  ✗ \(failure.operation): \(failure.sqlState ?? "?") \(failure.message)")
+        }
+        return report.failures.isEmpty ? .success : .blocked
+    }
+}

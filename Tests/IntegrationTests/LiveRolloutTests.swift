@@ -1,0 +1,102 @@
+import Foundation
+import PostgresClient
+import Testing
+import TollgateKit
+
+/// The five days on a database that is live: the old backend, the new one from Day 4 and
+/// sign-ups act on it throughout, and none of their operations may fail.
+@Suite(.enabled(if: PostgresTestServer.shouldRun))
+struct LiveRolloutTests {
+    final class Flag: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = false
+        var isSet: Bool { lock.withLock { value } }
+        func set() { lock.withLock { value = true } }
+    }
+
+    @Test(arguments: ["org-per-email-domain", "default-org", "org-per-user"])
+    func theApplicationKeepsWorkingOnEveryDay(tenantModel: String) async throws {
+        try await withTestDatabaseAsync { db, name in
+            try Sandbox.installRoles(
+                on: PostgresTestServer.connect(), applicationPassword: "not-used-here")
+            try Sandbox.seedDatabase(db, options: .init(rows: 200, seed: 11))
+            try PostgresTestServer.connect().query(
+                "grant create, connect, temporary on database \(identifier: name) to tollgate_app")
+            let connection =
+                try PostgresTestServer.connectionString().rawValue
+                + " dbname=\(name) user=tollgate_app"
+            let environment = Environment(
+                name: "dev", order: 1, connection: ConnectionString(connection),
+                variables: ["tenant_model": tenantModel, "jwt_expiry": "0"],
+                location: .init(file: "test", line: 1, column: 1))
+            let project = try Project.load(
+                root: Repository.root,
+                variables: VariableLookup(
+                    environment: [:],
+                    builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
+
+            let stop = Flag()
+            let traffic = Task {
+                try await TrafficGenerator(
+                    environment: environment, options: .init(clients: 2, pause: .milliseconds(2))
+                )
+                .run(until: { stop.isSet })
+            }
+            // Let the application run on the single-tenant schema first.
+            try await Task.sleep(for: .milliseconds(300))
+            for day in [
+                "day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata", "day-4-warden",
+                "day-5-verify",
+            ] {
+                try await runBlocking {
+                    try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")).run(
+                        try project.playbook(named: day), on: environment)
+                }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            stop.set()
+            let report = try await traffic.value
+            #expect(report.failures.isEmpty, "\(report.failures.prefix(5))")
+            #expect(report.count > 50, "\(report.summary)")
+            #expect(!report.signedUp.isEmpty)
+            #expect(
+                report.operations["new app: write and read", default: 0] > 0, "\(report.operations)"
+            )
+            #expect(report.worst < 1000, "\(report.summary)")
+
+            // Every row and every user, those who signed up mid-rollout too, has its organization.
+            let missing: Int = try db.query(
+                """
+                select (select count(*) from public.leads where org_id is null)
+                     + (select count(*) from public.call_logs where org_id is null)
+                     + (select count(*) from auth.users where coalesce(raw_app_meta_data ->> 'org_id', '') = '') as n
+                """
+            ).first!.decode("n")
+            #expect(missing == 0)
+            let wrong: Int = try db.query(
+                """
+                select count(*) as n from public.leads l join auth.users u on u.id = l.user_id
+                where l.org_id::text is distinct from u.raw_app_meta_data ->> 'org_id'
+                """
+            ).first!.decode("n")
+            #expect(wrong == 0)
+            let verify = CheckRunner(project: project).run(
+                [try project.suite(named: "verify")], on: environment)
+            #expect(verify.passed, "\(verify.suites.first?.failures.prefix(3) ?? [])")
+        }
+    }
+}
+
+/// ``withTestDatabase`` for async bodies.
+func withTestDatabaseAsync(_ body: (Connection, String) async throws -> Void) async throws {
+    let admin = try PostgresTestServer.connect()
+    let name = "tollgate_test_\(UInt32.random(in: 0...UInt32.max))"
+    try admin.query("create database \(identifier: name)")
+    do {
+        try await body(try PostgresTestServer.connect(database: name), name)
+    } catch {
+        _ = try? admin.query("drop database if exists \(identifier: name) with (force)")
+        throw error
+    }
+    _ = try? admin.query("drop database if exists \(identifier: name) with (force)")
+}
