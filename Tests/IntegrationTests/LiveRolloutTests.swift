@@ -87,6 +87,73 @@ struct LiveRolloutTests {
     }
 }
 
+extension LiveRolloutTests {
+    /// The runner killed in the middle of Day 2 while the application writes: the rerun
+    /// finishes, and the application never noticed.
+    @Test func aRunnerKilledDuringTheBackfillUnderTrafficConverges() async throws {
+        try await withTestDatabaseAsync { db, name in
+            try Sandbox.installRoles(
+                on: PostgresTestServer.connect(), applicationPassword: "not-used-here")
+            try Sandbox.seedDatabase(db, options: .init(rows: 3000, seed: 5))
+            try PostgresTestServer.connect().query(
+                "grant create, connect, temporary on database \(identifier: name) to tollgate_app")
+            let connection =
+                try PostgresTestServer.connectionString().rawValue
+                + " dbname=\(name) user=tollgate_app"
+            let environment = Environment(
+                name: "dev", order: 1, connection: ConnectionString(connection),
+                variables: ["tenant_model": "org-per-email-domain", "jwt_expiry": "0"],
+                location: .init(file: "test", line: 1, column: 1))
+            let stop = Flag()
+            let traffic = Task {
+                try await TrafficGenerator(
+                    environment: environment, options: .init(clients: 2, pause: .milliseconds(2))
+                )
+                .run(until: { stop.isSet })
+            }
+            let variables = ["DEV_DATABASE_URL": connection, "DEV_JWT_EXPIRY": "0"]
+            #expect(
+                try tollgate(
+                    ["run", "day-1-organizations", "--env", "dev"], environment: variables
+                ).status == 0)
+            var process = ProcessInfo.processInfo.environment.filter {
+                !$0.key.hasPrefix("PG") && !$0.key.hasSuffix("_DATABASE_URL")
+            }
+            process.merge(variables) { $1 }
+            process["NO_COLOR"] = "1"
+            let run = try ProcessRunner().start(
+                Repository.binary.path, ["run", "day-2-backfill", "--env", "dev"],
+                environment: process, directory: Repository.root.path)
+            // Kill once a batch of the backfill has committed.
+            try CrashResumeTests().waitUntil("the backfill has committed a batch") {
+                let next = try? db.query(
+                    "select coalesce(max(next_page), 0) as n from tollgate.backfill_cursors"
+                ).first?.decode("n", as: Int.self)
+                return (next ?? 0) > 0
+            }
+            run.kill()
+            #expect(
+                try run.wait().status == 128 + SIGKILL,
+                "the run had finished before it could be killed")
+            let rerun = try tollgate(
+                ["run", "--through", "day-5-verify", "--env", "dev"], environment: variables)
+            #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+            try await Task.sleep(for: .milliseconds(300))
+            stop.set()
+            let report = try await traffic.value
+            #expect(report.failures.isEmpty, "\(report.failures.prefix(5))")
+            #expect(report.worst < 1000, "\(report.summary)")
+            let missing: Int = try db.query(
+                """
+                select (select count(*) from public.leads where org_id is null)
+                     + (select count(*) from auth.users where coalesce(raw_app_meta_data ->> 'org_id', '') = '') as n
+                """
+            ).first!.decode("n")
+            #expect(missing == 0)
+        }
+    }
+}
+
 /// ``withTestDatabase`` for async bodies.
 func withTestDatabaseAsync(_ body: (Connection, String) async throws -> Void) async throws {
     let admin = try PostgresTestServer.connect()

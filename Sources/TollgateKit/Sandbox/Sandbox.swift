@@ -237,6 +237,11 @@ public struct Sandbox: Sendable {
             progress(
                 "databases already seeded (\(state.options.scenario.rawValue), \(state.options.rows) leads)"
             )
+            // A sandbox seeded by an older Tollgate gets the hosted-like grants it lacks.
+            for database in Self.databases {
+                try superuserConnection(port: port, database: database).execute(
+                    script: SeedSQL.laterGrants)
+            }
         }
     }
 

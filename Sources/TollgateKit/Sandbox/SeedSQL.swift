@@ -99,6 +99,12 @@ enum SeedSQL {
         grant usage on schema public to anon, authenticated, service_role;
         """
 
+    /// Grants added to the Supabase emulation after sandboxes were first seeded, applied again
+    /// (idempotently) by `sandbox up` to a sandbox an older Tollgate seeded.
+    static let laterGrants = """
+        grant trigger on auth.users to tollgate_app;
+        """
+
     /// The app's first Supabase migration: the report's single-tenant schema.
     ///
     /// The sandbox runs it as `tollgate_app`, so that role owns it, and records its text in the
