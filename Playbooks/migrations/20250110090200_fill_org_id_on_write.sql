@@ -62,6 +62,11 @@ $$;
 comment on function public.tollgate_org_for_user(uuid, text) is 'Tollgate (Day 1): the organization of a user by tenant_model, made on first use.';
 revoke all on function public.tollgate_org_for_user(uuid, text) from public, anon, authenticated;
 
+-- How many rows the database had to fill: while the old backend runs, it keeps moving. The
+-- contract playbook (Day 6) removes the filling only once it has stood still.
+create sequence if not exists tollgate.org_id_filled;
+comment on sequence tollgate.org_id_filled is 'Rows written without org_id that the database filled (the old backend''s writes).';
+
 -- Rows written without org_id take their writer's organization (call_logs: its lead's).
 create or replace function public.tollgate_fill_org_id()
 returns trigger
@@ -73,6 +78,7 @@ declare
   owner uuid;
 begin
   if new.org_id is null then
+    perform nextval('tollgate.org_id_filled');
     if tg_table_name = 'call_logs' then
       select coalesce(l.org_id, public.tollgate_org_for_user(l.user_id, u.email)) into new.org_id
       from public.leads l left join auth.users u on u.id = l.user_id

@@ -154,6 +154,79 @@ extension LiveRolloutTests {
     }
 }
 
+extension LiveRolloutTests {
+    /// Day 6 removes the filling only once nothing has needed it for the quiet period: with the
+    /// old backend still writing it refuses and leaves everything in place; with the new one
+    /// everywhere it contracts, and the application keeps working.
+    @Test(arguments: [true, false])
+    func theContractWaitsForTheOldBackendToBeGone(newBackend: Bool) async throws {
+        try await withTestDatabaseAsync { db, name in
+            try Sandbox.installRoles(
+                on: PostgresTestServer.connect(), applicationPassword: "not-used-here")
+            try Sandbox.seedDatabase(db, options: .init(rows: 200, seed: 13))
+            try PostgresTestServer.connect().query(
+                "grant create, connect, temporary on database \(identifier: name) to tollgate_app")
+            let connection =
+                try PostgresTestServer.connectionString().rawValue
+                + " dbname=\(name) user=tollgate_app"
+            let environment = Environment(
+                name: "dev", order: 1, connection: ConnectionString(connection),
+                variables: ["tenant_model": "org-per-email-domain", "jwt_expiry": "0"],
+                location: .init(file: "test", line: 1, column: 1))
+            let project = try Project.load(
+                root: Repository.root,
+                variables: VariableLookup(
+                    environment: [:],
+                    builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
+            let stop = Flag()
+            let traffic = Task {
+                try await TrafficGenerator(
+                    environment: environment,
+                    options: .init(
+                        clients: 2, pause: .milliseconds(2), newBackendAfterDay4: newBackend)
+                ).run(until: { stop.isSet })
+            }
+            for day in [
+                "day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata", "day-4-warden",
+                "day-5-verify",
+            ] {
+                try await runBlocking {
+                    try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")).run(
+                        try project.playbook(named: day), on: environment)
+                }
+            }
+            // The quiet period passes while the application writes on (half a second of it).
+            let contract = try await runBlocking { () -> String? in
+                let options = PlaybookRunner.Options(
+                    actor: "t", host: "h", sleep: { _ in usleep(500_000) })
+                do {
+                    try PlaybookRunner(project: project, options: options).run(
+                        try project.playbook(named: "day-6-contract"), on: environment)
+                    return nil
+                } catch let error as RunError {
+                    return error.description
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            stop.set()
+            let report = try await traffic.value
+            let fillTriggers: Int = try db.query(
+                "select count(*) as n from pg_trigger where tgname like '%_fill_org_id'"
+            ).first!.decode("n")
+            #expect(report.failures.isEmpty, "\(report.failures.prefix(5))")
+            if newBackend {
+                #expect(contract == nil, "\(contract ?? "")")
+                #expect(fillTriggers == 0)
+            } else {
+                #expect(
+                    contract?.contains("no-rows-filled-since-the-watch") == true,
+                    "\(contract ?? "ran")")
+                #expect(fillTriggers == 9)
+            }
+        }
+    }
+}
+
 /// ``withTestDatabase`` for async bodies.
 func withTestDatabaseAsync(_ body: (Connection, String) async throws -> Void) async throws {
     let admin = try PostgresTestServer.connect()

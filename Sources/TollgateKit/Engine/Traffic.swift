@@ -20,11 +20,15 @@ public struct TrafficGenerator: Sendable {
         public var signUpEvery = 10
         /// A pause between a client's requests.
         public var pause: Duration = .milliseconds(5)
+        /// Whether the new backend takes over once Day 4 has deployed it; false keeps the old
+        /// one running (an environment the new code never reached).
+        public var newBackendAfterDay4 = true
 
         public init(
             clients: Int = 2, jwtExpiry: Duration = .zero, signUpEvery: Int = 10,
-            pause: Duration = .milliseconds(5)
+            pause: Duration = .milliseconds(5), newBackendAfterDay4: Bool = true
         ) {
+            self.newBackendAfterDay4 = newBackendAfterDay4
             self.clients = clients
             self.jwtExpiry = jwtExpiry
             self.signUpEvery = signUpEvery
@@ -121,10 +125,10 @@ public struct TrafficGenerator: Sendable {
             request += 1
             // The new backend is deployed with Day 4: Tollgate's org-id function is its sign.
             if clock.now - lastDeployCheck > .milliseconds(500) {
-                newCodeDeployed = try db.query(
+                let deployed: Bool = try db.query(
                     "select to_regprocedure('public.auth_org_id()') is not null as deployed"
-                ).first!
-                .decode("deployed")
+                ).first!.decode("deployed")
+                newCodeDeployed = options.newBackendAfterDay4 && deployed
                 lastDeployCheck = clock.now
             }
             let started = clock.now
