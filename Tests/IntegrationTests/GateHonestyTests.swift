@@ -154,6 +154,60 @@ struct GateHonestyTests {
             #expect(resumed <= .seconds(5400) && resumed > .seconds(5390), "\(resumed)")
         }
     }
+
+    /// Each DDL step's strong lock on a tenant table is measured and recorded; one held longer
+    /// than its budget blocks promotion until someone accepts it on the next environment.
+    @Test func aLockHeldOverItsBudgetBlocksPromotionUntilApproved() throws {
+        let locks = """
+            version: 1
+            playbook: lock-demo
+            steps:
+              - id: long-lock
+                sql: |
+                  lock table public.leads in access exclusive mode;
+                  select pg_sleep(0.4);
+              - id: budgeted-lock
+                sql: |
+                  lock table public.campaigns in access exclusive mode;
+                  select pg_sleep(0.3);
+                lock_budget: 2s
+            """
+        try engine.withProject(playbooks: ["lock-demo.yml": locks]) {
+            project, dev, staging, devDB, _ in
+            let playbook = try project.playbook(named: "lock-demo")
+            nonisolated(unsafe) var events: [RunEvent] = []
+            try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")) {
+                events.append($0)
+            }.run(playbook, on: dev)
+            let held: Int = try devDB.query(
+                "select lock_held_ms from tollgate.step_runs where step = 'long-lock' and lock_mode = 'AccessExclusiveLock'"
+            ).first!.decode("lock_held_ms")
+            #expect(held >= 400)
+            let over = try Ledger(devDB).locksOverBudget(of: "lock-demo")
+            #expect(over.map(\.step) == ["long-lock"])
+            #expect(over.first?.hold.relations == ["public.leads"])
+            #expect(
+                events.contains {
+                    if case .overLockBudget("long-lock", _) = $0 { true } else { false }
+                })
+
+            var plan = try engine.runner(project).plan(playbook, on: staging)
+            let gate = try #require(plan.gates.first { $0.name == "lock budget on dev" })
+            #expect(!gate.passed)
+            #expect(
+                gate.detail.hasPrefix("long-lock held AccessExclusiveLock on public.leads for "))
+            #expect(
+                gate.unblock
+                    == "review the lock, then: tollgate approve lock-demo --env staging --as NAME")
+            let stagingLedger = Ledger(try staging.connect())
+            try stagingLedger.install()
+            try stagingLedger.approve(
+                playbook: playbook, approver: "alice", note: "a busy hour is fine")
+            plan = try engine.runner(project).plan(playbook, on: staging)
+            #expect(plan.gates.first { $0.name == "lock budget on dev" }?.passed == true)
+        }
+    }
+
 }
 
 /// Durations a fake sleep was asked for.

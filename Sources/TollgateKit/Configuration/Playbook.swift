@@ -78,6 +78,9 @@ public struct Playbook: Sendable {
         /// ``lockTimeout`` as the milliseconds `SET lock_timeout` takes.
         public var lockTimeoutMilliseconds: Int64 { DurationParser.milliseconds(lockTimeout) }
         public let retries: Int
+        /// How long the step may hold a strong lock on a tenant table; nil for the default
+        /// (200 ms for `ACCESS EXCLUSIVE`, no budget for weaker locks).
+        public var lockBudget: Duration? = nil
         public let location: SourceLocation
 
         /// What the ledger records to notice later edits: SHA-256 of the SQL (or command) with
@@ -109,7 +112,10 @@ enum PlaybookFile {
         "requires", "before", "after", "promotion", "soak", "approvals", "upstream", "wait_after",
     ]
     static var stepKeys: [String] {
-        ["id", "description", "transaction", "rerunnable", "lock_timeout", "retries"]
+        [
+            "id", "description", "transaction", "rerunnable", "lock_timeout", "retries",
+            "lock_budget",
+        ]
             + StepKinds.keys
     }
 
@@ -212,6 +218,9 @@ enum PlaybookFile {
             reader.duration($0.value, key: "lock_timeout")
         }
         let retries = entries["retries"].flatMap { reader.integer($0.value, key: "retries") }
+        let lockBudget = entries["lock_budget"].flatMap {
+            reader.duration($0.value, key: "lock_budget")
+        }
         guard let id, let action else { return nil }
         if !transactional && !rerunnable, let node = entries["transaction"]?.value {
             reader.diagnostics.error(
@@ -223,10 +232,12 @@ enum PlaybookFile {
                 "step '\(id)' uses CONCURRENTLY, which cannot run inside a transaction: add 'transaction: false' and 'rerunnable: true'",
                 at: reader.location(actionNode))
         }
-        return Playbook.Step(
+        var step = Playbook.Step(
             id: id, action: action, transactional: transactional, rerunnable: rerunnable,
             lockTimeout: lockTimeout ?? .seconds(1), retries: retries ?? 5,
             location: reader.location(node))
+        step.lockBudget = lockBudget
+        return step
     }
 
     /// `CONCURRENTLY` outside comments and string literals, roughly: enough to catch

@@ -56,13 +56,17 @@ public enum Planner {
         /// its database holds another environment's ledger); the gate blocks.
         public var problem: String?
         public var unblock: String?
+        /// Steps that held a strong lock there longer than their budget, described.
+        public var locksOverBudget: [String]
         public init(
-            name: String, lastSuccess: Date?, problem: String? = nil, unblock: String? = nil
+            name: String, lastSuccess: Date?, problem: String? = nil, unblock: String? = nil,
+            locksOverBudget: [String] = []
         ) {
             self.name = name
             self.lastSuccess = lastSuccess
             self.problem = problem
             self.unblock = unblock
+            self.locksOverBudget = locksOverBudget
         }
     }
 
@@ -144,6 +148,20 @@ public enum Planner {
                         ? nil
                         : "\(required - approvers.count) more: tollgate approve \(playbook.name) --env \(environment.name) --as NAME"
                 ))
+        }
+        // A lock held longer than its budget on the previous environment needs a person to
+        // accept it here before the playbook goes on.
+        if let previous, !previous.locksOverBudget.isEmpty {
+            let accepted = ledger.approvers(of: playbook).current
+            gates.append(
+                Plan.Gate(
+                    name: "lock budget on \(previous.name)", passed: !accepted.isEmpty,
+                    detail: previous.locksOverBudget.joined(separator: "; ")
+                        + (accepted.isEmpty
+                            ? "" : "; accepted by \(accepted.joined(separator: ", "))"),
+                    unblock: accepted.isEmpty
+                        ? "review the lock, then: tollgate approve \(playbook.name) --env \(environment.name) --as NAME"
+                        : nil))
         }
         if let wait = playbook.gates.waitAfter {
             let needed =

@@ -194,7 +194,10 @@ public struct PlaybookRunner {
                 unblock: "check \(previous.connectionSetting)")
         }
         return Planner.Previous(
-            name: previous.name, lastSuccess: try ledger.state().lastSuccess[playbook.name])
+            name: previous.name, lastSuccess: try ledger.state().lastSuccess[playbook.name],
+            locksOverBudget: try ledger.locksOverBudget(of: playbook.name).map {
+                "\($0.step) \($0.hold.description)"
+            })
     }
 
     /// Runs `playbook` on `environment`.

@@ -15,6 +15,9 @@ public enum RunEvent: Sendable {
     case waiting(step: String, remaining: Duration, startedAgo: Duration?)
     /// An index an interrupted build left INVALID is dropped, to be built again.
     case rebuilding(step: String, index: String)
+    /// A step held a strong lock on a tenant table longer than its budget: promoting the
+    /// playbook now needs an approval on the next environment.
+    case overLockBudget(step: String, LockHold)
     /// A batch of a backfill committed.
     case backfill(BackfillProgress)
     /// An after-gate suite passed; `notApplicable` checks did not apply (a rehearsal copy).

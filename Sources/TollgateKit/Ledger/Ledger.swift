@@ -171,6 +171,25 @@ public struct Ledger {
         ).rows.map { try $0.decode("playbook") }
     }
 
+    /// The steps of `playbook` whose last run held a strong lock longer than its budget.
+    public func locksOverBudget(of playbook: String) throws -> [(step: String, hold: LockHold)] {
+        guard try version() >= 5 else { return [] }
+        return try db.query(
+            """
+            select step, lock_mode, lock_relations, lock_held_ms, lock_budget_ms from tollgate.step_runs
+            where playbook = \(playbook) and lock_budget_ms is not null and lock_held_ms > lock_budget_ms order by step
+            """
+        ).rows.map { row in
+            (
+                try row.decode("step"),
+                LockHold(
+                    mode: try row.decode("lock_mode"), relations: try row.decode("lock_relations"),
+                    heldMilliseconds: try row.decode("lock_held_ms"),
+                    budgetMilliseconds: try row.decodeIfPresent("lock_budget_ms"))
+            )
+        }
+    }
+
     /// Who last ran each playbook successfully.
     public func lastRunBy() throws -> [String: String] {
         guard try exists() else { return [:] }
@@ -204,7 +223,7 @@ public struct Ledger {
     /// Records a step's state; for a transactional step, call inside the step's transaction.
     public func recordStep(
         run: Int64, playbook: String, step: StepIdentity, status: StepStatus, error: String? = nil,
-        output: String? = nil,
+        output: String? = nil, lock: LockHold? = nil,
         actor: String, host: String
     ) throws {
         let status = status.rawValue
@@ -220,9 +239,17 @@ public struct Ledger {
               host = excluded.host, finished_at = excluded.finished_at,
               started_at = case when excluded.status = 'started' then excluded.started_at else tollgate.step_runs.started_at end
             """)
+        if let lock {
+            try db.query(
+                """
+                update tollgate.step_runs set lock_mode = \(lock.mode), lock_relations = \(lock.relations),
+                  lock_held_ms = \(lock.heldMilliseconds), lock_budget_ms = \(lock.budgetMilliseconds)
+                where playbook = \(playbook) and step = \(step.id)
+                """)
+        }
         try event(
             run: run, playbook: playbook, step: step.id, LedgerEvent(rawValue: status)!,
-            actor: actor, detail: error)
+            actor: actor, detail: error ?? lock?.description)
     }
 
     public func event(

@@ -3,10 +3,21 @@
 enum LedgerSchema {
     /// The newest version; each version has an idempotent script that upgrades from the one
     /// before (`releases` records which were installed).
-    static let version = 4
+    static let version = 5
 
     /// The scripts in order, index 0 for version 1.
-    static let scripts = [v1, v2, v3, v4]
+    static let scripts = [v1, v2, v3, v4, v5]
+
+    /// Version 5: how long each step held a strong lock on a tenant table, and its budget.
+    static let v5 = """
+        alter table tollgate.step_runs add column if not exists lock_mode text;
+        alter table tollgate.step_runs add column if not exists lock_relations text[];
+        alter table tollgate.step_runs add column if not exists lock_held_ms bigint;
+        alter table tollgate.step_runs add column if not exists lock_budget_ms bigint;
+        comment on column tollgate.step_runs.lock_held_ms is 'The longest a step held its strongest lock on a tenant table (its transaction''s time from start to commit, an upper bound).';
+        comment on column tollgate.step_runs.lock_budget_ms is 'The step''s lock budget; a hold over it blocks promotion of the playbook until someone approves it on the next environment.';
+        insert into tollgate.releases (version) values (5) on conflict do nothing;
+        """
 
     /// Version 4: the ledger is bound to its environment, and approvals to the playbook's
     /// content.

@@ -47,3 +47,32 @@ public struct StepIdentity: Sendable, Equatable {
         self.transactional = transactional
     }
 }
+
+/// A strong lock a step held on tenant tables: the mode, the tables, and for how long
+/// (the step's transaction from its start to its commit, an upper bound of the hold).
+public struct LockHold: Sendable, Codable, Equatable {
+    public var mode: String
+    public var relations: [String]
+    public var heldMilliseconds: Int64
+    public var budgetMilliseconds: Int64?
+
+    public init(
+        mode: String, relations: [String], heldMilliseconds: Int64, budgetMilliseconds: Int64?
+    ) {
+        self.mode = mode
+        self.relations = relations
+        self.heldMilliseconds = heldMilliseconds
+        self.budgetMilliseconds = budgetMilliseconds
+    }
+
+    /// Held longer than its budget.
+    public var overBudget: Bool { budgetMilliseconds.map { heldMilliseconds > $0 } ?? false }
+
+    /// The hold in words.
+    ///
+    /// `held AccessExclusiveLock on public.leads for 12ms (budget 200ms)`
+    public var description: String {
+        "held \(mode) on \(relations.joined(separator: ", ")) for \(heldMilliseconds)ms"
+            + (budgetMilliseconds.map { " (budget \($0)ms)" } ?? "")
+    }
+}

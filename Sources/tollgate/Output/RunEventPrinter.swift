@@ -47,6 +47,8 @@ final class RunEventPrinter: @unchecked Sendable {
         case .rebuilding(let step, let index):
             return
                 "  ~ \(step): index \(index) was left INVALID by an interrupted build; dropped, building it again"
+        case .overLockBudget(let step, let lock):
+            return "  ! \(step): \(lock.description): promoting it will need an approval"
         case .copying(let environment, let database):
             return "copying the schema of \(environment) into \(database) on the sandbox"
         case .restoreError(let error): return "  restore: \(error)"

@@ -39,7 +39,11 @@ private func runSQL(
                             values (\(migration.version), \(migration.name), \([sql])) on conflict (version) do nothing
                             """)
                     }
-                    try context.record(.succeeded, on: db)
+                    let lock = try context.strongestLock(on: db)
+                    try context.record(.succeeded, lock: lock, on: db)
+                    if let lock, lock.overBudget {
+                        context.emit(.overLockBudget(step: step.id, lock))
+                    }
                 }
                 effects.committed()
             } else {

@@ -32,12 +32,42 @@ struct StepContext {
 
     /// Records the step's state in the ledger (inside the step's transaction when it has one).
     func record(
-        _ status: StepStatus, error: String? = nil, output: String? = nil, on db: Connection? = nil
+        _ status: StepStatus, error: String? = nil, output: String? = nil, lock: LockHold? = nil,
+        on db: Connection? = nil
     ) throws {
         try Ledger(db ?? self.db).recordStep(
             run: run, playbook: playbook.name, step: identity, status: status, error: error,
-            output: output,
-            actor: options.actor, host: options.host)
+            output: output, lock: lock, actor: options.actor, host: options.host)
+    }
+
+    /// The strongest lock this transaction holds on a tenant table, and how long the transaction
+    /// has run (an upper bound of the hold), with the step's budget: 200 ms for `ACCESS EXCLUSIVE`
+    /// unless the step sets `lock_budget`.
+    ///
+    /// Measured before the commit.
+    func strongestLock(on db: Connection) throws -> LockHold? {
+        let tenantTables = Array(Set(project.tableSets.values.joined())).sorted()
+        guard !tenantTables.isEmpty,
+            let row = try db.query(
+                """
+                select l.mode, array_agg(distinct n.nspname || '.' || c.relname) as relations,
+                       (extract(epoch from clock_timestamp() - now()) * 1000)::bigint as held
+                from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
+                where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted
+                  and l.mode in ('AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock')
+                  and (n.nspname || '.' || c.relname) = any(\(tenantTables))
+                group by l.mode
+                order by array_position(array['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock'], l.mode::text)
+                limit 1
+                """
+            ).first
+        else { return nil }
+        let mode: String = try row.decode("mode")
+        let budget = step.lockBudget ?? (mode == "AccessExclusiveLock" ? .milliseconds(200) : nil)
+        return LockHold(
+            mode: mode, relations: try row.decode("relations"),
+            heldMilliseconds: try row.decode("held"),
+            budgetMilliseconds: budget.map(DurationParser.milliseconds))
     }
 
     func failure(_ message: String) -> RunError {
