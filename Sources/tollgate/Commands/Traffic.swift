@@ -18,6 +18,9 @@ struct Traffic: TollgateCommand {
     @Option(name: .customLong("env"), help: "The environment.") var environment: String
     @Option(help: "How long to run, such as 30s or 5m.") var duration = "30s"
     @Option(help: "Concurrent clients.") var clients = 2
+    @Option(help: "Stop as soon as this file exists (for scripts), whatever --duration says.")
+    var stopFile: String?
+    @Flag(help: "Print the report as JSON (latencies in milliseconds).") var json = false
 
     func validate() throws {
         guard DurationParser.parse(duration) != nil else {
@@ -40,7 +43,27 @@ struct Traffic: TollgateCommand {
         let report = try await TrafficGenerator(
             environment: environment, options: .init(clients: clients, jwtExpiry: jwtExpiry)
         )
-        .run(until: { ContinuousClock.now >= until })
+        .run(until: { [stopFile] in
+                ContinuousClock.now >= until || stopFile.map { FileManager.default.fileExists(atPath: $0) } ?? false
+            })
+        if json {
+            struct Document: Encodable {
+                let version = 1
+                let environment: String
+                let operations: Int
+                let failed: Int
+                let refused: Int
+                let p50: Double
+                let p99: Double
+                let worst: Double
+            }
+            context.printer.output(
+                try ReportJSON.encode(
+                    Document(
+                        environment: environment.name, operations: report.count, failed: report.failures.count,
+                        refused: report.refusals, p50: report.percentile(0.5), p99: report.percentile(0.99), worst: report.worst)))
+            return report.failures.isEmpty ? .success : .blocked
+        }
         context.printer.output("traffic on \(environment.name): " + report.summary)
         for failure in report.failures.prefix(10) {
             context.printer.output(
