@@ -208,6 +208,62 @@ struct GateHonestyTests {
         }
     }
 
+    /// A backfill governed by the writers: when its batches make other sessions wait for their
+    /// locks, it pauses (within the step's max_pause) and says so in its progress line.
+    @Test func aBackfillYieldsWhenWritersWaitForIt() throws {
+        let governed = """
+            version: 1
+            playbook: governed
+            gates:
+              promotion: false
+            steps:
+              - id: fill-notes
+                backfill:
+                  table: public.leads
+                  set: notes = 'filled'
+                  where: t.notes is distinct from 'filled'
+                  batch_pages: 1
+                  target: 100ms
+                  max_pause: 400ms
+            """
+        try engine.withProject(playbooks: ["governed.yml": governed], rows: 400) {
+            project, dev, _, db, _ in
+            // Slow row updates keep each batch's row locks for a while: writers will meet them.
+            try db.execute(
+                script: """
+                    create function public.slow_update() returns trigger language plpgsql as $$
+                    begin perform pg_sleep(0.003); return new; end $$;
+                    create trigger leads_slow before update on public.leads for each row execute function public.slow_update();
+                    """)
+            let ids: [UUID] = try db.query("select id from public.leads").rows.map {
+                try $0.decode("id")
+            }
+            let done = UncheckedBox(LockedFlag())
+            let writerConnection = UncheckedBox(try dev.connect())
+            let writer = Thread {
+                while !done.value.isSet {
+                    _ = try? writerConnection.value.query(
+                        "update public.leads set phone = 'w' where id = \(ids.randomElement()!)")
+                }
+            }
+            writer.start()
+            nonisolated(unsafe) var progress: [BackfillProgress] = []
+            try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")) { event in
+                if case .backfill(let line) = event { progress.append(line) }
+            }.run(try project.playbook(named: "governed"), on: dev)
+            done.value.set()
+            while !writer.isFinished { usleep(1000) }
+            let yielded = progress.compactMap(\.yielding)
+            #expect(!yielded.isEmpty, "no batch made a writer wait (\(progress.count) batches)")
+            #expect(yielded.allSatisfy { $0 <= .milliseconds(400) })
+            #expect(progress.contains { $0.line().contains("(writers waited: pausing ") })
+            let left: Int = try db.query(
+                "select count(*) as n from public.leads where notes is distinct from 'filled'"
+            ).first!.decode("n")
+            #expect(left == 0)
+        }
+    }
+
 }
 
 /// Durations a fake sleep was asked for.
@@ -216,4 +272,12 @@ final class LockedDurations: @unchecked Sendable {
     private var stored: [Duration] = []
     var values: [Duration] { lock.withLock { stored } }
     func append(_ value: Duration) { lock.withLock { stored.append(value) } }
+}
+
+/// A flag set from one thread and read from another.
+final class LockedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool { lock.withLock { value } }
+    func set() { lock.withLock { value = true } }
 }

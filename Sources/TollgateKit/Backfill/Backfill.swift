@@ -9,6 +9,9 @@ public struct BackfillProgress: Sendable {
     public var rows: Int64
     public var rowsPerSecond: Double
     public var finished: Bool
+    /// The pause the backfill added after its last batch because writers had to wait for it;
+    /// nil when none waited.
+    public var yielding: Duration? = nil
 
     /// The progress in one line.
     ///
@@ -24,7 +27,10 @@ public struct BackfillProgress: Sendable {
             let remaining = Double(rows) / fraction * (1 - fraction) / rowsPerSecond
             eta = "  ETA \(DurationParser.format(.seconds(Int(remaining.rounded(.up)))))"
         }
-        return "\(table)  \(rows) rows  [\(bar)] \(Int(fraction * 100))%\(elapsedRate)\(eta)"
+        let yield =
+            yielding.map { "  (writers waited: pausing \(DurationParser.format($0)))" } ?? ""
+        return
+            "\(table)  \(rows) rows  [\(bar)] \(Int(fraction * 100))%\(elapsedRate)\(eta)\(yield)"
     }
 }
 
@@ -67,11 +73,15 @@ struct BackfillRunner {
         let started = clock.now
         var rowsThisRun: Int64 = 0
         let targetSeconds = DurationParser.seconds(backfill.target)
+        // Governed by the writers: when a batch made other sessions wait for its locks, the
+        // next batches are smaller and further apart (doubling up to the step's max_pause);
+        // when none waits, the pause decays back to the step's own.
+        var yielding = Duration.zero
         while next < last {
             let upper = min(next + pages, last)
             let batchStart = clock.now
             // The project's own SQL for SET and WHERE; the page bounds are parameters.
-            let changed = try batch(
+            let (changed, waiting) = try batchCountingWaiters(
                 Query(
                     unsafeSQL:
                         "update \(quoted) as t set \(backfill.set) where t.ctid >= $1::tid and t.ctid < $2::tid and (\(backfill.where))",
@@ -84,12 +94,20 @@ struct BackfillRunner {
             let took = max(0.001, DurationParser.seconds(clock.now - batchStart))
             let factor = min(2, max(0.5, targetSeconds / took))
             pages = max(1, Int64((Double(pages) * factor).rounded()))
+            if waiting > 0 {
+                yielding = min(backfill.maxPause, max(yielding * 2, .milliseconds(50)))
+                pages = max(1, pages / 2)
+            } else {
+                yielding = yielding < .milliseconds(20) ? .zero : yielding / 2
+            }
             let elapsed = max(0.001, DurationParser.seconds(clock.now - started))
-            progress(
-                BackfillProgress(
-                    table: relation, pagesDone: next, pages: last, rows: rows,
-                    rowsPerSecond: Double(rowsThisRun) / elapsed, finished: false))
-            if backfill.pause > .zero, next < last { sleepThread(for: backfill.pause) }
+            var line = BackfillProgress(
+                table: relation, pagesDone: next, pages: last, rows: rows,
+                rowsPerSecond: Double(rowsThisRun) / elapsed, finished: false)
+            if yielding > .zero { line.yielding = yielding }
+            progress(line)
+            let pause = max(backfill.pause, yielding)
+            if pause > .zero, next < last { sleepThread(for: pause) }
         }
         // The sweep. Concurrent updates write a row's new version wherever there is room: on
         // a page the walk has passed, or past the starting size. Such rows still match
@@ -136,17 +154,30 @@ struct BackfillRunner {
     ///
     /// `nextPage` is where the page walk resumes; the sweep leaves it alone.
     func batch(_ update: Query, nextPage: Int64?) throws -> Int64 {
-        var changed: Int64 = 0
+        try batchCountingWaiters(update, nextPage: nextPage, countWaiters: false).changed
+    }
+
+    /// ``batch(_:nextPage:)``, also counting, just before the commit, the other sessions that
+    /// wait for this batch's locks (`pg_blocking_pids`): what the batch costs the writers.
+    func batchCountingWaiters(
+        _ update: Query, nextPage: Int64?, countWaiters: Bool = true
+    ) throws -> (changed: Int64, waiting: Int) {
+        var result: (Int64, Int) = (0, 0)
         try retry {
-            changed = try db.withTransaction { db in
+            result = try db.withTransaction { db in
                 try db.setSetting("lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
                 let count = Int64(try db.query(update).affectedRows ?? 0)
                 try Ledger(db).advanceBackfill(
                     playbook: playbook, step: step.id, nextPage: nextPage, rows: count)
-                return count
+                let waiting: Int =
+                    countWaiters
+                    ? try db.query(
+                        "select count(*) as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))"
+                    ).first!.decode("n") : 0
+                return (count, waiting)
             }
         }
-        return changed
+        return result
     }
 
     /// How many times the sweep looks for rows the page walk missed.

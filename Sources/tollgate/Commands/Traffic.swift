@@ -44,8 +44,9 @@ struct Traffic: TollgateCommand {
             environment: environment, options: .init(clients: clients, jwtExpiry: jwtExpiry)
         )
         .run(until: { [stopFile] in
-                ContinuousClock.now >= until || stopFile.map { FileManager.default.fileExists(atPath: $0) } ?? false
-            })
+            ContinuousClock.now >= until
+                || stopFile.map { FileManager.default.fileExists(atPath: $0) } ?? false
+        })
         if json {
             struct Document: Encodable {
                 let version = 1
@@ -60,8 +61,10 @@ struct Traffic: TollgateCommand {
             context.printer.output(
                 try ReportJSON.encode(
                     Document(
-                        environment: environment.name, operations: report.count, failed: report.failures.count,
-                        refused: report.refusals, p50: report.percentile(0.5), p99: report.percentile(0.99), worst: report.worst)))
+                        environment: environment.name, operations: report.count,
+                        failed: report.failures.count,
+                        refused: report.refusals, p50: report.percentile(0.5),
+                        p99: report.percentile(0.99), worst: report.worst)))
             return report.failures.isEmpty ? .success : .blocked
         }
         context.printer.output("traffic on \(environment.name): " + report.summary)

@@ -29,6 +29,8 @@ public struct BackfillStep: StepAction {
     public var target: Duration
     /// An optional pause between batches, to leave room for other work.
     public var pause: Duration
+    /// The longest pause the backfill may add when writers wait for its batches.
+    public var maxPause: Duration = .seconds(2)
 
     public var checksum: String? { normalizedChecksum("\(table)\n\(set)\n\(`where`)") }
 
@@ -37,13 +39,13 @@ public struct BackfillStep: StepAction {
         guard
             let fields = reader.mapping(
                 node, "'backfill'",
-                allowed: ["table", "set", "where", "batch_pages", "target", "pause"],
+                allowed: ["table", "set", "where", "batch_pages", "target", "pause", "max_pause"],
                 required: ["table", "set", "where"]),
             let table = fields["table"].flatMap({ reader.string($0.value, key: "table") }),
             let set = fields["set"].flatMap({ reader.string($0.value, key: "set") }),
             let condition = fields["where"].flatMap({ reader.string($0.value, key: "where") })
         else { return nil }
-        return BackfillStep(
+        var step = BackfillStep(
             table: QualifiedName(parsing: table), set: set, where: condition,
             initialPages: fields["batch_pages"].flatMap {
                 reader.integer($0.value, key: "batch_pages", minimum: 1)
@@ -51,5 +53,11 @@ public struct BackfillStep: StepAction {
             target: fields["target"].flatMap { reader.duration($0.value, key: "target") }
                 ?? .milliseconds(150),
             pause: fields["pause"].flatMap { reader.duration($0.value, key: "pause") } ?? .zero)
+        if let maxPause = fields["max_pause"].flatMap({
+            reader.duration($0.value, key: "max_pause")
+        }) {
+            step.maxPause = maxPause
+        }
+        return step
     }
 }
