@@ -205,6 +205,16 @@ struct GateHonestyTests {
                 playbook: playbook, approver: "alice", note: "a busy hour is fine")
             plan = try engine.runner(project).plan(playbook, on: staging)
             #expect(plan.gates.first { $0.name == "lock budget on dev" }?.passed == true)
+            // compare shows it too.
+            let report = Comparison.compare(
+                [EnvironmentReader(project: project).read(dev, .comparison)], project: project)
+            #expect(report.environments[0].locksOverBudget?.count == 1)
+            #expect(
+                report.environments[0].longestLock?.hasPrefix(
+                    "lock-demo/long-lock held AccessExclusiveLock on public.leads") == true)
+            #expect(
+                try report.render(.text, options: RenderOptions()).contains(
+                    "over budget: lock-demo/long-lock held AccessExclusiveLock"))
         }
     }
 

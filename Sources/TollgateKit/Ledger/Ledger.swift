@@ -59,6 +59,8 @@ public struct Ledger {
         public var finishedAt: Date?
         public var error: String?
         public var actor: String
+        /// The strongest lock it held on a tenant table (ledger version 5 and later).
+        public var lock: LockHold? = nil
     }
 
     /// An approval as recorded: who (normalised) and the playbook content it was given for.
@@ -103,11 +105,16 @@ public struct Ledger {
     public func state() throws -> State {
         var state = State()
         guard try exists() else { return state }
+        let lockColumns =
+            try version() >= 5
+            ? "lock_mode, lock_relations, lock_held_ms, lock_budget_ms"
+            : "null::text as lock_mode, null::text[] as lock_relations, null::bigint as lock_held_ms, null::bigint as lock_budget_ms"
         for row in try db.query(
-            """
-            select playbook, step, kind, checksum, status, transactional, started_at, finished_at, error, actor
-            from tollgate.step_runs
-            """
+            Query(
+                unsafeSQL: """
+                    select playbook, step, kind, checksum, status, transactional, started_at, finished_at, error, actor, \(lockColumns)
+                    from tollgate.step_runs
+                    """)
         ).rows {
             let record = StepRecord(
                 playbook: try row.decode("playbook"), step: try row.decode("step"),
@@ -119,7 +126,14 @@ public struct Ledger {
                 finishedAt: try row.decodeIfPresent("finished_at"),
                 error: try row.decodeIfPresent("error"),
                 actor: try row.decode("actor"))
-            state.steps[record.playbook, default: [:]][record.step] = record
+            var withLock = record
+            if let mode: String = try row.decodeIfPresent("lock_mode") {
+                withLock.lock = LockHold(
+                    mode: mode, relations: try row.decodeIfPresent("lock_relations") ?? [],
+                    heldMilliseconds: try row.decodeIfPresent("lock_held_ms") ?? 0,
+                    budgetMilliseconds: try row.decodeIfPresent("lock_budget_ms"))
+            }
+            state.steps[record.playbook, default: [:]][record.step] = withLock
         }
         // A run applied something when one of its steps succeeded (a repair only accepts an
         // edited checksum, and applies nothing); the soak runs from the first success at or

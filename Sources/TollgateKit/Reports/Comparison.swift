@@ -19,6 +19,10 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         public var checks: [String: SuiteSummary]
         /// Why drift attribution may be incomplete here, if it may.
         public var driftNote: String?
+        /// The longest strong lock a step held on a tenant table here, and the steps over
+        /// their lock budget (`playbook/step held … for …ms (budget …ms)`).
+        public var longestLock: String?
+        public var locksOverBudget: [String]?
 
         public init(
             name: String, error: String? = nil, serverVersion: String? = nil,
@@ -206,6 +210,15 @@ public enum Comparison {
                         approvedBy: approvedBy))
             }
             read.effects = ledger.effects
+            let holds = ledger.state.steps.flatMap { playbook, steps in
+                steps.values.compactMap { record in
+                    record.lock.map { (label: "\(playbook)/\(record.step)", hold: $0) }
+                }
+            }.sorted { ($0.hold.heldMilliseconds, $1.label) > ($1.hold.heldMilliseconds, $0.label) }
+            read.state.longestLock = holds.first.map { "\($0.label) \($0.hold.description)" }
+            let over = holds.filter(\.hold.overBudget).map { "\($0.label) \($0.hold.description)" }
+                .sorted()
+            read.state.locksOverBudget = over.isEmpty ? nil : over
         }
         read.snapshot = reading.snapshot
         read.state.fingerprint = reading.snapshot?.fingerprint

@@ -29,6 +29,21 @@ public enum ComparisonRenderer {
                 "\(paint.bold(name))  \(environment.serverVersion ?? "")  \(paint.dim(String((environment.fingerprint ?? "").prefix(12))))  rollout: \(rollout)  \(checks.joined(separator: "  "))"
             )
         }
+        let locked = report.environments.filter { $0.longestLock != nil }
+        if !locked.isEmpty {
+            lines += [
+                "", paint.bold("strong locks on tenant tables (the longest, and any over budget):"),
+            ]
+            for environment in locked {
+                let name = environment.name.padding(toLength: width, withPad: " ", startingAt: 0)
+                lines.append("  \(name)  longest: \(environment.longestLock!)")
+                for over in environment.locksOverBudget ?? [] {
+                    lines.append(
+                        "  \(String(repeating: " ", count: width))  "
+                            + paint.red("over budget: \(over)"))
+                }
+            }
+        }
         let partial = report.migrations.filter { !$0.missingIn.isEmpty }
         if !partial.isEmpty {
             lines += ["", paint.bold("migrations not applied everywhere:")]
