@@ -111,3 +111,24 @@ public struct ObjectKind: CatalogCode {
     public static let trigger: Self = "trigger"
     public static let policy: Self = "policy"
 }
+
+/// When a trigger fires, as `pg_get_triggerdef` words it.
+public struct TriggerTiming: CatalogCode {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let before: Self = "BEFORE"
+    public static let after: Self = "AFTER"
+    public static let insteadOf: Self = "INSTEAD OF"
+}
+
+/// What a trigger fires on.
+public struct TriggerEvent: CatalogCode {
+    public let rawValue: String
+    public init(rawValue: String) { self.rawValue = rawValue }
+
+    public static let insert: Self = "INSERT"
+    public static let update: Self = "UPDATE"
+    public static let delete: Self = "DELETE"
+    public static let truncate: Self = "TRUNCATE"
+}

@@ -133,9 +133,9 @@ public struct Trigger: Sendable, Hashable, Codable {
     public var name: String
     public var function: QualifiedName
     /// `BEFORE`, `AFTER` or `INSTEAD OF`.
-    public var timing: String
+    public var timing: TriggerTiming
     /// `INSERT`, `UPDATE`, `DELETE`, `TRUNCATE`.
-    public var events: [String]
+    public var events: [TriggerEvent]
     /// `ROW` or `STATEMENT`.
     public var level: String
     /// `tgenabled`: `O` enabled, `D` disabled, `R` replica only, `A` always.

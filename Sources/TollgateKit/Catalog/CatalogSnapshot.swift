@@ -149,7 +149,9 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                 name: try row.decode("name"),
                 function: QualifiedName(
                     try row.decode("function_schema"), try row.decode("function_name")),
-                timing: try row.decode("timing"), events: try row.decode("events"),
+                timing: try row.decode("timing"),
+                events: try row.decode("events", as: [String].self).map(
+                    TriggerEvent.init(rawValue:)),
                 level: try row.decode("level"),
                 enabled: try row.decode("enabled"), definition: try row.decode("definition"))
         }

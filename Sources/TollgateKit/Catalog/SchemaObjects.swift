@@ -74,7 +74,7 @@ public enum SchemaObjects {
         }
         for trigger in snapshot.triggers {
             objects[Key(kind: .trigger, name: "\(trigger.table).\(trigger.name)")] =
-                "\(trigger.timing) \(trigger.events.joined(separator: "/")) \(trigger.level) → \(trigger.function)"
+                "\(trigger.timing) \(trigger.events.map(\.rawValue).joined(separator: "/")) \(trigger.level) → \(trigger.function)"
                 + (trigger.enabled == .disabled ? " (disabled)" : "")
         }
         for policy in snapshot.policies {

@@ -120,7 +120,7 @@ public struct Ledger {
                 playbook: try row.decode("playbook"), step: try row.decode("step"),
                 kind: try row.decode("kind"),
                 checksum: try row.decodeIfPresent("checksum"),
-                status: StepStatus(rawValue: try row.decode("status")) ?? .failed,
+                status: try row.decode("status"),
                 transactional: try row.decode("transactional"),
                 startedAt: try row.decode("started_at"),
                 finishedAt: try row.decodeIfPresent("finished_at"),
@@ -558,7 +558,7 @@ public struct Ledger {
         public var run: Int64?
         public var playbook: String
         public var step: String?
-        public var event: String
+        public var event: LedgerEvent
         public var actor: String
         public var detail: String?
     }

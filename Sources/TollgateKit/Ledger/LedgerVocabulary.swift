@@ -1,3 +1,5 @@
+import PostgresClient
+
 /// The ledger's closed vocabularies, one case per value its CHECK constraints allow
 /// (`LedgerSchema`), so that no string literal can drift from the schema.
 
@@ -76,3 +78,22 @@ public struct LockHold: Sendable, Codable, Equatable {
             + (budgetMilliseconds.map { " (budget \($0)ms)" } ?? "")
     }
 }
+
+/// A value of one of the ledger's vocabularies.
+///
+/// They decode strictly: a value its CHECK constraints do not allow is an error, never a guess.
+public protocol LedgerValue: RawRepresentable, PostgresDecodable where RawValue == String {}
+
+extension LedgerValue {
+    public init(postgresText: String) throws {
+        guard let value = Self(rawValue: postgresText) else {
+            throw PostgresError(
+                kind: .decoding, message: "unknown ledger value '\(postgresText)' for \(Self.self)")
+        }
+        self = value
+    }
+}
+
+extension StepStatus: LedgerValue {}
+extension RunOutcome: LedgerValue {}
+extension LedgerEvent: LedgerValue {}

@@ -22,7 +22,7 @@ public struct HistoryReport: Sendable, Encodable, RenderableReport {
             return events.map { event in
                 let what = event.playbook + (event.step.map { "/\($0)" } ?? "")
                 return
-                    "\(formatter.string(from: event.at))  \(event.event.padding(toLength: 11, withPad: " ", startingAt: 0)) \(what)  by \(event.actor)"
+                    "\(formatter.string(from: event.at))  \(event.event.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(what)  by \(event.actor)"
                     + (event.detail.map { "  — \($0)" } ?? "")
             }.joined(separator: "\n")
         default: throw UnsupportedFormat(format: format, supported: Self.formats)

@@ -9,9 +9,11 @@ extension TriggerCheck: StructuralCheckKind {
         let good = snapshot.triggers(on: name).filter { trigger in
             trigger.enabled != .disabled
                 && (wantedFunction == nil || trigger.function == wantedFunction)
-                && (timing == nil || trigger.timing == timing!.uppercased())
+                && (timing == nil
+                    || trigger.timing == TriggerTiming(rawValue: timing!.uppercased()))
                 && (events == nil
-                    || Set(events!.map { $0.uppercased() }).isSubset(of: Set(trigger.events)))
+                    || Set(events!.map { $0.uppercased() }).isSubset(
+                        of: Set(trigger.events.map(\.rawValue))))
         }
         result.found = good.map { "trigger \($0.name)" }
         if good.isEmpty {
