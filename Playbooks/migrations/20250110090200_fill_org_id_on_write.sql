@@ -15,9 +15,18 @@ create table if not exists tollgate.tenancy (
   tenant_model text not null
 );
 comment on table tollgate.tenancy is 'The tenant_model this environment was rolled out with (Day 1): how new users get their organization.';
-insert into tollgate.tenancy (tenant_model)
-  values (coalesce(nullif(current_setting('tollgate.tenant_model', true), ''), 'default-org'))
-  on conflict (singleton) do update set tenant_model = excluded.tenant_model;
+do $$
+declare
+  model text := coalesce(nullif(current_setting('tollgate.tenant_model', true), ''), 'default-org');
+begin
+  if model not in ('default-org', 'org-per-user', 'org-per-email-domain') then
+    raise exception 'unknown tenant_model ''%''', model
+      using hint = 'set variables.tenant_model to default-org, org-per-user or org-per-email-domain';
+  end if;
+  insert into tollgate.tenancy (tenant_model) values (model)
+    on conflict (singleton) do update set tenant_model = excluded.tenant_model;
+end
+$$;
 
 create table if not exists tollgate.user_orgs (
   user_id uuid primary key,
@@ -39,6 +48,9 @@ declare
   org uuid;
   org_name text;
 begin
+  if tollgate_org_for_user.user_id is null then
+    return null;  -- a row with no owner keeps a null org_id, for the backfill or NOT NULL to judge
+  end if;
   select m.org_id into org from tollgate.user_orgs m where m.user_id = tollgate_org_for_user.user_id;
   if org is not null then
     return org;
@@ -123,20 +135,36 @@ drop trigger if exists integrations_fill_org_id on public.integrations;
 create trigger integrations_fill_org_id before insert on public.integrations
   for each row execute function public.tollgate_fill_org_id();
 
--- Users who sign up get their organization in app_metadata (what Supabase puts in the JWT),
--- unless it names one already. A function in public and a trigger on auth.users, as hosted
--- Supabase allows (nothing is created in the auth schema).
+-- Users who sign up get an organization in app_metadata (what Supabase puts in the JWT). A
+-- new user never joins an existing organization by itself: an email address proves nothing
+-- until it is confirmed, and a shared domain (gmail.com) is no clinic. So under org-per-user
+-- and org-per-email-domain each sign-up gets an organization of its own (joining a clinic's
+-- is an administrator's act); under default-org everyone shares the default one, by design.
+-- A sign-up that names its organization already keeps it, and the mapping records it. A
+-- function in public and a trigger on auth.users, as hosted Supabase allows (nothing is
+-- created in the auth schema).
 create or replace function public.tollgate_new_user_org()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
+declare
+  model text := coalesce((select t.tenant_model from tollgate.tenancy t), 'default-org');
+  org uuid;
 begin
-  if coalesce(new.raw_app_meta_data ->> 'org_id', '') = '' then
-    new.raw_app_meta_data := coalesce(new.raw_app_meta_data, '{}'::jsonb)
-      || jsonb_build_object('org_id', public.tollgate_org_for_user(new.id, new.email));
+  if coalesce(new.raw_app_meta_data ->> 'org_id', '') <> '' then
+    org := (new.raw_app_meta_data ->> 'org_id')::uuid;
+  elsif model = 'default-org' then
+    org := 'a0000000-0000-0000-0000-000000000001';
+  else
+    org := md5('tollgate-org-user:' || new.id)::uuid;
+    insert into public.organizations (id, name) values (org, coalesce(new.email, new.id::text))
+      on conflict (id) do nothing;
   end if;
+  insert into tollgate.user_orgs (user_id, org_id) values (new.id, org) on conflict (user_id) do nothing;
+  new.raw_app_meta_data := coalesce(new.raw_app_meta_data, '{}'::jsonb)
+    || jsonb_build_object('org_id', (select m.org_id from tollgate.user_orgs m where m.user_id = new.id));
   return new;
 end
 $$;

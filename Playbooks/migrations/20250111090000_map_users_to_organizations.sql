@@ -12,7 +12,9 @@ comment on table tollgate.user_orgs is 'Each user''s organization, decided on Da
 
 do $$
 declare
-  model text := coalesce(nullif(current_setting('tollgate.tenant_model', true), ''), 'default-org');
+  -- The model Day 1 recorded wins: users who signed up since were given organizations by it.
+  model text := coalesce((select t.tenant_model from tollgate.tenancy t),
+                         nullif(current_setting('tollgate.tenant_model', true), ''), 'default-org');
 begin
   if model not in ('default-org', 'org-per-user', 'org-per-email-domain') then
     raise exception 'unknown tenant_model ''%''', model

@@ -97,6 +97,23 @@ struct CrashResumeTests {
         Issue.record("timed out waiting until \(what)")
     }
 
+    /// Waits until a session of `database` waits on the advisory lock `key`: the runner has reached
+    /// the step that takes it.
+    ///
+    /// Other tests use the same keys in their own databases.
+    func waitUntilSomeoneWaits(on key: Int64, in database: String, _ what: String) throws {
+        let admin = try PostgresTestServer.connect()
+        try waitUntil(what) {
+            try admin.query(
+                """
+                select exists (select from pg_locks where locktype = 'advisory' and not granted
+                  and objid = \(key % (1 << 32)) and objsubid = 1
+                  and database = (select oid from pg_database where datname = \(database))) as waiting
+                """
+            ).first!.decode("waiting")
+        }
+    }
+
     @Test(arguments: KillPoint.allCases)
     func killedAtAnyPointRunAgainFinishesTheJob(at point: KillPoint) throws {
         try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) {
@@ -117,15 +134,7 @@ struct CrashResumeTests {
             switch point {
             case .transactionalStep, .nonTransactionalStep:
                 let key = point == .transactionalStep ? Self.transactionalGate : Self.rerunnableGate
-                try waitUntil("the runner waits on lock \(key)") {
-                    try admin.query(
-                        """
-                        select exists (select from pg_locks where locktype = 'advisory' and not granted
-                          and objid = \(key % (1 << 32)) and objsubid = 1
-                          and database = (select oid from pg_database where datname = \(database))) as waiting
-                        """
-                    ).first!.decode("waiting")
-                }
+                try waitUntilSomeoneWaits(on: key, in: database, "the runner waits on lock \(key)")
             case .wait:
                 try waitUntil("the wait step has started") {
                     // The ledger does not exist until the run creates it.
@@ -193,16 +202,8 @@ struct CrashResumeTests {
             let gate = try PostgresTestServer.connect(database: database)
             try gate.query("select pg_advisory_lock(\(Self.transactionalGate))")
             let first = try start(project, ["run", "day-1-demo", "--env", "dev"])
-            let admin = try PostgresTestServer.connect()
-            try waitUntil("the first runner is inside its step") {
-                try admin.query(
-                    """
-                    select exists (select from pg_locks where locktype = 'advisory' and not granted
-                      and objid = \(Self.transactionalGate % (1 << 32)) and objsubid = 1
-                      and database = (select oid from pg_database where datname = \(database))) as waiting
-                    """
-                ).first!.decode("waiting")
-            }
+            try waitUntilSomeoneWaits(
+                on: Self.transactionalGate, in: database, "the first runner is inside its step")
             let refused = try run(project)
             #expect(refused.status == 1)
             #expect(refused.stderr.hasPrefix("error: blocked by another tollgate run on dev (pid "))

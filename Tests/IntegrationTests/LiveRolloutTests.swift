@@ -7,6 +7,25 @@ import TollgateKit
 /// sign-ups act on it throughout, and none of their operations may fail.
 @Suite(.enabled(if: PostgresTestServer.shouldRun))
 struct LiveRolloutTests {
+    /// A sandbox-shaped database of `rows` leads, reached as the hosted-like application role,
+    /// as environment `dev` (tokens live 0 s, so Day 4 need not wait).
+    static func live(
+        _ db: Connection, _ name: String, rows: Int, seed: Int, tenantModel: String
+    ) throws -> (Environment, String) {
+        try Sandbox.installRoles(
+            on: PostgresTestServer.connect(), applicationPassword: "not-used-here")
+        try Sandbox.seedDatabase(db, options: .init(rows: rows, seed: seed))
+        try PostgresTestServer.connect().query(
+            "grant create, connect, temporary on database \(identifier: name) to tollgate_app")
+        let connection =
+            try PostgresTestServer.connectionString().rawValue + " dbname=\(name) user=tollgate_app"
+        let environment = Environment(
+            name: "dev", order: 1, connection: ConnectionString(connection),
+            variables: ["tenant_model": tenantModel, "jwt_expiry": "0"],
+            location: .init(file: "test", line: 1, column: 1))
+        return (environment, connection)
+    }
+
     final class Flag: @unchecked Sendable {
         private let lock = NSLock()
         private var value = false
@@ -17,18 +36,8 @@ struct LiveRolloutTests {
     @Test(arguments: ["org-per-email-domain", "default-org", "org-per-user"])
     func theApplicationKeepsWorkingOnEveryDay(tenantModel: String) async throws {
         try await withTestDatabaseAsync { db, name in
-            try Sandbox.installRoles(
-                on: PostgresTestServer.connect(), applicationPassword: "not-used-here")
-            try Sandbox.seedDatabase(db, options: .init(rows: 200, seed: 11))
-            try PostgresTestServer.connect().query(
-                "grant create, connect, temporary on database \(identifier: name) to tollgate_app")
-            let connection =
-                try PostgresTestServer.connectionString().rawValue
-                + " dbname=\(name) user=tollgate_app"
-            let environment = Environment(
-                name: "dev", order: 1, connection: ConnectionString(connection),
-                variables: ["tenant_model": tenantModel, "jwt_expiry": "0"],
-                location: .init(file: "test", line: 1, column: 1))
+            let (environment, _) = try Self.live(
+                db, name, rows: 200, seed: 11, tenantModel: tenantModel)
             let project = try Project.load(
                 root: Repository.root,
                 variables: VariableLookup(
@@ -36,12 +45,9 @@ struct LiveRolloutTests {
                     builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
 
             let stop = Flag()
-            let traffic = Task {
-                try await TrafficGenerator(
-                    environment: environment, options: .init(clients: 2, pause: .milliseconds(2))
-                )
-                .run(until: { stop.isSet })
-            }
+            let traffic = TrafficGenerator(
+                environment: environment, options: .init(clients: 2, pause: .milliseconds(2))
+            ).start(until: { stop.isSet })
             // Let the application run on the single-tenant schema first.
             try await Task.sleep(for: .milliseconds(300))
             for day in [
@@ -55,7 +61,9 @@ struct LiveRolloutTests {
                 try await Task.sleep(for: .milliseconds(300))
             }
             stop.set()
-            let report = try await traffic.value
+            let report = traffic.wait()
+            #expect(report.refusals == 0, "\(report.summary)")
+            #expect(report.count > 20, "\(report.summary)")
             #expect(report.failures.isEmpty, "\(report.failures.prefix(5))")
             #expect(report.count > 50, "\(report.summary)")
             #expect(!report.signedUp.isEmpty)
@@ -92,25 +100,12 @@ extension LiveRolloutTests {
     /// finishes, and the application never noticed.
     @Test func aRunnerKilledDuringTheBackfillUnderTrafficConverges() async throws {
         try await withTestDatabaseAsync { db, name in
-            try Sandbox.installRoles(
-                on: PostgresTestServer.connect(), applicationPassword: "not-used-here")
-            try Sandbox.seedDatabase(db, options: .init(rows: 3000, seed: 5))
-            try PostgresTestServer.connect().query(
-                "grant create, connect, temporary on database \(identifier: name) to tollgate_app")
-            let connection =
-                try PostgresTestServer.connectionString().rawValue
-                + " dbname=\(name) user=tollgate_app"
-            let environment = Environment(
-                name: "dev", order: 1, connection: ConnectionString(connection),
-                variables: ["tenant_model": "org-per-email-domain", "jwt_expiry": "0"],
-                location: .init(file: "test", line: 1, column: 1))
+            let (environment, connection) = try Self.live(
+                db, name, rows: 3000, seed: 5, tenantModel: "org-per-email-domain")
             let stop = Flag()
-            let traffic = Task {
-                try await TrafficGenerator(
-                    environment: environment, options: .init(clients: 2, pause: .milliseconds(2))
-                )
-                .run(until: { stop.isSet })
-            }
+            let traffic = TrafficGenerator(
+                environment: environment, options: .init(clients: 2, pause: .milliseconds(2))
+            ).start(until: { stop.isSet })
             let variables = ["DEV_DATABASE_URL": connection, "DEV_JWT_EXPIRY": "0"]
             #expect(
                 try tollgate(
@@ -140,7 +135,9 @@ extension LiveRolloutTests {
             #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
             try await Task.sleep(for: .milliseconds(300))
             stop.set()
-            let report = try await traffic.value
+            let report = traffic.wait()
+            #expect(report.refusals == 0, "\(report.summary)")
+            #expect(report.count > 20, "\(report.summary)")
             #expect(report.failures.isEmpty, "\(report.failures.prefix(5))")
             #expect(report.worst < 1000, "\(report.summary)")
             let missing: Int = try db.query(
@@ -161,31 +158,19 @@ extension LiveRolloutTests {
     @Test(arguments: [true, false])
     func theContractWaitsForTheOldBackendToBeGone(newBackend: Bool) async throws {
         try await withTestDatabaseAsync { db, name in
-            try Sandbox.installRoles(
-                on: PostgresTestServer.connect(), applicationPassword: "not-used-here")
-            try Sandbox.seedDatabase(db, options: .init(rows: 200, seed: 13))
-            try PostgresTestServer.connect().query(
-                "grant create, connect, temporary on database \(identifier: name) to tollgate_app")
-            let connection =
-                try PostgresTestServer.connectionString().rawValue
-                + " dbname=\(name) user=tollgate_app"
-            let environment = Environment(
-                name: "dev", order: 1, connection: ConnectionString(connection),
-                variables: ["tenant_model": "org-per-email-domain", "jwt_expiry": "0"],
-                location: .init(file: "test", line: 1, column: 1))
+            let (environment, _) = try Self.live(
+                db, name, rows: 200, seed: 13, tenantModel: "org-per-email-domain")
             let project = try Project.load(
                 root: Repository.root,
                 variables: VariableLookup(
                     environment: [:],
                     builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
             let stop = Flag()
-            let traffic = Task {
-                try await TrafficGenerator(
-                    environment: environment,
-                    options: .init(
-                        clients: 2, pause: .milliseconds(2), newBackendAfterDay4: newBackend)
-                ).run(until: { stop.isSet })
-            }
+            let traffic = TrafficGenerator(
+                environment: environment,
+                options: .init(
+                    clients: 2, pause: .milliseconds(2), newBackendAfterDay4: newBackend)
+            ).start(until: { stop.isSet })
             for day in [
                 "day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata", "day-4-warden",
                 "day-5-verify",
@@ -209,10 +194,12 @@ extension LiveRolloutTests {
             }
             try await Task.sleep(for: .milliseconds(300))
             stop.set()
-            let report = try await traffic.value
+            let report = traffic.wait()
             let fillTriggers: Int = try db.query(
                 "select count(*) as n from pg_trigger where tgname like '%_fill_org_id'"
             ).first!.decode("n")
+            #expect(report.refusals == 0, "\(report.summary)")
+            #expect(report.count > 20, "\(report.summary)")
             #expect(report.failures.isEmpty, "\(report.failures.prefix(5))")
             if newBackend {
                 #expect(contract == nil, "\(contract ?? "")")

@@ -97,14 +97,15 @@ struct RolloutTests {
             let runner = PlaybookRunner(
                 project: project, options: .init(actor: "test", host: "test")
             ) { _ in }
-            try runner.run(try project.playbook(named: "day-1-organizations"), on: environment)
+            // Day 1 records the model new users get their organization by: it refuses one it
+            // does not know, before anything depends on it.
             do {
-                try runner.run(try project.playbook(named: "day-2-backfill"), on: environment)
+                try runner.run(try project.playbook(named: "day-1-organizations"), on: environment)
                 Issue.record("expected the step to fail")
             } catch let error as RunError {
                 #expect(
                     error.description.hasPrefix(
-                        "step 'user-organizations' of day-2-backfill failed on dev: environment 'dev': ERROR P0001: unknown tenant_model 'org-per-clinic'"
+                        "step 'org-id-on-write' of day-1-organizations failed on dev: environment 'dev': ERROR P0001: unknown tenant_model 'org-per-clinic'"
                     ))
                 #expect(
                     error.description.hasSuffix(

@@ -235,4 +235,39 @@ import Testing
         #expect(plan.steps.first?.disposition == expected)
         if case .changed = expected { #expect(plan.isBlocked) } else { #expect(!plan.isBlocked) }
     }
+
+    /// A step that reruns until the playbook is done: a watch that a failed check after it
+    /// must start over (Day 6), and never again once the check has passed.
+    @Test func aWatchRunsAgainUntilTheStepsAfterItAreDone() {
+        let here = SourceLocation(file: "test", line: 1, column: 1)
+        var watch = Playbook.Step(
+            id: "watch", action: SQLStep(text: "select 1"), transactional: true, rerunnable: false,
+            location: here)
+        watch.rerunUntilDone = true
+        let check = Playbook.Step(
+            id: "check", action: SuiteStep(suite: "x"), transactional: true, rerunnable: true,
+            location: here)
+        let playbook = Playbook(
+            name: "p", description: nil, gates: Self.gates(), steps: [watch, check], location: here)
+        let (_, staging) = Self.fixture(gates: Self.gates())
+        func record(_ step: String, _ status: StepStatus, _ checksum: String?) -> Ledger.StepRecord
+        {
+            .init(
+                playbook: "p", step: step, kind: "sql", checksum: checksum, status: status,
+                transactional: true, startedAt: Self.now,
+                finishedAt: nil, error: nil, actor: "x")
+        }
+        var ledger = Ledger.State()
+        ledger.steps["p"] = [
+            "watch": record("watch", .succeeded, watch.checksum),
+            "check": record("check", .failed, nil),
+        ]
+        var plan = Planner.plan(
+            playbook, on: staging, ledger: ledger, previous: nil, suiteResults: [:], now: Self.now)
+        #expect(plan.steps.map(\.disposition) == [.willRun, .retry])
+        ledger.steps["p"]!["check"] = record("check", .succeeded, nil)
+        plan = Planner.plan(
+            playbook, on: staging, ledger: ledger, previous: nil, suiteResults: [:], now: Self.now)
+        #expect(plan.steps.map(\.disposition) == [.alreadyApplied, .alreadyApplied])
+    }
 }

@@ -172,7 +172,7 @@ struct BackfillRunner {
                 let waiting: Int =
                     countWaiters
                     ? try db.query(
-                        "select count(*) as n from pg_stat_activity where pg_backend_pid() = any(pg_blocking_pids(pid))"
+                        "select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and pg_backend_pid() = any(pg_blocking_pids(pid))"
                     ).first!.decode("n") : 0
                 return (count, waiting)
             }

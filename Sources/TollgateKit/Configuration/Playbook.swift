@@ -81,6 +81,9 @@ public struct Playbook: Sendable {
         /// How long the step may hold a strong lock on a tenant table; nil for the default
         /// (200 ms for `ACCESS EXCLUSIVE`, no budget for weaker locks).
         public var lockBudget: Duration? = nil
+        /// Runs again on every run until a later step of the playbook has succeeded: a watch
+        /// and its quiet period that a failed check after them must start over.
+        public var rerunUntilDone = false
         public let location: SourceLocation
 
         /// What the ledger records to notice later edits: SHA-256 of the SQL (or command) with
@@ -114,7 +117,7 @@ enum PlaybookFile {
     static var stepKeys: [String] {
         [
             "id", "description", "transaction", "rerunnable", "lock_timeout", "retries",
-            "lock_budget",
+            "lock_budget", "rerun_until_done",
         ]
             + StepKinds.keys
     }
@@ -237,6 +240,10 @@ enum PlaybookFile {
             lockTimeout: lockTimeout ?? .seconds(1), retries: retries ?? 5,
             location: reader.location(node))
         step.lockBudget = lockBudget
+        step.rerunUntilDone =
+            entries["rerun_until_done"].flatMap {
+                reader.boolean($0.value, key: "rerun_until_done")
+            } ?? false
         return step
     }
 

@@ -212,7 +212,16 @@ public enum Planner {
                         ? nil : "tollgate check --suite \(suite) --env \(environment.name)"))
         }
 
-        let steps = playbook.steps.map { step -> Plan.PlannedStep in
+        let steps = playbook.steps.enumerated().map { index, step -> Plan.PlannedStep in
+            // A watch that a failed check after it must start over runs again until the
+            // playbook's later steps are done.
+            if step.rerunUntilDone,
+                playbook.steps[(index + 1)...].contains(where: {
+                    ledger.record(playbook.name, $0.id)?.status != .succeeded
+                })
+            {
+                return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .willRun)
+            }
             guard let record = ledger.record(playbook.name, step.id) else {
                 return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .willRun)
             }

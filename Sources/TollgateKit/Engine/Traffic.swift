@@ -90,16 +90,55 @@ public struct TrafficGenerator: Sendable {
         self.options = options
     }
 
+    /// Clients running on threads of their own (not the cooperative pool, which blocking work
+    /// elsewhere may hold): ``wait()`` for their report.
+    public final class Running: @unchecked Sendable {
+        private let lock = NSLock()
+        private var parts: [Report] = []
+        private let group = DispatchGroup()
+
+        func client(_ body: @escaping @Sendable () -> Report) {
+            group.enter()
+            Thread { [self] in
+                let part = body()
+                lock.withLock { parts.append(part) }
+                group.leave()
+            }.start()
+        }
+
+        /// Blocks until every client has stopped; their reports merged.
+        public func wait() -> Report {
+            group.wait()
+            return lock.withLock {
+                var report = Report()
+                for part in parts { report.merge(part) }
+                return report
+            }
+        }
+    }
+
+    /// Starts the clients, which run until `stop` says so.
+    public func start(until stop: @escaping @Sendable () -> Bool) -> Running {
+        let running = Running()
+        for number in 0..<options.clients {
+            running.client {
+                do {
+                    return try self.client(number, until: stop)
+                } catch {
+                    var report = Report()
+                    report.failures.append(
+                        Failure(operation: "client \(number)", sqlState: nil, message: "\(error)"))
+                    return report
+                }
+            }
+        }
+        return running
+    }
+
     /// Runs the clients until `stop` says so, then reports.
     public func run(until stop: @escaping @Sendable () -> Bool) async throws -> Report {
-        try await withThrowingTaskGroup(of: Report.self) { group in
-            for client in 0..<options.clients {
-                group.addTask { try await runBlocking { try self.client(client, until: stop) } }
-            }
-            var report = Report()
-            for try await part in group { report.merge(part) }
-            return report
-        }
+        let running = start(until: stop)
+        return try await runBlocking { running.wait() }
     }
 
     /// A token: the claims PostgREST would read from the user's JWT, and when it was issued.
@@ -115,7 +154,12 @@ public struct TrafficGenerator: Sendable {
         var users: [(id: UUID, email: String)] = try db.query(
             "select id, email from auth.users where email like '%_@_%' and email not like '%@tollgate.invalid' order by id"
         ).rows.map { (try $0.decode("id"), try $0.decode("email")) }
-        guard !users.isEmpty else { return report }
+        guard !users.isEmpty else {
+            report.failures.append(
+                Failure(
+                    operation: "start", sqlState: nil, message: "no users in auth.users to act as"))
+            return report
+        }
         var tokens: [UUID: Token] = [:]
         let clock = ContinuousClock()
         var request = 0
@@ -208,7 +252,16 @@ public struct TrafficGenerator: Sendable {
                 )
             }
             try db.query("update public.leads set status = 'contacted' where id = \(lead)")
-            _ = try db.query("select count(*) as n from public.leads where user_id = \(user)")
+            // The user reads back what it wrote: a row it cannot see is a failure too.
+            let seen: Int = try db.query(
+                "select count(*) as n from public.leads where id = \(lead) and status = 'contacted'"
+            )
+            .first!.decode("n")
+            guard seen == 1 else {
+                throw PostgresError(
+                    kind: .server, message: "the user cannot read back the lead it wrote",
+                    sqlState: "TG001")
+            }
         }
     }
 

@@ -291,6 +291,16 @@ public struct Ledger {
         }
     }
 
+    /// A step's last recorded attempt: its status and error, if it ran.
+    public func lastAttempt(
+        playbook: String, step: String
+    ) throws -> (status: StepStatus, error: String?)? {
+        try db.query(
+            "select status, error from tollgate.step_runs where playbook = \(playbook) and step = \(step)"
+        )
+        .first.map { (try $0.decode("status"), try $0.decodeIfPresent("error")) }
+    }
+
     /// How long ago an in-doubt step (status `started`) started, on the database's clock;
     /// nil when it is not in doubt.
     public func startedAgo(playbook: String, step: String) throws -> Duration? {

@@ -100,10 +100,25 @@ private func repairInterruptedIndexes(_ sql: String, in context: StepContext) th
         )
     }
     guard !invalid.isEmpty else { return }
-    let inDoubt =
-        try context.ledger.startedAgo(playbook: context.playbook.name, step: context.step.id) != nil
+    // The step's own half-made work: it started and never finished, or it failed for a reason
+    // that is not the data's (a lock timeout or a cancel while the build waited). A build that
+    // failed on the data (23xxx: duplicates for a unique index) is not retried blindly.
+    let last = try context.ledger.lastAttempt(
+        playbook: context.playbook.name, step: context.step.id)
+    let own =
+        last?.status == .started
+        || (last?.status == .failed && !(last?.error ?? "").contains("ERROR 23"))
     for index in invalid {
-        guard inDoubt else {
+        // A build still running (an interrupted run's session the server has not ended yet)
+        // is not dropped from under it.
+        if let pid: Int = try context.db.query(
+            "select p.pid from pg_stat_progress_create_index p where p.index_relid = \(index.name)::regclass"
+        ).first?.decode("pid") {
+            throw context.failure(
+                "index \(index.name) is still being built by session \(pid); run again once it has ended"
+            )
+        }
+        guard own else {
             let why = index.unique ? " (a unique index whose build found duplicate values?)" : ""
             throw context.failure(
                 "index \(index.name) exists but is INVALID, and this step did not leave it half built\(why): "
