@@ -186,6 +186,7 @@ struct CommandLineTests {
         #expect(stopped.status == 3)
         let unreachable = try tollgate(["status", "--env", "dev"], environment: environment)
         #expect(unreachable.status == 3)
+        #expect(unreachable.stdout.contains("(the sandbox is not running: tollgate sandbox up)"))
     }
 }
 

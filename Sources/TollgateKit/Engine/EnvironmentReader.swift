@@ -174,6 +174,11 @@ public struct EnvironmentReader: Sendable {
             }
         } catch {
             reading.problem = Self.classify(error)
+            // The sandbox down is the likeliest reason a sandboxed environment is unreachable.
+            if case .unreachable(let message)? = reading.problem, environment.pointsAtSandbox {
+                reading.problem = .unreachable(
+                    message + " (the sandbox is not running: tollgate sandbox up)")
+            }
             reading.snapshot = nil
             reading.suites = [:]
         }

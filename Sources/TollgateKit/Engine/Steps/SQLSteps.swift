@@ -29,6 +29,9 @@ private func runSQL(
                     try db.setSetting(
                         "lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
                     try db.execute(script: sql)
+                    // The hold the step's own SQL costs, measured before Tollgate's recording
+                    // (a catalog read) adds its own time under the same locks.
+                    let lock = try context.strongestLock(on: db)
                     try effects.record(
                         run: context.run, playbook: context.playbook.name, step: step.id, sql: sql,
                         migration: migration?.version, db: db)
@@ -39,7 +42,6 @@ private func runSQL(
                             values (\(migration.version), \(migration.name), \([sql])) on conflict (version) do nothing
                             """)
                     }
-                    let lock = try context.strongestLock(on: db)
                     try context.record(.succeeded, lock: lock, on: db)
                     if let lock, lock.overBudget {
                         context.emit(.overLockBudget(step: step.id, lock))
