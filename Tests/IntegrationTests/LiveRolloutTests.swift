@@ -7,6 +7,20 @@ import TollgateKit
 /// sign-ups act on it throughout, and none of their operations may fail.
 @Suite(.enabled(if: PostgresTestServer.shouldRun))
 struct LiveRolloutTests {
+    static let days = [
+        "day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata", "day-4-warden",
+        "day-5-verify",
+    ]
+
+    /// The repository's own playbooks and suites.
+    static func project() throws -> Project {
+        try Project.load(
+            root: Repository.root,
+            variables: VariableLookup(
+                environment: [:],
+                builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
+    }
+
     /// A sandbox-shaped database of `rows` leads, reached as the hosted-like application role,
     /// as environment `dev` (tokens live 0 s, so Day 4 need not wait).
     static func live(
@@ -38,11 +52,7 @@ struct LiveRolloutTests {
         try await withTestDatabaseAsync { db, name in
             let (environment, _) = try Self.live(
                 db, name, rows: 200, seed: 11, tenantModel: tenantModel)
-            let project = try Project.load(
-                root: Repository.root,
-                variables: VariableLookup(
-                    environment: [:],
-                    builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
+            let project = try Self.project()
 
             let stop = Flag()
             let traffic = TrafficGenerator(
@@ -50,10 +60,7 @@ struct LiveRolloutTests {
             ).start(until: { stop.isSet })
             // Let the application run on the single-tenant schema first.
             try await Task.sleep(for: .milliseconds(300))
-            for day in [
-                "day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata", "day-4-warden",
-                "day-5-verify",
-            ] {
+            for day in Self.days {
                 try await runBlocking {
                     try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")).run(
                         try project.playbook(named: day), on: environment)
@@ -160,21 +167,14 @@ extension LiveRolloutTests {
         try await withTestDatabaseAsync { db, name in
             let (environment, _) = try Self.live(
                 db, name, rows: 200, seed: 13, tenantModel: "org-per-email-domain")
-            let project = try Project.load(
-                root: Repository.root,
-                variables: VariableLookup(
-                    environment: [:],
-                    builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
+            let project = try Self.project()
             let stop = Flag()
             let traffic = TrafficGenerator(
                 environment: environment,
                 options: .init(
                     clients: 2, pause: .milliseconds(2), newBackendAfterDay4: newBackend)
             ).start(until: { stop.isSet })
-            for day in [
-                "day-1-organizations", "day-2-backfill", "day-3-jwt-app-metadata", "day-4-warden",
-                "day-5-verify",
-            ] {
+            for day in Self.days {
                 try await runBlocking {
                     try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")).run(
                         try project.playbook(named: day), on: environment)
