@@ -205,6 +205,19 @@ struct GateHonestyTests {
                 playbook: playbook, approver: "alice", note: "a busy hour is fine")
             plan = try engine.runner(project).plan(playbook, on: staging)
             #expect(plan.gates.first { $0.name == "lock budget on dev" }?.passed == true)
+            // A later run of the step that holds no strong lock replaces the record.
+            let devLedger = Ledger(devDB)
+            try devLedger.recordStep(
+                run: try devDB.query("select max(id) as id from tollgate.runs").first!.decode("id"),
+                playbook: "lock-demo",
+                step: StepIdentity(
+                    id: "long-lock", kind: "sql", checksum: nil, transactional: true),
+                status: .succeeded,
+                actor: "t", host: "h")
+            #expect(try devLedger.locksOverBudget(of: "lock-demo").isEmpty)
+            try devDB.query(
+                "update tollgate.step_runs set lock_held_ms = 999, lock_budget_ms = 200, lock_mode = 'AccessExclusiveLock', lock_relations = '{public.leads}' where step = 'long-lock'"
+            )
             // compare shows it too.
             let report = Comparison.compare(
                 [EnvironmentReader(project: project).read(dev, .comparison)], project: project)

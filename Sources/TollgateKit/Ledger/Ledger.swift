@@ -253,11 +253,13 @@ public struct Ledger {
               host = excluded.host, finished_at = excluded.finished_at,
               started_at = case when excluded.status = 'started' then excluded.started_at else tollgate.step_runs.started_at end
             """)
-        if let lock {
+        // A finished step replaces its lock record, so a rerun that held no strong lock does
+        // not keep an earlier run's hold (and its over-budget gate).
+        if status != StepStatus.started.rawValue {
             try db.query(
                 """
-                update tollgate.step_runs set lock_mode = \(lock.mode), lock_relations = \(lock.relations),
-                  lock_held_ms = \(lock.heldMilliseconds), lock_budget_ms = \(lock.budgetMilliseconds)
+                update tollgate.step_runs set lock_mode = \(lock?.mode), lock_relations = \(lock?.relations),
+                  lock_held_ms = \(lock?.heldMilliseconds), lock_budget_ms = \(lock?.budgetMilliseconds)
                 where playbook = \(playbook) and step = \(step.id)
                 """)
         }
