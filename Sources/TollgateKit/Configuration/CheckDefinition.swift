@@ -114,17 +114,13 @@ enum SuiteFile {
     static func readCheck(_ node: Node, reader: YAMLReader) -> CheckDefinition? {
         guard let entries = reader.mapping(node, "a check", allowed: checkKeys, required: ["id"])
         else { return nil }
-        let kinds = CheckKinds.all.filter { entries[$0.key] != nil }
-        guard kinds.count == 1, let kindType = kinds.first,
-            let kindNode = entries[kindType.key]?.value
-        else {
-            reader.diagnostics.error(
-                kinds.isEmpty
-                    ? "a check needs one of: \(CheckKinds.keys.joined(separator: ", "))"
-                    : "a check has one kind, found \(kinds.map { $0.key }.joined(separator: " and "))",
-                at: reader.location(node))
-            return nil
-        }
+        guard
+            let key = reader.exactlyOne(
+                of: CheckKinds.keys, in: entries, what: "a check", several: "has one kind", at: node
+            ),
+            let kindType = CheckKinds.all.first(where: { $0.key == key }),
+            let kindNode = entries[key]?.value
+        else { return nil }
         let forEach = entries["for_each"].flatMap { reader.string($0.value, key: "for_each") }
         guard let id = entries["id"].flatMap({ reader.string($0.value, key: "id") }),
             let kind = kindType.read(

@@ -196,16 +196,13 @@ enum PlaybookFile {
     static func readStep(_ node: Node, reader: YAMLReader, migrations: URL) -> Playbook.Step? {
         guard let entries = reader.mapping(node, "a step", allowed: stepKeys, required: ["id"])
         else { return nil }
-        let kinds = StepKinds.all.filter { entries[$0.key] != nil }
-        guard kinds.count == 1, let kind = kinds.first, let actionNode = entries[kind.key]?.value
-        else {
-            reader.diagnostics.error(
-                kinds.isEmpty
-                    ? "a step needs one of: \(StepKinds.keys.joined(separator: ", "))"
-                    : "a step does one thing, found \(kinds.map { $0.key }.joined(separator: " and "))",
-                at: reader.location(node))
-            return nil
-        }
+        guard
+            let key = reader.exactlyOne(
+                of: StepKinds.keys, in: entries, what: "a step", several: "does one thing", at: node
+            ),
+            let kind = StepKinds.all.first(where: { $0.key == key }),
+            let actionNode = entries[key]?.value
+        else { return nil }
         // Every field is read (and every problem reported) before giving up on the step.
         let id = entries["id"].flatMap { reader.string($0.value, key: "id") }
         let action = kind.read(

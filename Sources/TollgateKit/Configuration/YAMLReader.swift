@@ -202,6 +202,28 @@ final class YAMLReader {
         }
     }
 
+    /// The one key among `keys` that an entry (a check, a step) uses to say what it is; an
+    /// error at the entry when it uses none or several.
+    /// - Parameters:
+    ///   - what: `a check`, `a step`.
+    ///   - several: how two keys read, `has one kind` or `does one thing`.
+    func exactlyOne(
+        of keys: [String], in entries: [String: (key: Node, value: Node)], what: String,
+        several: String,
+        at node: Node
+    ) -> String? {
+        let used = keys.filter { entries[$0] != nil }
+        guard used.count == 1 else {
+            diagnostics.error(
+                used.isEmpty
+                    ? "\(what) needs one of: \(keys.joined(separator: ", "))"
+                    : "\(what) \(several), found \(used.joined(separator: " and "))",
+                at: location(node))
+            return nil
+        }
+        return used[0]
+    }
+
     /// How a node reads to a person, for "expected X, found Y".
     func kind(of node: Node) -> String {
         switch node {
