@@ -40,6 +40,12 @@ struct LiveRolloutTests {
         return (environment, connection)
     }
 
+    /// GoTrue's connection to test database `name`: the server's superuser, which sets role
+    /// `supabase_auth_admin` for each sign-up as GoTrue's own login would be.
+    static func gotrue(_ name: String) throws -> ConnectionString {
+        ConnectionString(try PostgresTestServer.connectionString().rawValue + " dbname=\(name)")
+    }
+
     final class Flag: @unchecked Sendable {
         private let lock = NSLock()
         private var value = false
@@ -56,7 +62,8 @@ struct LiveRolloutTests {
 
             let stop = Flag()
             let traffic = TrafficGenerator(
-                environment: environment, options: .init(clients: 2, pause: .milliseconds(2))
+                environment: environment,
+                options: .init(clients: 2, pause: .milliseconds(2), gotrue: try Self.gotrue(name))
             ).start(until: { stop.isSet })
             // Let the application run on the single-tenant schema first.
             try await Task.sleep(for: .milliseconds(300))
@@ -111,7 +118,8 @@ extension LiveRolloutTests {
                 db, name, rows: 3000, seed: 5, tenantModel: "org-per-email-domain")
             let stop = Flag()
             let traffic = TrafficGenerator(
-                environment: environment, options: .init(clients: 2, pause: .milliseconds(2))
+                environment: environment,
+                options: .init(clients: 2, pause: .milliseconds(2), gotrue: try Self.gotrue(name))
             ).start(until: { stop.isSet })
             let variables = ["DEV_DATABASE_URL": connection, "DEV_JWT_EXPIRY": "0"]
             #expect(
@@ -172,7 +180,8 @@ extension LiveRolloutTests {
             let traffic = TrafficGenerator(
                 environment: environment,
                 options: .init(
-                    clients: 2, pause: .milliseconds(2), newBackendAfterDay4: newBackend)
+                    clients: 2, pause: .milliseconds(2), newBackendAfterDay4: newBackend,
+                    gotrue: try Self.gotrue(name))
             ).start(until: { stop.isSet })
             for day in Self.days {
                 try await runBlocking {
@@ -226,4 +235,44 @@ func withTestDatabaseAsync(_ body: (Connection, String) async throws -> Void) as
         throw error
     }
     _ = try? admin.query("drop database if exists \(identifier: name) with (force)")
+}
+
+extension LiveRolloutTests {
+    /// Sign-ups run as GoTrue's role with GoTrue's search_path: a sign-up trigger that works
+    /// when the application's own role inserts a user, but names a table without its schema,
+    /// fails as it would on hosted Supabase.
+    @Test func signUpsRunAsGoTrue() async throws {
+        try await withTestDatabaseAsync { db, name in
+            let (environment, _) = try Self.live(
+                db, name, rows: 20, seed: 3, tenantModel: "org-per-user")
+            try environment.connect().execute(
+                script: """
+                    create table public.profiles (id uuid primary key);
+                    create function public.naive_new_user() returns trigger language plpgsql
+                      security definer as $$
+                    begin insert into profiles (id) values (new.id); return new; end $$;
+                    create trigger naive_new_user after insert on auth.users
+                      for each row execute function public.naive_new_user();
+                    """)
+            func signUps(gotrue: ConnectionString?) async throws -> TrafficGenerator.Report {
+                let stop = Flag()
+                let running = TrafficGenerator(
+                    environment: environment,
+                    options: .init(clients: 1, signUpEvery: 1, pause: .zero, gotrue: gotrue)
+                ).start(until: { stop.isSet })
+                try await Task.sleep(for: .milliseconds(200))
+                stop.set()
+                return running.wait()
+            }
+            let asTheApplication = try await signUps(gotrue: nil)
+            #expect(asTheApplication.failures.isEmpty, "\(asTheApplication.failures.prefix(2))")
+            #expect(!asTheApplication.signedUp.isEmpty)
+            let asGoTrue = try await signUps(gotrue: try Self.gotrue(name))
+            #expect(asGoTrue.signedUp.isEmpty)
+            #expect(!asGoTrue.failures.isEmpty)
+            #expect(
+                asGoTrue.failures.allSatisfy { $0.sqlState == "42P01" },
+                "\(asGoTrue.failures.prefix(2))")
+        }
+    }
 }

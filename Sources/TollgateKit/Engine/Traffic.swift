@@ -23,11 +23,19 @@ public struct TrafficGenerator: Sendable {
         /// Whether the new backend takes over once Day 4 has deployed it; false keeps the old
         /// one running (an environment the new code never reached).
         public var newBackendAfterDay4 = true
+        /// GoTrue's own connection, on which sign-ups run as `supabase_auth_admin`.
+        ///
+        /// Its role must be able to `set role supabase_auth_admin`, as GoTrue logs in. Sign-ups then run as that role with GoTrue's `search_path` (`auth`), so a
+        /// sign-up trigger that needs the application's privileges or its `search_path` fails
+        /// here as it would on hosted Supabase. Nil: sign-ups run as the environment's role.
+        public var gotrue: ConnectionString? = nil
 
         public init(
             clients: Int = 2, jwtExpiry: Duration = .zero, signUpEvery: Int = 10,
-            pause: Duration = .milliseconds(5), newBackendAfterDay4: Bool = true
+            pause: Duration = .milliseconds(5), newBackendAfterDay4: Bool = true,
+            gotrue: ConnectionString? = nil
         ) {
+            self.gotrue = gotrue
             self.newBackendAfterDay4 = newBackendAfterDay4
             self.clients = clients
             self.jwtExpiry = jwtExpiry
@@ -150,6 +158,9 @@ public struct TrafficGenerator: Sendable {
 
     func client(_ number: Int, until stop: @Sendable () -> Bool) throws -> Report {
         let db = try environment.connect()
+        let auth = try options.gotrue.map {
+            try Connection($0, label: "\(environment.name) (GoTrue)")
+        }
         var report = Report()
         var users: [(id: UUID, email: String)] = try db.query(
             "select id, email from auth.users where email like '%_@_%' and email not like '%@tollgate.invalid' order by id"
@@ -181,7 +192,8 @@ public struct TrafficGenerator: Sendable {
                 if request % options.signUpEvery == 0 {
                     operation = "sign-up"
                     let user = try signUp(
-                        db, client: number, request: request, like: users.randomElement()!.email)
+                        auth ?? db, client: number, request: request,
+                        like: users.randomElement()!.email)
                     users.append(user)
                     report.signedUp.append(user.id)
                 } else {
@@ -199,6 +211,7 @@ public struct TrafficGenerator: Sendable {
                 report.operations[operation, default: 0] += 1
             } catch let error as PostgresError where error.kind == .server {
                 _ = try? db.query("rollback")
+                _ = try? auth?.query("rollback")
                 if error.isInsufficientPrivilege && error.message.contains("row-level security") {
                     report.refusals += 1
                 } else {
@@ -267,18 +280,27 @@ public struct TrafficGenerator: Sendable {
 
     /// A sign-up, as GoTrue writes it: a new row in auth.users, in the domain of an existing
     /// user's clinic (so email-domain tenancy has someone to join).
+    ///
+    /// On GoTrue's own connection the insert runs as `supabase_auth_admin` with `search_path`
+    /// `auth`, as GoTrue's does.
     func signUp(
         _ db: Connection, client: Int, request: Int, like email: String
     ) throws -> (id: UUID, email: String) {
         let id = UUID()
         let domain = email.split(separator: "@").last.map(String.init) ?? "example.com"
         let address = "user-signup-\(client)-\(request)-\(id.postgresText.prefix(8))@\(domain)"
-        try db.query(
-            """
-            insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-            values (\(id), 'authenticated', 'authenticated', \(address), '{"provider": "email", "providers": ["email"]}'::jsonb,
-                    '{}'::jsonb, now(), now())
-            """)
+        try db.withTransaction { db in
+            if options.gotrue != nil {
+                try db.query("set local role supabase_auth_admin")
+                try db.setSetting("search_path", "auth", local: true)
+            }
+            try db.query(
+                """
+                insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+                values (\(id), 'authenticated', 'authenticated', \(address), '{"provider": "email", "providers": ["email"]}'::jsonb,
+                        '{}'::jsonb, now(), now())
+                """)
+        }
         return (id, address)
     }
 }

@@ -136,6 +136,14 @@ public struct Sandbox: Sendable {
             label: "sandbox", connectTimeout: 5, logger: logger)
     }
 
+    /// GoTrue's connection to `database` in the running sandbox: the superuser, which may
+    /// `set role supabase_auth_admin` as GoTrue logs in (for ``TrafficGenerator``'s sign-ups).
+    public func gotrueConnectionString(database: String) -> ConnectionString? {
+        guard let port = state()?.port else { return nil }
+        return ConnectionString(
+            "host='\(folder.path)' port=\(port) dbname=\(database) user=postgres")
+    }
+
     /// The connection string an environment uses for `database` (what the shipped
     /// environment files expand to).
     public func connectionString(database: String, port: Int) -> ConnectionString {

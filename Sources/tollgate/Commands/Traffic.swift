@@ -40,8 +40,15 @@ struct Traffic: TollgateCommand {
         context.printer.info(
             "traffic on \(environment.name) for \(duration) with \(clients) clients (tokens live \(DurationParser.format(jwtExpiry)))"
         )
+        // On the sandbox, sign-ups run as GoTrue's role, as on hosted Supabase.
+        let gotrue =
+            environment.pointsAtSandbox
+            ? environment.connection.endpoint?.database.flatMap {
+                context.sandbox(root: project.root).gotrueConnectionString(database: $0)
+            } : nil
         let report = try await TrafficGenerator(
-            environment: environment, options: .init(clients: clients, jwtExpiry: jwtExpiry)
+            environment: environment,
+            options: .init(clients: clients, jwtExpiry: jwtExpiry, gotrue: gotrue)
         )
         .run(until: { [stopFile] in
             ContinuousClock.now >= until
