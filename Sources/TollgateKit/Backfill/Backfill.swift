@@ -9,9 +9,11 @@ public struct BackfillProgress: Sendable {
     public var rows: Int64
     public var rowsPerSecond: Double
     public var finished: Bool
-    /// The pause the backfill added after its last batch because writers had to wait for it;
-    /// nil when none waited.
+    /// The pause the backfill added after its last batch because the application paid for
+    /// it; nil when it did not.
     public var yielding: Duration? = nil
+    /// What the application paid, as the last batch ended.
+    public var cost: WriterCost? = nil
 
     /// The progress in one line.
     ///
@@ -28,9 +30,30 @@ public struct BackfillProgress: Sendable {
             eta = "  ETA \(DurationParser.format(.seconds(Int(remaining.rounded(.up)))))"
         }
         let yield =
-            yielding.map { "  (writers waited: pausing \(DurationParser.format($0)))" } ?? ""
+            yielding.map {
+                "  (\(cost?.description ?? "writers waited"): pausing \(DurationParser.format($0)))"
+            } ?? ""
         return
             "\(table)  \(rows) rows  [\(bar)] \(Int(fraction * 100))%\(elapsedRate)\(eta)\(yield)"
+    }
+}
+
+/// What a backfill's batch cost the application, read just before the batch commits.
+public struct WriterCost: Sendable, Equatable, CustomStringConvertible {
+    /// Sessions waiting for the batch's locks.
+    public var waiting: Int
+    /// The longest any other session's statement in the database had been running: the
+    /// application's latency, as far as the server can see it.
+    public var slowest: Duration
+
+    /// The cost in words: `2 writers waited, slowest statement 240ms`.
+    public var description: String {
+        let slowest = "slowest statement \(DurationParser.format(self.slowest))"
+        switch waiting {
+        case 0: return slowest
+        case 1: return "1 writer waited, " + slowest
+        default: return "\(waiting) writers waited, " + slowest
+        }
     }
 }
 
@@ -73,15 +96,16 @@ struct BackfillRunner {
         let started = clock.now
         var rowsThisRun: Int64 = 0
         let targetSeconds = DurationParser.seconds(backfill.target)
-        // Governed by the writers: when a batch made other sessions wait for its locks, the
-        // next batches are smaller and further apart (doubling up to the step's max_pause);
-        // when none waits, the pause decays back to the step's own.
-        var yielding = Duration.zero
+        // Governed by the writers: when a batch made other sessions wait for its locks, or the
+        // application's statements ran longer than the step's writer_latency, the next batches
+        // are smaller and further apart; when the application is fine again, the pause decays
+        // back to the step's own.
+        var governor = Governor(backfill: backfill)
         while next < last {
             let upper = min(next + pages, last)
             let batchStart = clock.now
             // The project's own SQL for SET and WHERE; the page bounds are parameters.
-            let (changed, waiting) = try batchCountingWaiters(
+            let (changed, cost) = try batchMeasuringCost(
                 Query(
                     unsafeSQL:
                         "update \(quoted) as t set \(backfill.set) where t.ctid >= $1::tid and t.ctid < $2::tid and (\(backfill.where))",
@@ -94,25 +118,23 @@ struct BackfillRunner {
             let took = max(0.001, DurationParser.seconds(clock.now - batchStart))
             let factor = min(2, max(0.5, targetSeconds / took))
             pages = max(1, Int64((Double(pages) * factor).rounded()))
-            if waiting > 0 {
-                yielding = min(backfill.maxPause, max(yielding * 2, .milliseconds(50)))
-                pages = max(1, pages / 2)
-            } else {
-                yielding = yielding < .milliseconds(20) ? .zero : yielding / 2
-            }
+            if governor.observe(cost) { pages = max(1, pages / 2) }
             let elapsed = max(0.001, DurationParser.seconds(clock.now - started))
             var line = BackfillProgress(
                 table: relation, pagesDone: next, pages: last, rows: rows,
                 rowsPerSecond: Double(rowsThisRun) / elapsed, finished: false)
-            if yielding > .zero { line.yielding = yielding }
+            if governor.yielding > .zero {
+                line.yielding = governor.yielding
+                line.cost = cost
+            }
             progress(line)
-            let pause = max(backfill.pause, yielding)
-            if pause > .zero, next < last { sleepThread(for: pause) }
+            if next < last { governor.pause() }
         }
         // The sweep. Concurrent updates write a row's new version wherever there is room: on
         // a page the walk has passed, or past the starting size. Such rows still match
-        // `where`, so one scan finds them; they are updated by ctid, and the sweep repeats
-        // until none is left (bounded: rows that keep moving are an error, not a loop).
+        // `where`, so one scan finds them; they are updated by ctid, in governed batches like
+        // the walk's, and the sweep repeats until none is left (bounded: rows that keep moving
+        // are an error, not a loop).
         for _ in 0..<Self.sweepPasses {
             let remaining: [String] = try db.query(
                 Query(
@@ -121,13 +143,21 @@ struct BackfillRunner {
                 )
             ).rows.map { try $0.decode("ctid") }
             if remaining.isEmpty { break }
-            let changed = try batch(
-                Query(
-                    unsafeSQL:
-                        "update \(quoted) as t set \(backfill.set) where t.ctid = any($1::tid[]) and (\(backfill.where))",
-                    binds: [remaining.postgresText]),
-                nextPage: nil)
-            rows += changed
+            var chunk = Self.sweepChunk
+            var start = 0
+            while start < remaining.count {
+                let slice = Array(remaining[start..<min(start + chunk, remaining.count)])
+                let (changed, cost) = try batchMeasuringCost(
+                    Query(
+                        unsafeSQL:
+                            "update \(quoted) as t set \(backfill.set) where t.ctid = any($1::tid[]) and (\(backfill.where))",
+                        binds: [slice.postgresText]),
+                    nextPage: nil)
+                rows += changed
+                start += slice.count
+                chunk = governor.observe(cost) ? max(100, chunk / 2) : Self.sweepChunk
+                if start < remaining.count { governor.pause() }
+            }
         }
         let left: Int64 = try db.query(
             Query(
@@ -149,37 +179,75 @@ struct BackfillRunner {
         return rows
     }
 
-    /// Runs one batch in its own transaction under the step's lock timeout (retried when the table
-    /// is busy), advancing the cursor in the same transaction: a batch is done exactly once.
+    /// Runs one batch in its own transaction under the step's lock timeout (retried when the
+    /// table is busy), advancing the cursor in the same transaction: a batch is done exactly once.
     ///
+    /// Just before the commit it reads what the batch costs the application: the sessions that
+    /// wait for its locks (`pg_blocking_pids`), and the longest-running statement of any other
+    /// client in the database (whatever slows it: these locks, or the I/O the batches cause).
     /// `nextPage` is where the page walk resumes; the sweep leaves it alone.
-    func batch(_ update: Query, nextPage: Int64?) throws -> Int64 {
-        try batchCountingWaiters(update, nextPage: nextPage, countWaiters: false).changed
-    }
-
-    /// ``batch(_:nextPage:)``, also counting, just before the commit, the other sessions that
-    /// wait for this batch's locks (`pg_blocking_pids`): what the batch costs the writers.
-    func batchCountingWaiters(
-        _ update: Query, nextPage: Int64?, countWaiters: Bool = true
-    ) throws -> (changed: Int64, waiting: Int) {
-        var result: (Int64, Int) = (0, 0)
+    func batchMeasuringCost(
+        _ update: Query, nextPage: Int64?
+    ) throws -> (changed: Int64, cost: WriterCost) {
+        var result = (changed: Int64(0), cost: WriterCost(waiting: 0, slowest: .zero))
         try retry {
             result = try db.withTransaction { db in
                 try db.setSetting("lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
                 let count = Int64(try db.query(update).affectedRows ?? 0)
                 try Ledger(db).advanceBackfill(
                     playbook: playbook, step: step.id, nextPage: nextPage, rows: count)
-                let waiting: Int =
-                    countWaiters
-                    ? try db.query(
-                        "select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and pg_backend_pid() = any(pg_blocking_pids(pid))"
-                    ).first!.decode("n") : 0
-                return (count, waiting)
+                let row = try db.query(Self.costQuery).first!
+                return (
+                    count,
+                    WriterCost(
+                        waiting: try row.decode("waiting"),
+                        slowest: .milliseconds(try row.decode("slowest_ms", as: Int64.self)))
+                )
             }
         }
         return result
     }
 
+    /// Waiters on this session's locks, and the slowest active statement of another client.
+    static let costQuery: Query = """
+        select count(*) filter (where wait_event_type = 'Lock' and pg_backend_pid() = any(pg_blocking_pids(pid))) as waiting,
+               coalesce(max(extract(epoch from clock_timestamp() - query_start) * 1000) filter (where state = 'active'), 0)::bigint as slowest_ms
+        from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
+        """
+
     /// How many times the sweep looks for rows the page walk missed.
     static let sweepPasses = 5
+    /// Rows per sweep batch while the application is fine.
+    static let sweepChunk = 5000
+}
+
+/// How far a backfill yields to the application.
+///
+/// The pause after each batch doubles (from 50 ms up to the step's `max_pause`) while batches
+/// cost the application, and halves back towards the step's own `pause` once they do not.
+struct Governor {
+    let backfill: BackfillStep
+    private(set) var yielding = Duration.zero
+
+    init(backfill: BackfillStep) { self.backfill = backfill }
+
+    /// Takes in what the last batch cost.
+    ///
+    /// - Returns: whether the application paid for it (the caller makes its next batch smaller).
+    mutating func observe(_ cost: WriterCost) -> Bool {
+        let paid = cost.waiting > 0 || cost.slowest > backfill.writerLatency
+        if paid {
+            yielding = min(backfill.maxPause, max(yielding * 2, .milliseconds(50)))
+        } else {
+            yielding = yielding < .milliseconds(20) ? .zero : yielding / 2
+        }
+        return paid
+    }
+
+    /// Sleeps the step's pause or the governor's, whichever is longer.
+    func pause() {
+        let pause = max(backfill.pause, yielding)
+        if pause > .zero { sleepThread(for: pause) }
+    }
 }

@@ -31,6 +31,9 @@ public struct BackfillStep: StepAction {
     public var pause: Duration
     /// The longest pause the backfill may add when writers wait for its batches.
     public var maxPause: Duration = .seconds(2)
+    /// The application's latency the backfill tolerates: when another session's statement in
+    /// the database has been running longer than this as a batch ends, the backfill yields.
+    public var writerLatency: Duration = .milliseconds(100)
 
     public var checksum: String? { normalizedChecksum("\(table)\n\(set)\n\(`where`)") }
 
@@ -39,7 +42,10 @@ public struct BackfillStep: StepAction {
         guard
             let fields = reader.mapping(
                 node, "'backfill'",
-                allowed: ["table", "set", "where", "batch_pages", "target", "pause", "max_pause"],
+                allowed: [
+                    "table", "set", "where", "batch_pages", "target", "pause", "max_pause",
+                    "writer_latency",
+                ],
                 required: ["table", "set", "where"]),
             let table = fields["table"].flatMap({ reader.string($0.value, key: "table") }),
             let set = fields["set"].flatMap({ reader.string($0.value, key: "set") }),
@@ -57,6 +63,11 @@ public struct BackfillStep: StepAction {
             reader.duration($0.value, key: "max_pause")
         }) {
             step.maxPause = maxPause
+        }
+        if let latency = fields["writer_latency"].flatMap({
+            reader.duration($0.value, key: "writer_latency")
+        }) {
+            step.writerLatency = latency
         }
         return step
     }
