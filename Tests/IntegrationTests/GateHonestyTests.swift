@@ -65,7 +65,8 @@ struct GateHonestyTests {
                 ["approve", "ship", "--env", "dev", "--as", " BOB "], environment: variables,
                 in: root)
             #expect(
-                again.stdout.contains("already approved ship on dev as bob: 1 of 2 approvals (bob)")
+                again.stdout.contains(
+                    "already approved (renewed) ship on dev as bob: 1 of 2 approvals (bob)")
             )
             #expect(
                 try tollgate(
@@ -205,6 +206,17 @@ struct GateHonestyTests {
                 playbook: playbook, approver: "alice", note: "a busy hour is fine")
             plan = try engine.runner(project).plan(playbook, on: staging)
             #expect(plan.gates.first { $0.name == "lock budget on dev" }?.passed == true)
+            // An approval given before the hold (for the playbook's other gates) does not
+            // accept it; approving again renews it.
+            try staging.connect().query(
+                "update tollgate.approvals set approved_at = now() - interval '1 hour'")
+            plan = try engine.runner(project).plan(playbook, on: staging)
+            #expect(plan.gates.first { $0.name == "lock budget on dev" }?.passed == false)
+            #expect(
+                try stagingLedger.approve(playbook: playbook, approver: "alice", note: nil)
+                    == false)
+            plan = try engine.runner(project).plan(playbook, on: staging)
+            #expect(plan.gates.first { $0.name == "lock budget on dev" }?.passed == true)
             // A later run of the step that holds no strong lock replaces the record.
             let devLedger = Ledger(devDB)
             try devLedger.recordStep(
@@ -279,11 +291,65 @@ struct GateHonestyTests {
             let yielded = progress.compactMap(\.yielding)
             #expect(!yielded.isEmpty, "no batch made a writer wait (\(progress.count) batches)")
             #expect(yielded.allSatisfy { $0 <= .milliseconds(400) })
-            #expect(progress.contains { $0.line().contains("(writers waited: pausing ") })
+            #expect(
+                progress.contains {
+                    $0.line().contains("waited, slowest statement")
+                        && $0.line().contains(": pausing ")
+                })
             let left: Int = try db.query(
                 "select count(*) as n from public.leads where notes is distinct from 'filled'"
             ).first!.decode("n")
             #expect(left == 0)
+        }
+    }
+
+    /// The backfill also watches the application's latency: while another session's statements
+    /// in the database run longer than the step's writer_latency, it yields, and says why.
+    @Test func aBackfillYieldsWhenTheApplicationIsSlow() throws {
+        let governed = """
+            version: 1
+            playbook: governed
+            gates:
+              promotion: false
+            steps:
+              - id: fill-notes
+                backfill:
+                  table: public.leads
+                  set: notes = 'filled'
+                  where: t.notes is distinct from 'filled'
+                  batch_pages: 1
+                  target: 20ms
+                  max_pause: 200ms
+                  writer_latency: 50ms
+            """
+        try engine.withProject(playbooks: ["governed.yml": governed], rows: 300) {
+            project, dev, _, db, _ in
+            // An application statement that runs long, on no table the backfill touches: nobody
+            // waits for the batches' locks, but the application is slow.
+            let slowConnection = UncheckedBox(try dev.connect())
+            let pid: Int32 = try slowConnection.value.query("select pg_backend_pid() as pid")
+                .first!.decode("pid")
+            let slow = Thread { _ = try? slowConnection.value.query("select pg_sleep(60)") }
+            slow.start()
+            while try !db.query(
+                "select exists (select from pg_stat_activity where pid = \(pid) and state = 'active') as x"
+            ).first!.decode("x", as: Bool.self) {
+                usleep(1000)
+            }
+            usleep(60_000)
+            nonisolated(unsafe) var progress: [BackfillProgress] = []
+            try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")) { event in
+                if case .backfill(let line) = event { progress.append(line) }
+            }.run(try project.playbook(named: "governed"), on: dev)
+            _ = try PostgresTestServer.connect().query("select pg_cancel_backend(\(pid))")
+            while !slow.isFinished { usleep(1000) }
+            let governed = progress.filter { $0.yielding != nil }
+            #expect(!governed.isEmpty, "the backfill never yielded (\(progress.map { $0.line() }))")
+            #expect(governed.allSatisfy { $0.yielding! <= .milliseconds(200) })
+            #expect(governed.allSatisfy { $0.cost?.waiting == 0 })
+            #expect(
+                governed.contains { $0.line().contains("(slowest statement ") },
+                "\(governed.first.map { $0.line() } ?? "")")
         }
     }
 

@@ -60,6 +60,13 @@ struct RehearseTests {
                 to: root.appendingPathComponent("Playbooks/data-gated.yml"), atomically: true,
                 encoding: .utf8)
 
+        // A step that holds an exclusive lock longer than its budget, even without rows.
+        try
+            "version: 1\nplaybook: lock-heavy\ngates:\n  promotion: false\nsteps:\n  - id: held-lock\n    sql: |\n      lock table public.leads in access exclusive mode;\n      select pg_sleep(0.3);\n"
+            .write(
+                to: root.appendingPathComponent("Playbooks/lock-heavy.yml"), atomically: true,
+                encoding: .utf8)
+
         let port = 20000 + Int.random(in: 0..<20000)
         let up = try tollgate(
             ["sandbox", "up", "--port", "\(port)", "--rows", "50"], environment: environment,
@@ -111,5 +118,25 @@ struct RehearseTests {
             "select count(*) as n from pg_database where datname like 'rehearse_%'"
         ).first!.decode("n")
         #expect(left == 0)
+
+        // A lock over budget on the copy blocks, as on a lower environment, until someone
+        // accepts it on the environment itself.
+        let locked = try tollgate(
+            ["rehearse", "lock-heavy", "--env", "production"], environment: environment, in: root)
+        #expect(locked.status == 1, "\(locked.stdout)\(locked.stderr)")
+        #expect(
+            locked.stdout.contains(
+                "  ✗ lock budget: held-lock held AccessExclusiveLock on public.leads for "))
+        #expect(
+            locked.stdout.contains(
+                "tollgate approve lock-heavy --env production --as NAME"))
+        let approve = try tollgate(
+            ["approve", "lock-heavy", "--env", "production", "--as", "alice"],
+            environment: environment, in: root)
+        #expect(approve.status == 0, "\(approve.stderr)")
+        let accepted = try tollgate(
+            ["rehearse", "lock-heavy", "--env", "production"], environment: environment, in: root)
+        #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
+        #expect(accepted.stdout.contains("  accepted on production by alice"))
     }
 }

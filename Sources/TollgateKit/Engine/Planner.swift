@@ -58,10 +58,13 @@ public enum Planner {
         public var unblock: String?
         /// Steps that held a strong lock there longer than their budget, described.
         public var locksOverBudget: [String]
+        /// When the last of those holds ended: only an approval given since accepts them.
+        public var overBudgetAt: Date?
         public init(
             name: String, lastSuccess: Date?, problem: String? = nil, unblock: String? = nil,
-            locksOverBudget: [String] = []
+            locksOverBudget: [String] = [], overBudgetAt: Date? = nil
         ) {
+            self.overBudgetAt = overBudgetAt
             self.name = name
             self.lastSuccess = lastSuccess
             self.problem = problem
@@ -152,7 +155,9 @@ public enum Planner {
         // A lock held longer than its budget on the previous environment needs a person to
         // accept it here before the playbook goes on.
         if let previous, !previous.locksOverBudget.isEmpty {
-            let accepted = ledger.approvers(of: playbook).current
+            // Only an approval given after the hold accepts it: one given before nobody had
+            // seen the lock.
+            let accepted = ledger.approvers(of: playbook, since: previous.overBudgetAt).current
             gates.append(
                 Plan.Gate(
                     name: "lock budget on \(previous.name)", passed: !accepted.isEmpty,

@@ -193,11 +193,11 @@ public struct PlaybookRunner {
                     "the database \(previous.name) points at holds the ledger of \(binding.environment)",
                 unblock: "check \(previous.connectionSetting)")
         }
+        let over = try ledger.locksOverBudget(of: playbook.name)
         return Planner.Previous(
             name: previous.name, lastSuccess: try ledger.state().lastSuccess[playbook.name],
-            locksOverBudget: try ledger.locksOverBudget(of: playbook.name).map {
-                "\($0.step) \($0.hold.description)"
-            })
+            locksOverBudget: over.map { "\($0.step) \($0.hold.description)" },
+            overBudgetAt: over.map(\.at).max())
     }
 
     /// Runs `playbook` on `environment`.

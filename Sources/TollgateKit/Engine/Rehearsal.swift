@@ -19,6 +19,12 @@ public struct Rehearsal {
         public var restoreErrors: [String]
         /// The plan's gates on the copy (reported, not enforced).
         public var gates: [Plan.Gate]
+        /// Steps that held a strong lock on the copy longer than their budget, described.
+        public var locksOverBudget: [String] = []
+        /// Who approved the playbook on the environment itself since it was last changed:
+        /// they accept a hold over budget (the copy has no rows, so the environment's own hold
+        /// is at least as long).
+        public var lockApprovers: [String] = []
     }
 
     let project: Project
@@ -148,6 +154,12 @@ public struct Rehearsal {
             try runner.run(playbook, on: copyEnvironment)
         } catch let error as RunError {
             outcome.failure = error
+        }
+        outcome.locksOverBudget = try Ledger(copyEnvironment.connect()).locksOverBudget(
+            of: playbook.name
+        ).map { "\($0.step) \($0.hold.description)" }
+        if !outcome.locksOverBudget.isEmpty {
+            outcome.lockApprovers = try Ledger(source).state().approvers(of: playbook).current
         }
         // What would block on the environment itself comes from its own plan (read-only),
         // not from the copy's, whose advice would name the copy.

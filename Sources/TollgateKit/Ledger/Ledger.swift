@@ -68,9 +68,12 @@ public struct Ledger {
         public var approver: String
         /// ``Playbook/contentChecksum`` when it was approved; nil before ledger version 4.
         public var playbookChecksum: String?
-        public init(approver: String, playbookChecksum: String?) {
+        /// When it was given (or last renewed).
+        public var approvedAt: Date?
+        public init(approver: String, playbookChecksum: String?, approvedAt: Date? = nil) {
             self.approver = approver
             self.playbookChecksum = playbookChecksum
+            self.approvedAt = approvedAt
         }
     }
 
@@ -92,10 +95,16 @@ public struct Ledger {
 
         /// The people whose approval counts for `playbook` as it is now, and those whose
         /// approval was given for other content (an edited step), each once, sorted.
-        public func approvers(of playbook: Playbook) -> (current: [String], outdated: [String]) {
+        public func approvers(
+            of playbook: Playbook, since: Date? = nil
+        ) -> (current: [String], outdated: [String]) {
             let all = approvals[playbook.name] ?? []
             let current = Set(
-                all.filter { $0.playbookChecksum == playbook.contentChecksum }.map(\.approver))
+                all.filter { approval in
+                    approval.playbookChecksum == playbook.contentChecksum
+                        && since.map { since in (approval.approvedAt ?? .distantPast) >= since }
+                            ?? true
+                }.map(\.approver))
             let outdated = Set(all.map(\.approver)).subtracting(current)
             return (current.sorted(), outdated.sorted())
         }
@@ -156,7 +165,7 @@ public struct Ledger {
         for row in try db.query(
             Query(
                 unsafeSQL:
-                    "select playbook, approver, \(checksum) as checksum from tollgate.approvals order by id"
+                    "select playbook, approver, \(checksum) as checksum, approved_at from tollgate.approvals order by id"
             )
         ).rows {
             // Rows written before names were normalised are read the same way.
@@ -164,7 +173,9 @@ public struct Ledger {
                 continue
             }
             state.approvals[try row.decode("playbook"), default: []].append(
-                Approval(approver: approver, playbookChecksum: try row.decodeIfPresent("checksum")))
+                Approval(
+                    approver: approver, playbookChecksum: try row.decodeIfPresent("checksum"),
+                    approvedAt: try row.decode("approved_at")))
         }
         return state
     }
@@ -186,11 +197,15 @@ public struct Ledger {
     }
 
     /// The steps of `playbook` whose last run held a strong lock longer than its budget.
-    public func locksOverBudget(of playbook: String) throws -> [(step: String, hold: LockHold)] {
+    public func locksOverBudget(
+        of playbook: String
+    ) throws -> [(step: String, hold: LockHold, at: Date)] {
         guard try version() >= 5 else { return [] }
         return try db.query(
             """
-            select step, lock_mode, lock_relations, lock_held_ms, lock_budget_ms from tollgate.step_runs
+            select step, lock_mode, lock_relations, lock_held_ms, lock_budget_ms,
+                   coalesce(finished_at, started_at) as at
+            from tollgate.step_runs
             where playbook = \(playbook) and lock_budget_ms is not null and lock_held_ms > lock_budget_ms order by step
             """
         ).rows.map { row in
@@ -199,7 +214,8 @@ public struct Ledger {
                 LockHold(
                     mode: try row.decode("lock_mode"), relations: try row.decode("lock_relations"),
                     heldMilliseconds: try row.decode("lock_held_ms"),
-                    budgetMilliseconds: try row.decodeIfPresent("lock_budget_ms"))
+                    budgetMilliseconds: try row.decodeIfPresent("lock_budget_ms")),
+                try row.decode("at")
             )
         }
     }
@@ -359,7 +375,8 @@ public struct Ledger {
 
     /// Records an approval of `playbook` as it is now; approving the same content twice is
     /// one approval, and approving after an edit renews it for the new content.
-    /// - Returns: false when this approver had already approved this content.
+    /// - Returns: false when this approver had already approved this content (the approval is
+    ///   renewed).
     /// - Throws: ``LedgerError/emptyApprover`` for a blank name.
     @discardableResult
     public func approve(playbook: Playbook, approver: String, note: String?) throws -> Bool {
@@ -368,22 +385,26 @@ public struct Ledger {
         }
         let checksum = playbook.contentChecksum
         return try db.withTransaction { db in
-            let changed =
-                try db.query(
-                    """
-                    insert into tollgate.approvals (playbook, approver, note, playbook_checksum)
-                    values (\(playbook.name), \(approver), \(note), \(checksum))
-                    on conflict (playbook, approver) do update
-                      set playbook_checksum = excluded.playbook_checksum, note = excluded.note, approved_at = clock_timestamp()
-                      where tollgate.approvals.playbook_checksum is distinct from excluded.playbook_checksum
-                    """
-                ).affectedRows ?? 0
-            if changed > 0 {
-                try Ledger(db).event(
-                    run: nil, playbook: playbook.name, step: nil, .approved, actor: approver,
-                    detail: note)
-            }
-            return changed > 0
+            // Approving again renews the approval's time (a lock over budget on the previous
+            // environment needs an approval given after it); it is new only for new content.
+            let added: Bool = try db.query(
+                """
+                with old as (
+                  select playbook_checksum from tollgate.approvals
+                  where playbook = \(playbook.name) and approver = \(approver)
+                )
+                insert into tollgate.approvals (playbook, approver, note, playbook_checksum)
+                values (\(playbook.name), \(approver), \(note), \(checksum))
+                on conflict (playbook, approver) do update
+                  set playbook_checksum = excluded.playbook_checksum,
+                      note = coalesce(excluded.note, tollgate.approvals.note), approved_at = clock_timestamp()
+                returning not exists (select from old where old.playbook_checksum is not distinct from \(checksum)) as added
+                """
+            ).first!.decode("added")
+            try Ledger(db).event(
+                run: nil, playbook: playbook.name, step: nil, .approved, actor: approver,
+                detail: added ? note : "renewed" + (note.map { ": \($0)" } ?? ""))
+            return added
         }
     }
 

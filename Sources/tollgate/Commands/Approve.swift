@@ -25,7 +25,7 @@ struct Approve: TollgateCommand {
         let receipt = try Approvals.approve(
             playbook, on: environment, as: approver, note: note, actor: context.actor)
         context.printer.output(
-            (receipt.added ? "approved" : "already approved")
+            (receipt.added ? "approved" : "already approved (renewed)")
                 + " \(playbook.name) on \(environment.name) as \(receipt.approver): "
                 + "\(receipt.approvers.count) of \(receipt.required) approvals (\(receipt.approvers.joined(separator: ", ")))"
         )

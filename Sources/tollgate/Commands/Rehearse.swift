@@ -41,6 +41,21 @@ struct Rehearse: TollgateCommand {
         context.printer.output(
             "rehearsal of \(playbook.name) on \(on): succeeded (copy \(copy)); \(environment.name) was not touched"
         )
-        return .success
+        // A lock over budget on a copy without rows will be at least as long on the
+        // environment: it blocks, as on a lower environment, until someone there accepts it.
+        for over in outcome.locksOverBudget {
+            context.printer.output("  ✗ lock budget: \(over)")
+        }
+        guard !outcome.locksOverBudget.isEmpty else { return .success }
+        if !outcome.lockApprovers.isEmpty {
+            context.printer.output(
+                "  accepted on \(environment.name) by \(outcome.lockApprovers.joined(separator: ", "))"
+            )
+            return .success
+        }
+        context.printer.output(
+            "  blocked: the hold will be at least as long on \(environment.name); review the lock, then: tollgate approve \(playbook.name) --env \(environment.name) --as NAME"
+        )
+        return .blocked
     }
 }
