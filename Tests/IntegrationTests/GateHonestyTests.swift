@@ -245,6 +245,9 @@ struct GateHonestyTests {
 
     /// A backfill governed by the writers: when its batches make other sessions wait for their
     /// locks, it pauses (within the step's max_pause) and says so in its progress line.
+    ///
+    /// It runs as the application's role, which may not see other roles' statements: the writer is
+    /// another role, so waiters are counted all the same, and the line says what it cannot see.
     @Test func aBackfillYieldsWhenWritersWaitForIt() throws {
         let governed = """
             version: 1
@@ -261,7 +264,9 @@ struct GateHonestyTests {
                   target: 100ms
                   max_pause: 400ms
             """
-        try engine.withProject(playbooks: ["governed.yml": governed], rows: 400) {
+        try engine.withProject(
+            playbooks: ["governed.yml": governed], rows: 400, devUser: "tollgate_app"
+        ) {
             project, dev, _, db, _ in
             // Slow row updates keep each batch's row locks for a while: writers will meet them.
             try db.execute(
@@ -274,7 +279,11 @@ struct GateHonestyTests {
                 try $0.decode("id")
             }
             let done = UncheckedBox(LockedFlag())
-            let writerConnection = UncheckedBox(try dev.connect())
+            let writerConnection = UncheckedBox(
+                try Connection(
+                    ConnectionString(
+                        try PostgresTestServer.connectionString().rawValue
+                            + " dbname=\(db.endpoint.database!)")))
             let writer = Thread {
                 while !done.value.isSet {
                     _ = try? writerConnection.value.query(
@@ -291,6 +300,11 @@ struct GateHonestyTests {
             let yielded = progress.compactMap(\.yielding)
             #expect(!yielded.isEmpty, "no batch made a writer wait (\(progress.count) batches)")
             #expect(yielded.allSatisfy { $0 <= .milliseconds(400) })
+            #expect(
+                progress.contains {
+                    $0.unseen > 0
+                        && $0.line().contains("of other roles unseen: grant pg_read_all_stats")
+                })
             #expect(
                 progress.contains {
                     $0.line().contains("waited, slowest statement")

@@ -29,9 +29,12 @@ struct PlaybookEngineTests {
         """
 
     /// A project with dev and staging on two fresh sandbox-shaped databases.
+    ///
+    /// - Parameter devUser: the role dev connects as (the server's superuser unless set), such
+    ///   as `tollgate_app`, which owns the application's tables and has no `pg_read_all_stats`.
     func withProject<T>(
         playbooks: [String: String] = ["day-1-demo.yml": day1], stagingProtection: String = "",
-        rows: Int = 50,
+        rows: Int = 50, devUser: String? = nil,
         _ body: (Project, Environment, Environment, Connection, Connection) throws -> T
     ) throws -> T {
         try withTestDatabase { dev, devName in
@@ -73,10 +76,16 @@ struct PlaybookEngineTests {
                         encoding: .utf8)
                 }
                 let base = try PostgresTestServer.connectionString().rawValue
+                if let devUser {
+                    try dev.query(
+                        "grant create, connect, temporary on database \(identifier: devName) to \(identifier: devUser)"
+                    )
+                }
                 let project = try Project.load(
                     root: root,
                     variables: VariableLookup(environment: [
-                        "DEV_URL": base + " dbname=\(devName)",
+                        "DEV_URL": base + " dbname=\(devName)"
+                            + (devUser.map { " user=\($0)" } ?? ""),
                         "STAGING_URL": base + " dbname=\(stagingName)",
                     ]))
                 return try body(

@@ -138,5 +138,15 @@ struct RehearseTests {
             ["rehearse", "lock-heavy", "--env", "production"], environment: environment, in: root)
         #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
         #expect(accepted.stdout.contains("  accepted on production by alice"))
+
+        // Where the playbook already ran, the copy brings that run's hold along: it is the
+        // environment's record, not the rehearsal's, and does not block it.
+        let ran = try tollgate(
+            ["run", "lock-heavy", "--env", "dev"], environment: environment, in: root)
+        #expect(ran.status == 0, "\(ran.stdout)\(ran.stderr)")
+        let again = try tollgate(
+            ["rehearse", "lock-heavy", "--env", "dev"], environment: environment, in: root)
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        #expect(!again.stdout.contains("lock budget"))
     }
 }

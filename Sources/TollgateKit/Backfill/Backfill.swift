@@ -14,6 +14,8 @@ public struct BackfillProgress: Sendable {
     public var yielding: Duration? = nil
     /// What the application paid, as the last batch ended.
     public var cost: WriterCost? = nil
+    /// Other sessions whose latency the backfill cannot see, as the last batch ended.
+    public var unseen = 0
 
     /// The progress in one line.
     ///
@@ -33,8 +35,12 @@ public struct BackfillProgress: Sendable {
             yielding.map {
                 "  (\(cost?.description ?? "writers waited"): pausing \(DurationParser.format($0)))"
             } ?? ""
+        let unseen =
+            self.unseen == 0
+            ? ""
+            : "  (\(self.unseen) session\(self.unseen == 1 ? "" : "s") of other roles unseen: grant pg_read_all_stats)"
         return
-            "\(table)  \(rows) rows  [\(bar)] \(Int(fraction * 100))%\(elapsedRate)\(eta)\(yield)"
+            "\(table)  \(rows) rows  [\(bar)] \(Int(fraction * 100))%\(elapsedRate)\(eta)\(yield)\(unseen)"
     }
 }
 
@@ -45,6 +51,9 @@ public struct WriterCost: Sendable, Equatable, CustomStringConvertible {
     /// The longest any other session's statement in the database had been running: the
     /// application's latency, as far as the server can see it.
     public var slowest: Duration
+    /// Other sessions in the database whose statements this role may not see (it lacks
+    /// `pg_read_all_stats`): their latency is not in ``slowest``.
+    public var hidden: Int = 0
 
     /// The cost in words: `2 writers waited, slowest statement 240ms`.
     public var description: String {
@@ -127,6 +136,7 @@ struct BackfillRunner {
                 line.yielding = governor.yielding
                 line.cost = cost
             }
+            line.unseen = cost.hidden
             progress(line)
             if next < last { governor.pause() }
         }
@@ -201,19 +211,26 @@ struct BackfillRunner {
                     count,
                     WriterCost(
                         waiting: try row.decode("waiting"),
-                        slowest: .milliseconds(try row.decode("slowest_ms", as: Int64.self)))
+                        slowest: .milliseconds(try row.decode("slowest_ms", as: Int64.self)),
+                        hidden: try row.decode("hidden"))
                 )
             }
         }
         return result
     }
 
-    /// Waiters on this session's locks, and the slowest active statement of another client.
+    /// Waiters on this session's locks, the slowest active statement of another client, and
+    /// the sessions whose statements this role may not see.
+    ///
+    /// Without `pg_read_all_stats`, a role sees only its own sessions' state; `pid` and the
+    /// database are visible for all, so waiters (`pg_blocking_pids`) are always counted.
     static let costQuery: Query = """
-        select count(*) filter (where wait_event_type = 'Lock' and pg_backend_pid() = any(pg_blocking_pids(pid))) as waiting,
-               coalesce(max(extract(epoch from clock_timestamp() - query_start) * 1000) filter (where state = 'active'), 0)::bigint as slowest_ms
+        select count(*) filter (where pg_backend_pid() = any(pg_blocking_pids(pid))) as waiting,
+               coalesce(max(extract(epoch from clock_timestamp() - query_start) * 1000)
+                          filter (where state = 'active' and backend_type = 'client backend'), 0)::bigint as slowest_ms,
+               count(*) filter (where backend_type is null) as hidden
         from pg_stat_activity
-        where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend'
+        where datname = current_database() and pid <> pg_backend_pid()
         """
 
     /// How many times the sweep looks for rows the page walk missed.

@@ -150,14 +150,20 @@ public struct Rehearsal {
         let runner = PlaybookRunner(project: project, options: options, events: emit)
         var outcome = Outcome(
             database: database, failure: nil, restoreErrors: restoreErrors, gates: [])
+        // The copy's ledger came from the environment, with its holds: only the runs of the
+        // rehearsal itself count.
+        let copyLedger = Ledger(try copyEnvironment.connect())
+        let lastRun: Int64 =
+            try copyLedger.exists()
+            ? try copyLedger.db.query("select coalesce(max(id), 0) as id from tollgate.runs").first!
+                .decode("id") : 0
         do {
             try runner.run(playbook, on: copyEnvironment)
         } catch let error as RunError {
             outcome.failure = error
         }
-        outcome.locksOverBudget = try Ledger(copyEnvironment.connect()).locksOverBudget(
-            of: playbook.name
-        ).map { "\($0.step) \($0.hold.description)" }
+        outcome.locksOverBudget = try copyLedger.locksOverBudget(of: playbook.name)
+            .filter { $0.run > lastRun }.map { "\($0.step) \($0.hold.description)" }
         if !outcome.locksOverBudget.isEmpty {
             outcome.lockApprovers = try Ledger(source).state().approvers(of: playbook).current
         }

@@ -29,13 +29,16 @@ public struct TrafficGenerator: Sendable {
         /// sign-up trigger that needs the application's privileges or its `search_path` fails
         /// here as it would on hosted Supabase. Nil: sign-ups run as the environment's role.
         public var gotrue: ConnectionString? = nil
+        /// Each client stops after this many requests, if set (whatever `until` says).
+        public var requestsPerClient: Int? = nil
 
         public init(
             clients: Int = 2, jwtExpiry: Duration = .zero, signUpEvery: Int = 10,
             pause: Duration = .milliseconds(5), newBackendAfterDay4: Bool = true,
-            gotrue: ConnectionString? = nil
+            gotrue: ConnectionString? = nil, requestsPerClient: Int? = nil
         ) {
             self.gotrue = gotrue
+            self.requestsPerClient = requestsPerClient
             self.newBackendAfterDay4 = newBackendAfterDay4
             self.clients = clients
             self.jwtExpiry = jwtExpiry
@@ -158,8 +161,14 @@ public struct TrafficGenerator: Sendable {
 
     func client(_ number: Int, until stop: @Sendable () -> Bool) throws -> Report {
         let db = try environment.connect()
-        let auth = try options.gotrue.map {
-            try Connection($0, label: "\(environment.name) (GoTrue)")
+        // GoTrue's connection, opened at the first sign-up; without one, the environment's.
+        var gotrue: Connection?
+        func auth() throws -> Connection {
+            guard let string = options.gotrue else { return db }
+            if let gotrue { return gotrue }
+            let opened = try Connection(string, label: "\(environment.name) (GoTrue)")
+            gotrue = opened
+            return opened
         }
         var report = Report()
         var users: [(id: UUID, email: String)] = try db.query(
@@ -176,7 +185,7 @@ public struct TrafficGenerator: Sendable {
         var request = 0
         var newCodeDeployed = false
         var lastDeployCheck = clock.now - .seconds(60)
-        while !stop() {
+        while !stop() && request < (options.requestsPerClient ?? .max) {
             request += 1
             // The new backend is deployed with Day 4: Tollgate's org-id function is its sign.
             if clock.now - lastDeployCheck > .milliseconds(500) {
@@ -192,7 +201,7 @@ public struct TrafficGenerator: Sendable {
                 if request % options.signUpEvery == 0 {
                     operation = "sign-up"
                     let user = try signUp(
-                        auth ?? db, client: number, request: request,
+                        try auth(), client: number, request: request,
                         like: users.randomElement()!.email)
                     users.append(user)
                     report.signedUp.append(user.id)
@@ -211,7 +220,7 @@ public struct TrafficGenerator: Sendable {
                 report.operations[operation, default: 0] += 1
             } catch let error as PostgresError where error.kind == .server {
                 _ = try? db.query("rollback")
-                _ = try? auth?.query("rollback")
+                _ = try? gotrue?.query("rollback")
                 if error.isInsufficientPrivilege && error.message.contains("row-level security") {
                     report.refusals += 1
                 } else {

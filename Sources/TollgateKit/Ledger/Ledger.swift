@@ -165,7 +165,7 @@ public struct Ledger {
         for row in try db.query(
             Query(
                 unsafeSQL:
-                    "select playbook, approver, \(checksum) as checksum, approved_at from tollgate.approvals order by id"
+                    "select playbook, approver, \(checksum) as checksum, extract(epoch from now() - approved_at)::float8 as age from tollgate.approvals order by id"
             )
         ).rows {
             // Rows written before names were normalised are read the same way.
@@ -175,7 +175,10 @@ public struct Ledger {
             state.approvals[try row.decode("playbook"), default: []].append(
                 Approval(
                     approver: approver, playbookChecksum: try row.decodeIfPresent("checksum"),
-                    approvedAt: try row.decode("approved_at")))
+                    // As an age on this server's clock, placed on ours: times from two
+                    // servers are compared only through the clock that reads them both.
+                    approvedAt: Date(
+                        timeIntervalSinceNow: -(try row.decode("age", as: Double.self)))))
         }
         return state
     }
@@ -199,12 +202,12 @@ public struct Ledger {
     /// The steps of `playbook` whose last run held a strong lock longer than its budget.
     public func locksOverBudget(
         of playbook: String
-    ) throws -> [(step: String, hold: LockHold, at: Date)] {
+    ) throws -> [(step: String, hold: LockHold, at: Date, run: Int64)] {
         guard try version() >= 5 else { return [] }
         return try db.query(
             """
-            select step, lock_mode, lock_relations, lock_held_ms, lock_budget_ms,
-                   coalesce(finished_at, started_at) as at
+            select step, lock_mode, lock_relations, lock_held_ms, lock_budget_ms, run_id,
+                   extract(epoch from now() - coalesce(finished_at, started_at))::float8 as age
             from tollgate.step_runs
             where playbook = \(playbook) and lock_budget_ms is not null and lock_held_ms > lock_budget_ms order by step
             """
@@ -215,7 +218,9 @@ public struct Ledger {
                     mode: try row.decode("lock_mode"), relations: try row.decode("lock_relations"),
                     heldMilliseconds: try row.decode("lock_held_ms"),
                     budgetMilliseconds: try row.decodeIfPresent("lock_budget_ms")),
-                try row.decode("at")
+                // An age on this server's clock, placed on ours (see `state()`).
+                Date(timeIntervalSinceNow: -(try row.decode("age", as: Double.self))),
+                try row.decode("run_id")
             )
         }
     }
@@ -397,7 +402,9 @@ public struct Ledger {
                 values (\(playbook.name), \(approver), \(note), \(checksum))
                 on conflict (playbook, approver) do update
                   set playbook_checksum = excluded.playbook_checksum,
-                      note = coalesce(excluded.note, tollgate.approvals.note), approved_at = clock_timestamp()
+                      note = case when tollgate.approvals.playbook_checksum is distinct from excluded.playbook_checksum
+                                  then excluded.note else coalesce(excluded.note, tollgate.approvals.note) end,
+                      approved_at = clock_timestamp()
                 returning not exists (select from old where old.playbook_checksum is not distinct from \(checksum)) as added
                 """
             ).first!.decode("added")
