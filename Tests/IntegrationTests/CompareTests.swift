@@ -75,10 +75,10 @@ struct CompareTests {
             let json = try json(report)
             #expect(
                 Set(json.keys) == [
-                    "version", "headline", "environments", "migrations", "differences", "drift",
-                    "wardenBlockedBy",
+                    "version", "headline", "reference", "environments", "migrations",
+                    "differences", "drift", "wardenBlockedBy",
                 ])
-            #expect(json["version"] as? Int == 1)
+            #expect(json["version"] as? Int == 2)
             let differences = (json["differences"] as! [[String: Any]]).map {
                 "\($0["kind"]!) \($0["object"]!)"
             }

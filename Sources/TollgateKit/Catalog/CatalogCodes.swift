@@ -110,6 +110,24 @@ public struct ObjectKind: CatalogCode {
     public static let function: Self = "function"
     public static let trigger: Self = "trigger"
     public static let policy: Self = "policy"
+    public static let schema: Self = "schema"
+    public static let `extension`: Self = "extension"
+    public static let type: Self = "type"
+    public static let sequence: Self = "sequence"
+    public static let eventTrigger: Self = "event trigger"
+    public static let publication: Self = "publication"
+    public static let defaultPrivileges: Self = "default privileges"
+
+    /// Columns, constraints, indexes, triggers and policies: named after their relation.
+    public var belongsToRelation: Bool {
+        [Self.column, .constraint, .index, .trigger, .policy].contains(self)
+    }
+
+    /// Every kind, in the order reports group them.
+    public static let all: [Self] = [
+        .schema, .extension, .type, .sequence, .table, .view, .column, .constraint, .index,
+        .function, .trigger, .policy, .eventTrigger, .publication, .defaultPrivileges,
+    ]
 }
 
 /// When a trigger fires, as `pg_get_triggerdef` words it.

@@ -45,6 +45,19 @@ public struct Relation: Sendable, Hashable, Codable {
     /// From `aclexplode(relacl)`.
     public var apiGrants: [String]
     public var columns: [Column]
+    /// Every privilege granted on it to a role other than its owner, as `role:PRIVILEGE`
+    /// (`+grant` when grantable), sorted; PostgreSQL's default when the ACL is null.
+    public var privileges: [String]? = nil
+    /// `unlogged` for an unlogged table; nil for a logged one.
+    public var persistence: String? = nil
+    /// `pg_get_partkeydef`: `RANGE (created_at)` for a partitioned table.
+    public var partitionKey: String? = nil
+    /// `FOR VALUES FROM (…) TO (…)` for a partition.
+    public var partitionBound: String? = nil
+    /// The partition's parent, or the tables it inherits from, in order.
+    public var parents: [String]? = nil
+    /// `pg_get_viewdef` for a view or materialized view.
+    public var viewDefinition: String? = nil
 
     public var isTable: Bool { kind == .table || kind == .partitionedTable }
     public var isView: Bool { kind == .view || kind == .materializedView }
@@ -68,6 +81,12 @@ public struct Column: Sendable, Hashable, Codable {
     /// `s` for a stored generated column (`attgenerated`), which no insert may name; nil
     /// for an ordinary column, so that schemas without one keep their fingerprint.
     public var generated: String?
+    /// The column's collation when it is not its type's default.
+    public var collation: String? = nil
+    /// `always` or `by default` for an identity column.
+    public var identity: String? = nil
+    /// Column-level privileges, as ``Relation/privileges``.
+    public var privileges: [String]? = nil
 }
 
 /// A constraint.
@@ -121,8 +140,109 @@ public struct Function: Sendable, Hashable, Codable {
     public var bodyHash: String
     /// The body itself, for checks that read it.
     public var body: String
+    /// `procedure`, `aggregate` or `window`; nil for an ordinary function.
+    public var kind: String? = nil
+    /// `pg_get_function_arguments`: names, modes and defaults (PostgREST matches an RPC's
+    /// arguments by name).
+    public var fullArguments: String? = nil
+    /// `strict`, `leakproof`, `parallel safe`/`parallel restricted`, as set.
+    public var attributes: [String]? = nil
+    /// Privileges, as ``Relation/privileges`` (EXECUTE to PUBLIC unless revoked).
+    public var privileges: [String]? = nil
+    /// For an aggregate: its state function, state type, final function and initial value.
+    public var aggregate: String? = nil
 
     public var signature: String { "\(name)(\(arguments))" }
+}
+
+/// An extension.
+///
+/// From `pg_extension`.
+public struct Extension: Sendable, Hashable, Codable {
+    public var name: String
+    public var version: String
+    public var schema: String
+}
+
+/// An enum, domain, composite or range type that a user created.
+///
+/// From `pg_type`.
+public struct UserType: Sendable, Hashable, Codable {
+    public var name: QualifiedName
+    /// `enum`, `domain`, `composite` or `range`.
+    public var kind: String
+    public var owner: String
+    /// An enum's values in order.
+    public var values: [String]
+    /// A domain's base type or a range's subtype.
+    public var base: String?
+    public var notNull: Bool
+    public var defaultExpression: String?
+    /// A domain's constraints, `name: definition`.
+    public var constraints: [String]
+    /// A composite type's attributes, `name type`.
+    public var attributes: [String]
+    public var collation: String?
+}
+
+/// A sequence that is not an identity column's.
+///
+/// From `pg_sequence`.
+public struct DatabaseSequence: Sendable, Hashable, Codable {
+    public var name: QualifiedName
+    public var type: String
+    public var start: Int64
+    public var increment: Int64
+    public var minimum: Int64
+    public var maximum: Int64
+    public var cache: Int64
+    public var cycle: Bool
+    /// `schema.table.column` for a sequence owned by a column (`serial`, `OWNED BY`).
+    public var ownedBy: String?
+    public var owner: String
+    public var privileges: [String]
+}
+
+/// An event trigger.
+///
+/// From `pg_event_trigger`.
+public struct EventTrigger: Sendable, Hashable, Codable {
+    public var name: String
+    public var event: String
+    public var function: QualifiedName
+    /// `evtenabled`: `O` enabled, `D` disabled, `R` replica, `A` always.
+    public var enabled: String
+    public var tags: [String]
+}
+
+/// The privileges a role's future objects get.
+///
+/// From `pg_default_acl`.
+public struct DefaultPrivileges: Sendable, Hashable, Codable {
+    public var role: String
+    /// Nil for the role's defaults in every schema.
+    public var schema: String?
+    /// `tables`, `sequences`, `functions`, `types` or `schemas`.
+    public var objectType: String
+    public var privileges: [String]
+
+    /// `tollgate_app in public on tables`.
+    public var label: String {
+        "\(role)\(schema.map { " in \($0)" } ?? "") on \(objectType)"
+    }
+}
+
+/// A publication (Supabase Realtime's `supabase_realtime`).
+///
+/// From `pg_publication`.
+public struct Publication: Sendable, Hashable, Codable {
+    public var name: String
+    public var allTables: Bool
+    /// `insert`, `update`, `delete`, `truncate`, as published.
+    public var operations: [String]
+    public var viaRoot: Bool
+    /// `schema.table`, sorted; empty for `FOR ALL TABLES`.
+    public var tables: [String]
 }
 
 /// A trigger that a user created (internal constraint triggers are left out).

@@ -9,8 +9,28 @@ enum CatalogQueries {
         and n.nspname !~ '^pg_(toast_)?temp_'
         """
 
+    /// Whether the object `oid` of catalog `catalog` belongs to an extension (`pg_depend`
+    /// type `e`): it is the extension's, not the application's.
+    static func notInExtension(_ catalog: String, _ oid: String) -> String {
+        "not exists (select from pg_depend xd where xd.classid = '\(catalog)'::regclass and xd.objid = \(oid) and xd.deptype = 'e')"
+    }
+
+    /// An ACL as sorted `role:PRIVILEGE` entries (`+grant` when grantable), leaving out the
+    /// owner's own; a null ACL reads as PostgreSQL's default for the object type, so that a
+    /// restored dump (which writes only ACLs that differ from the default) compares equal.
+    static func privileges(_ acl: String, type: String, owner: String) -> String {
+        """
+        coalesce((select array_agg(g order by g) from (
+                    select distinct case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end
+                           || ':' || a.privilege_type || case when a.is_grantable then '+grant' else '' end as g
+                    from aclexplode(coalesce(\(acl), acldefault('\(type)', \(owner)))) a
+                    where a.grantee <> \(owner)) x), '{}')
+        """
+    }
+
     static let schemas = """
-        select n.nspname::text as schema, pg_get_userbyid(n.nspowner)::text as owner
+        select n.nspname::text as schema, pg_get_userbyid(n.nspowner)::text as owner,
+               \(privileges("n.nspacl", type: "n", owner: "n.nspowner")) as privileges
         from pg_namespace n where \(schemaFilter) order by 1
         """
 
@@ -24,9 +44,19 @@ enum CatalogQueries {
                          from (select case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end as role,
                                       a.privilege_type as privilege
                                from aclexplode(c.relacl) a) g
-                         where g.role in ('anon', 'authenticated', 'public')), '{}') as api_grants
+                         where g.role in ('anon', 'authenticated', 'public')), '{}') as api_grants,
+               \(privileges("c.relacl", type: "r", owner: "c.relowner")) as privileges,
+               case c.relpersistence when 'u' then 'unlogged' end as persistence,
+               case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
+               case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end as partition_bound,
+               coalesce((select array_agg(pn.nspname::text || '.' || pc.relname::text order by i.inhseqno)
+                         from pg_inherits i join pg_class pc on pc.oid = i.inhparent
+                         join pg_namespace pn on pn.oid = pc.relnamespace
+                         where i.inhrelid = c.oid), '{}') as parents,
+               case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as view_definition
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where c.relkind in ('r', 'p', 'v', 'm', 'f') and \(schemaFilter)
+          and \(notInExtension("pg_class", "c.oid"))
         order by 1, 2
         """
 
@@ -34,13 +64,19 @@ enum CatalogQueries {
         select n.nspname::text as schema, c.relname::text as relation, a.attname::text as name,
                format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
                pg_get_expr(d.adbin, d.adrelid) as default_expression,
-               nullif(a.attgenerated::text, '') as generated
+               nullif(a.attgenerated::text, '') as generated,
+               case when a.attcollation <> t.typcollation
+                    then (select cn.nspname::text || '.' || co.collname::text from pg_collation co
+                          join pg_namespace cn on cn.oid = co.collnamespace where co.oid = a.attcollation) end as collation,
+               case a.attidentity when 'a' then 'always' when 'd' then 'by default' end as identity,
+               case when a.attacl is not null then \(privileges("a.attacl", type: "c", owner: "c.relowner")) end as privileges
         from pg_attribute a
         join pg_class c on c.oid = a.attrelid
         join pg_namespace n on n.oid = c.relnamespace
+        join pg_type t on t.oid = a.atttypid
         left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
         where c.relkind in ('r', 'p', 'v', 'm', 'f') and a.attnum > 0 and not a.attisdropped
-          and \(schemaFilter)
+          and \(schemaFilter) and \(notInExtension("pg_class", "c.oid"))
         order by 1, 2, a.attnum
         """
 
@@ -60,7 +96,7 @@ enum CatalogQueries {
         join pg_namespace n on n.oid = c.relnamespace
         left join pg_class rc on rc.oid = k.confrelid
         left join pg_namespace rn on rn.oid = rc.relnamespace
-        where \(schemaFilter)
+        where \(schemaFilter) and \(notInExtension("pg_class", "c.oid"))
         order by 1, 2, 3
         """
 
@@ -77,7 +113,7 @@ enum CatalogQueries {
         join pg_class i on i.oid = ix.indexrelid
         join pg_class t on t.oid = ix.indrelid
         join pg_namespace n on n.oid = t.relnamespace
-        where \(schemaFilter)
+        where \(schemaFilter) and \(notInExtension("pg_class", "t.oid"))
         order by 1, 2, 3
         """
 
@@ -87,11 +123,28 @@ enum CatalogQueries {
                coalesce(pg_get_function_result(p.oid), '') as result,
                p.provolatile::text as volatility, p.prosecdef as security_definer,
                coalesce(p.proconfig, '{}')::text[] as settings, l.lanname::text as language,
-               pg_get_userbyid(p.proowner)::text as owner, coalesce(p.prosrc, '') as body
+               pg_get_userbyid(p.proowner)::text as owner,
+               -- A SQL-standard body (BEGIN ATOMIC, PostgreSQL 14+) is stored parsed, not as text.
+               case when p.prosqlbody is not null then pg_get_functiondef(p.oid) else coalesce(p.prosrc, '') end as body,
+               case p.prokind when 'p' then 'procedure' when 'a' then 'aggregate' when 'w' then 'window' end as kind,
+               pg_get_function_arguments(p.oid) as full_arguments,
+               array_remove(array[
+                 case when p.proisstrict then 'strict' end,
+                 case when p.proleakproof then 'leakproof' end,
+                 case p.proparallel when 's' then 'parallel safe' when 'r' then 'parallel restricted' end,
+                 case when p.proretset then 'returns set' end], null) as attributes,
+               \(privileges("p.proacl", type: "f", owner: "p.proowner")) as privileges,
+               (select 'sfunc ' || ag.aggtransfn::text || ', stype ' || format_type(ag.aggtranstype, null)
+                       || coalesce(', finalfunc ' || nullif(ag.aggfinalfn::oid, 0)::regproc::text, '')
+                       || coalesce(', combinefunc ' || nullif(ag.aggcombinefn::oid, 0)::regproc::text, '')
+                       || coalesce(', initcond ' || ag.agginitval, '')
+                from pg_aggregate ag where ag.aggfnoid = p.oid) as aggregate
         from pg_proc p
         join pg_namespace n on n.oid = p.pronamespace
         join pg_language l on l.oid = p.prolang
-        where \(schemaFilter)
+        where \(schemaFilter) and \(notInExtension("pg_proc", "p.oid"))
+          -- A range type's constructors are the type's.
+          and not exists (select from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.deptype = 'i')
         order by 1, 2, 3
         """
 
@@ -112,7 +165,7 @@ enum CatalogQueries {
         join pg_namespace n on n.oid = c.relnamespace
         join pg_proc p on p.oid = t.tgfoid
         join pg_namespace fn on fn.oid = p.pronamespace
-        where not t.tgisinternal and \(schemaFilter)
+        where not t.tgisinternal and \(schemaFilter) and \(notInExtension("pg_class", "c.oid"))
         order by 1, 2, 3
         """
 
@@ -129,5 +182,89 @@ enum CatalogQueries {
         join pg_namespace n on n.oid = c.relnamespace
         where \(schemaFilter)
         order by 1, 2, 3
+        """
+
+    static let extensions = """
+        select e.extname::text as name, e.extversion::text as version, n.nspname::text as schema
+        from pg_extension e join pg_namespace n on n.oid = e.extnamespace
+        order by 1
+        """
+
+    /// Enums, domains, ranges and stand-alone composite types (not a table's row type, not
+    /// an array, not an extension's).
+    static let types = """
+        select n.nspname::text as schema, t.typname::text as name,
+               case t.typtype when 'e' then 'enum' when 'd' then 'domain' when 'c' then 'composite' else 'range' end as kind,
+               pg_get_userbyid(t.typowner)::text as owner,
+               coalesce((select array_agg(v.enumlabel::text order by v.enumsortorder) from pg_enum v where v.enumtypid = t.oid), '{}') as enum_values,
+               case t.typtype when 'd' then format_type(t.typbasetype, t.typtypmod)
+                              when 'r' then (select format_type(r.rngsubtype, null) from pg_range r where r.rngtypid = t.oid) end as base,
+               t.typnotnull as not_null, t.typdefault as default_expression,
+               coalesce((select array_agg(k.conname::text || ': ' || pg_get_constraintdef(k.oid) order by k.conname)
+                         from pg_constraint k where k.contypid = t.oid), '{}') as constraints,
+               coalesce((select array_agg(a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod) order by a.attnum)
+                         from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped), '{}') as attributes,
+               case when t.typtype = 'd' and t.typcollation <> (select b.typcollation from pg_type b where b.oid = t.typbasetype)
+                    then (select co.collname::text from pg_collation co where co.oid = t.typcollation) end as collation
+        from pg_type t join pg_namespace n on n.oid = t.typnamespace
+        where (t.typtype in ('e', 'd', 'r')
+               or (t.typtype = 'c' and (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c'))
+          and \(schemaFilter) and \(notInExtension("pg_type", "t.oid"))
+        order by 1, 2
+        """
+
+    /// Sequences, except those of identity columns (the column says `identity`).
+    static let sequences = """
+        select n.nspname::text as schema, c.relname::text as name, format_type(s.seqtypid, null) as type,
+               s.seqstart as start, s.seqincrement as increment, s.seqmin as minimum, s.seqmax as maximum,
+               s.seqcache as cache, s.seqcycle as cycle,
+               (select dn.nspname::text || '.' || dc.relname::text || '.' || da.attname::text
+                from pg_depend d join pg_class dc on dc.oid = d.refobjid
+                join pg_namespace dn on dn.oid = dc.relnamespace
+                join pg_attribute da on da.attrelid = d.refobjid and da.attnum = d.refobjsubid
+                where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'a'
+                  and d.refclassid = 'pg_class'::regclass limit 1) as owned_by,
+               pg_get_userbyid(c.relowner)::text as owner,
+               \(privileges("c.relacl", type: "s", owner: "c.relowner")) as privileges
+        from pg_sequence s join pg_class c on c.oid = s.seqrelid
+        join pg_namespace n on n.oid = c.relnamespace
+        where \(schemaFilter) and \(notInExtension("pg_class", "c.oid"))
+          and not exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'i')
+        order by 1, 2
+        """
+
+    static let eventTriggers = """
+        select e.evtname::text as name, e.evtevent::text as event, fn.nspname::text as function_schema,
+               p.proname::text as function_name, e.evtenabled::text as enabled,
+               coalesce(e.evttags, '{}')::text[] as tags
+        from pg_event_trigger e join pg_proc p on p.oid = e.evtfoid
+        join pg_namespace fn on fn.oid = p.pronamespace
+        where \(notInExtension("pg_event_trigger", "e.oid"))
+        order by 1
+        """
+
+    static let defaultPrivileges = """
+        select pg_get_userbyid(d.defaclrole)::text as role, n.nspname::text as schema,
+               case d.defaclobjtype when 'r' then 'tables' when 'S' then 'sequences' when 'f' then 'functions'
+                                    when 'T' then 'types' else 'schemas' end as object_type,
+               coalesce((select array_agg(g order by g) from (
+                   select distinct case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end
+                          || ':' || a.privilege_type || case when a.is_grantable then '+grant' else '' end as g
+                   from aclexplode(d.defaclacl) a) x), '{}') as privileges
+        from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace
+        order by 1, 2, 3
+        """
+
+    static let publications = """
+        select p.pubname::text as name, p.puballtables as all_tables,
+               array_remove(array[case when p.pubinsert then 'insert' end, case when p.pubupdate then 'update' end,
+                                  case when p.pubdelete then 'delete' end, case when p.pubtruncate then 'truncate' end], null) as operations,
+               p.pubviaroot as via_root,
+               case when p.puballtables then '{}' else
+                 coalesce((select array_agg(x.name order by x.name) from (
+                             select t.schemaname::text || '.' || t.tablename::text as name
+                             from pg_publication_tables t where t.pubname = p.pubname) x), '{}') end as tables
+        from pg_publication p
+        order by 1
         """
 }

@@ -8,7 +8,7 @@ import PostgresClient
 /// OIDs, data or object creation order.
 public struct CatalogSnapshot: Sendable, Codable, Equatable {
     /// The snapshot's JSON shape; raised when a field changes meaning.
-    public var version = 1
+    public var version = 2
     public var serverVersionNumber: Int
     /// Schema names with their owners.
     public var schemas: [String: String]
@@ -18,12 +18,21 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     public var functions: [Function]
     public var triggers: [Trigger]
     public var policies: [Policy]
+    /// Privileges on each schema, as ``Relation/privileges``.
+    public var schemaPrivileges: [String: [String]] = [:]
+    public var extensions: [Extension] = []
+    public var types: [UserType] = []
+    public var sequences: [DatabaseSequence] = []
+    public var eventTriggers: [EventTrigger] = []
+    public var defaultPrivileges: [DefaultPrivileges] = []
+    public var publications: [Publication] = []
     /// SHA-256 of the snapshot's sorted JSON, without the server version.
     public var fingerprint: String
 
     enum CodingKeys: String, CodingKey {
         case version, serverVersionNumber, schemas, relations, constraints, indexes, functions,
-            triggers, policies, fingerprint
+            triggers, policies, schemaPrivileges, extensions, types, sequences, eventTriggers,
+            defaultPrivileges, publications, fingerprint
     }
 
     public init(
@@ -55,6 +64,13 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
         try container.encode(functions, forKey: .functions)
         try container.encode(triggers, forKey: .triggers)
         try container.encode(policies, forKey: .policies)
+        try container.encode(schemaPrivileges, forKey: .schemaPrivileges)
+        try container.encode(extensions, forKey: .extensions)
+        try container.encode(types, forKey: .types)
+        try container.encode(sequences, forKey: .sequences)
+        try container.encode(eventTriggers, forKey: .eventTriggers)
+        try container.encode(defaultPrivileges, forKey: .defaultPrivileges)
+        try container.encode(publications, forKey: .publications)
         try container.encode(fingerprint, forKey: .fingerprint)
     }
 
@@ -70,11 +86,24 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
         functions = try container.decode([Function].self, forKey: .functions)
         triggers = try container.decode([Trigger].self, forKey: .triggers)
         policies = try container.decode([Policy].self, forKey: .policies)
+        // Snapshots of version 1 hold none of these.
+        schemaPrivileges =
+            try container.decodeIfPresent([String: [String]].self, forKey: .schemaPrivileges) ?? [:]
+        extensions = try container.decodeIfPresent([Extension].self, forKey: .extensions) ?? []
+        types = try container.decodeIfPresent([UserType].self, forKey: .types) ?? []
+        sequences = try container.decodeIfPresent([DatabaseSequence].self, forKey: .sequences) ?? []
+        eventTriggers =
+            try container.decodeIfPresent([EventTrigger].self, forKey: .eventTriggers) ?? []
+        defaultPrivileges =
+            try container.decodeIfPresent([DefaultPrivileges].self, forKey: .defaultPrivileges)
+            ?? []
+        publications =
+            try container.decodeIfPresent([Publication].self, forKey: .publications) ?? []
         fingerprint = try container.decode(String.self, forKey: .fingerprint)
     }
 
     /// How many catalog queries ``load(from:)`` runs, whatever the number of tables.
-    public static let queryCount = 8
+    public static let queryCount = 14
 
     /// Reads the snapshot inside a read-only transaction that is rolled back.
     /// - Throws: `PostgresError` when a catalog query fails.
@@ -89,8 +118,10 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     static func read(_ db: Connection) throws -> CatalogSnapshot {
         func rows(_ sql: String) throws -> [Row] { try db.query(Query(unsafeSQL: sql)).rows }
         var schemas: [String: String] = [:]
+        var schemaPrivileges: [String: [String]] = [:]
         for row in try rows(CatalogQueries.schemas) {
             schemas[try row.decode("schema")] = try row.decode("owner")
+            schemaPrivileges[try row.decode("schema")] = try row.decode("privileges")
         }
         var relations: [QualifiedName: Relation] = [:]
         for row in try rows(CatalogQueries.relations) {
@@ -99,7 +130,12 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                 name: name, kind: try row.decode("kind"), owner: try row.decode("owner"),
                 rowSecurity: try row.decode("rls"), forceRowSecurity: try row.decode("forced"),
                 options: try row.decode("options"), apiGrants: try row.decode("api_grants"),
-                columns: [])
+                columns: [], privileges: try row.decode("privileges"),
+                persistence: try row.decodeIfPresent("persistence"),
+                partitionKey: try row.decodeIfPresent("partition_key"),
+                partitionBound: try row.decodeIfPresent("partition_bound"),
+                parents: try row.decode("parents", as: [String].self).nilIfEmpty,
+                viewDefinition: try row.decodeIfPresent("view_definition"))
         }
         for row in try rows(CatalogQueries.columns) {
             let name = QualifiedName(try row.decode("schema"), try row.decode("relation"))
@@ -108,7 +144,10 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                     name: try row.decode("name"), type: try row.decode("type"),
                     notNull: try row.decode("not_null"),
                     defaultExpression: try row.decodeIfPresent("default_expression"),
-                    generated: try row.decodeIfPresent("generated")))
+                    generated: try row.decodeIfPresent("generated"),
+                    collation: try row.decodeIfPresent("collation"),
+                    identity: try row.decodeIfPresent("identity"),
+                    privileges: try row.decodeIfPresent("privileges")))
         }
         let constraints = try rows(CatalogQueries.constraints).map { row in
             let referencedTable: QualifiedName? =
@@ -141,7 +180,11 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                 securityDefiner: try row.decode("security_definer"),
                 settings: try row.decode("settings"), language: try row.decode("language"),
                 owner: try row.decode("owner"),
-                bodyHash: SHA256.hex(body), body: body)
+                bodyHash: SHA256.hex(body), body: body, kind: try row.decodeIfPresent("kind"),
+                fullArguments: try row.decode("full_arguments"),
+                attributes: try row.decode("attributes", as: [String].self).nilIfEmpty,
+                privileges: try row.decode("privileges"),
+                aggregate: try row.decodeIfPresent("aggregate"))
         }
         let triggers = try rows(CatalogQueries.triggers).map { row in
             Trigger(
@@ -164,6 +207,49 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                 using: try row.decodeIfPresent("using_expression"),
                 withCheck: try row.decodeIfPresent("check_expression"))
         }
+        let extensions = try rows(CatalogQueries.extensions).map { row in
+            Extension(
+                name: try row.decode("name"), version: try row.decode("version"),
+                schema: try row.decode("schema"))
+        }
+        let types = try rows(CatalogQueries.types).map { row in
+            UserType(
+                name: QualifiedName(try row.decode("schema"), try row.decode("name")),
+                kind: try row.decode("kind"), owner: try row.decode("owner"),
+                values: try row.decode("enum_values"), base: try row.decodeIfPresent("base"),
+                notNull: try row.decode("not_null"),
+                defaultExpression: try row.decodeIfPresent("default_expression"),
+                constraints: try row.decode("constraints"),
+                attributes: try row.decode("attributes"),
+                collation: try row.decodeIfPresent("collation"))
+        }
+        let sequences = try rows(CatalogQueries.sequences).map { row in
+            DatabaseSequence(
+                name: QualifiedName(try row.decode("schema"), try row.decode("name")),
+                type: try row.decode("type"), start: try row.decode("start"),
+                increment: try row.decode("increment"), minimum: try row.decode("minimum"),
+                maximum: try row.decode("maximum"), cache: try row.decode("cache"),
+                cycle: try row.decode("cycle"), ownedBy: try row.decodeIfPresent("owned_by"),
+                owner: try row.decode("owner"), privileges: try row.decode("privileges"))
+        }
+        let eventTriggers = try rows(CatalogQueries.eventTriggers).map { row in
+            EventTrigger(
+                name: try row.decode("name"), event: try row.decode("event"),
+                function: QualifiedName(
+                    try row.decode("function_schema"), try row.decode("function_name")),
+                enabled: try row.decode("enabled"), tags: try row.decode("tags"))
+        }
+        let defaultPrivileges = try rows(CatalogQueries.defaultPrivileges).map { row in
+            DefaultPrivileges(
+                role: try row.decode("role"), schema: try row.decodeIfPresent("schema"),
+                objectType: try row.decode("object_type"), privileges: try row.decode("privileges"))
+        }
+        let publications = try rows(CatalogQueries.publications).map { row in
+            Publication(
+                name: try row.decode("name"), allTables: try row.decode("all_tables"),
+                operations: try row.decode("operations"), viaRoot: try row.decode("via_root"),
+                tables: try row.decode("tables"))
+        }
         // Sorted here, not only by ORDER BY: text order in SQL follows each server's
         // collation, and two environments must give the same snapshot for the same schema.
         var snapshot = CatalogSnapshot(
@@ -174,6 +260,13 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
             triggers: triggers.sorted { ($0.table, $0.name) < ($1.table, $1.name) },
             policies: policies.sorted { ($0.table, $0.name) < ($1.table, $1.name) },
             fingerprint: "")
+        snapshot.schemaPrivileges = schemaPrivileges
+        snapshot.extensions = extensions.sorted { $0.name < $1.name }
+        snapshot.types = types.sorted { $0.name < $1.name }
+        snapshot.sequences = sequences.sorted { $0.name < $1.name }
+        snapshot.eventTriggers = eventTriggers.sorted { $0.name < $1.name }
+        snapshot.defaultPrivileges = defaultPrivileges.sorted { $0.label < $1.label }
+        snapshot.publications = publications.sorted { $0.name < $1.name }
         snapshot.fingerprint = snapshot.computeFingerprint()
         return snapshot
     }
@@ -190,10 +283,11 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
         return SHA256.hex(data)
     }
 
-    /// Relations, constraints, indexes, functions, triggers and policies together.
+    /// Every object the snapshot holds, columns and schemas aside.
     public var objectCount: Int {
         relations.count + constraints.count + indexes.count + functions.count + triggers.count
-            + policies.count
+            + policies.count + extensions.count + types.count + sequences.count
+            + eventTriggers.count + defaultPrivileges.count + publications.count
     }
 
     // MARK: - Questions checks ask
@@ -212,4 +306,9 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     public func functions(named name: QualifiedName) -> [Function] {
         functions.filter { $0.name == name }
     }
+}
+
+extension Array {
+    /// Nil for an empty array: a property that is usually absent stays out of the snapshot.
+    var nilIfEmpty: Self? { isEmpty ? nil : self }
 }

@@ -1,13 +1,16 @@
-/// Every object of a snapshot as one line of text, keyed by kind and name: what `compare` sets
+/// Every object of a snapshot, keyed by kind and name, with its properties: what `compare` sets
 /// side by side and what the ledger records a step left behind.
 ///
-/// A description holds everything that matters about an object and nothing that differs by
-/// accident (OIDs, creation order, whitespace in definitions), so two identical databases give
-/// identical descriptions.
+/// A description holds everything that matters about an object to the application and nothing
+/// that differs by accident (OIDs, creation order, whitespace in definitions, an ACL left at
+/// its default), so two identical databases give identical descriptions. Its properties let a
+/// difference be named by what changed (`identity always → by default`), its text reads on one
+/// line.
 public enum SchemaObjects {
-    /// `kind` is `table`, `view`, `column`, `constraint`, `index`, `function`, `trigger` or
-    /// `policy`; `name` is `schema.relation` for relations, `schema.relation.name` for what
-    /// belongs to a relation, and `schema.function(argument types)` for functions.
+    /// `kind` is one of ``ObjectKind``; `name` is `schema.relation` for relations, types and
+    /// sequences, `schema.relation.name` for what belongs to a relation,
+    /// `schema.function(argument types)` for functions, and the bare name for schemas,
+    /// extensions, event triggers, publications and default privileges.
     public struct Key: Sendable, Hashable, Comparable, Codable {
         public var kind: ObjectKind
         public var name: String
@@ -19,71 +22,458 @@ public enum SchemaObjects {
 
         /// The relation a column, constraint, index, trigger or policy belongs to.
         public var relation: String? {
-            guard ![ObjectKind.table, .view, .function].contains(kind),
-                let dot = name.lastIndex(of: ".")
-            else { return nil }
+            guard kind.belongsToRelation, let dot = name.lastIndex(of: ".") else { return nil }
             return String(name[..<dot])
         }
 
-        /// The schema the object lives in.
-        public var schema: String { String(name.prefix { $0 != "." }) }
+        /// The schema the object lives in; empty for objects that live in none (extensions,
+        /// event triggers, publications, default privileges).
+        public var schema: String {
+            switch kind {
+            case .schema: return name
+            case .extension, .eventTrigger, .publication, .defaultPrivileges: return ""
+            default: return String(name.prefix { $0 != "." })
+            }
+        }
 
         public static func < (a: Self, b: Self) -> Bool {
             (a.name, a.kind.rawValue) < (b.name, b.kind.rawValue)
         }
     }
 
+    /// One property of an object: a value, or a list of items.
+    public struct Property: Sendable, Hashable, Codable {
+        /// How a change reads: `identity`, `definition`, `values`.
+        public var name: String
+        public var value: String?
+        public var items: [String]?
+        /// What one item of the list is called in a change (`value` `archived` added).
+        public var item: String?
+        /// A change is said as `differs`, never shown inline (a function's body).
+        public var summarized = false
+
+        public static func value(_ name: String, _ value: String?) -> Self {
+            Self(name: name, value: value)
+        }
+        public static func code(_ name: String, _ value: String?) -> Self {
+            Self(name: name, value: value, summarized: true)
+        }
+        public static func list(_ name: String, item: String, _ items: [String]) -> Self {
+            Self(name: name, items: items, item: item)
+        }
+        public static func flag(_ name: String, _ on: Bool) -> Self {
+            Self(name: name, value: on ? "yes" : "no")
+        }
+    }
+
+    /// An object: its one line, and its properties in a fixed order.
+    public struct Description: Sendable, Hashable, Codable {
+        public var text: String
+        public var properties: [Property]
+
+        public init(_ text: String, _ properties: [Property]) {
+            self.text = text
+            self.properties = properties
+        }
+    }
+
+    /// Every object's one line.
     public static func describe(_ snapshot: CatalogSnapshot) -> [Key: String] {
-        func squeeze(_ text: String?) -> String { CatalogText.oneLine(text ?? "") }
-        var objects: [Key: String] = [:]
-        for relation in snapshot.relations.values {
-            let kind: ObjectKind = relation.isView ? .view : .table
-            var text = relation.isView ? "view" : "table"
-            if relation.rowSecurity {
-                text += ", RLS enabled\(relation.forceRowSecurity ? " and forced" : "")"
-            }
-            if relation.isView {
-                text += relation.securityInvoker ? ", security_invoker" : ", runs as its owner"
-            }
-            if !relation.apiGrants.isEmpty {
-                text += ", grants " + relation.apiGrants.joined(separator: " ")
-            }
-            objects[Key(kind: kind, name: relation.name.description)] = text
+        details(snapshot).mapValues(\.text)
+    }
+
+    /// Every object with its properties.
+    ///
+    /// Objects in the schemas a platform manages (``platformSchemas``: Supabase's `auth`,
+    /// `storage`, …) are left out, except what an application adds to them: triggers and
+    /// policies on their tables, and functions that are not the platform's own.
+    public static func details(_ snapshot: CatalogSnapshot) -> [Key: Description] {
+        var objects: [Key: Description] = [:]
+        func add(_ kind: ObjectKind, _ name: String, _ text: String, _ properties: [Property]) {
+            objects[Key(kind: kind, name: name)] = Description(text, properties)
+        }
+        func platform(_ schema: String) -> Bool { platformSchemas.contains(schema) }
+
+        for (schema, owner) in snapshot.schemas where !platform(schema) {
+            let grants = snapshot.schemaPrivileges[schema] ?? []
+            add(
+                .schema, schema, "schema owned by \(owner)" + grantsText(grants),
+                [.value("owner", owner), .list("privileges", item: "grant", grants)])
+        }
+        for ext in snapshot.extensions {
+            add(
+                .extension, ext.name, "version \(ext.version) in \(ext.schema)",
+                [.value("version", ext.version), .value("schema", ext.schema)])
+        }
+        for type in snapshot.types where !platform(type.name.schema) {
+            add(.type, type.name.description, typeText(type), typeProperties(type))
+        }
+        for sequence in snapshot.sequences where !platform(sequence.name.schema) {
+            add(
+                .sequence, sequence.name.description, sequenceText(sequence),
+                sequenceProperties(sequence))
+        }
+        for relation in snapshot.relations.values where !platform(relation.name.schema) {
+            add(
+                relation.isView ? .view : .table, relation.name.description,
+                relationText(relation), relationProperties(relation))
             for column in relation.columns {
-                objects[Key(kind: .column, name: "\(relation.name).\(column.name)")] =
-                    column.type + (column.notNull ? " NOT NULL" : "")
-                    + (column.defaultExpression.map { " default \($0)" } ?? "")
+                add(
+                    .column, "\(relation.name).\(column.name)", columnText(column),
+                    columnProperties(column))
             }
         }
-        for constraint in snapshot.constraints {
-            objects[Key(kind: .constraint, name: "\(constraint.table).\(constraint.name)")] =
-                squeeze(constraint.definition.replacingOccurrences(of: " NOT VALID", with: ""))
-                + (constraint.validated ? "" : " (NOT VALID)")
+        for constraint in snapshot.constraints where !platform(constraint.table.schema) {
+            let definition = squeeze(
+                constraint.definition.replacingOccurrences(of: " NOT VALID", with: ""))
+            add(
+                .constraint, "\(constraint.table).\(constraint.name)",
+                definition + (constraint.validated ? "" : " (NOT VALID)"),
+                [.value("definition", definition), .flag("validated", constraint.validated)])
         }
-        for index in snapshot.indexes {
-            objects[Key(kind: .index, name: "\(index.table).\(index.name)")] =
-                squeeze(index.definition) + (index.valid ? "" : " (INVALID)")
+        for index in snapshot.indexes where !platform(index.table.schema) {
+            let definition = squeeze(index.definition)
+            let method = definition.range(of: " USING ").map {
+                String(definition[$0.upperBound...].prefix { $0 != " " })
+            }
+            add(
+                .index, "\(index.table).\(index.name)",
+                definition + (index.valid ? "" : " (INVALID)"),
+                [
+                    .value("method", method), .value("definition", definition),
+                    .flag("valid", index.valid),
+                ])
         }
-        for function in snapshot.functions {
-            objects[Key(kind: .function, name: function.signature)] =
-                "returns \(function.result), \(function.volatility.name)"
-                + (function.securityDefiner ? ", security definer" : "")
-                + (function.settings.isEmpty
-                    ? "" : ", set \(function.settings.joined(separator: " "))")
-                + ", body \(function.bodyHash.prefix(12))"
+        for function in snapshot.functions
+        where !PlatformFunctions.contains(function) {
+            add(.function, function.signature, functionText(function), functionProperties(function))
         }
         for trigger in snapshot.triggers {
-            objects[Key(kind: .trigger, name: "\(trigger.table).\(trigger.name)")] =
+            let text =
                 "\(trigger.timing) \(trigger.events.map(\.rawValue).joined(separator: "/")) \(trigger.level) → \(trigger.function)"
                 + (trigger.enabled == .disabled ? " (disabled)" : "")
+                + triggerDetails(trigger.definition)
+            add(
+                .trigger, "\(trigger.table).\(trigger.name)", text,
+                [
+                    .value("timing", trigger.timing.rawValue),
+                    .list("events", item: "event", trigger.events.map(\.rawValue)),
+                    .value("level", trigger.level),
+                    .value("function", trigger.function.description),
+                    .value("enabled", trigger.enabled.rawValue),
+                    .value("definition", squeeze(trigger.definition)),
+                ])
         }
         for policy in snapshot.policies {
-            objects[Key(kind: .policy, name: "\(policy.table).\(policy.name)")] =
-                "\(policy.commandName) to \(policy.roles.joined(separator: ", ")) using \(squeeze(policy.using ?? "true"))"
-                + (policy.withCheck.map { " with check \(squeeze($0))" } ?? "")
-                + (policy.permissive ? "" : " (restrictive)")
+            let using = squeeze(policy.using ?? "true")
+            let check = policy.withCheck.map(squeeze)
+            add(
+                .policy, "\(policy.table).\(policy.name)",
+                "\(policy.commandName) to \(policy.roles.joined(separator: ", ")) using \(using)"
+                    + (check.map { " with check \($0)" } ?? "")
+                    + (policy.permissive ? "" : " (restrictive)"),
+                [
+                    .value("command", policy.commandName),
+                    .value("type", policy.permissive ? "permissive" : "restrictive"),
+                    .list("roles", item: "role", policy.roles), .value("using", using),
+                    .value("with check", check),
+                ])
+        }
+        for trigger in snapshot.eventTriggers where !platform(trigger.function.schema) {
+            add(
+                .eventTrigger, trigger.name,
+                "on \(trigger.event) → \(trigger.function)"
+                    + (trigger.tags.isEmpty
+                        ? "" : " when tag in (\(trigger.tags.joined(separator: ", ")))")
+                    + (trigger.enabled == "D" ? " (disabled)" : ""),
+                [
+                    .value("event", trigger.event),
+                    .value("function", trigger.function.description),
+                    .value("enabled", trigger.enabled), .list("tags", item: "tag", trigger.tags),
+                ])
+        }
+        for defaults in snapshot.defaultPrivileges {
+            add(
+                .defaultPrivileges, defaults.label, defaults.privileges.joined(separator: " "),
+                [.list("privileges", item: "grant", defaults.privileges)])
+        }
+        for publication in snapshot.publications {
+            add(
+                .publication, publication.name,
+                (publication.allTables
+                    ? "all tables" : "tables \(publication.tables.joined(separator: ", "))")
+                    + ", publishes \(publication.operations.joined(separator: "/"))"
+                    + (publication.viaRoot ? ", via root" : ""),
+                [
+                    .flag("all tables", publication.allTables),
+                    .list("tables", item: "table", publication.tables),
+                    .list("operations", item: "operation", publication.operations),
+                    .flag("via root", publication.viaRoot),
+                ])
         }
         return objects
+    }
+
+    /// The schemas Supabase manages: compared only for what an application adds to them.
+    public static let platformSchemas: Set<String> = [
+        "auth", "storage", "realtime", "_realtime", "extensions", "graphql", "graphql_public",
+        "pgbouncer", "pgsodium", "pgsodium_masks", "vault", "supabase_functions",
+        "supabase_migrations", "net", "cron", "_analytics", "pgtle",
+    ]
+
+    /// The functions Supabase Auth creates in `auth`: the platform's whoever owns them.
+    enum PlatformFunctions {
+        static let signatures: Set<String> = [
+            "auth.uid()", "auth.role()", "auth.email()", "auth.jwt()",
+        ]
+        static func contains(_ function: Function) -> Bool {
+            signatures.contains(function.signature)
+                || (function.name.schema != "auth"
+                    && platformSchemas.contains(function.name.schema))
+        }
+    }
+
+    // MARK: - Kinds
+
+    static func squeeze(_ text: String) -> String { CatalogText.oneLine(text) }
+
+    /// What a trigger's line leaves out but its definition says: `UPDATE OF` columns and the
+    /// `WHEN` condition.
+    static func triggerDetails(_ definition: String) -> String {
+        var text = ""
+        if let of = definition.range(of: " UPDATE OF "),
+            let on = definition.range(of: " ON ", range: of.upperBound..<definition.endIndex)
+        {
+            text += ", of \(definition[of.upperBound..<on.lowerBound])"
+        }
+        if let when = definition.range(of: " WHEN "),
+            let execute = definition.range(
+                of: " EXECUTE ", range: when.upperBound..<definition.endIndex)
+        {
+            text += ", when \(squeeze(String(definition[when.upperBound..<execute.lowerBound])))"
+        }
+        return text
+    }
+
+    static func grantsText(_ grants: [String]) -> String {
+        grants.isEmpty ? "" : ", grants " + grants.joined(separator: " ")
+    }
+
+    static func relationKind(_ relation: Relation) -> String {
+        switch relation.kind {
+        case .partitionedTable: return "partitioned table"
+        case .view: return "view"
+        case .materializedView: return "materialized view"
+        case .foreignTable: return "foreign table"
+        default: return "table"
+        }
+    }
+
+    static func relationText(_ relation: Relation) -> String {
+        var text = relation.persistence.map { "\($0) " } ?? ""
+        text += relationKind(relation)
+        if let key = relation.partitionKey { text += " by \(key)" }
+        if let bound = relation.partitionBound, let parent = relation.parents?.first {
+            text += ", partition of \(parent) \(bound)"
+        } else if let parents = relation.parents {
+            text += ", inherits \(parents.joined(separator: ", "))"
+        }
+        if relation.rowSecurity {
+            text += ", RLS enabled\(relation.forceRowSecurity ? " and forced" : "")"
+        }
+        if relation.isView {
+            text += relation.securityInvoker ? ", security_invoker" : ", runs as its owner"
+            let others = relation.options.filter { !$0.lowercased().hasPrefix("security_invoker") }
+            if !others.isEmpty { text += ", with \(others.joined(separator: ", "))" }
+            if let definition = relation.viewDefinition {
+                text += ", definition \(SHA256.hex(squeeze(definition)).prefix(12))"
+            }
+        } else if !relation.options.isEmpty {
+            text += ", with \(relation.options.joined(separator: ", "))"
+        }
+        text += ", owner \(relation.owner)"
+        return text + grantsText(relation.privileges ?? relation.apiGrants)
+    }
+
+    static func relationProperties(_ relation: Relation) -> [Property] {
+        [
+            .value("kind", relationKind(relation)),
+            .value("persistence", relation.persistence ?? "logged"),
+            .value("partition key", relation.partitionKey),
+            .value("partition bound", relation.partitionBound),
+            .list("parents", item: "parent", relation.parents ?? []),
+            .value("row level security", relation.rowSecurity ? "enabled" : "disabled"),
+            .value("forced row level security", relation.forceRowSecurity ? "yes" : "no"),
+            .list("options", item: "option", relation.options),
+            .value("definition", relation.viewDefinition.map(squeeze)),
+            .value("owner", relation.owner),
+            .list("privileges", item: "grant", relation.privileges ?? relation.apiGrants),
+        ]
+    }
+
+    static func columnText(_ column: Column) -> String {
+        var text = column.type
+        if let collation = column.collation { text += " collate \(collation)" }
+        if column.notNull { text += " NOT NULL" }
+        if let identity = column.identity { text += " generated \(identity) as identity" }
+        if let expression = column.defaultExpression {
+            text +=
+                column.generated != nil
+                ? " generated always as (\(expression)) stored" : " default \(expression)"
+        }
+        if let privileges = column.privileges, !privileges.isEmpty {
+            text += ", grants " + privileges.joined(separator: " ")
+        }
+        return text
+    }
+
+    static func columnProperties(_ column: Column) -> [Property] {
+        let generated = column.generated != nil
+        return [
+            .value("type", column.type), .value("collation", column.collation),
+            .value("NOT NULL", column.notNull ? "yes" : "no"),
+            .value("identity", column.identity),
+            .value("default", generated ? nil : column.defaultExpression),
+            .value("generated", generated ? column.defaultExpression : nil),
+            .list("privileges", item: "grant", column.privileges ?? []),
+        ]
+    }
+
+    static func typeText(_ type: UserType) -> String {
+        switch type.kind {
+        case "enum":
+            return "enum (\(type.values.joined(separator: ", ")))"
+        case "domain":
+            return "domain over \(type.base ?? "?")"
+                + (type.collation.map { " collate \($0)" } ?? "")
+                + (type.notNull ? " NOT NULL" : "")
+                + (type.defaultExpression.map { " default \($0)" } ?? "")
+                + (type.constraints.isEmpty
+                    ? "" : ", " + type.constraints.map(squeeze).joined(separator: ", "))
+        case "composite":
+            return "composite (\(type.attributes.joined(separator: ", ")))"
+        default:
+            return "range of \(type.base ?? "?")"
+        }
+    }
+
+    static func typeProperties(_ type: UserType) -> [Property] {
+        [
+            .value("kind", type.kind),
+            .list("values", item: "value", type.values),
+            .value(type.kind == "range" ? "subtype" : "base type", type.base),
+            .value("collation", type.collation),
+            .value("NOT NULL", type.notNull ? "yes" : "no"),
+            .value("default", type.defaultExpression),
+            .list("constraints", item: "constraint", type.constraints.map(squeeze)),
+            .list("attributes", item: "attribute", type.attributes),
+            .value("owner", type.owner),
+        ]
+    }
+
+    static func sequenceText(_ sequence: DatabaseSequence) -> String {
+        "\(sequence.type) start \(sequence.start) increment \(sequence.increment) from \(sequence.minimum) to \(sequence.maximum)"
+            + (sequence.cache == 1 ? "" : " cache \(sequence.cache)")
+            + (sequence.cycle ? " cycle" : "")
+            + (sequence.ownedBy.map { ", owned by \($0)" } ?? "")
+            + ", owner \(sequence.owner)" + grantsText(sequence.privileges)
+    }
+
+    static func sequenceProperties(_ sequence: DatabaseSequence) -> [Property] {
+        [
+            .value("type", sequence.type), .value("start", String(sequence.start)),
+            .value("increment", String(sequence.increment)),
+            .value("minimum", String(sequence.minimum)),
+            .value("maximum", String(sequence.maximum)), .value("cache", String(sequence.cache)),
+            .flag("cycle", sequence.cycle), .value("owned by", sequence.ownedBy),
+            .value("owner", sequence.owner),
+            .list("privileges", item: "grant", sequence.privileges),
+        ]
+    }
+
+    static func functionText(_ function: Function) -> String {
+        var text = function.kind.map { "\($0), " } ?? ""
+        if let full = function.fullArguments, full != function.arguments {
+            text += "arguments (\(full)), "
+        }
+        text += "returns \(function.result), \(function.language), \(function.volatility.name)"
+        if let attributes = function.attributes {
+            text += ", " + attributes.joined(separator: ", ")
+        }
+        if function.securityDefiner { text += ", security definer" }
+        if !function.settings.isEmpty {
+            text += ", set \(function.settings.joined(separator: " "))"
+        }
+        if let aggregate = function.aggregate { text += ", \(aggregate)" }
+        text += ", body \(function.bodyHash.prefix(12)), owner \(function.owner)"
+        return text + grantsText(function.privileges ?? [])
+    }
+
+    static func functionProperties(_ function: Function) -> [Property] {
+        [
+            .value("kind", function.kind ?? "function"),
+            .value("arguments", function.fullArguments),
+            .value("result", function.result), .value("language", function.language),
+            .value("volatility", function.volatility.name),
+            .list("attributes", item: "attribute", function.attributes ?? []),
+            .value("security", function.securityDefiner ? "definer" : "invoker"),
+            .list("settings", item: "setting", function.settings),
+            .value("aggregate", function.aggregate),
+            .code("body", function.body),
+            .value("owner", function.owner),
+            .list("privileges", item: "grant", function.privileges ?? []),
+        ]
+    }
+}
+
+extension SchemaObjects {
+    /// What changed from `reference` to `other`, one phrase per property:
+    /// `identity always → by default`, `value \`archived\` added`, `definition differs`.
+    public static func changes(from reference: Description, to other: Description) -> [String] {
+        var names: [String] = []
+        for property in reference.properties + other.properties where !names.contains(property.name)
+        {
+            names.append(property.name)
+        }
+        var phrases: [String] = []
+        for name in names {
+            let a = reference.properties.first { $0.name == name }
+            let b = other.properties.first { $0.name == name }
+            guard a != b else { continue }
+            if a?.items != nil || b?.items != nil {
+                let before = a?.items ?? []
+                let after = b?.items ?? []
+                let item = a?.item ?? b?.item ?? "item"
+                let added = after.filter { !before.contains($0) }
+                let removed = before.filter { !after.contains($0) }
+                phrases += phrase(item, added, "added") + phrase(item, removed, "removed")
+                if added.isEmpty && removed.isEmpty && before != after {
+                    phrases.append("\(name) in another order")
+                }
+                continue
+            }
+            let before = a?.value
+            let after = b?.value
+            if before == after { continue }
+            if !(a?.summarized ?? false) && short(before) && short(after) {
+                phrases.append("\(name) \(before ?? "none") → \(after ?? "none")")
+            } else {
+                phrases.append("\(name) differs")
+            }
+        }
+        return phrases
+    }
+
+    static func short(_ value: String?) -> Bool {
+        guard let value else { return true }
+        return value.count <= 48 && !value.contains("\n")
+    }
+
+    static func phrase(_ item: String, _ values: [String], _ verb: String) -> [String] {
+        guard !values.isEmpty else { return [] }
+        let shown = values.prefix(4).map { "`\($0)`" }.joined(separator: ", ")
+        let more = values.count > 4 ? " and \(values.count - 4) more" : ""
+        return ["\(item)\(values.count == 1 ? "" : "s") \(shown)\(more) \(verb)"]
     }
 }
 
@@ -93,5 +483,4 @@ enum CatalogText {
     static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
     }
-
 }

@@ -10,11 +10,12 @@
 /// Supabase manages (`auth`, `storage`, …) belong to the platform, except triggers and
 /// policies, which an app adds to them (`on auth.users`).
 public enum DriftAttribution {
-    public static let platformSchemas: Set<String> = [
-        "auth", "storage", "realtime", "_realtime", "extensions", "graphql", "graphql_public",
-        "pgbouncer", "pgsodium",
-        "pgsodium_masks", "vault", "supabase_functions", "supabase_migrations", "net", "cron",
-        "_analytics", "pgtle",
+    public static let platformSchemas = SchemaObjects.platformSchemas
+
+    /// Extensions hosted Supabase installs in every project.
+    public static let platformExtensions: Set<String> = [
+        "plpgsql", "pg_graphql", "pg_stat_statements", "pgcrypto", "pgjwt", "supabase_vault",
+        "uuid-ossp", "pgsodium",
     ]
 
     /// A migration in the environment's history, with what its SQL names.
@@ -39,8 +40,11 @@ public enum DriftAttribution {
 
     /// - Parameter runByTollgate: versions of the migrations Tollgate's steps applied here
     ///   (their effects are recorded exactly; their text need not be read).
+    ///   - legacy: the objects as an older Tollgate described them (``LegacyDescriptions``): an
+    ///     effect recorded then matches either.
     public static func attribute(
-        environment: String, objects: [SchemaObjects.Key: String], migrations: [Migration]?,
+        environment: String, objects: [SchemaObjects.Key: String],
+        legacy: [SchemaObjects.Key: String] = [:], migrations: [Migration]?,
         effects: [Ledger.SchemaEffect],
         runByTollgate: Set<String> = []
     ) -> Result {
@@ -64,7 +68,12 @@ public enum DriftAttribution {
         var drift: [DriftEntry] = []
         for (key, description) in objects where inScope(key) {
             if let effect = recorded[key] {
-                if effect.description == description || named(key, by: others) { continue }
+                if effect.description == description
+                    || (legacy[key] != nil && effect.description == legacy[key])
+                    || named(key, by: others)
+                {
+                    continue
+                }
                 drift.append(
                     .init(
                         environment: environment, kind: key.kind, object: key.name,
@@ -131,8 +140,17 @@ public enum DriftAttribution {
         return Result(drift: drift, note: note)
     }
 
+    /// Event triggers, publications and default privileges are compared, not attributed: the
+    /// platform makes its own, and `ALTER DEFAULT PRIVILEGES` does not name what it makes.
     static func inScope(_ key: SchemaObjects.Key) -> Bool {
-        key.kind == .trigger || key.kind == .policy || !platformSchemas.contains(key.schema)
+        switch key.kind {
+        case .trigger, .policy: return true
+        case .eventTrigger, .publication, .defaultPrivileges: return false
+        case .extension: return !platformExtensions.contains(key.name)
+        // Every database is created with `public`.
+        case .schema: return key.name != "public" && !platformSchemas.contains(key.name)
+        default: return !platformSchemas.contains(key.schema)
+        }
     }
 }
 

@@ -44,6 +44,13 @@ public struct SQLDeclarations: Sendable, Equatable {
     /// Whether the SQL names this object.
     public func accounts(for key: SchemaObjects.Key) -> Bool {
         if objects.contains(key) { return true }
+        if key.kind == .sequence {
+            // `serial` makes `<table>_<column>_seq`.
+            return objects.contains { declared in
+                declared.kind == .table && key.name.hasPrefix(declared.name + "_")
+                    && key.name.hasSuffix("_seq")
+            }
+        }
         if key.kind == .function {
             return functions.contains(String(key.name.prefix { $0 != "(" }))
         }
@@ -369,6 +376,8 @@ private struct Statement {
                 trigger(&result)
             } else if accept("policy") {
                 policy(&result)
+            } else {
+                standalone(&result)
             }
         } else if accept("alter") {
             if accept("table") {
@@ -384,6 +393,8 @@ private struct Statement {
             } else if accept("index") {
                 _ = accept("if", "exists")
                 if let index = qualifiedName() { result.indexes.insert(index) }
+            } else {
+                standalone(&result)
             }
         } else if accept("drop") {
             skip(["materialized"])
@@ -417,9 +428,38 @@ private struct Statement {
                 if let name = name(), accept("on"), let table = qualifiedName() {
                     result.objects.insert(.init(kind: kind, name: "\(table).\(name)"))
                 }
+            } else {
+                standalone(&result)
             }
         } else if accept("grant") || accept("revoke") {
             grant(&result)
+        }
+    }
+
+    /// `CREATE`/`ALTER`/`DROP` of a schema, type, domain, sequence, extension, publication or
+    /// event trigger (after the verb): every name it lists.
+    mutating func standalone(_ result: inout SQLDeclarations) {
+        let kinds: [(words: [String], kind: ObjectKind, qualified: Bool)] = [
+            (["schema"], .schema, false), (["type"], .type, true), (["domain"], .type, true),
+            (["sequence"], .sequence, true), (["extension"], .extension, false),
+            (["publication"], .publication, false), (["event", "trigger"], .eventTrigger, false),
+        ]
+        for entry in kinds {
+            let start = at
+            guard entry.words.allSatisfy({ word in accept(word) }) else {
+                at = start
+                continue
+            }
+            _ = accept("if", "not", "exists")
+            _ = accept("if", "exists")
+            // DROP lists several names; CREATE and ALTER name one.
+            let listed = items(from: at)
+            for item in tokens.first?.is("drop") == true ? listed : Array(listed.prefix(1)) {
+                var inner = Statement(tokens: item)
+                let name = entry.qualified ? inner.qualifiedName() : inner.name()
+                if let name { result.objects.insert(.init(kind: entry.kind, name: name)) }
+            }
+            return
         }
     }
 

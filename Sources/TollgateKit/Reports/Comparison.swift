@@ -87,21 +87,47 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     /// An object on one environment that no applied migration or playbook step accounts for.
     public typealias Drift = DriftEntry
 
+    /// How one environment's object stands against the reference environment's.
+    public enum CellState: String, Sendable, Codable, Equatable {
+        /// The reference environment's own object.
+        case reference
+        case matches
+        case differs
+        /// The reference has it; this environment does not.
+        case missing
+        /// This environment has it; the reference does not.
+        case onlyHere = "only here"
+        /// Neither has it (another environment does).
+        case absent
+    }
+
     /// One object that is not the same everywhere: its description per environment, `nil`
-    /// where it does not exist.
+    /// where it does not exist, and how each environment's stands against the reference's.
     public struct Difference: Sendable, Codable, Equatable {
         public var kind: ObjectKind
         public var object: String
         public var values: [String: String?]
+        public var states: [String: CellState] = [:]
+        /// Environment → what differs from the reference's object, by property
+        /// (`identity always → by default`); only for environments whose object differs.
+        public var changes: [String: [String]] = [:]
 
-        public init(kind: ObjectKind, object: String, values: [String: String?]) {
+        public init(
+            kind: ObjectKind, object: String, values: [String: String?],
+            states: [String: CellState] = [:], changes: [String: [String]] = [:]
+        ) {
             self.kind = kind
             self.object = object
             self.values = values
+            self.states = states
+            self.changes = changes
         }
     }
 
-    public var version = 1
+    public var version = 2
+    /// The environment every other is compared against: the one furthest along the rollout
+    /// unless chosen (`--reference`).
+    public var reference: String?
     public var environments: [EnvironmentState]
     public var migrations: [Migration]
     public var differences: [Difference]
@@ -151,10 +177,94 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
 public enum Comparison {
     /// Compares what was read of each environment (``EnvironmentReader/Request/comparison``).
     /// - Parameter all: also list the objects that are the same everywhere.
+    /// - Parameter reference: the environment to compare against; by default the one
+    ///   furthest along the rollout (the most playbooks done; the earliest in the chain on a
+    ///   tie).
     public static func compare(
-        _ readings: [EnvironmentReading], project: Project, all: Bool = false
+        _ readings: [EnvironmentReading], project: Project, all: Bool = false,
+        reference: String? = nil
     ) -> ComparisonReport {
-        diff(readings.map { read($0, project: project) }, all: all)
+        diff(readings.map { read($0, project: project) }, all: all, reference: reference)
+    }
+
+    /// The objects of several environments set side by side against `reference`: those not
+    /// the same everywhere, and (with `all`) those that are.
+    public static func differences(
+        _ described: [(name: String, objects: [SchemaObjects.Key: SchemaObjects.Description])],
+        reference: String, all: Bool = false
+    ) -> (differences: [ComparisonReport.Difference], identical: [ComparisonReport.Difference]) {
+        var keys = Set<SchemaObjects.Key>()
+        for item in described { keys.formUnion(item.objects.keys) }
+        let base = described.first { $0.name == reference }?.objects ?? [:]
+        var differences: [ComparisonReport.Difference] = []
+        var identical: [ComparisonReport.Difference] = []
+        for key in keys.sorted() {
+            let values = described.map { $0.objects[key] }
+            var byEnvironment: [String: String?] = [:]
+            for (item, value) in zip(described, values) {
+                byEnvironment[item.name] = .some(value?.text)
+            }
+            // Whole descriptions, not only their lines: a property the line leaves out counts.
+            guard Set(values).count > 1 else {
+                if all {
+                    identical.append(.init(kind: key.kind, object: key.name, values: byEnvironment))
+                }
+                continue
+            }
+            var difference = ComparisonReport.Difference(
+                kind: key.kind, object: key.name, values: byEnvironment)
+            let mine = base[key]
+            for (item, value) in zip(described, values) {
+                switch (item.name == reference, mine, value) {
+                case (true, _, nil): difference.states[item.name] = .missing
+                case (true, _, _): difference.states[item.name] = .reference
+                case (false, nil, nil): difference.states[item.name] = .absent
+                case (false, nil, _): difference.states[item.name] = .onlyHere
+                case (false, _, nil): difference.states[item.name] = .missing
+                case (false, let mine?, let value?):
+                    if mine == value {
+                        difference.states[item.name] = .matches
+                    } else {
+                        difference.states[item.name] = .differs
+                        var changes = SchemaObjects.changes(from: mine, to: value)
+                        if changes.isEmpty { changes = ["definition differs"] }
+                        difference.changes[item.name] = changes
+                    }
+                }
+            }
+            differences.append(difference)
+        }
+        return (differences, identical)
+    }
+
+    /// Leaves out a column, constraint, index, trigger or policy that is the same wherever it
+    /// exists and missing exactly where its table is: it says nothing its table's line does not.
+    public static func foldIntoRelations(_ differences: inout [ComparisonReport.Difference]) {
+        // A column, constraint, index, trigger or policy that is the same wherever it exists,
+        // and missing exactly where its table is missing, says nothing the table's line does not.
+        let tableDifferences = Dictionary(
+            differences.filter { $0.kind == .table || $0.kind == .view }.map {
+                ($0.object, $0.values)
+            }, uniquingKeysWith: { a, _ in a })
+        differences.removeAll { difference in
+            guard difference.kind.belongsToRelation,
+                let dot = difference.object.lastIndex(of: "."),
+                let table = tableDifferences[String(difference.object[..<dot])]
+            else { return false }
+            let present = Set(difference.values.values.compactMap { $0 })
+            return present.count <= 1
+                && difference.values.allSatisfy { name, value in
+                    (value == nil) == ((table[name] ?? nil) == nil)
+                }
+        }
+    }
+
+    /// The environment furthest along the rollout: the most playbooks done, the earliest in
+    /// the chain on a tie.
+    static func furthestAlong(_ reads: [EnvironmentRead]) -> String? {
+        let reachable = reads.filter { $0.snapshot != nil }
+        guard let most = reachable.map(\.state.rollout.count).max() else { return nil }
+        return reachable.first { $0.state.rollout.count == most }?.state.name
     }
 
     struct EnvironmentRead: Sendable {
@@ -240,7 +350,9 @@ public enum Comparison {
         return read
     }
 
-    static func diff(_ reads: [EnvironmentRead], all: Bool = false) -> ComparisonReport {
+    static func diff(
+        _ reads: [EnvironmentRead], all: Bool = false, reference: String? = nil
+    ) -> ComparisonReport {
         var reads = reads
         let reachable = reads.filter { $0.snapshot != nil }
         // Migrations: the union, and where each is missing.
@@ -258,48 +370,25 @@ public enum Comparison {
                         read.migrationChecksums[version].map { (read.state.name, $0) }
                     }))
         }
-        // Objects: every environment's descriptions, keyed by kind and name.
-        let described = reachable.map {
-            (name: $0.state.name, objects: SchemaObjects.describe($0.snapshot!))
+        // Objects: every environment's descriptions, keyed by kind and name, against the
+        // reference.
+        let detailed = reachable.map {
+            (name: $0.state.name, objects: SchemaObjects.details($0.snapshot!))
         }
-        var keys = Set<SchemaObjects.Key>()
-        for item in described { keys.formUnion(item.objects.keys) }
-        var differences: [ComparisonReport.Difference] = []
-        var identical: [ComparisonReport.Difference] = []
-        for key in keys.sorted() {
-            let values = described.map { $0.objects[key] }
-            var byEnvironment: [String: String?] = [:]
-            for (item, value) in zip(described, values) { byEnvironment[item.name] = .some(value) }
-            if Set(values.map { $0 ?? "\u{0}absent" }).count > 1 {
-                differences.append(.init(kind: key.kind, object: key.name, values: byEnvironment))
-            } else if all {
-                identical.append(.init(kind: key.kind, object: key.name, values: byEnvironment))
-            }
-        }
-        // A column, constraint, index, trigger or policy that is the same wherever it exists,
-        // and missing exactly where its table is missing, says nothing the table's line does not.
-        let tableDifferences = Dictionary(
-            differences.filter { $0.kind == .table || $0.kind == .view }.map {
-                ($0.object, $0.values)
-            }, uniquingKeysWith: { a, _ in a })
-        differences.removeAll { difference in
-            guard difference.kind != .table, difference.kind != .view,
-                let dot = difference.object.lastIndex(of: "."),
-                let table = tableDifferences[String(difference.object[..<dot])]
-            else { return false }
-            let present = Set(difference.values.values.compactMap { $0 })
-            return present.count <= 1
-                && difference.values.allSatisfy { name, value in
-                    (value == nil) == ((table[name] ?? nil) == nil)
-                }
-        }
+        let described = detailed.map { (name: $0.name, objects: $0.objects.mapValues(\.text)) }
+        let reference = reference ?? furthestAlong(reads)
+        var (differences, identical) = differences(
+            detailed, reference: reference ?? "", all: all)
+        foldIntoRelations(&differences)
         // Drift: per environment, what no migration or step accounts for.
         var drift: [ComparisonReport.Drift] = []
         for (index, read) in reads.enumerated() {
             guard let objects = described.first(where: { $0.name == read.state.name })?.objects
             else { continue }
             let result = DriftAttribution.attribute(
-                environment: read.state.name, objects: objects, migrations: read.history,
+                environment: read.state.name, objects: objects,
+                legacy: read.snapshot.map(LegacyDescriptions.describe) ?? [:],
+                migrations: read.history,
                 effects: read.effects,
                 runByTollgate: read.runByTollgate)
             drift += result.drift
@@ -316,6 +405,7 @@ public enum Comparison {
         var report = ComparisonReport(
             environments: reads.map(\.state), migrations: migrations, differences: differences,
             drift: drift, wardenBlockedBy: blocked)
+        report.reference = reference
         if all { report.identical = identical }
         return report
     }

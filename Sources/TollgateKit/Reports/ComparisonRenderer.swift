@@ -211,6 +211,7 @@ public enum ComparisonRenderer {
                 var container = encoder.container(keyedBy: Key.self)
                 try container.encode(report.version, forKey: .version)
                 try container.encode(report.headline, forKey: .headline)
+                try container.encodeIfPresent(report.reference, forKey: .reference)
                 try container.encode(report.environments, forKey: .environments)
                 try container.encode(report.migrations, forKey: .migrations)
                 try container.encode(report.differences, forKey: .differences)
@@ -219,7 +220,7 @@ public enum ComparisonRenderer {
                 try container.encodeIfPresent(report.identical, forKey: .identical)
             }
             enum Key: String, CodingKey {
-                case version, headline, environments, migrations, differences, drift,
+                case version, headline, reference, environments, migrations, differences, drift,
                     wardenBlockedBy, identical
             }
         }
