@@ -296,6 +296,11 @@ struct CompareTests {
             migrations: [], differences: differences, wardenBlockedBy: [:])
         let markdown = ComparisonRenderer.markdown(report)
         #expect(markdown.count < 65_536)
-        #expect(markdown.contains("more differences left out to stay within GitHub's size limit"))
+        // It summarises: every count stays, the objects past the limit are counted.
+        #expect(markdown.contains("| columns | 5000 |"))
+        #expect(
+            markdown.contains(
+                "more columns that differ, left out to stay within GitHub's size limit"))
+        #expect(markdown.hasSuffix("</details>\n"))
     }
 }

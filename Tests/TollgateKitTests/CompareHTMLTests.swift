@@ -29,10 +29,12 @@ import Testing
             differences: [
                 .init(
                     kind: "table", object: "public.organizations",
-                    values: ["dev": "table", "production": nil]),
+                    values: ["dev": "table", "production": nil],
+                    states: ["dev": .reference, "production": .missing]),
                 .init(
                     kind: "column", object: "public.organizations.name",
-                    values: ["dev": "text", "production": nil]),
+                    values: ["dev": "text", "production": nil],
+                    states: ["dev": .reference, "production": .missing]),
             ],
             drift: [
                 .init(
@@ -43,7 +45,9 @@ import Testing
                 "production": "organizations-table",
                 "staging": "unreachable: connection refused <&>",
             ])
-        let html = ComparisonRenderer.html(report)
+        var referenced = report
+        referenced.reference = "dev"
+        let html = ComparisonRenderer.html(referenced)
         let document = try XMLDocument(xmlString: html)
         let rows = try document.nodes(
             forXPath:
@@ -57,7 +61,9 @@ import Testing
             ) as! [XMLElement]
         #expect(
             cells.map { cell in cell.attributes?.first { $0.localName == "class" }?.stringValue }
-                == ["same", "absent"])
+                == ["reference", "missing"])
+        #expect(
+            html.contains("Schema differences (2), against dev, the environment furthest along"))
         // The drift section, and the flag on dev's side of the table and of its folded column.
         let drift = try document.nodes(
             forXPath:
@@ -79,10 +85,10 @@ import Testing
         #expect(!html.contains("<script") && !html.contains("<link"))
     }
 
-    /// Two definitions that tie are both "different": no label may depend on dictionary
-    /// order, so the page is byte-identical from one run to the next.
-    @Test func tiedDefinitionsAreLabelledTheSameWayEveryTime() throws {
-        let report = ComparisonReport(
+    /// Against the reference, grouped by kind with counts and a legend; with `--all`, the
+    /// objects that are the same everywhere are there too, behind a box that hides them.
+    @Test func groupsLegendAndTheFilter() throws {
+        var report = ComparisonReport(
             environments: [
                 .init(
                     name: "dev", serverVersion: "15.18", fingerprint: "a", migrations: [],
@@ -98,9 +104,22 @@ import Testing
             differences: [
                 .init(
                     kind: "function", object: "public.auth_org_id()",
-                    values: ["dev": "v1", "staging": "v2", "production": nil])
+                    values: ["dev": "v1", "staging": "v2", "production": nil],
+                    states: ["dev": .reference, "staging": .differs, "production": .missing],
+                    changes: ["staging": ["volatility volatile → stable"]]),
+                .init(
+                    kind: "type", object: "public.status",
+                    values: ["dev": nil, "staging": "enum (a)", "production": nil],
+                    states: ["dev": .absent, "staging": .onlyHere, "production": .absent]),
             ],
             drift: [], wardenBlockedBy: [:])
+        report.reference = "staging"
+        report.referenceChosen = true
+        report.identical = [
+            .init(
+                kind: "function", object: "public.other()",
+                values: ["dev": "x", "staging": "x", "production": "x"])
+        ]
         let html = ComparisonRenderer.html(report)
         let document = try XMLDocument(xmlString: html)
         let cells =
@@ -110,8 +129,21 @@ import Testing
             ) as! [XMLElement]
         #expect(
             cells.map { cell in cell.attributes?.first { $0.localName == "class" }?.stringValue }
-                == ["different", "different", "absent"])
-        #expect(ComparisonRenderer.majority(["x", "y", "x"]) == "x")
-        #expect(ComparisonRenderer.majority(["x", "y", nil]) == nil)
+                == ["reference", "differs", "missing"])
+        #expect(html.contains("≠ volatility volatile → stable"))
+        #expect(html.contains("Schema differences (2), against staging (chosen)"))
+        // Types before functions, each group with its count; the page's own count above.
+        let summaries = try document.nodes(
+            forXPath:
+                "//*[local-name()='details'][@class='group' or starts-with(@class, 'group ')]/*[local-name()='summary']"
+        ).map { $0.stringValue ?? "" }
+        #expect(summaries == ["types (1 differ)", "functions (1 of 2 differ)"])
+        #expect(html.contains("id=\"only-differences\" checked=\"checked\""))
+        #expect(
+            try document.nodes(forXPath: "//*[local-name()='tr'][@class='same-everywhere']").count
+                == 1)
+        for state in ["reference", "matches", "differs", "missing", "only-here", "absent"] {
+            #expect(html.contains("<span class=\"\(state)\">"), "legend lacks \(state)")
+        }
     }
 }

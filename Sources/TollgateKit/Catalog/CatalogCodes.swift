@@ -123,6 +123,16 @@ public struct ObjectKind: CatalogCode {
         [Self.column, .constraint, .index, .trigger, .policy].contains(self)
     }
 
+    /// The kind's name for a group of objects: `tables`, `default privileges`.
+    public var plural: String {
+        switch self {
+        case .index: return "indexes"
+        case .policy: return "policies"
+        case .defaultPrivileges: return "default privileges"
+        default: return rawValue + "s"
+        }
+    }
+
     /// Every kind, in the order reports group them.
     public static let all: [Self] = [
         .schema, .extension, .type, .sequence, .table, .view, .column, .constraint, .index,

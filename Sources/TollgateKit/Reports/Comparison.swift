@@ -97,7 +97,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         case missing
         /// This environment has it; the reference does not.
         case onlyHere = "only here"
-        /// Neither has it (another environment does).
+        /// Neither this environment nor the reference has it (another environment does); for
+        /// the reference itself, it lacks the object.
         case absent
     }
 
@@ -128,6 +129,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     /// The environment every other is compared against: the one furthest along the rollout
     /// unless chosen (`--reference`).
     public var reference: String?
+    /// Whether the reference was chosen (`--reference`) rather than the one furthest along.
+    public var referenceChosen = false
     public var environments: [EnvironmentState]
     public var migrations: [Migration]
     public var differences: [Difference]
@@ -163,8 +166,33 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         }
     }
 
+    /// The differences grouped by kind, in ``ObjectKind/all``'s order.
+    public var groups: [(kind: ObjectKind, differences: [Difference])] {
+        let byKind = Dictionary(grouping: differences, by: \.kind)
+        let known = ObjectKind.all.compactMap { kind in byKind[kind].map { (kind, $0) } }
+        let others = byKind.keys.filter { !ObjectKind.all.contains($0) }
+            .sorted { $0.rawValue < $1.rawValue }.map { ($0, byKind[$0]!) }
+        return known + others
+    }
+
+    /// How the reference was picked, for the reports' headings.
+    public var referenceNote: String {
+        guard let reference else { return "" }
+        return referenceChosen
+            ? "against \(reference) (chosen)"
+            : "against \(reference), the environment furthest along the rollout"
+    }
+
+    /// Whether any environment was judged for Warden (the project has a `warden` suite).
+    public var wardenAssessed: Bool {
+        environments.contains { $0.error != nil || $0.checks["warden"] != nil }
+    }
+
     /// The one line to read first.
     public var headline: String {
+        if wardenBlockedBy.isEmpty && !wardenAssessed {
+            return "No warden suite in this project: nothing was checked for Warden"
+        }
         if wardenBlockedBy.isEmpty {
             return "Warden can deploy: the warden suite passes on every environment compared"
         }
@@ -216,7 +244,7 @@ public enum Comparison {
             let mine = base[key]
             for (item, value) in zip(described, values) {
                 switch (item.name == reference, mine, value) {
-                case (true, _, nil): difference.states[item.name] = .missing
+                case (true, _, nil): difference.states[item.name] = .absent
                 case (true, _, _): difference.states[item.name] = .reference
                 case (false, nil, nil): difference.states[item.name] = .absent
                 case (false, nil, _): difference.states[item.name] = .onlyHere
@@ -351,7 +379,7 @@ public enum Comparison {
     }
 
     static func diff(
-        _ reads: [EnvironmentRead], all: Bool = false, reference: String? = nil
+        _ reads: [EnvironmentRead], all: Bool = false, reference chosen: String? = nil
     ) -> ComparisonReport {
         var reads = reads
         let reachable = reads.filter { $0.snapshot != nil }
@@ -376,7 +404,7 @@ public enum Comparison {
             (name: $0.state.name, objects: SchemaObjects.details($0.snapshot!))
         }
         let described = detailed.map { (name: $0.name, objects: $0.objects.mapValues(\.text)) }
-        let reference = reference ?? furthestAlong(reads)
+        let reference = chosen ?? furthestAlong(reads)
         var (differences, identical) = differences(
             detailed, reference: reference ?? "", all: all)
         foldIntoRelations(&differences)
@@ -406,6 +434,7 @@ public enum Comparison {
             environments: reads.map(\.state), migrations: migrations, differences: differences,
             drift: drift, wardenBlockedBy: blocked)
         report.reference = reference
+        report.referenceChosen = chosen != nil
         if all { report.identical = identical }
         return report
     }

@@ -9,9 +9,10 @@ extension ComparisonRenderer {
         let environments = report.environments
         let reachable = environments.filter { $0.error == nil }.map(\.name)
         var body = ""
-        let blocked = !report.wardenBlockedBy.isEmpty
+        let tone =
+            !report.wardenBlockedBy.isEmpty ? "bad" : report.wardenAssessed ? "good" : "neutral"
         body +=
-            "<header class=\"\(blocked ? "bad" : "good")\"><h1>Environment comparison</h1><p class=\"headline\">\(escape(report.headline))</p></header>\n"
+            "<header class=\"\(tone)\"><h1>Environment comparison</h1><p class=\"headline\">\(escape(report.headline))</p></header>\n"
 
         body +=
             "<section id=\"environments\"><h2>Environments</h2><table><thead><tr><th>environment</th><th>server</th><th>fingerprint</th><th>rollout</th><th>warden</th><th>verify</th></tr></thead><tbody>\n"
@@ -85,35 +86,7 @@ extension ComparisonRenderer {
         if !notes.isEmpty { body += "<ul class=\"notes\">\(notes.joined())</ul>" }
         body += "</section>\n"
 
-        body +=
-            "<section id=\"differences\"><h2>Schema differences (\(report.differences.count))</h2>"
-        if report.differences.isEmpty {
-            body += "<p class=\"good\">The environments compared have the same schema.</p>"
-        } else {
-            body +=
-                "<table class=\"matrix\"><thead><tr><th>object</th>"
-                + reachable.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
-            for difference in report.differences {
-                let anchor = "obj-" + anchorName("\(difference.kind)-\(difference.object)")
-                let values = reachable.map { difference.values[$0] ?? nil }
-                let counts = Dictionary(
-                    values.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
-                let common = majority(values)
-                body +=
-                    "<tr id=\"\(anchor)\"><th><a href=\"#\(anchor)\">\(escape(difference.kind.rawValue))</a> <code>\(escape(difference.object))</code></th>"
-                for (name, value) in zip(reachable, values) {
-                    let state = value == nil ? "absent" : (value == common ? "same" : "different")
-                    // With one definition only, "present" says more than "same".
-                    let label = state == "same" && counts.count == 1 ? "present" : state
-                    let outOfBand = report.isOutOfBand(difference, on: name)
-                    body +=
-                        "<td class=\"\(state)\"><details><summary>\(label)\(outOfBand ? " <span class=\"oob\">out of band</span>" : "")</summary><code>\(escape(value ?? "—"))</code></details></td>"
-                }
-                body += "</tr>\n"
-            }
-            body += "</tbody></table>"
-        }
-        body += "</section>\n"
+        body += differencesSection(report, reachable: reachable)
 
         return """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -130,14 +103,27 @@ extension ComparisonRenderer {
             .headline { margin: 0; font-size: 16px; font-weight: 600; }
             header.bad { background: #fdecea; border: 1px solid #f5c2bd; }
             header.good { background: #e7f6ec; border: 1px solid #b7e1c3; }
+            header.neutral { background: #f3f5f7; border: 1px solid #d7dde3; }
             h2 { font-size: 16px; margin: 28px 0 8px; }
             table { border-collapse: collapse; width: 100%; }
             th, td { border: 1px solid #d7dde3; padding: 6px 8px; text-align: left; vertical-align: top; }
             thead th { background: #f3f5f7; position: sticky; top: 0; }
             tbody th { font-weight: 500; }
-            td.good, p.good, td.same { background: #e7f6ec; }
-            td.bad, td.absent { background: #fdecea; }
-            td.different { background: #fff4d6; }
+            td.good, p.good { background: #e7f6ec; }
+            td.bad { background: #fdecea; }
+            .reference { background: #e8f0fe; }
+            .matches { background: #e7f6ec; }
+            .differs { background: #fff4d6; }
+            .missing { background: #fdecea; }
+            .only-here { background: #f3e8fd; }
+            .absent { background: #f3f5f7; color: #5b6672; }
+            p.legend span { display: inline-block; padding: 2px 8px; margin: 0 6px 4px 0; border: 1px solid #d7dde3; border-radius: 4px; }
+            details.group { margin: 8px 0; border: 1px solid #d7dde3; border-radius: 6px; padding: 4px 8px; }
+            details.group > summary { font-size: 15px; padding: 4px 0; }
+            details.group table { margin: 6px 0 4px; }
+            nav.groups a { margin-right: 12px; }
+            #only-differences:checked ~ section tr.same-everywhere { display: none; }
+            #only-differences:checked ~ section details.same-everywhere { display: none; }
             .oob { color: #8a4b00; font-weight: 600; }
             span.oob { font-size: 11px; border: 1px solid #e0a96d; border-radius: 4px; padding: 0 4px; margin-left: 4px; }
             ul.notes { color: #5b6672; }
@@ -155,17 +141,95 @@ extension ComparisonRenderer {
             """
     }
 
-    /// The definition most environments share, which counts as "expected" so that the others stand
-    /// out; nil when no definition has more environments than every other (then each is
-    /// "different").
-    ///
-    /// Never decided by dictionary order, so a rerun is byte-identical.
-    static func majority(_ values: [String?]) -> String? {
-        let counts = Dictionary(values.compactMap { $0 }.map { ($0, 1) }, uniquingKeysWith: +)
-        guard let top = counts.values.max(), counts.values.filter({ $0 == top }).count == 1 else {
-            return nil
+    /// The schema differences against the reference, grouped by kind: a legend, a count per
+    /// group and for the page, groups that collapse (those of more than 25 objects start
+    /// closed), and with `--all` the objects that are the same everywhere, which the "show only
+    /// what differs" box hides (CSS only: the page runs no script).
+    static func differencesSection(_ report: ComparisonReport, reachable: [String]) -> String {
+        let reference = report.reference ?? ""
+        let identical = Dictionary(grouping: report.identical ?? [], by: \.kind)
+        var body = ""
+        if !identical.isEmpty {
+            body +=
+                "<input type=\"checkbox\" id=\"only-differences\" checked=\"checked\"/><label for=\"only-differences\"> show only what differs</label>\n"
         }
-        return counts.first { $0.value == top }?.key
+        body +=
+            "<section id=\"differences\"><h2>Schema differences (\(report.differences.count))\(report.reference == nil ? "" : ", " + escape(report.referenceNote))</h2>"
+        guard !report.differences.isEmpty || !identical.isEmpty else {
+            return body
+                + "<p class=\"good\">The environments compared have the same schema.</p></section>\n"
+        }
+        body +=
+            "<p class=\"legend\"><span class=\"reference\">\(escape(reference))'s own: the reference</span><span class=\"matches\">= the same as \(escape(reference))</span><span class=\"differs\">≠ differs from it</span><span class=\"missing\">− missing (\(escape(reference)) has it)</span><span class=\"only-here\">+ only here (\(escape(reference)) lacks it)</span><span class=\"absent\">— absent</span></p>\n"
+        var groups = report.groups.map { (kind: $0.kind, differences: $0.differences) }
+        for kind in identical.keys where !groups.contains(where: { $0.kind == kind }) {
+            groups.append((kind, []))
+        }
+        body +=
+            "<nav class=\"groups\">"
+            + groups.map {
+                "<a href=\"#group-\(anchorName($0.kind.plural))\">\(escape($0.kind.plural)) (\($0.differences.count))</a>"
+            }.joined() + "</nav>\n"
+        for group in groups {
+            let same = identical[group.kind] ?? []
+            let total = group.differences.count + same.count
+            let counts =
+                same.isEmpty
+                ? "\(group.differences.count) differ"
+                : "\(group.differences.count) of \(total) differ"
+            body +=
+                "<details class=\"group\(group.differences.isEmpty ? " same-everywhere" : "")\" id=\"group-\(anchorName(group.kind.plural))\"\(group.differences.count <= 25 ? " open=\"open\"" : "")><summary>\(escape(group.kind.plural)) (\(counts))</summary>"
+            body +=
+                "<table class=\"matrix\"><thead><tr><th>object</th>"
+                + reachable.map {
+                    "<th>\(escape($0))\($0 == reference ? " (reference)" : "")</th>"
+                }.joined() + "</tr></thead><tbody>\n"
+            for difference in group.differences {
+                let anchor = "obj-" + anchorName("\(difference.kind)-\(difference.object)")
+                body +=
+                    "<tr id=\"\(anchor)\"><th><a href=\"#\(anchor)\">\(escape(difference.kind.rawValue))</a> <code>\(escape(difference.object))</code></th>"
+                for name in reachable {
+                    body += htmlCell(
+                        difference, name, outOfBand: report.isOutOfBand(difference, on: name))
+                }
+                body += "</tr>\n"
+            }
+            for object in same {
+                body +=
+                    "<tr class=\"same-everywhere\"><th>\(escape(object.kind.rawValue)) <code>\(escape(object.object))</code></th><td class=\"matches\" colspan=\"\(reachable.count)\"><details><summary>the same everywhere</summary><code>\(escape((object.values.values.first ?? nil) ?? ""))</code></details></td></tr>\n"
+            }
+            body += "</tbody></table></details>\n"
+        }
+        return body + "</section>\n"
+    }
+
+    /// One environment's cell: its state as the class and label, its definition inside.
+    static func htmlCell(
+        _ difference: ComparisonReport.Difference, _ name: String, outOfBand: Bool
+    ) -> String {
+        let value = difference.values[name] ?? nil
+        let state = difference.states[name] ?? .absent
+        let label: String
+        switch state {
+        case .reference: label = clip(value ?? "", to: 72)
+        case .matches: label = "= the same"
+        case .differs:
+            label = "≠ " + (difference.changes[name] ?? []).joined(separator: "; ")
+        case .missing: label = "− missing"
+        case .onlyHere: label = "+ only here: " + clip(value ?? "", to: 60)
+        case .absent: label = "— absent"
+        }
+        let flag = outOfBand ? " <span class=\"oob\">out of band</span>" : ""
+        guard let value else {
+            return "<td class=\"\(anchorName(state.rawValue))\">\(escape(label))\(flag)</td>"
+        }
+        return
+            "<td class=\"\(anchorName(state.rawValue))\"><details><summary>\(escape(label))\(flag)</summary><code>\(escape(value))</code></details></td>"
+    }
+
+    /// The start of a definition, for a cell's summary.
+    static func clip(_ text: String, to length: Int) -> String {
+        text.count <= length ? text : String(text.prefix(length - 1)) + "…"
     }
 
     static func escape(_ text: String) -> String {

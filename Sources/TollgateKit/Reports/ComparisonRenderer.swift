@@ -69,19 +69,28 @@ public enum ComparisonRenderer {
             "",
             paint.bold(
                 report.differences.isEmpty
-                    ? "no schema differences" : "schema differences (\(report.differences.count)):"),
+                    ? "no schema differences"
+                    : "schema differences (\(report.differences.count)), \(report.referenceNote):"),
         ]
         let environments = report.environments.filter { $0.error == nil }.map(\.name)
-        for difference in report.differences {
-            lines.append("  \(difference.kind) \(difference.object)")
-            for name in environments {
-                let value = difference.values[name] ?? nil
-                let flag =
-                    report.isOutOfBand(difference, on: name)
-                    ? "  " + paint.yellow("(out of band)") : ""
-                lines.append(
-                    "      \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(value.map { $0 } ?? paint.dim("— absent"))\(flag)"
-                )
+        if !report.differences.isEmpty, let reference = report.reference {
+            lines.append(
+                paint.dim(
+                    "  = the same as \(reference)   ≠ differs from it   − missing (\(reference) has it)   + only here (\(reference) lacks it)"
+                ))
+        }
+        for group in report.groups {
+            lines.append("  " + paint.bold("\(group.kind.plural) (\(group.differences.count))"))
+            for difference in group.differences {
+                lines.append("    \(difference.kind) \(difference.object)")
+                for name in environments {
+                    let flag =
+                        report.isOutOfBand(difference, on: name)
+                        ? "  " + paint.yellow("(out of band)") : ""
+                    lines.append(
+                        "      \(name.padding(toLength: width, withPad: " ", startingAt: 0))  \(cellText(difference, name, paint: paint))\(flag)"
+                    )
+                }
             }
         }
         lines += [
@@ -111,6 +120,23 @@ public enum ComparisonRenderer {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// One environment's cell of a difference, for the terminal.
+    static func cellText(
+        _ difference: ComparisonReport.Difference, _ name: String, paint: Paint
+    ) -> String {
+        let value = difference.values[name] ?? nil
+        switch difference.states[name] {
+        case .reference?: return "\(value ?? "") " + paint.dim("(reference)")
+        case .matches?: return paint.green("= the same")
+        case .differs?:
+            return paint.yellow("≠ " + (difference.changes[name] ?? []).joined(separator: "; "))
+        case .missing?:
+            return paint.red("− missing")
+        case .onlyHere?: return paint.yellow("+ only here: ") + (value ?? "")
+        case .absent?, nil: return value ?? paint.dim("— absent")
+        }
     }
 
     static func includes(_ entry: ComparisonReport.Drift) -> String {
@@ -183,25 +209,73 @@ public enum ComparisonRenderer {
                 ]
             }
         }
-        lines += ["", "### Schema differences (\(report.differences.count))", ""]
-        if !report.differences.isEmpty {
-            lines.append("| object | " + reachable.joined(separator: " | ") + " |")
-            lines.append("|---|" + reachable.map { _ in "---|" }.joined())
+        if report.differences.isEmpty {
+            lines += ["", "### No schema differences", ""]
+            return lines.joined(separator: "\n") + "\n"
         }
-        var text = lines.joined(separator: "\n")
-        for (index, difference) in report.differences.enumerated() {
-            let row =
-                "\n| \(difference.kind) `\(cell(difference.object))` | "
-                + reachable.map { name in (difference.values[name] ?? nil).map { cell($0) } ?? "—" }
-                .joined(separator: " | ") + " |"
-            if text.count + row.count > limit - 200 {
+        let reference = report.reference ?? ""
+        lines += [
+            "", "### Schema differences (\(report.differences.count)), \(report.referenceNote)",
+            "",
+            "= the same as \(reference) · ≠ differs from it · − missing (\(reference) has it) · + only here (\(reference) lacks it)",
+            "", "| kind | objects that differ |", "|---|---|",
+        ]
+        for group in report.groups {
+            lines.append("| \(group.kind.plural) | \(group.differences.count) |")
+        }
+        let head = lines.joined(separator: "\n")
+        // Every group, each with at most `rows` of its objects: the most that stays under the
+        // limit. Past it the page summarises (every count stays) rather than cutting.
+        func groups(rows: Int) -> String {
+            var text = ""
+            for group in report.groups {
                 text +=
-                    "\n\n_\(report.differences.count - index) more differences left out to stay within GitHub's size limit; run `tollgate compare` for all._"
-                break
+                    "\n\n<details><summary>\(group.kind.plural) (\(group.differences.count))</summary>\n\n"
+                text +=
+                    "| object | "
+                    + reachable.map { $0 == reference ? "\($0) (reference)" : $0 }.joined(
+                        separator: " | ") + " |\n"
+                text += "|---|" + reachable.map { _ in "---|" }.joined() + "\n"
+                for difference in group.differences.prefix(rows) {
+                    text +=
+                        "| `\(cell(difference.object))` | "
+                        + reachable.map { markdownCell(difference, $0) }.joined(separator: " | ")
+                        + " |\n"
+                }
+                if group.differences.count > rows {
+                    text +=
+                        "\n_…and \(group.differences.count - rows) more \(group.kind.plural) that differ, left out to stay within GitHub's size limit: `tollgate compare --format html` shows them all._\n"
+                }
+                text += "\n</details>"
             }
-            text += row
+            return text
         }
-        return text + "\n"
+        var rows = report.groups.map(\.differences.count).max() ?? 0
+        var body = groups(rows: rows)
+        while head.count + body.count > limit - 200 && rows > 0 {
+            rows = rows > 8 ? rows * 2 / 3 : rows - 1
+            body = groups(rows: rows)
+        }
+        return head + body + "\n"
+    }
+
+    /// One environment's cell of a difference, in Markdown.
+    static func markdownCell(_ difference: ComparisonReport.Difference, _ name: String) -> String {
+        let value = (difference.values[name] ?? nil).map { "`\(cell(clip($0)))`" }
+        switch difference.states[name] {
+        case .reference?: return value ?? ""
+        case .matches?: return "= the same"
+        case .differs?:
+            return "≠ " + cell((difference.changes[name] ?? []).joined(separator: "; "))
+        case .missing?: return "− missing"
+        case .onlyHere?: return "+ only here: " + (value ?? "")
+        case .absent?, nil: return value ?? "—"
+        }
+    }
+
+    /// A definition cut to a table cell's width.
+    static func clip(_ text: String) -> String {
+        text.count <= 160 ? text : String(text.prefix(157)) + "…"
     }
 
     public static func json(_ report: ComparisonReport) throws -> String {

@@ -13,6 +13,11 @@ struct Compare: TollgateCommand {
     @OptionGroup var environments: EnvironmentOption
     @OptionGroup var format: FormatOption
     @Flag(help: "Also list the objects that are the same everywhere.") var all = false
+    @Option(
+        help:
+            "The environment the others are compared against (default: the one furthest along the rollout)."
+    )
+    var reference: String?
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
     var output: String?
 
@@ -21,10 +26,16 @@ struct Compare: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let selected = try project.environments(named: environments.names)
+        if let reference, !selected.contains(where: { $0.name == reference }) {
+            throw ValidationError(
+                "--reference \(reference) is not among the environments compared (\(selected.map(\.name).joined(separator: ", ")))"
+            )
+        }
         // A bad -o is known before any database is read.
         if let output { try OutputFile.checkWritable(output) }
         let readings = await EnvironmentReader(project: project).read(selected, .comparison)
-        let report = Comparison.compare(readings, project: project, all: all)
+        let report = Comparison.compare(
+            readings, project: project, all: all, reference: reference)
         // Colour only for a person reading a terminal, never in a file.
         let text = try report.render(
             format.format,
