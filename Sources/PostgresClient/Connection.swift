@@ -44,6 +44,11 @@ public final class Connection {
         self.label = label
         self.secrets = connectionString.secrets
         self.logger = logger
+        // A string libpq would misread never reaches it: its messages would quote fragments.
+        if let problem = connectionString.problem {
+            throw PostgresError(
+                kind: .connection, message: "the connection string \(problem)", label: label)
+        }
         // Keywords listed before `dbname` are defaults: with expand_dbname set, the settings
         // inside the user's string override them (libpq's PQconnectdbParams documentation).
         // But an explicit keyword also beats PG* variables and pg_service.conf, so the
@@ -73,9 +78,10 @@ public final class Connection {
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = Self.cleanMessage(PQerrorMessage(connection))
             PQfinish(connection)
-            throw PostgresError(
-                kind: .connection, message: Redaction.scrub(message, secrets: secrets),
-                label: label)
+            // libpq names the host, port and user it tried, never the password; a string it
+            // could misread was refused above. So no substring scrubbing, which would garble
+            // the message for a short password or one equal to the user name.
+            throw PostgresError(kind: .connection, message: Redaction.redact(message), label: label)
         }
         handle = connection
         noticeSink = NoticeSink()
@@ -251,7 +257,7 @@ public final class Connection {
     private func connectionError(statement: String, callSite: String) -> PostgresError {
         PostgresError(
             kind: isOpen ? .client : .connectionLost,
-            message: Redaction.scrub(Self.cleanMessage(PQerrorMessage(handle)), secrets: secrets),
+            message: Redaction.redact(Self.cleanMessage(PQerrorMessage(handle))),
             label: label, statement: statement, callSite: callSite)
     }
 

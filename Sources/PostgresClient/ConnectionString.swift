@@ -104,3 +104,76 @@ extension ConnectionString {
         return endpoint
     }
 }
+
+extension ConnectionString {
+    /// Why libpq would misread this string or cannot use it, worded to follow the name of its
+    /// setting (`PRODUCTION_DATABASE_URL is not a PostgreSQL connection string: …`); nil when it
+    /// reads as meant.
+    ///
+    /// Never quotes the string: a misread URI would show part of its password as a host or a
+    /// port (`invalid integer value "w" for connection option "port"`).
+    public var problem: String? {
+        let text = rawValue.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let schemeEnd = text.range(of: "://") {
+            let scheme = text[..<schemeEnd.lowerBound].lowercased()
+            let rest = text[schemeEnd.upperBound...]
+            if !scheme.isEmpty,
+                scheme.allSatisfy({ $0.isLetter || $0.isNumber || "+-.".contains($0) })
+            {
+                if scheme != "postgres" && scheme != "postgresql" {
+                    let authority = rest.prefix { $0 != "/" && $0 != "?" }
+                    let host = authority.split(separator: "@").last.map(String.init) ?? ""
+                    if scheme.hasPrefix("http"), host.lowercased().contains(".supabase.") {
+                        return
+                            "is not a PostgreSQL connection string: it is the Supabase project's API URL; use the database connection string from the project's settings (Connect, then Connection string)"
+                    }
+                    return
+                        "is not a PostgreSQL connection string: it is a \(scheme):// URL; use a postgresql:// URL or key=value string (for Supabase, the database connection string from the project's settings)"
+                }
+                let beforeQuery = rest.prefix { $0 != "?" }
+                let ats = beforeQuery.filter { $0 == "@" }.count
+                let encode = "percent-encode it (@ as %40, : as %3A, / as %2F)"
+                if ats > 1 {
+                    return "holds an unencoded '@' in its user name or password: \(encode)"
+                }
+                if ats == 1, let slash = beforeQuery.firstIndex(of: "/"),
+                    let at = beforeQuery.firstIndex(of: "@"), slash < at
+                {
+                    return "holds an unencoded '/' in its user name or password: \(encode)"
+                }
+            }
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(rawValue, &error) else {
+            let message = error.map { String(cString: $0) } ?? "it cannot be parsed"
+            if let error { PQfreemem(error) }
+            // libpq quotes what it could not read, which may be part of a password.
+            return "cannot be read by libpq: "
+                + Self.withoutQuotedFragments(
+                    message.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        PQconninfoFree(options)
+        return nil
+    }
+
+    /// `missing "=" after "s3cret" in connection info string` → `missing "=" after "…" in …`.
+    static func withoutQuotedFragments(_ message: String) -> String {
+        var result = ""
+        var inQuotes = false
+        var fragment = ""
+        for character in message {
+            if character == "\"" {
+                if inQuotes {
+                    result += fragment == "=" ? "\"=\"" : "\"…\""
+                    fragment = ""
+                }
+                inQuotes.toggle()
+            } else if inQuotes {
+                fragment.append(character)
+            } else {
+                result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -49,17 +49,36 @@ public enum Redaction {
         return text.trimmingCharacters(in: .whitespaces)
     }
 
-    /// Returns `message` with every occurrence of each secret replaced by ``mask``.
+    /// Returns `output` with connection strings redacted and each secret replaced by ``mask``
+    /// where it stands as a whole word.
     ///
-    /// Used on libpq messages, which can quote fragments of the conninfo they failed to
-    /// parse (`missing "=" after "s3cret" in connection info string`).
+    /// For what a shell step prints, which may echo a password on its own. A secret inside a
+    /// longer word is left alone: password `e` must not turn "connection" into "conn***ction".
+    /// libpq's messages need none of this: a string libpq could misread never reaches it
+    /// (``ConnectionString/problem``), and it never names a password.
     /// - Parameters:
-    ///   - message: the text to clean.
+    ///   - output: the text to clean.
     ///   - secrets: the values that must not appear; empty strings are ignored.
-    public static func scrub(_ message: String, secrets: [String]) -> String {
-        var text = redact(message)
-        for secret in secrets where secret.count >= 1 {
-            text = text.replacingOccurrences(of: secret, with: mask)
+    public static func scrub(_ output: String, secrets: [String]) -> String {
+        var text = redact(output)
+        func isWordCharacter(_ character: Character) -> Bool {
+            character.isLetter || character.isNumber || character == "_"
+        }
+        for secret in secrets where !secret.isEmpty {
+            var result = ""
+            var rest = Substring(text)
+            while let range = rest.range(of: secret) {
+                let before =
+                    range.lowerBound > rest.startIndex
+                    ? rest[rest.index(before: range.lowerBound)] : nil
+                let after = range.upperBound < rest.endIndex ? rest[range.upperBound] : nil
+                let whole =
+                    !(before.map(isWordCharacter) ?? false)
+                    && !(after.map(isWordCharacter) ?? false)
+                result += rest[..<range.lowerBound] + (whole ? mask : String(rest[range]))
+                rest = rest[range.upperBound...]
+            }
+            text = result + rest
         }
         return text
     }

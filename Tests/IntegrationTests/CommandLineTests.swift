@@ -175,8 +175,31 @@ struct CommandLineTests {
         #expect(
             colored.stdout.contains("\u{1B}[1m")
                 && colored.stdout.contains("out-of-band changes (4)"))
-        let mismatch = try tollgate(["sandbox", "up"], environment: environment)
+        // No dead end: up starts the scenario the sandbox holds; asking for another one says
+        // how to keep it or rebuild it.
+        _ = try tollgate(["sandbox", "down"], environment: environment)
+        let again = try tollgate(["sandbox", "up"], environment: environment)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("data: drifted scenario"))
+        let mismatch = try tollgate(
+            ["sandbox", "up", "--scenario", "baseline"], environment: environment)
         #expect(mismatch.status == 2 && mismatch.stderr.contains("holds the 'drifted' scenario"))
+        #expect(mismatch.stderr.contains("'tollgate sandbox up' without --scenario starts it"))
+        // A port another program holds is refused before anything is stopped.
+        let holder = try PortHolder()
+        let taken = try tollgate(
+            ["sandbox", "up", "--port", "\(holder.port)"], environment: environment)
+        #expect(taken.status == 2)
+        #expect(
+            taken.stderr.contains(
+                "another program listens on 127.0.0.1:\(holder.port); nothing was stopped or changed. Use another port: tollgate sandbox up --port "
+            ))
+        let stillUp = try tollgate(["sandbox", "status"], environment: environment)
+        #expect(stillUp.status == 0 && stillUp.stdout.contains("127.0.0.1:\(port)"))
+        let resetTaken = try tollgate(
+            ["sandbox", "reset", "--port", "\(holder.port)"], environment: environment)
+        #expect(resetTaken.status == 2)
+        #expect(try tollgate(["sandbox", "status"], environment: environment).status == 0)
 
         let running = try tollgate(["sandbox", "status"], environment: environment)
         #expect(running.status == 0)
@@ -272,4 +295,34 @@ struct CommandLineTests {
                 == "error: -o '/nonexistent-folder/x/report.html': there is no folder '/nonexistent-folder/x' to write it in\n"
         )
     }
+}
+
+/// A TCP port on 127.0.0.1 that this process listens on until it is released.
+final class PortHolder {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.descriptor = descriptor
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        try #require(bound == 0 && listen(descriptor, 1) == 0)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                getsockname(descriptor, $0, &length)
+            }
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    deinit { close(descriptor) }
 }

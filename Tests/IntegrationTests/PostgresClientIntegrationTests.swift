@@ -1,6 +1,7 @@
 import Foundation
 import PostgresClient
 import Testing
+import TollgateKit
 
 @Suite(.enabled(if: PostgresTestServer.shouldRun))
 struct PostgresClientIntegrationTests {
@@ -278,14 +279,14 @@ struct PostgresClientIntegrationTests {
                     "password authentication failed for user \"tollgate_canary\""))
             #expect(!error.description.contains("sekrit-canary"))
         }
-        // A malformed conninfo that libpq echoes back is scrubbed too.
+        // A malformed conninfo never reaches libpq, which would quote it.
         do {
             _ = try Connection(
                 ConnectionString("host=127.0.0.1 password=sekrit-canary sekrit-canary"))
             Issue.record("expected a parse error")
         } catch let error as PostgresError {
             #expect(!error.description.contains("sekrit-canary"))
-            #expect(error.description.contains("***"))
+            #expect(error.description.contains("cannot be read by libpq"))
         }
         let right = try Connection(
             ConnectionString(
@@ -293,5 +294,61 @@ struct PostgresClientIntegrationTests {
         #expect(
             try right.query("select current_user as u").first!.decode("u", as: String.self)
                 == "tollgate_canary")
+    }
+
+    /// Passwords are redacted exactly: a short one, one equal to the user name and one full of
+    /// URI delimiters leave the rest of the message whole, and the delimiters get a hint.
+    @Test func passwordsAreRedactedExactly() throws {
+        let admin = try PostgresTestServer.connect()
+        let port = try PostgresTestServer.port()
+        try admin.execute(
+            script: """
+                drop role if exists tollgate_short; create role tollgate_short login password 'right';
+                drop role if exists tollgate_same; create role tollgate_same login password 'right';
+                drop role if exists tollgate_delims; create role tollgate_delims login password 'p@ss:w/rd';
+                """)
+        func failure(_ text: String) -> String {
+            do {
+                _ = try Connection(ConnectionString(text), label: "production")
+                return "connected"
+            } catch let error as PostgresError {
+                return error.description
+            } catch {
+                return "\(error)"
+            }
+        }
+        // A one-letter password: the message keeps every word.
+        let short = failure("postgresql://tollgate_short:e@127.0.0.1:\(port)/postgres")
+        #expect(short.contains("connection to server at \"127.0.0.1\""), "\(short)")
+        #expect(short.contains("password authentication failed for user \"tollgate_short\""))
+        // A password equal to the user name: the user is still named.
+        let same = failure("postgresql://tollgate_same:tollgate_same@127.0.0.1:\(port)/postgres")
+        #expect(same.contains("for user \"tollgate_same\""), "\(same)")
+        // Unencoded delimiters: refused with a hint, nothing of the password shown.
+        let raw = failure("postgresql://tollgate_delims:p@ss:w/rd@127.0.0.1:\(port)/postgres")
+        #expect(raw.contains("unencoded '@'") && raw.contains("%40"), "\(raw)")
+        #expect(!raw.contains("ss:w") && !raw.contains("rd@") && !raw.contains("\"w\""))
+        // Percent-encoded, the same password works.
+        let encoded = try Connection(
+            ConnectionString(
+                "postgresql://tollgate_delims:p%40ss%3Aw%2Frd@127.0.0.1:\(port)/postgres"))
+        #expect(
+            try encoded.query("select current_user as u").first!.decode("u", as: String.self)
+                == "tollgate_delims")
+        // Through an environment, the message names the setting to fix.
+        var environment = Environment(
+            name: "production", order: 3,
+            connection: ConnectionString("https://abcdefgh.supabase.co"),
+            location: .init(file: "Environments/production.yml", line: 4, column: 13))
+        environment.connectionVariables = ["PRODUCTION_DATABASE_URL"]
+        do {
+            _ = try environment.connect()
+            Issue.record("expected a refusal")
+        } catch let error as ConnectionError {
+            #expect(
+                error.description
+                    == "cannot connect to environment 'production': PRODUCTION_DATABASE_URL is not a PostgreSQL connection string: it is the Supabase project's API URL; use the database connection string from the project's settings (Connect, then Connection string)"
+            )
+        }
     }
 }

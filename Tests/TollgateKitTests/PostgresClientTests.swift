@@ -48,13 +48,44 @@ import TollgateKit
         #expect(connection.secrets.contains("sekrit-canary"))
     }
 
-    @Test func scrubRemovesEchoedSecrets() {
+    /// What a shell step prints loses a secret where it stands as a word, never inside one.
+    @Test func scrubMasksWholeWordsOnly() {
         let quoted = "host=db password='a b' x"
         #expect(Redaction.passwords(in: quoted) == ["a b"])
         #expect(
-            Redaction.scrub(
-                "missing \"=\" after \"sekrit\" in connection info string", secrets: ["sekrit"])
-                == "missing \"=\" after \"***\" in connection info string")
+            Redaction.scrub("the password is \"sekrit\"", secrets: ["sekrit"])
+                == "the password is \"***\"")
+        #expect(
+            Redaction.scrub("connection e refused, e", secrets: ["e"])
+                == "connection *** refused, ***")
+    }
+
+    /// Strings libpq would misread are refused before libpq sees them, in words that quote
+    /// nothing of them; the rest read as before.
+    @Test(arguments: [
+        ("postgresql://u:p@ss:w/rd@db.example.com:5432/app", "unencoded '@'"),
+        ("postgresql://u:p/ss@db.example.com:5432/app", "unencoded '/'"),
+        ("mysql://u:secret@db.example.com/app", "it is a mysql:// URL"),
+        ("https://abcdefgh.supabase.co", "the Supabase project's API URL"),
+        ("host=db password=sekrit dbname", "cannot be read by libpq: missing \"=\" after \"…\""),
+    ])
+    func misreadStringsAreNamedNotQuoted(_ text: String, _ expected: String) throws {
+        let problem = try #require(ConnectionString(text).problem)
+        #expect(problem.contains(expected), "\(problem)")
+        for fragment in ["ss:w", "rd@", "p/ss", "sekrit", "secret"] {
+            #expect(!problem.contains(fragment), "\(problem)")
+        }
+    }
+
+    @Test func wellFormedStringsHaveNoProblem() {
+        for text in [
+            "postgresql://u:p%40ss%3Aw%2Frd@db.example.com:5432/app",
+            "postgresql://u:pa:ss@db.example.com/app", "postgres://db/app?sslmode=require",
+            "host=db port=5432 dbname=app user=u password='p@ss:w/rd'", "service=staging",
+            "dbname=app",
+        ] {
+            #expect(ConnectionString(text).problem == nil, "\(text)")
+        }
     }
 }
 

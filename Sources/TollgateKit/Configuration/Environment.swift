@@ -176,6 +176,12 @@ extension Environment {
     /// Opens a connection to this environment's database, labelled with its name.
     /// - Throws: ``ConnectionError`` (exit 3) when it cannot be reached or refuses the login.
     public func connect(timeout: Int = 10) throws -> Connection {
+        if let problem = connection.problem {
+            throw ConnectionError(
+                environment: name,
+                underlying: PostgresError(
+                    kind: .connection, message: "\(connectionSetting) \(problem)", label: name))
+        }
         do {
             return try Connection(connection, label: name, connectTimeout: timeout)
         } catch let error as PostgresError where error.kind == .connection {

@@ -42,10 +42,13 @@ public enum SandboxError: TollgateError {
     case commandFailed(command: String, output: String)
     case notRunning(String)
     case scenarioMismatch(existing: String, requested: String)
+    /// Another program listens on the port; `free` is the next one that is free.
+    case portTaken(port: Int, free: Int)
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .postgresNotInstalled, .unreachableFolder, .socketPathTooLong, .scenarioMismatch:
+        case .postgresNotInstalled, .unreachableFolder, .socketPathTooLong, .scenarioMismatch,
+            .portTaken:
             return .badConfiguration
         case .commandFailed, .notRunning: return .unreachable
         }
@@ -68,7 +71,10 @@ public enum SandboxError: TollgateError {
             return "the sandbox in '\(folder)' is not running; start it with 'tollgate sandbox up'"
         case .scenarioMismatch(let existing, let requested):
             return
-                "the sandbox already holds the '\(existing)' scenario, not '\(requested)'; run 'tollgate sandbox reset --scenario \(requested)' to rebuild it"
+                "the sandbox already holds the '\(existing)' scenario, not '\(requested)'; 'tollgate sandbox up' without --scenario starts it as it is, and 'tollgate sandbox reset --scenario \(requested)' rebuilds it (its data is lost)"
+        case .portTaken(let port, let free):
+            return
+                "another program listens on 127.0.0.1:\(port); nothing was stopped or changed. Use another port: tollgate sandbox up --port \(free)"
         }
     }
 }

@@ -184,6 +184,11 @@ public struct Sandbox: Sendable {
         let port = requestedPort ?? previous?.port ?? Self.firstFreePort(from: Self.defaultPort)
         let socket = folder.appendingPathComponent(".s.PGSQL.\(port)").path
         guard socket.utf8.count <= 107 else { throw SandboxError.socketPathTooLong(socket) }
+        // A port someone else holds is found before anything is stopped or created.
+        let listening = try isRunning() ? previous?.port : nil
+        if port != listening && !Self.isFree(port: port) {
+            throw SandboxError.portTaken(port: port, free: Self.firstFreePort(from: port + 1))
+        }
 
         try prepareFolder()
         if !FileManager.default.fileExists(
@@ -376,12 +381,12 @@ public struct Sandbox: Sendable {
     }
 
     /// The first port at or above `start` that nothing listens on at 127.0.0.1.
-    static func firstFreePort(from start: Int) -> Int {
+    public static func firstFreePort(from start: Int) -> Int {
         for port in start..<(start + 100) where isFree(port: port) { return port }
         return start
     }
 
-    static func isFree(port: Int) -> Bool {
+    public static func isFree(port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return true }
         defer { close(descriptor) }

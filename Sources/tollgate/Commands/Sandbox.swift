@@ -17,8 +17,10 @@ struct Sandbox: AsyncParsableCommand {
         @Option(help: "Seed of the data generator: the same seed gives the same data.")
         var seed: Int = 42
         @Option(
-            help: "baseline (all three in the report's state) or drifted (dev and staging differ).")
-        var scenario: TollgateKit.Sandbox.Scenario = .baseline
+            help:
+                "baseline (all three in the report's state) or drifted (dev and staging differ); up keeps the scenario a sandbox holds, reset builds baseline unless told."
+        )
+        var scenario: TollgateKit.Sandbox.Scenario?
 
         func validate() throws {
             guard rows >= 10 else { throw ValidationError("--rows must be at least 10") }
@@ -27,8 +29,16 @@ struct Sandbox: AsyncParsableCommand {
             }
         }
 
-        var options: TollgateKit.Sandbox.Options {
-            .init(rows: rows, seed: seed, scenario: scenario)
+        /// The data to seed: the scenario asked for, else the one `existing` holds, else
+        /// baseline.
+        func options(
+            keeping existing: TollgateKit.Sandbox.State? = nil
+        )
+            -> TollgateKit.Sandbox.Options
+        {
+            .init(
+                rows: rows, seed: seed,
+                scenario: scenario ?? existing?.options.scenario ?? .baseline)
         }
     }
 
@@ -42,7 +52,7 @@ struct Sandbox: AsyncParsableCommand {
             let sandbox = context.sandbox(root: try context.projectRoot())
             let clock = ContinuousClock()
             let elapsed = try clock.measure {
-                try sandbox.up(port: seed.port, options: seed.options) {
+                try sandbox.up(port: seed.port, options: seed.options(keeping: sandbox.state())) {
                     context.printer.info("  \($0)")
                 }
             }
@@ -78,8 +88,15 @@ struct Sandbox: AsyncParsableCommand {
         func run(in context: CommandContext) async throws -> ExitStatus {
             let sandbox = context.sandbox(root: try context.projectRoot())
             let port = seed.port ?? sandbox.state()?.port
+            // The port is checked before the sandbox is destroyed.
+            if let port, try !sandbox.isRunning() || sandbox.state()?.port != port,
+                !TollgateKit.Sandbox.isFree(port: port)
+            {
+                throw SandboxError.portTaken(
+                    port: port, free: TollgateKit.Sandbox.firstFreePort(from: port + 1))
+            }
             try sandbox.destroy()
-            try sandbox.up(port: port, options: seed.options) { context.printer.info("  \($0)") }
+            try sandbox.up(port: port, options: seed.options()) { context.printer.info("  \($0)") }
             context.printer.output(try describe(sandbox, note: "rebuilt"))
             return .success
         }
