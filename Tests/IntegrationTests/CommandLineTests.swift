@@ -222,6 +222,41 @@ struct CommandLineTests {
         #expect(try tollgate(["frobnicate"]).status == 2)
         #expect(try tollgate(["--help"]).status == 0)
     }
+    /// Every command's help has examples to copy and the exit codes it returns; a help topic
+    /// that is no command is an error; global options work before the subcommand too.
+    @Test func helpHasExamplesAndExitCodes() throws {
+        let commands = [
+            ["status"], ["check"], ["gate"], ["plan"], ["run"], ["approve"], ["history"],
+            ["rehearse"], ["rebind"], ["compare"], ["traffic"], ["sandbox", "up"],
+            ["sandbox", "down"], ["sandbox", "reset"], ["sandbox", "status"],
+        ]
+        for command in commands {
+            let help = try tollgate(["help"] + command)
+            #expect(help.status == 0)
+            #expect(
+                help.stdout.contains("Examples:\n  $ tollgate \(command.joined(separator: " "))"))
+            #expect(help.stdout.contains("Exit codes:\n  0  success"), "\(command)")
+        }
+        #expect(try tollgate(["help", "run"]).stdout.contains("  4  a step failed while running"))
+        #expect(!(try tollgate(["help", "gate"]).stdout.contains("(default: all)")))
+        let unknown = try tollgate(["help", "nope"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.hasPrefix("error: 'nope' is not a command of tollgate (commands: "))
+        let nested = try tollgate(["help", "sandbox", "nope"])
+        #expect(nested.status == 2)
+        #expect(
+            nested.stderr
+                == "error: 'nope' is not a command of tollgate sandbox (commands: up, down, reset, status)\n"
+        )
+        // --project before the subcommand means what it means after it.
+        let before = try tollgate(["--project", "/nonexistent/app", "--color", "never", "status"])
+        let after = try tollgate(["status", "--project", "/nonexistent/app", "--color", "never"])
+        #expect(before.status == after.status && before.stderr == after.stderr)
+        #expect(before.status == 2 && before.stderr.contains("/nonexistent/app"))
+        let sandbox = try tollgate(["--project=/nonexistent/app", "sandbox", "status"])
+        #expect(!sandbox.stderr.contains("Unknown option"), "\(sandbox.stderr)")
+    }
+
     @Test func gateArgumentsAreChecked() throws {
         let unknown = try tollgate(["gate", "wardn", "--env", "dev"])
         #expect(unknown.status == 2)

@@ -4,7 +4,14 @@ import TollgateKit
 /// `tollgate approve <playbook> --env E --as NAME`: one approval, recorded in the ledger.
 struct Approve: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Record an approval of a playbook on an environment.")
+        abstract: "Record an approval of a playbook on an environment.",
+        discussion: CommandHelp.discussion(
+            nil,
+            examples: [
+                "tollgate approve day-4-warden --env production --as alice --note \"reviewed the policies\""
+            ],
+            exits: [.success, .badConfiguration, .unreachable])
+    )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The playbook.") var playbook: String

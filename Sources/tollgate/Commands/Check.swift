@@ -5,7 +5,15 @@ import TollgateKit
 /// `tollgate check`: run check suites (all by default) on environments, in parallel.
 struct Check: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run check suites against environments (all suites and environments by default).")
+        abstract: "Run check suites against environments (all suites and environments by default).",
+        discussion: CommandHelp.discussion(
+            nil,
+            examples: [
+                "tollgate check",
+                "tollgate check --env staging --suite warden,verify --format junit",
+            ],
+            exits: [.success, .blocked, .badConfiguration, .unreachable])
+    )
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environments: EnvironmentOption
@@ -34,12 +42,19 @@ struct Check: TollgateCommand {
 struct Gate: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Pass or block a deployment: run one suite on the named environments; exit 0 only if every check passes."
+            "Pass or block a deployment: run one suite on the named environments; exit 0 only if every check passes.",
+        discussion: CommandHelp.discussion(
+            nil,
+            examples: [
+                "tollgate gate warden --env production",
+                "tollgate gate verify --env all --format junit > verify.xml",
+            ],
+            exits: [.success, .blocked, .badConfiguration, .unreachable])
     )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The suite, such as warden.") var suite: String
-    @OptionGroup var environments: EnvironmentOption
+    @OptionGroup var environments: GatedEnvironmentsOption
     @OptionGroup var format: FormatOption
 
     func validate() throws {

@@ -6,7 +6,15 @@ import TollgateKit
 struct Compare: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Compare environments: migrations, rollout, schema objects, check results; which block Warden and why."
+            "Compare environments: migrations, rollout, schema objects, check results; which block Warden and why.",
+        discussion: CommandHelp.discussion(
+            nil,
+            examples: [
+                "tollgate compare",
+                "tollgate compare --env staging,production --reference production",
+                "tollgate compare --format html -o report.html",
+            ],
+            exits: [.success, .badConfiguration, .unreachable])
     )
 
     @OptionGroup var global: GlobalOptions

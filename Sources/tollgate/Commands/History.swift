@@ -4,7 +4,15 @@ import TollgateKit
 /// `tollgate history --env E`: the ledger's events, oldest first.
 struct History: TollgateCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show what ran on an environment, who approved it, and which gates held.")
+        abstract: "Show what ran on an environment, who approved it, and which gates held.",
+        discussion: CommandHelp.discussion(
+            nil,
+            examples: [
+                "tollgate history --env production",
+                "tollgate history --env dev --format json",
+            ],
+            exits: [.success, .badConfiguration, .unreachable])
+    )
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("env"), help: "The environment.") var environment: String

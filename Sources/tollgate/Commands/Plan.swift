@@ -5,7 +5,13 @@ import TollgateKit
 struct Plan: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Show a playbook's gates and steps on an environment: what ran, what would run, what blocks. Changes nothing."
+            "Show a playbook's gates and steps on an environment: what ran, what would run, what blocks. Changes nothing.",
+        discussion: CommandHelp.discussion(
+            nil,
+            examples: [
+                "tollgate plan day-4-warden --env production"
+            ],
+            exits: [.success, .blocked, .badConfiguration, .unreachable])
     )
 
     @OptionGroup var global: GlobalOptions

@@ -7,11 +7,12 @@ struct Rebind: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Bind an environment's ledger to the database it now points at (a restored copy, a renamed environment).",
-        discussion: """
-            Each ledger is bound on first use to its environment's name and database (cluster
-            system identifier and database name); Tollgate refuses to write when either differs.
-            This records the new binding, with the old one, in the ledger's history.
-            """)
+        discussion: CommandHelp.discussion(
+            "Each ledger is bound on first use to its environment's name and database (cluster system identifier and database name); Tollgate refuses to write when either differs. This records the new binding, with the old one, in the ledger's history.",
+            examples: [
+                "tollgate rebind --env staging --as alice --note \"restored from last night's backup\""
+            ],
+            exits: [.success, .badConfiguration, .unreachable]))
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("env"), help: "The environment.") var environment: String

@@ -6,7 +6,14 @@ import TollgateKit
 struct Rehearse: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Run a playbook on a copy of an environment's schema in the sandbox, to see a failure before it happens there."
+            "Run a playbook on a copy of an environment's schema in the sandbox, to see a failure before it happens there.",
+        discussion: CommandHelp.discussion(
+            nil,
+            examples: [
+                "tollgate rehearse day-4-warden --env production",
+                "tollgate rehearse example-report-auth-org-id --env production --keep",
+            ],
+            exits: [.success, .blocked, .badConfiguration, .unreachable, .stepFailed])
     )
 
     @OptionGroup var global: GlobalOptions

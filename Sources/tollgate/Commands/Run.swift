@@ -6,7 +6,16 @@ import TollgateKit
 struct Run: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Run a playbook (or every playbook up to --through) on an environment, gates first.")
+            "Run a playbook (or every playbook up to --through) on an environment, gates first.",
+        discussion: CommandHelp.discussion(
+            nil,
+            examples: [
+                "tollgate run day-1-organizations --env dev",
+                "tollgate run --through day-5-verify --env dev",
+                "tollgate run day-2-backfill --env staging --wait 10m",
+            ],
+            exits: [.success, .blocked, .badConfiguration, .unreachable, .stepFailed])
+    )
 
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The playbook; omit it with --through.") var playbook: String?

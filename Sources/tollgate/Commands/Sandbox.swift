@@ -44,7 +44,15 @@ struct Sandbox: AsyncParsableCommand {
 
     struct Up: TollgateCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create, start and seed the sandbox (only what is missing).")
+            abstract: "Create, start and seed the sandbox (only what is missing).",
+            discussion: CommandHelp.discussion(
+                nil,
+                examples: [
+                    "tollgate sandbox up",
+                    "tollgate sandbox up --port 54331 --rows 5000",
+                ],
+                exits: [.success, .badConfiguration, .unreachable])
+        )
         @OptionGroup var global: GlobalOptions
         @OptionGroup var seed: SeedOptions
 
@@ -64,7 +72,15 @@ struct Sandbox: AsyncParsableCommand {
 
     struct Down: TollgateCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Stop the sandbox, keeping its data.")
+            abstract: "Stop the sandbox, keeping its data.",
+            discussion: CommandHelp.discussion(
+                nil,
+                examples: [
+                    "tollgate sandbox down",
+                    "tollgate sandbox down --purge",
+                ],
+                exits: [.success, .unreachable])
+        )
         @OptionGroup var global: GlobalOptions
         @Flag(help: "Also delete the sandbox folder and all its data.") var purge = false
 
@@ -81,7 +97,15 @@ struct Sandbox: AsyncParsableCommand {
 
     struct Reset: TollgateCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete the sandbox and build it again from scratch.")
+            abstract: "Delete the sandbox and build it again from scratch.",
+            discussion: CommandHelp.discussion(
+                nil,
+                examples: [
+                    "tollgate sandbox reset",
+                    "tollgate sandbox reset --scenario drifted",
+                ],
+                exits: [.success, .badConfiguration, .unreachable])
+        )
         @OptionGroup var global: GlobalOptions
         @OptionGroup var seed: SeedOptions
 
@@ -105,7 +129,14 @@ struct Sandbox: AsyncParsableCommand {
     struct Show: TollgateCommand {
         static let configuration = CommandConfiguration(
             commandName: "status",
-            abstract: "Say whether the sandbox runs, where, and with what data.")
+            abstract: "Say whether the sandbox runs, where, and with what data.",
+            discussion: CommandHelp.discussion(
+                nil,
+                examples: [
+                    "tollgate sandbox status"
+                ],
+                exits: [.success, .unreachable])
+        )
         @OptionGroup var global: GlobalOptions
 
         func run(in context: CommandContext) async throws -> ExitStatus {

@@ -10,7 +10,14 @@ struct Snapshot: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Print one environment's catalog snapshot as JSON, with the queries and time it took.",
-        shouldDisplay: false)
+        discussion: CommandHelp.discussion(
+            nil,
+            examples: [
+                "tollgate snapshot --env dev > dev.json"
+            ],
+            exits: [.success, .badConfiguration, .unreachable]),
+        shouldDisplay: false
+    )
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("env"), help: "The environment.") var environment: String

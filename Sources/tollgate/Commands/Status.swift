@@ -5,7 +5,14 @@ import TollgateKit
 struct Status: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract:
-            "Show each environment: reachable, server version, migrations, rollout, schema fingerprint."
+            "Show each environment: reachable, server version, migrations, rollout, schema fingerprint.",
+        discussion: CommandHelp.discussion(
+            nil,
+            examples: [
+                "tollgate status",
+                "tollgate status --env production --format json",
+            ],
+            exits: [.success, .badConfiguration, .unreachable])
     )
 
     @OptionGroup var global: GlobalOptions

@@ -8,11 +8,13 @@ struct Traffic: TollgateCommand {
     static let configuration = CommandConfiguration(
         abstract:
             "Act as the application on an environment (old backend, new backend from Day 4, sign-ups) and report what failed.",
-        discussion: """
-            Each request is a transaction as Supabase's API makes it (role authenticated, the
-            JWT's claims). Tokens live the environment's jwt_expiry. Exit 1 when any operation
-            failed (refusals by row level security are counted apart).
-            """)
+        discussion: CommandHelp.discussion(
+            "Each request is a transaction as Supabase's API makes it (role authenticated, the JWT's claims). Tokens live the environment's jwt_expiry. Exit 1 when any operation failed (refusals by row level security are counted apart).",
+            examples: [
+                "tollgate traffic --env dev --duration 1m",
+                "tollgate traffic --env dev --stop-file /tmp/stop --json",
+            ],
+            exits: [.success, .blocked, .badConfiguration, .unreachable]))
 
     @OptionGroup var global: GlobalOptions
     @Option(name: .customLong("env"), help: "The environment.") var environment: String

@@ -9,8 +9,23 @@ struct EnvironmentOption: ParsableArguments {
             valueName: "name"))
     var values: [String] = []
 
-    var names: [String] {
+    var names: [String] { Self.names(values) }
+
+    /// `["dev,staging", "production"]` → `["dev", "staging", "production"]`.
+    static func names(_ values: [String]) -> [String] {
         values.flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
             .filter { !$0.isEmpty }
     }
+}
+
+/// `--env production` for `gate`, which has no default: a CI job names what it gates.
+struct GatedEnvironmentsOption: ParsableArguments {
+    @Option(
+        name: .customLong("env"),
+        help: ArgumentHelp(
+            "Environments to gate, comma-separated or repeated, or all (required).",
+            valueName: "name"))
+    var values: [String] = []
+
+    var names: [String] { EnvironmentOption.names(values) }
 }
