@@ -106,6 +106,16 @@ extension ConnectionString {
 }
 
 extension ConnectionString {
+    /// Whether the string points at Supabase's pooler (Supavisor) in transaction mode, port
+    /// 6543 of a `*.pooler.supabase.com` host: each transaction may run on another server
+    /// session, so a session advisory lock and session settings do not hold between
+    /// statements.
+    public var isSupabaseTransactionPooler: Bool {
+        guard let endpoint else { return false }
+        let hosts = (endpoint.host ?? "").split(separator: ",").map { $0.lowercased() }
+        return hosts.contains { $0.hasSuffix(".pooler.supabase.com") } && endpoint.port == "6543"
+    }
+
     /// Why libpq would misread this string or cannot use it, worded to follow the name of its
     /// setting (`PRODUCTION_DATABASE_URL is not a PostgreSQL connection string: …`); nil when it
     /// reads as meant.

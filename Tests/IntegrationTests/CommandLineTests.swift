@@ -257,6 +257,30 @@ struct CommandLineTests {
         #expect(!sandbox.stderr.contains("Unknown option"), "\(sandbox.stderr)")
     }
 
+    /// A run through Supabase's transaction pooler is refused before any connection.
+    ///
+    /// Its lock would not hold there. The session pooler (port 5432) is fine.
+    @Test func theTransactionPoolerIsRefusedForRuns() throws {
+        let pooled =
+            "postgresql://postgres.abcdefghij:sekrit-canary@aws-0-eu-central-1.pooler.supabase.com:6543/postgres"
+        let run = try tollgate(
+            ["run", "day-1-organizations", "--env", "dev", "--yes"],
+            environment: ["DEV_DATABASE_URL": pooled])
+        #expect(run.status == 2)
+        #expect(
+            run.stderr.contains(
+                "environment 'dev': DEV_DATABASE_URL points at Supabase's transaction pooler (port 6543)"
+            ))
+        #expect(!run.stderr.contains("sekrit-canary") && !run.stdout.contains("sekrit-canary"))
+        #expect(ConnectionString(pooled).isSupabaseTransactionPooler)
+        #expect(
+            !ConnectionString(pooled.replacingOccurrences(of: ":6543", with: ":5432"))
+                .isSupabaseTransactionPooler)
+        #expect(
+            !ConnectionString("postgresql://postgres:x@db.abcdefghij.supabase.co:6543/postgres")
+                .isSupabaseTransactionPooler)
+    }
+
     @Test func gateArgumentsAreChecked() throws {
         let unknown = try tollgate(["gate", "wardn", "--env", "dev"])
         #expect(unknown.status == 2)

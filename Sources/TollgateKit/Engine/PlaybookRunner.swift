@@ -211,6 +211,10 @@ public struct PlaybookRunner {
                 environment: environment.name, playbook: playbook.name, step: step.id,
                 error: "no behaviour for steps of kind '\(step.kind)': nothing was run")
         }
+        // Through a transaction pooler the runner lock would not hold: refuse before anything.
+        if environment.connection.isSupabaseTransactionPooler {
+            throw PoolerError(environment: environment.name, setting: environment.connectionSetting)
+        }
         // The lock lives on its own idle connection: an idle session holding only an
         // advisory lock has no snapshot, so CREATE INDEX CONCURRENTLY on the work connection
         // never waits for it.

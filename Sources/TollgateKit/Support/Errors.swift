@@ -18,6 +18,24 @@ public struct ConnectionError: TollgateError {
     }
 }
 
+/// A run through Supabase's transaction pooler (Supavisor, port 6543): the runner lock and
+/// session settings would not hold from one statement to the next.
+public struct PoolerError: TollgateError {
+    public let environment: String
+    /// The variable or file line that sets the connection.
+    public let setting: String
+
+    public init(environment: String, setting: String) {
+        self.environment = environment
+        self.setting = setting
+    }
+
+    public var exitStatus: ExitStatus { .badConfiguration }
+    public var description: String {
+        "environment '\(environment)': \(setting) points at Supabase's transaction pooler (port 6543), where the runner's lock and session settings do not hold between statements; nothing was run. Use the direct connection (db.<ref>.supabase.co:5432) or the session pooler (port 5432 of the pooler host)"
+    }
+}
+
 /// The database refused Tollgate something it needs outside a step: a privilege (42501), with the
 /// `GRANT` that gives it.
 ///
