@@ -75,8 +75,8 @@ struct CompareTests {
             let json = try json(report)
             #expect(
                 Set(json.keys) == [
-                    "version", "headline", "reference", "environments", "migrations",
-                    "differences", "drift", "wardenBlockedBy",
+                    "version", "headline", "reference", "referenceChosen", "environments",
+                    "migrations", "differences", "drift", "wardenBlockedBy",
                 ])
             #expect(json["version"] as? Int == 2)
             let differences = (json["differences"] as! [[String: Any]]).map {
@@ -263,6 +263,13 @@ struct CompareTests {
             #expect(
                 (report["wardenBlockedBy"] as! [String: String])["production"]?.hasPrefix(
                     "unreachable: ") == true)
+            // A reference that cannot be read gives way to the furthest along, on the record.
+            let unread = try tollgate(["compare", "--project", root, "--reference", "production"])
+            #expect(unread.status == 3)
+            #expect(
+                unread.stdout.contains("(production, the reference asked for, could not be read)"))
+            let unknown = try tollgate(["compare", "--project", root, "--reference", "prod"])
+            #expect(unknown.status == 2 && unknown.stderr.contains("--reference prod is not among"))
             #expect(
                 (report["environments"] as! [[String: Any]]).compactMap { $0["fingerprint"] }.count
                     == 2)
@@ -302,5 +309,17 @@ struct CompareTests {
             markdown.contains(
                 "more columns that differ, left out to stay within GitHub's size limit"))
         #expect(markdown.hasSuffix("</details>\n"))
+        // Drift with long details takes at most a third of the page; the rest still fits.
+        var drifted = report
+        drifted.drift = (0..<2000).map { index in
+            .init(
+                environment: "dev", kind: "table", object: "public.t\(index)", change: .changed,
+                detail: "changed since day-1/step left it (was: "
+                    + String(repeating: "x", count: 400) + ")")
+        }
+        let page = ComparisonRenderer.markdown(drifted)
+        #expect(page.count < 65_536)
+        #expect(page.contains("more left out to stay within GitHub's size limit"))
+        #expect(page.contains("| columns | 5000 |"))
     }
 }

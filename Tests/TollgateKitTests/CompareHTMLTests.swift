@@ -146,4 +146,36 @@ import Testing
             #expect(html.contains("<span class=\"\(state)\">"), "legend lacks \(state)")
         }
     }
+
+    /// Names from people (actors, approvers) are escaped everywhere, and objects whose names
+    /// read the same as an anchor get anchors of their own.
+    @Test func namesAreEscapedAndAnchorsUnique() throws {
+        var report = ComparisonReport(
+            environments: [
+                .init(
+                    name: "dev", serverVersion: "15.18", fingerprint: "a", migrations: [],
+                    rollout: [
+                        .init(playbook: "day-1", ranBy: "A <a@x>", approvedBy: ["R&D"]),
+                        .init(playbook: "day-2", ranBy: "b", approvedBy: []),
+                    ], checks: [:]),
+                .init(
+                    name: "staging", serverVersion: "15.18", fingerprint: "b", migrations: [],
+                    rollout: [], checks: [:]),
+            ],
+            migrations: [],
+            differences: ["public.a_b", "public.a-b", "public.Users", "public.users"].map {
+                .init(
+                    kind: "table", object: $0, values: ["dev": "table", "staging": nil],
+                    states: ["dev": .reference, "staging": .missing])
+            },
+            drift: [], wardenBlockedBy: [:])
+        report.reference = "dev"
+        let html = ComparisonRenderer.html(report)
+        let document = try XMLDocument(xmlString: html)
+        #expect(html.contains("A &lt;a@x&gt;") && html.contains("R&amp;D"))
+        let ids =
+            try document.nodes(forXPath: "//*[local-name()='tr'][starts-with(@id, 'obj-')]/@id")
+            .compactMap(\.stringValue)
+        #expect(ids.count == 4 && Set(ids).count == 4, "\(ids)")
+    }
 }

@@ -58,6 +58,9 @@ public struct Relation: Sendable, Hashable, Codable {
     public var parents: [String]? = nil
     /// `pg_get_viewdef` for a view or materialized view.
     public var viewDefinition: String? = nil
+    /// `full`, `nothing` or `index <name>`; nil for the default (the primary key).
+    public var replicaIdentity: String? = nil
+    public var comment: String? = nil
 
     public var isTable: Bool { kind == .table || kind == .partitionedTable }
     public var isView: Bool { kind == .view || kind == .materializedView }
@@ -87,6 +90,9 @@ public struct Column: Sendable, Hashable, Codable {
     public var identity: String? = nil
     /// Column-level privileges, as ``Relation/privileges``.
     public var privileges: [String]? = nil
+    public var comment: String? = nil
+    /// An identity column's sequence options (`start 1 increment 1 from 1 to … cache 1`).
+    public var identitySequence: String? = nil
 }
 
 /// A constraint.
@@ -151,6 +157,10 @@ public struct Function: Sendable, Hashable, Codable {
     public var privileges: [String]? = nil
     /// For an aggregate: its state function, state type, final function and initial value.
     public var aggregate: String? = nil
+    public var comment: String? = nil
+    /// SHA-256 of `prosrc` where the body is not `prosrc` (a SQL-standard body): what older
+    /// versions hashed, for ``LegacyDescriptions``.
+    public var sourceHash: String? = nil
 
     public var signature: String { "\(name)(\(arguments))" }
 }
@@ -241,8 +251,11 @@ public struct Publication: Sendable, Hashable, Codable {
     /// `insert`, `update`, `delete`, `truncate`, as published.
     public var operations: [String]
     public var viaRoot: Bool
-    /// `schema.table`, sorted; empty for `FOR ALL TABLES`.
+    /// `schema.table`, with a column list and row filter when it has them, sorted; empty for
+    /// `FOR ALL TABLES`.
     public var tables: [String]
+    /// Schemas published whole (`FOR TABLES IN SCHEMA`).
+    public var schemas: [String] = []
 }
 
 /// A trigger that a user created (internal constraint triggers are left out).

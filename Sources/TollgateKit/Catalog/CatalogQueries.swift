@@ -24,7 +24,7 @@ enum CatalogQueries {
                     select distinct case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end
                            || ':' || a.privilege_type || case when a.is_grantable then '+grant' else '' end as g
                     from aclexplode(coalesce(\(acl), acldefault('\(type)', \(owner)))) a
-                    where a.grantee <> \(owner)) x), '{}')
+                    where a.grantee <> \(owner) and a.privilege_type <> 'MAINTAIN') x), '{}')
         """
     }
 
@@ -37,7 +37,8 @@ enum CatalogQueries {
     static let relations = """
         select n.nspname::text as schema, c.relname::text as name, c.relkind::text as kind,
                pg_get_userbyid(c.relowner)::text as owner, c.relrowsecurity as rls,
-               c.relforcerowsecurity as forced, coalesce(c.reloptions, '{}')::text[] as options,
+               c.relforcerowsecurity as forced,
+               coalesce((select array_agg(o order by o) from unnest(c.reloptions) o), '{}')::text[] as options,
                -- Grants to Supabase's API roles (and PUBLIC, which they inherit); roles that do
                -- not exist in this database give no rows.
                coalesce((select array_agg(distinct g.role || ':' || g.privilege order by g.role || ':' || g.privilege)
@@ -47,6 +48,11 @@ enum CatalogQueries {
                          where g.role in ('anon', 'authenticated', 'public')), '{}') as api_grants,
                \(privileges("c.relacl", type: "r", owner: "c.relowner")) as privileges,
                case c.relpersistence when 'u' then 'unlogged' end as persistence,
+               -- Realtime needs FULL to send old rows; 'd' (the primary key) is the default.
+               case c.relreplident when 'f' then 'full' when 'n' then 'nothing'
+                    when 'i' then 'index ' || (select ri.relname::text from pg_index x join pg_class ri on ri.oid = x.indexrelid
+                                                 where x.indrelid = c.oid and x.indisreplident) end as replica_identity,
+               obj_description(c.oid, 'pg_class') as comment,
                case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
                case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end as partition_bound,
                coalesce((select array_agg(pn.nspname::text || '.' || pc.relname::text order by i.inhseqno)
@@ -69,7 +75,14 @@ enum CatalogQueries {
                     then (select cn.nspname::text || '.' || co.collname::text from pg_collation co
                           join pg_namespace cn on cn.oid = co.collnamespace where co.oid = a.attcollation) end as collation,
                case a.attidentity when 'a' then 'always' when 'd' then 'by default' end as identity,
-               case when a.attacl is not null then \(privileges("a.attacl", type: "c", owner: "c.relowner")) end as privileges
+               case when a.attacl is not null then \(privileges("a.attacl", type: "c", owner: "c.relowner")) end as privileges,
+               col_description(c.oid, a.attnum) as comment,
+               -- An identity column's sequence: its options are the column's.
+               (select format('start %s increment %s from %s to %s cache %s%s', s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
+                              case when s.seqcycle then ' cycle' else '' end)
+                from pg_depend d join pg_sequence s on s.seqrelid = d.objid
+                where a.attidentity <> '' and d.classid = 'pg_class'::regclass and d.refobjid = c.oid
+                  and d.refobjsubid = a.attnum and d.deptype = 'i') as identity_sequence
         from pg_attribute a
         join pg_class c on c.oid = a.attrelid
         join pg_namespace n on n.oid = c.relnamespace
@@ -126,6 +139,8 @@ enum CatalogQueries {
                pg_get_userbyid(p.proowner)::text as owner,
                -- A SQL-standard body (BEGIN ATOMIC, PostgreSQL 14+) is stored parsed, not as text.
                case when p.prosqlbody is not null then pg_get_functiondef(p.oid) else coalesce(p.prosrc, '') end as body,
+               coalesce(p.prosrc, '') as source,
+               obj_description(p.oid, 'pg_proc') as comment,
                case p.prokind when 'p' then 'procedure' when 'a' then 'aggregate' when 'w' then 'window' end as kind,
                pg_get_function_arguments(p.oid) as full_arguments,
                array_remove(array[
@@ -166,6 +181,9 @@ enum CatalogQueries {
         join pg_proc p on p.oid = t.tgfoid
         join pg_namespace fn on fn.oid = p.pronamespace
         where not t.tgisinternal and \(schemaFilter) and \(notInExtension("pg_class", "c.oid"))
+          -- A partition's clone of its parent's trigger is the parent's (internal or not,
+          -- depending on the server's version).
+          and t.tgparentid = 0
         order by 1, 2, 3
         """
 
@@ -201,7 +219,7 @@ enum CatalogQueries {
                               when 'r' then (select format_type(r.rngsubtype, null) from pg_range r where r.rngtypid = t.oid) end as base,
                t.typnotnull as not_null, t.typdefault as default_expression,
                coalesce((select array_agg(k.conname::text || ': ' || pg_get_constraintdef(k.oid) order by k.conname)
-                         from pg_constraint k where k.contypid = t.oid), '{}') as constraints,
+                         from pg_constraint k where k.contypid = t.oid and k.contype <> 'n'), '{}') as constraints,
                coalesce((select array_agg(a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod) order by a.attnum)
                          from pg_attribute a where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped), '{}') as attributes,
                case when t.typtype = 'd' and t.typcollation <> (select b.typcollation from pg_type b where b.oid = t.typbasetype)
@@ -236,7 +254,7 @@ enum CatalogQueries {
     static let eventTriggers = """
         select e.evtname::text as name, e.evtevent::text as event, fn.nspname::text as function_schema,
                p.proname::text as function_name, e.evtenabled::text as enabled,
-               coalesce(e.evttags, '{}')::text[] as tags
+               coalesce((select array_agg(g order by g) from unnest(e.evttags) g), '{}')::text[] as tags
         from pg_event_trigger e join pg_proc p on p.oid = e.evtfoid
         join pg_namespace fn on fn.oid = p.pronamespace
         where \(notInExtension("pg_event_trigger", "e.oid"))
@@ -255,16 +273,37 @@ enum CatalogQueries {
         order by 1, 2, 3
         """
 
-    static let publications = """
-        select p.pubname::text as name, p.puballtables as all_tables,
-               array_remove(array[case when p.pubinsert then 'insert' end, case when p.pubupdate then 'update' end,
-                                  case when p.pubdelete then 'delete' end, case when p.pubtruncate then 'truncate' end], null) as operations,
-               p.pubviaroot as via_root,
-               case when p.puballtables then '{}' else
-                 coalesce((select array_agg(x.name order by x.name) from (
-                             select t.schemaname::text || '.' || t.tablename::text as name
-                             from pg_publication_tables t where t.pubname = p.pubname) x), '{}') end as tables
-        from pg_publication p
-        order by 1
-        """
+    /// Publications with the tables they name (with a column list and row filter, which
+    /// decide what Realtime sends, from PostgreSQL 15) and the schemas they publish whole.
+    static func publications(serverVersion: Int) -> String {
+        let modern = serverVersion >= 150000
+        let columns =
+            modern
+            ? """
+              || case when r.prattrs is null then '' else ' (' ||
+                   (select string_agg(a.attname::text, ', ' order by a.attnum) from pg_attribute a
+                    where a.attrelid = r.prrelid and a.attnum = any(r.prattrs)) || ')' end
+              || coalesce(' where ' || pg_get_expr(r.prqual, r.prrelid), '')
+            """ : ""
+        let schemas =
+            modern
+            ? """
+            coalesce((select array_agg(n.nspname::text order by n.nspname) from pg_publication_namespace pn
+                      join pg_namespace n on n.oid = pn.pnnspid where pn.pnpubid = p.oid), '{}')
+            """ : "'{}'::text[]"
+        return """
+            select p.pubname::text as name, p.puballtables as all_tables,
+                   array_remove(array[case when p.pubinsert then 'insert' end, case when p.pubupdate then 'update' end,
+                                      case when p.pubdelete then 'delete' end, case when p.pubtruncate then 'truncate' end], null) as operations,
+                   p.pubviaroot as via_root,
+                   coalesce((select array_agg(x.name order by x.name) from (
+                               select n.nspname::text || '.' || c.relname::text \(columns) as name
+                               from pg_publication_rel r join pg_class c on c.oid = r.prrelid
+                               join pg_namespace n on n.oid = c.relnamespace
+                               where r.prpubid = p.oid) x), '{}') as tables,
+                   \(schemas) as schemas
+            from pg_publication p
+            order by 1
+            """
+    }
 }

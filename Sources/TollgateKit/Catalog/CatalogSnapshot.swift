@@ -135,7 +135,9 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                 partitionKey: try row.decodeIfPresent("partition_key"),
                 partitionBound: try row.decodeIfPresent("partition_bound"),
                 parents: try row.decode("parents", as: [String].self).nilIfEmpty,
-                viewDefinition: try row.decodeIfPresent("view_definition"))
+                viewDefinition: try row.decodeIfPresent("view_definition"),
+                replicaIdentity: try row.decodeIfPresent("replica_identity"),
+                comment: try row.decodeIfPresent("comment"))
         }
         for row in try rows(CatalogQueries.columns) {
             let name = QualifiedName(try row.decode("schema"), try row.decode("relation"))
@@ -147,7 +149,11 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                     generated: try row.decodeIfPresent("generated"),
                     collation: try row.decodeIfPresent("collation"),
                     identity: try row.decodeIfPresent("identity"),
-                    privileges: try row.decodeIfPresent("privileges")))
+                    // A column whose grants were all revoked has an empty ACL: no privileges.
+                    privileges: try row.decodeIfPresent("privileges", as: [String].self)?
+                        .nilIfEmpty,
+                    comment: try row.decodeIfPresent("comment"),
+                    identitySequence: try row.decodeIfPresent("identity_sequence")))
         }
         let constraints = try rows(CatalogQueries.constraints).map { row in
             let referencedTable: QualifiedName? =
@@ -173,6 +179,7 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
         }
         let functions = try rows(CatalogQueries.functions).map { row in
             let body: String = try row.decode("body")
+            let source: String = try row.decode("source")
             return Function(
                 name: QualifiedName(try row.decode("schema"), try row.decode("name")),
                 arguments: try row.decode("arguments"), result: try row.decode("result"),
@@ -184,7 +191,9 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                 fullArguments: try row.decode("full_arguments"),
                 attributes: try row.decode("attributes", as: [String].self).nilIfEmpty,
                 privileges: try row.decode("privileges"),
-                aggregate: try row.decodeIfPresent("aggregate"))
+                aggregate: try row.decodeIfPresent("aggregate"),
+                comment: try row.decodeIfPresent("comment"),
+                sourceHash: source == body ? nil : SHA256.hex(source))
         }
         let triggers = try rows(CatalogQueries.triggers).map { row in
             Trigger(
@@ -244,11 +253,13 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                 role: try row.decode("role"), schema: try row.decodeIfPresent("schema"),
                 objectType: try row.decode("object_type"), privileges: try row.decode("privileges"))
         }
-        let publications = try rows(CatalogQueries.publications).map { row in
+        let publications = try rows(
+            CatalogQueries.publications(serverVersion: db.serverVersionNumber)
+        ).map { row in
             Publication(
                 name: try row.decode("name"), allTables: try row.decode("all_tables"),
                 operations: try row.decode("operations"), viaRoot: try row.decode("via_root"),
-                tables: try row.decode("tables"))
+                tables: try row.decode("tables"), schemas: try row.decode("schemas"))
         }
         // Sorted here, not only by ORDER BY: text order in SQL follows each server's
         // collation, and two environments must give the same snapshot for the same schema.

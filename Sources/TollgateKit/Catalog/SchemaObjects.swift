@@ -51,6 +51,9 @@ public enum SchemaObjects {
         public var item: String?
         /// A change is said as `differs`, never shown inline (a function's body).
         public var summarized = false
+        /// Only the order of the items both sides hold counts (a table's columns: an added
+        /// column is the column's own difference, a new order is the table's).
+        public var orderOnly = false
 
         public static func value(_ name: String, _ value: String?) -> Self {
             Self(name: name, value: value)
@@ -60,6 +63,9 @@ public enum SchemaObjects {
         }
         public static func list(_ name: String, item: String, _ items: [String]) -> Self {
             Self(name: name, items: items, item: item)
+        }
+        public static func order(_ name: String, _ items: [String]) -> Self {
+            Self(name: name, items: items, orderOnly: true)
         }
         public static func flag(_ name: String, _ on: Bool) -> Self {
             Self(name: name, value: on ? "yes" : "no")
@@ -101,9 +107,15 @@ public enum SchemaObjects {
                 [.value("owner", owner), .list("privileges", item: "grant", grants)])
         }
         for ext in snapshot.extensions {
-            add(
-                .extension, ext.name, "version \(ext.version) in \(ext.schema)",
-                [.value("version", ext.version), .value("schema", ext.schema)])
+            // The platform's own extensions move with the server's version: their presence and
+            // schema count, their version does not.
+            if platformExtensions.contains(ext.name) {
+                add(.extension, ext.name, "in \(ext.schema)", [.value("schema", ext.schema)])
+            } else {
+                add(
+                    .extension, ext.name, "version \(ext.version) in \(ext.schema)",
+                    [.value("version", ext.version), .value("schema", ext.schema)])
+            }
         }
         for type in snapshot.types where !platform(type.name.schema) {
             add(.type, type.name.description, typeText(type), typeProperties(type))
@@ -148,7 +160,10 @@ public enum SchemaObjects {
         where !PlatformFunctions.contains(function) {
             add(.function, function.signature, functionText(function), functionProperties(function))
         }
-        for trigger in snapshot.triggers {
+        // A trigger on a platform table is the application's only when its function is too
+        // (Storage's and Realtime's own triggers are the platform's).
+        for trigger in snapshot.triggers
+        where !platform(trigger.table.schema) || !platform(trigger.function.schema) {
             let text =
                 "\(trigger.timing) \(trigger.events.map(\.rawValue).joined(separator: "/")) \(trigger.level) → \(trigger.function)"
                 + (trigger.enabled == .disabled ? " (disabled)" : "")
@@ -192,7 +207,7 @@ public enum SchemaObjects {
                     .value("enabled", trigger.enabled), .list("tags", item: "tag", trigger.tags),
                 ])
         }
-        for defaults in snapshot.defaultPrivileges {
+        for defaults in snapshot.defaultPrivileges where !platform(defaults.schema ?? "") {
             add(
                 .defaultPrivileges, defaults.label, defaults.privileges.joined(separator: " "),
                 [.list("privileges", item: "grant", defaults.privileges)])
@@ -202,17 +217,26 @@ public enum SchemaObjects {
                 .publication, publication.name,
                 (publication.allTables
                     ? "all tables" : "tables \(publication.tables.joined(separator: ", "))")
+                    + (publication.schemas.isEmpty
+                        ? "" : ", tables in schemas \(publication.schemas.joined(separator: ", "))")
                     + ", publishes \(publication.operations.joined(separator: "/"))"
                     + (publication.viaRoot ? ", via root" : ""),
                 [
                     .flag("all tables", publication.allTables),
                     .list("tables", item: "table", publication.tables),
+                    .list("schemas", item: "schema", publication.schemas),
                     .list("operations", item: "operation", publication.operations),
                     .flag("via root", publication.viaRoot),
                 ])
         }
         return objects
     }
+
+    /// Extensions hosted Supabase installs in every project.
+    public static let platformExtensions: Set<String> = [
+        "plpgsql", "pg_graphql", "pg_stat_statements", "pgcrypto", "pgjwt", "supabase_vault",
+        "uuid-ossp", "pgsodium",
+    ]
 
     /// The schemas Supabase manages: compared only for what an application adds to them.
     public static let platformSchemas: Set<String> = [
@@ -291,8 +315,17 @@ public enum SchemaObjects {
         } else if !relation.options.isEmpty {
             text += ", with \(relation.options.joined(separator: ", "))"
         }
+        if let identity = relation.replicaIdentity { text += ", replica identity \(identity)" }
         text += ", owner \(relation.owner)"
-        return text + grantsText(relation.privileges ?? relation.apiGrants)
+        text += grantsText(relation.privileges ?? relation.apiGrants)
+        if let comment = relation.comment { text += ", comment \(quoted(comment))" }
+        return text
+    }
+
+    /// A comment as it reads in a line: quoted, on one line, cut at 60 characters.
+    static func quoted(_ text: String) -> String {
+        let line = squeeze(text)
+        return "\"" + (line.count <= 60 ? line : String(line.prefix(59)) + "…") + "\""
     }
 
     static func relationProperties(_ relation: Relation) -> [Property] {
@@ -306,8 +339,13 @@ public enum SchemaObjects {
             .value("forced row level security", relation.forceRowSecurity ? "yes" : "no"),
             .list("options", item: "option", relation.options),
             .value("definition", relation.viewDefinition.map(squeeze)),
+            .value("replica identity", relation.replicaIdentity ?? "default"),
             .value("owner", relation.owner),
             .list("privileges", item: "grant", relation.privileges ?? relation.apiGrants),
+            // Order matters to INSERT … VALUES, SELECT * and COPY; a change of order alone reads
+            // as "columns in another order".
+            .order("columns", relation.columns.map(\.name)),
+            .value("comment", relation.comment),
         ]
     }
 
@@ -324,6 +362,7 @@ public enum SchemaObjects {
         if let privileges = column.privileges, !privileges.isEmpty {
             text += ", grants " + privileges.joined(separator: " ")
         }
+        if let comment = column.comment { text += ", comment \(quoted(comment))" }
         return text
     }
 
@@ -333,9 +372,11 @@ public enum SchemaObjects {
             .value("type", column.type), .value("collation", column.collation),
             .value("NOT NULL", column.notNull ? "yes" : "no"),
             .value("identity", column.identity),
+            .value("identity sequence", column.identitySequence),
             .value("default", generated ? nil : column.defaultExpression),
             .value("generated", generated ? column.defaultExpression : nil),
             .list("privileges", item: "grant", column.privileges ?? []),
+            .value("comment", column.comment),
         ]
     }
 
@@ -406,7 +447,9 @@ public enum SchemaObjects {
         }
         if let aggregate = function.aggregate { text += ", \(aggregate)" }
         text += ", body \(function.bodyHash.prefix(12)), owner \(function.owner)"
-        return text + grantsText(function.privileges ?? [])
+        text += grantsText(function.privileges ?? [])
+        if let comment = function.comment { text += ", comment \(quoted(comment))" }
+        return text
     }
 
     static func functionProperties(_ function: Function) -> [Property] {
@@ -422,6 +465,7 @@ public enum SchemaObjects {
             .code("body", function.body),
             .value("owner", function.owner),
             .list("privileges", item: "grant", function.privileges ?? []),
+            .value("comment", function.comment),
         ]
     }
 }
@@ -440,6 +484,12 @@ extension SchemaObjects {
             let a = reference.properties.first { $0.name == name }
             let b = other.properties.first { $0.name == name }
             guard a != b else { continue }
+            if a?.orderOnly == true || b?.orderOnly == true {
+                if !sameOrder(a?.items ?? [], b?.items ?? []) {
+                    phrases.append("\(name) in another order")
+                }
+                continue
+            }
             if a?.items != nil || b?.items != nil {
                 let before = a?.items ?? []
                 let after = b?.items ?? []
@@ -462,6 +512,25 @@ extension SchemaObjects {
             }
         }
         return phrases
+    }
+
+    /// Whether two objects are the same: their lines and their properties, where an order-only
+    /// property counts only for the order of what both hold.
+    public static func equivalent(_ a: Description?, _ b: Description?) -> Bool {
+        guard let a, let b else { return a == nil && b == nil }
+        guard a.text == b.text, a.properties.count == b.properties.count else { return false }
+        for (x, y) in zip(a.properties, b.properties) where x != y {
+            guard x.orderOnly, y.orderOnly, x.name == y.name,
+                sameOrder(x.items ?? [], y.items ?? [])
+            else { return false }
+        }
+        return true
+    }
+
+    /// Whether the items both lists hold come in the same order in each.
+    static func sameOrder(_ a: [String], _ b: [String]) -> Bool {
+        let common = Set(a).intersection(b)
+        return a.filter(common.contains) == b.filter(common.contains)
     }
 
     static func short(_ value: String?) -> Bool {

@@ -13,10 +13,7 @@ public enum DriftAttribution {
     public static let platformSchemas = SchemaObjects.platformSchemas
 
     /// Extensions hosted Supabase installs in every project.
-    public static let platformExtensions: Set<String> = [
-        "plpgsql", "pg_graphql", "pg_stat_statements", "pgcrypto", "pgjwt", "supabase_vault",
-        "uuid-ossp", "pgsodium",
-    ]
+    public static let platformExtensions = SchemaObjects.platformExtensions
 
     /// A migration in the environment's history, with what its SQL names.
     public struct Migration: Sendable {

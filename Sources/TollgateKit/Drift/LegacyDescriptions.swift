@@ -43,7 +43,7 @@ enum LegacyDescriptions {
                 + (function.securityDefiner ? ", security definer" : "")
                 + (function.settings.isEmpty
                     ? "" : ", set \(function.settings.joined(separator: " "))")
-                + ", body \(function.bodyHash.prefix(12))"
+                + ", body \((function.sourceHash ?? function.bodyHash).prefix(12))"
         }
         for trigger in snapshot.triggers {
             objects[Key(kind: .trigger, name: "\(trigger.table).\(trigger.name)")] =

@@ -131,6 +131,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     public var reference: String?
     /// Whether the reference was chosen (`--reference`) rather than the one furthest along.
     public var referenceChosen = false
+    /// The reference asked for, when it could not be read (the furthest along stands in).
+    public var referenceUnread: String?
     public var environments: [EnvironmentState]
     public var migrations: [Migration]
     public var differences: [Difference]
@@ -178,6 +180,10 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     /// How the reference was picked, for the reports' headings.
     public var referenceNote: String {
         guard let reference else { return "" }
+        if let unread = referenceUnread {
+            return
+                "against \(reference), the environment furthest along the rollout (\(unread), the reference asked for, could not be read)"
+        }
         return referenceChosen
             ? "against \(reference) (chosen)"
             : "against \(reference), the environment furthest along the rollout"
@@ -233,7 +239,7 @@ public enum Comparison {
                 byEnvironment[item.name] = .some(value?.text)
             }
             // Whole descriptions, not only their lines: a property the line leaves out counts.
-            guard Set(values).count > 1 else {
+            guard !values.allSatisfy({ SchemaObjects.equivalent($0, values[0]) }) else {
                 if all {
                     identical.append(.init(kind: key.kind, object: key.name, values: byEnvironment))
                 }
@@ -250,7 +256,7 @@ public enum Comparison {
                 case (false, nil, _): difference.states[item.name] = .onlyHere
                 case (false, _, nil): difference.states[item.name] = .missing
                 case (false, let mine?, let value?):
-                    if mine == value {
+                    if SchemaObjects.equivalent(mine, value) {
                         difference.states[item.name] = .matches
                     } else {
                         difference.states[item.name] = .differs
@@ -404,7 +410,12 @@ public enum Comparison {
             (name: $0.state.name, objects: SchemaObjects.details($0.snapshot!))
         }
         let described = detailed.map { (name: $0.name, objects: $0.objects.mapValues(\.text)) }
-        let reference = chosen ?? furthestAlong(reads)
+        // A chosen reference that could not be read gives way to the furthest along, and the
+        // report says so.
+        let readable = chosen.flatMap { name in
+            reachable.contains { $0.state.name == name } ? name : nil
+        }
+        let reference = readable ?? furthestAlong(reads)
         var (differences, identical) = differences(
             detailed, reference: reference ?? "", all: all)
         foldIntoRelations(&differences)
@@ -434,7 +445,8 @@ public enum Comparison {
             environments: reads.map(\.state), migrations: migrations, differences: differences,
             drift: drift, wardenBlockedBy: blocked)
         report.reference = reference
-        report.referenceChosen = chosen != nil
+        report.referenceChosen = readable != nil
+        if let chosen, readable == nil { report.referenceUnread = chosen }
         if all { report.identical = identical }
         return report
     }

@@ -32,10 +32,12 @@ extension ComparisonRenderer {
                 environment.rollout.isEmpty
                 ? "not started"
                 : environment.rollout.map { entry in
-                    "\(entry.playbook) (ran by \(entry.ranBy)\(entry.approvedBy.isEmpty ? "" : "; approved by " + entry.approvedBy.joined(separator: ", ")))"
+                    escape(
+                        "\(entry.playbook) (ran by \(entry.ranBy)\(entry.approvedBy.isEmpty ? "" : "; approved by " + entry.approvedBy.joined(separator: ", ")))"
+                    )
                 }.joined(separator: "<br/>")
             body +=
-                "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td>\(escape(environment.serverVersion ?? ""))</td><td><code>\(escape(String((environment.fingerprint ?? "").prefix(12))))</code></td><td>\(rollout.contains("<br/>") ? rollout : escape(rollout))</td>\(suite("warden"))\(suite("verify"))</tr>\n"
+                "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td>\(escape(environment.serverVersion ?? ""))</td><td><code>\(escape(String((environment.fingerprint ?? "").prefix(12))))</code></td><td>\(environment.rollout.isEmpty ? escape(rollout) : rollout)</td>\(suite("warden"))\(suite("verify"))</tr>\n"
         }
         body += "</tbody></table></section>\n"
 
@@ -162,7 +164,12 @@ extension ComparisonRenderer {
         body +=
             "<p class=\"legend\"><span class=\"reference\">\(escape(reference))'s own: the reference</span><span class=\"matches\">= the same as \(escape(reference))</span><span class=\"differs\">≠ differs from it</span><span class=\"missing\">− missing (\(escape(reference)) has it)</span><span class=\"only-here\">+ only here (\(escape(reference)) lacks it)</span><span class=\"absent\">— absent</span></p>\n"
         var groups = report.groups.map { (kind: $0.kind, differences: $0.differences) }
-        for kind in identical.keys where !groups.contains(where: { $0.kind == kind }) {
+        let identicalKinds =
+            ObjectKind.all.filter { identical[$0] != nil }
+            + identical.keys.filter { !ObjectKind.all.contains($0) }.sorted {
+                $0.rawValue < $1.rawValue
+            }
+        for kind in identicalKinds where !groups.contains(where: { $0.kind == kind }) {
             groups.append((kind, []))
         }
         body +=
@@ -170,6 +177,7 @@ extension ComparisonRenderer {
             + groups.map {
                 "<a href=\"#group-\(anchorName($0.kind.plural))\">\(escape($0.kind.plural)) (\($0.differences.count))</a>"
             }.joined() + "</nav>\n"
+        var used = Set<String>()
         for group in groups {
             let same = identical[group.kind] ?? []
             let total = group.differences.count + same.count
@@ -185,7 +193,15 @@ extension ComparisonRenderer {
                     "<th>\(escape($0))\($0 == reference ? " (reference)" : "")</th>"
                 }.joined() + "</tr></thead><tbody>\n"
             for difference in group.differences {
-                let anchor = "obj-" + anchorName("\(difference.kind)-\(difference.object)")
+                // Names that read the same as an anchor (`a_b`, `a-b`; `Users`, `users`) get
+                // `-2`, `-3`… in page order, so every anchor leads to its own row.
+                var anchor = "obj-" + anchorName("\(difference.kind)-\(difference.object)")
+                if used.contains(anchor) {
+                    var number = 2
+                    while used.contains("\(anchor)-\(number)") { number += 1 }
+                    anchor += "-\(number)"
+                }
+                used.insert(anchor)
                 body +=
                     "<tr id=\"\(anchor)\"><th><a href=\"#\(anchor)\">\(escape(difference.kind.rawValue))</a> <code>\(escape(difference.object))</code></th>"
                 for name in reachable {

@@ -197,15 +197,21 @@ public enum ComparisonRenderer {
                 "No applied migration or playbook step accounts for these.", "",
                 "| environment | change | object | detail |", "|---|---|---|---|",
             ]
-            for entry in report.drift.prefix(200) {
-                lines.append(
-                    "| \(entry.environment) | \(entry.change.rawValue) | \(entry.kind) `\(cell(entry.object))`\(cell(includes(entry))) | \(cell(entry.detail)) |"
-                )
+            // At most a third of the page, each detail clipped: the differences need room.
+            var shown = 0
+            var size = 0
+            for entry in report.drift {
+                let row =
+                    "| \(entry.environment) | \(entry.change.rawValue) | \(entry.kind) `\(cell(entry.object))`\(cell(includes(entry))) | \(cell(clip(entry.detail))) |"
+                guard size + row.count < limit / 3 else { break }
+                lines.append(row)
+                size += row.count + 1
+                shown += 1
             }
-            if report.drift.count > 200 {
+            if report.drift.count > shown {
                 lines += [
                     "",
-                    "_\(report.drift.count - 200) more left out; run `tollgate compare` for all._",
+                    "_\(report.drift.count - shown) more left out to stay within GitHub's size limit; run `tollgate compare` for all._",
                 ]
             }
         }
@@ -286,6 +292,7 @@ public enum ComparisonRenderer {
                 try container.encode(report.version, forKey: .version)
                 try container.encode(report.headline, forKey: .headline)
                 try container.encodeIfPresent(report.reference, forKey: .reference)
+                try container.encode(report.referenceChosen, forKey: .referenceChosen)
                 try container.encode(report.environments, forKey: .environments)
                 try container.encode(report.migrations, forKey: .migrations)
                 try container.encode(report.differences, forKey: .differences)
@@ -294,7 +301,8 @@ public enum ComparisonRenderer {
                 try container.encodeIfPresent(report.identical, forKey: .identical)
             }
             enum Key: String, CodingKey {
-                case version, headline, reference, environments, migrations, differences, drift,
+                case version, headline, reference, referenceChosen, environments, migrations,
+                    differences, drift,
                     wardenBlockedBy, identical
             }
         }
