@@ -281,6 +281,20 @@ struct CommandLineTests {
                 .isSupabaseTransactionPooler)
     }
 
+    /// The completion script completes the project's own environments, playbooks and suites.
+    @Test func shellCompletionKnowsTheProjectsNames() throws {
+        for shell in ["bash", "zsh", "fish"] {
+            let script = try tollgate(["--generate-completion-script", shell])
+            #expect(script.status == 0 && script.stdout.contains("---completion"), "\(shell)")
+        }
+        let environments = try tollgate(["---completion", "run", "--", "--env"])
+        #expect(environments.stdout.split(separator: "\n") == ["dev", "production", "staging"])
+        let playbooks = try tollgate(["---completion", "run", "--", "positional@0"])
+        #expect(playbooks.stdout.contains("day-4-warden\n"))
+        let suites = try tollgate(["---completion", "gate", "--", "positional@0"])
+        #expect(suites.stdout.contains("warden\n") && suites.stdout.contains("verify\n"))
+    }
+
     @Test func gateArgumentsAreChecked() throws {
         let unknown = try tollgate(["gate", "wardn", "--env", "dev"])
         #expect(unknown.status == 2)

@@ -14,8 +14,10 @@ struct Approve: TollgateCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The playbook.") var playbook: String
-    @Option(name: .customLong("env"), help: "The environment.") var environment: String
+    @Argument(help: "The playbook.", completion: Completion.playbooks) var playbook: String
+    @Option(
+        name: .customLong("env"), help: "The environment.", completion: Completion.environments)
+    var environment: String
     @Option(name: .customLong("as"), help: "Who approves.") var approver: String
     @Option(help: "Why, for the record.") var note: String?
 

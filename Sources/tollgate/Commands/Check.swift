@@ -19,7 +19,8 @@ struct Check: TollgateCommand {
     @OptionGroup var environments: EnvironmentOption
     @Option(
         name: .customLong("suite"),
-        help: ArgumentHelp("Suites to run, comma-separated or repeated.", valueName: "name"))
+        help: ArgumentHelp("Suites to run, comma-separated or repeated.", valueName: "name"),
+        completion: Completion.suites)
     var suiteNames: [String] = []
     @OptionGroup var format: FormatOption
 
@@ -53,7 +54,7 @@ struct Gate: TollgateCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The suite, such as warden.") var suite: String
+    @Argument(help: "The suite, such as warden.", completion: Completion.suites) var suite: String
     @OptionGroup var environments: GatedEnvironmentsOption
     @OptionGroup var format: FormatOption
 

@@ -15,7 +15,9 @@ struct History: TollgateCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(name: .customLong("env"), help: "The environment.") var environment: String
+    @Option(
+        name: .customLong("env"), help: "The environment.", completion: Completion.environments)
+    var environment: String
     @Option(help: "How many events, newest last.") var limit = 200
     @OptionGroup var format: FormatOption
 

@@ -15,8 +15,11 @@ struct Plan: TollgateCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The playbook, such as day-1-organizations.") var playbook: String
-    @Option(name: .customLong("env"), help: "The environment.") var environment: String
+    @Argument(help: "The playbook, such as day-1-organizations.", completion: Completion.playbooks)
+    var playbook: String
+    @Option(
+        name: .customLong("env"), help: "The environment.", completion: Completion.environments)
+    var environment: String
     @OptionGroup var format: FormatOption
 
     func validate() throws { try format.check(for: TollgateKit.Plan.self) }

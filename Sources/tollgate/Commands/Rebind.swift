@@ -15,7 +15,9 @@ struct Rebind: TollgateCommand {
             exits: [.success, .badConfiguration, .unreachable]))
 
     @OptionGroup var global: GlobalOptions
-    @Option(name: .customLong("env"), help: "The environment.") var environment: String
+    @Option(
+        name: .customLong("env"), help: "The environment.", completion: Completion.environments)
+    var environment: String
     @Option(name: .customLong("as"), help: "Who rebinds it, for the record.") var actor: String
     @Option(help: "Why, for the record.") var note: String?
 

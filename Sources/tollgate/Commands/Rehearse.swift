@@ -17,8 +17,10 @@ struct Rehearse: TollgateCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The playbook.") var playbook: String
-    @Option(name: .customLong("env"), help: "The environment to copy (it is only read).")
+    @Argument(help: "The playbook.", completion: Completion.playbooks) var playbook: String
+    @Option(
+        name: .customLong("env"), help: "The environment to copy (it is only read).",
+        completion: Completion.environments)
     var environment: String
     @Flag(help: "Keep the scratch database afterwards, to look around in it.") var keep = false
 

@@ -18,9 +18,14 @@ struct Run: TollgateCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Argument(help: "The playbook; omit it with --through.") var playbook: String?
-    @Option(name: .customLong("env"), help: "The environment.") var environment: String
-    @Option(help: "Run every playbook of the rollout, in order, up to and including this one.")
+    @Argument(help: "The playbook; omit it with --through.", completion: Completion.playbooks)
+    var playbook: String?
+    @Option(
+        name: .customLong("env"), help: "The environment.", completion: Completion.environments)
+    var environment: String
+    @Option(
+        help: "Run every playbook of the rollout, in order, up to and including this one.",
+        completion: Completion.playbooks)
     var through: String?
     @Flag(help: "Do not ask for confirmation on a protected environment (for CI).") var yes = false
     @Option(

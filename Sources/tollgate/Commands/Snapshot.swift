@@ -20,7 +20,9 @@ struct Snapshot: TollgateCommand {
     )
 
     @OptionGroup var global: GlobalOptions
-    @Option(name: .customLong("env"), help: "The environment.") var environment: String
+    @Option(
+        name: .customLong("env"), help: "The environment.", completion: Completion.environments)
+    var environment: String
     @Flag(help: "Print only the statistics line, not the snapshot.") var statsOnly = false
 
     func run(in context: CommandContext) async throws -> ExitStatus {

@@ -17,7 +17,9 @@ struct Traffic: TollgateCommand {
             exits: [.success, .blocked, .badConfiguration, .unreachable]))
 
     @OptionGroup var global: GlobalOptions
-    @Option(name: .customLong("env"), help: "The environment.") var environment: String
+    @Option(
+        name: .customLong("env"), help: "The environment.", completion: Completion.environments)
+    var environment: String
     @Option(help: "How long to run, such as 30s or 5m.") var duration = "30s"
     @Option(help: "Concurrent clients.") var clients = 2
     @Option(help: "Stop as soon as this file exists (for scripts), whatever --duration says.")

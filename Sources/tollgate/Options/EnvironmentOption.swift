@@ -6,7 +6,7 @@ struct EnvironmentOption: ParsableArguments {
         name: .customLong("env"),
         help: ArgumentHelp(
             "Environments to include, comma-separated or repeated (default: all).",
-            valueName: "name"))
+            valueName: "name"), completion: Completion.environments)
     var values: [String] = []
 
     var names: [String] { Self.names(values) }
@@ -24,7 +24,7 @@ struct GatedEnvironmentsOption: ParsableArguments {
         name: .customLong("env"),
         help: ArgumentHelp(
             "Environments to gate, comma-separated or repeated, or all (required).",
-            valueName: "name"))
+            valueName: "name"), completion: Completion.environments)
     var values: [String] = []
 
     var names: [String] { EnvironmentOption.names(values) }
