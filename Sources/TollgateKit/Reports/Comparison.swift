@@ -140,6 +140,8 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
     public var drift: [Drift]
     /// With `--all`: the objects that are the same everywhere (each with its one description).
     public var identical: [Difference]?
+    /// The rollout in time, from the environments whose ledger could be read.
+    public var timeline: Timeline?
     /// Environments that block the Warden deployment, with why.
     public var wardenBlockedBy: [String: String]
 
@@ -312,6 +314,8 @@ public enum Comparison {
         var effects: [Ledger.SchemaEffect] = []
         /// Migration versions Tollgate's steps applied here.
         var runByTollgate: Set<String> = []
+        /// Each playbook as the ledger has it, for the timeline.
+        var timeline: [Timeline.Input] = []
     }
 
     static func read(_ reading: EnvironmentReading, project: Project) -> EnvironmentRead {
@@ -364,6 +368,18 @@ public enum Comparison {
                 .sorted()
             read.state.locksOverBudget = over.isEmpty ? nil : over
         }
+        // Every environment read has a lane in the timeline, a ledger or not.
+        let state = reading.ledger?.state
+        read.timeline = project.playbooks.map { playbook in
+            Timeline.Input(
+                playbook: playbook.name, succeededAt: state?.lastSuccess[playbook.name],
+                approvals: (state?.approvals[playbook.name] ?? []).filter {
+                    $0.playbookChecksum == playbook.contentChecksum
+                }.map { Timeline.Approval(approver: $0.approver, at: $0.approvedAt) },
+                soak: playbook.gates.soak ?? reading.environment.protection.soakAfterPrevious
+                    ?? .zero,
+                promotion: playbook.gates.promotion)
+        }
         read.snapshot = reading.snapshot
         read.state.fingerprint = reading.snapshot?.fingerprint
         for name in ["warden", "verify"] {
@@ -385,7 +401,8 @@ public enum Comparison {
     }
 
     static func diff(
-        _ reads: [EnvironmentRead], all: Bool = false, reference chosen: String? = nil
+        _ reads: [EnvironmentRead], all: Bool = false, reference chosen: String? = nil,
+        now: Date = Date()
     ) -> ComparisonReport {
         var reads = reads
         let reachable = reads.filter { $0.snapshot != nil }
@@ -444,6 +461,11 @@ public enum Comparison {
         var report = ComparisonReport(
             environments: reads.map(\.state), migrations: migrations, differences: differences,
             drift: drift, wardenBlockedBy: blocked)
+        let withLedgers = reads.filter { !$0.timeline.isEmpty }
+        if !withLedgers.isEmpty {
+            report.timeline = Timeline.build(
+                withLedgers.map { (name: $0.state.name, inputs: $0.timeline) }, now: now)
+        }
         report.reference = reference
         report.referenceChosen = readable != nil
         if let chosen, readable == nil { report.referenceUnread = chosen }

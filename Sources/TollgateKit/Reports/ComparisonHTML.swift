@@ -40,6 +40,7 @@ extension ComparisonRenderer {
                 "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td>\(escape(environment.serverVersion ?? ""))</td><td><code>\(escape(String((environment.fingerprint ?? "").prefix(12))))</code></td><td>\(environment.rollout.isEmpty ? escape(rollout) : rollout)</td>\(suite("warden"))\(suite("verify"))</tr>\n"
         }
         body += "</tbody></table></section>\n"
+        body += timelineSection(report.timeline)
 
         let partial = report.migrations.filter { !$0.missingIn.isEmpty || $0.checksumsDiffer }
         body +=
@@ -119,6 +120,23 @@ extension ComparisonRenderer {
             .missing { background: #fdecea; }
             .only-here { background: #f3e8fd; }
             .absent { background: #f3f5f7; color: #5b6672; }
+            svg.timeline { border: 1px solid #d7dde3; border-radius: 6px; background: #fff; }
+            svg text { font: 12px system-ui, sans-serif; fill: #1d232a; }
+            svg text.axis { fill: #5b6672; }
+            svg text.lane { font-weight: 600; }
+            svg line.lane { stroke: #d7dde3; stroke-width: 2; }
+            svg circle.done { fill: #2e7d32; }
+            svg text.done { font-size: 11px; }
+            svg rect.approval { fill: #1d4ed8; }
+            svg rect.soak { fill: #fff4d6; stroke: #e0a96d; }
+            svg line.blocked { stroke: #c62828; stroke-width: 3; }
+            svg text.blocked { fill: #c62828; font-size: 11px; }
+            svg line.now { stroke: #5b6672; stroke-dasharray: 4 3; }
+            svg text.now { fill: #5b6672; font-size: 11px; }
+            p.legend span.done { color: #2e7d32; }
+            p.legend span.approval { color: #1d4ed8; }
+            p.legend span.soak { background: #fff4d6; }
+            p.legend span.blocked { color: #c62828; }
             p.legend span { display: inline-block; padding: 2px 8px; margin: 0 6px 4px 0; border: 1px solid #d7dde3; border-radius: 4px; }
             details.group { margin: 8px 0; border: 1px solid #d7dde3; border-radius: 6px; padding: 4px 8px; }
             details.group > summary { font-size: 15px; padding: 4px 0; }

@@ -299,10 +299,11 @@ public enum ComparisonRenderer {
                 try container.encode(report.drift, forKey: .drift)
                 try container.encode(report.wardenBlockedBy, forKey: .wardenBlockedBy)
                 try container.encodeIfPresent(report.identical, forKey: .identical)
+                try container.encodeIfPresent(report.timeline, forKey: .timeline)
             }
             enum Key: String, CodingKey {
                 case version, headline, reference, referenceChosen, environments, migrations,
-                    differences, drift,
+                    differences, drift, timeline,
                     wardenBlockedBy, identical
             }
         }
