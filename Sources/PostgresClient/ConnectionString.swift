@@ -20,13 +20,20 @@ public struct ConnectionString: Sendable, Hashable, CustomStringConvertible,
     /// Wraps a conninfo string or URI.
     public init(_ rawValue: String) { self.rawValue = rawValue }
 
-    /// The string with its password replaced by `***`.
-    public var description: String { Redaction.redact(rawValue) }
+    /// The string with its password replaced by `***`; a string libpq would misread is not
+    /// shown at all (where its password ends cannot be told).
+    public var description: String {
+        problem == nil ? Redaction.redact(rawValue) : "(not shown: \(Self.unreadable))"
+    }
+
+    /// What stands in for a string that cannot be read as meant.
+    static let unreadable = "a connection string that cannot be read as it is"
     /// Same as ``description``: a debugger or `dump` must not reveal the password either.
     public var debugDescription: String { "ConnectionString(\(description))" }
 
-    /// Passwords this string carries, plus `PGPASSWORD`; used to scrub libpq messages.
-    var secrets: [String] {
+    /// Passwords this string carries, plus `PGPASSWORD`: what a shell step's output must not
+    /// show.
+    public var secrets: [String] {
         var secrets = Redaction.passwords(in: rawValue)
         if let fromEnvironment = ProcessInfo.processInfo.environment["PGPASSWORD"],
             !fromEnvironment.isEmpty
@@ -74,6 +81,8 @@ extension ConnectionString {
     /// Values from `PG*` variables or a service file are not included: ``Connection/endpoint`` has
     /// what a live connection really reached.
     public var endpoint: Endpoint? {
+        // A misread string's "host" or "port" may be part of its password.
+        guard problem == nil else { return nil }
         var error: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(rawValue, &error) else {
             if let error { PQfreemem(error) }
@@ -112,8 +121,22 @@ extension ConnectionString {
     /// statements.
     public var isSupabaseTransactionPooler: Bool {
         guard let endpoint else { return false }
-        let hosts = (endpoint.host ?? "").split(separator: ",").map { $0.lowercased() }
-        return hosts.contains { $0.hasSuffix(".pooler.supabase.com") } && endpoint.port == "6543"
+        let hosts = (endpoint.host ?? "").split(separator: ",").map {
+            $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "."))
+        }
+        let portSetting =
+            endpoint.port ?? ProcessInfo.processInfo.environment["PGPORT"] ?? "5432"
+        let ports = portSetting.split(separator: ",").map(String.init)
+        for (index, host) in hosts.enumerated() {
+            // One port for all hosts, or one per host.
+            let port = ports.count == 1 ? ports[0] : index < ports.count ? ports[index] : "5432"
+            // Supavisor's shared pooler, and the dedicated PgBouncer beside each database.
+            let pooler =
+                host.hasSuffix(".pooler.supabase.com")
+                || (host.hasPrefix("db.") && host.hasSuffix(".supabase.co"))
+            if pooler && port == "6543" { return true }
+        }
+        return false
     }
 
     /// Why libpq would misread this string or cannot use it, worded to follow the name of its
@@ -140,50 +163,35 @@ extension ConnectionString {
                     return
                         "is not a PostgreSQL connection string: it is a \(scheme):// URL; use a postgresql:// URL or key=value string (for Supabase, the database connection string from the project's settings)"
                 }
-                let beforeQuery = rest.prefix { $0 != "?" }
-                let ats = beforeQuery.filter { $0 == "@" }.count
-                let encode = "percent-encode it (@ as %40, : as %3A, / as %2F)"
-                if ats > 1 {
-                    return "holds an unencoded '@' in its user name or password: \(encode)"
-                }
-                if ats == 1, let slash = beforeQuery.firstIndex(of: "/"),
-                    let at = beforeQuery.firstIndex(of: "@"), slash < at
-                {
-                    return "holds an unencoded '/' in its user name or password: \(encode)"
+                let unencoded =
+                    "holds an unencoded '@' or '/' in its user name or password: percent-encode it (@ as %40, : as %3A, / as %2F)"
+                // As libpq reads a URI: user info runs to the first '@' met before any '/' ('?',
+                // spaces and quotes may be in a password); hosts and ports follow, up to '/' or
+                // '?'. An '@' among them, or a port that is not a number (`u:p@ss:w/rd@h`:
+                // host "ss", port "w"; `u:se/cret@h`: host "u", port "se"), means a password
+                // was split.
+                let userEnd = rest.firstIndex { $0 == "@" || $0 == "/" }
+                let afterUser =
+                    userEnd.map { rest[$0] == "@" ? rest[rest.index(after: $0)...] : rest } ?? rest
+                let hosts = afterUser.prefix { $0 != "/" && $0 != "?" }
+                if hosts.contains("@") { return unencoded }
+                for host in hosts.split(separator: ",") where !host.hasPrefix("[") {
+                    guard let colon = host.lastIndex(of: ":") else { continue }
+                    let port = host[host.index(after: colon)...]
+                    if !port.isEmpty && !port.allSatisfy(\.isNumber) { return unencoded }
                 }
             }
         }
         var error: UnsafeMutablePointer<CChar>?
         guard let options = PQconninfoParse(rawValue, &error) else {
-            let message = error.map { String(cString: $0) } ?? "it cannot be parsed"
+            // libpq's message quotes what it could not read, which may be part of a
+            // password: none of it is repeated.
             if let error { PQfreemem(error) }
-            // libpq quotes what it could not read, which may be part of a password.
-            return "cannot be read by libpq: "
-                + Self.withoutQuotedFragments(
-                    message.trimmingCharacters(in: .whitespacesAndNewlines))
+            return
+                "cannot be read by libpq: check that every key has a value (key=value), that values with spaces are quoted (key='a b'), and that a URI's special characters are percent-encoded"
         }
         PQconninfoFree(options)
         return nil
     }
 
-    /// `missing "=" after "s3cret" in connection info string` → `missing "=" after "…" in …`.
-    static func withoutQuotedFragments(_ message: String) -> String {
-        var result = ""
-        var inQuotes = false
-        var fragment = ""
-        for character in message {
-            if character == "\"" {
-                if inQuotes {
-                    result += fragment == "=" ? "\"=\"" : "\"…\""
-                    fragment = ""
-                }
-                inQuotes.toggle()
-            } else if inQuotes {
-                fragment.append(character)
-            } else {
-                result.append(character)
-            }
-        }
-        return result
-    }
 }

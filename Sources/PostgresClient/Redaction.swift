@@ -1,3 +1,4 @@
+import CLibPQ
 import Foundation
 
 /// Removes passwords from connection strings and from messages that may echo them.
@@ -28,6 +29,13 @@ public enum Redaction {
     /// another program whose arguments others can read (`ps`); pass the password through
     /// `PGPASSWORD` instead.
     public static func removingPassword(from connection: String) -> String {
+        // A string libpq can parse is rebuilt from its options without the password: exact,
+        // whatever the password holds.
+        if let options = parsedOptions(connection) {
+            return options.filter { $0.key != "password" }.map { key, value in
+                "\(key)='\(value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'"))'"
+            }.joined(separator: " ")
+        }
         var text = connection
         for (keyRange, valueRange) in keyValueSpans(of: "password", in: text).reversed() {
             var end = valueRange.upperBound
@@ -83,14 +91,40 @@ public enum Redaction {
         return text
     }
 
+    /// The options libpq reads from a connection string (URI or key=value), in its order, with
+    /// values as libpq decodes them; nil when libpq cannot parse it.
+    static func parsedOptions(_ connection: String) -> [(key: String, value: String)]? {
+        var error: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(connection, &error) else {
+            if let error { PQfreemem(error) }
+            return nil
+        }
+        defer { PQconninfoFree(options) }
+        var result: [(key: String, value: String)] = []
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val.map({ String(cString: $0) }), !value.isEmpty {
+                result.append((String(cString: keyword), value))
+            }
+            option += 1
+        }
+        return result
+    }
+
     /// The passwords a conninfo or URI names, so that messages can be scrubbed of them.
     public static func passwords(in connection: String) -> [String] {
+        // Exactly as libpq reads it, when it can.
+        if let options = parsedOptions(connection) {
+            return options.filter { $0.key == "password" }.map(\.value)
+        }
         var found: [String] = []
         // URI user info: scheme://user:password@host
         if let range = connection.range(of: "://") {
             let rest = connection[range.upperBound...]
-            let authority = rest.prefix { $0 != "/" && $0 != "?" }
-            if let at = authority.lastIndex(of: "@") {
+            // libpq: the user part ends at the first '@' before any '/'.
+            let authority = rest.prefix { $0 != "/" && $0 != "@" }
+            if authority.endIndex < rest.endIndex, rest[authority.endIndex] == "@" {
+                let at = authority.endIndex
                 let userInfo = authority[..<at]
                 if let colon = userInfo.firstIndex(of: ":") {
                     let password = String(userInfo[userInfo.index(after: colon)...])
@@ -123,18 +157,20 @@ public enum Redaction {
         while let schemeEnd = rest.range(of: "://") {
             result += rest[..<schemeEnd.upperBound]
             rest = rest[schemeEnd.upperBound...]
+            // As libpq reads a URI, the user part runs to the first '@' before any '/' (a '?',
+            // a space or a quote may be part of a password); in a longer message, a line ends
+            // it. Masking too much is safe; too little is not.
             let authorityEnd =
-                rest.firstIndex { $0 == "/" || $0 == "?" || $0 == " " || $0 == "\"" || $0 == "'" }
-                ?? rest.endIndex
-            let authority = rest[..<authorityEnd]
-            if let at = authority.lastIndex(of: "@"),
-                let colon = authority[..<at].firstIndex(of: ":")
+                rest.firstIndex { $0 == "/" || $0 == "@" || $0 == "\n" } ?? rest.endIndex
+            if authorityEnd < rest.endIndex, rest[authorityEnd] == "@",
+                let colon = rest[..<authorityEnd].firstIndex(of: ":")
             {
-                result += authority[...colon] + mask + authority[at...]
+                result += rest[...colon] + mask
+                rest = rest[authorityEnd...]
             } else {
-                result += authority
+                result += rest[..<authorityEnd]
+                rest = rest[authorityEnd...]
             }
-            rest = rest[authorityEnd...]
         }
         return result + rest
     }
@@ -177,9 +213,13 @@ public enum Redaction {
                 }
                 if cursor < text.endIndex { cursor = text.index(after: cursor) }
             } else {
-                while cursor < text.endIndex,
-                    !" &\"\n\t".contains(text[cursor])
-                {
+                // In a URI's query a value ends at '&'; in key=value, only white space ends it.
+                let line =
+                    text[..<keyRange.lowerBound].split(
+                        separator: " ", omittingEmptySubsequences: false
+                    ).last ?? ""
+                let stops: String = line.contains("://") ? " &#\"\n\t" : " \n\t"
+                while cursor < text.endIndex, !stops.contains(text[cursor]) {
                     cursor = text.index(after: cursor)
                 }
             }

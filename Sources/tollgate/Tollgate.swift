@@ -62,13 +62,22 @@ struct Tollgate: AsyncParsableCommand {
         }
         guard !globals.isEmpty else { return arguments }
         let path = commandPath(Array(rest))
+        // Only commands that run take them: before `help`, a group (`sandbox`) or nothing,
+        // they have nothing to say.
+        var command: ParsableCommand.Type = Tollgate.self
+        for name in path { command = subcommandNames(of: command)[name] ?? command }
+        guard !path.isEmpty, command.configuration.subcommands.isEmpty else {
+            return Array(rest)
+        }
         return path + globals + rest.dropFirst(path.count)
     }
 
     /// `tollgate help nope`: an error naming the commands there are, instead of the root help
     /// with exit 0.
     static func unknownHelpTopic(_ arguments: [String]) -> String? {
-        guard arguments.first == "help", arguments.count >= 2 else { return nil }
+        guard arguments.first == "help", arguments.count >= 2, arguments[1] != "help" else {
+            return nil
+        }
         let topic = Array(arguments.dropFirst())
         let path = commandPath(topic)
         guard path.count < topic.count, !topic[path.count].hasPrefix("-") else { return nil }

@@ -276,9 +276,19 @@ struct CommandLineTests {
         #expect(
             !ConnectionString(pooled.replacingOccurrences(of: ":6543", with: ":5432"))
                 .isSupabaseTransactionPooler)
+        // The dedicated PgBouncer beside each database is a transaction pooler too; a port
+        // list, a trailing dot or PGPORT do not hide one.
         #expect(
-            !ConnectionString("postgresql://postgres:x@db.abcdefghij.supabase.co:6543/postgres")
+            ConnectionString("postgresql://postgres:x@db.abcdefghij.supabase.co:6543/postgres")
                 .isSupabaseTransactionPooler)
+        #expect(
+            !ConnectionString("postgresql://postgres:x@db.abcdefghij.supabase.co:5432/postgres")
+                .isSupabaseTransactionPooler)
+        #expect(
+            ConnectionString(
+                "postgresql://u:x@h1.example.com,aws-0-eu.pooler.supabase.com./db?port=5432,6543"
+            )
+            .isSupabaseTransactionPooler)
     }
 
     /// The completion script completes the project's own environments, playbooks and suites.

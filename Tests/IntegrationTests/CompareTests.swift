@@ -76,7 +76,7 @@ struct CompareTests {
             #expect(
                 Set(json.keys) == [
                     "version", "headline", "reference", "referenceChosen", "environments",
-                    "migrations", "differences", "drift", "wardenBlockedBy",
+                    "migrations", "differences", "drift", "wardenBlockedBy", "timeline",
                 ])
             #expect(json["version"] as? Int == 2)
             let differences = (json["differences"] as! [[String: Any]]).map {

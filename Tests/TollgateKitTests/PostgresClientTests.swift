@@ -27,15 +27,16 @@ import TollgateKit
         #expect(Redaction.redact(input) == expected)
     }
 
+    /// Rebuilt from libpq's own reading, without the password (for pg_dump's arguments).
     @Test(arguments: [
-        ("postgresql://app:s3cret@db:5432/prod", "postgresql://app@db:5432/prod"),
+        ("postgresql://app:s3cret@db:5432/prod", "user='app' dbname='prod' host='db' port='5432'"),
         (
             "postgresql://db/prod?password=s3cret&sslmode=require",
-            "postgresql://db/prod?sslmode=require"
+            "dbname='prod' host='db' sslmode='require'"
         ),
-        ("host=db password='a b' user=app", "host=db user=app"),
-        ("host=db user=app password=x", "host=db user=app"),
-        ("host=db user=app", "host=db user=app"),
+        ("host=db password='a b' user=app", "user='app' host='db'"),
+        ("host=db user=app password=x", "user='app' host='db'"),
+        ("host=db user='o\\'brien'", "user='o\\'brien' host='db'"),
     ])
     func removesPasswordsForOtherPrograms(input: String, expected: String) {
         #expect(Redaction.removingPassword(from: input) == expected)
@@ -63,18 +64,53 @@ import TollgateKit
     /// Strings libpq would misread are refused before libpq sees them, in words that quote
     /// nothing of them; the rest read as before.
     @Test(arguments: [
-        ("postgresql://u:p@ss:w/rd@db.example.com:5432/app", "unencoded '@'"),
-        ("postgresql://u:p/ss@db.example.com:5432/app", "unencoded '/'"),
+        ("postgresql://u:p@ss:w/rd@db.example.com:5432/app", "unencoded '@' or '/'"),
+        ("postgresql://u:p@ss@db.example.com:5432/app", "unencoded '@' or '/'"),
+        ("postgresql://u:p/ss@db.example.com:5432/app", "unencoded '@' or '/'"),
         ("mysql://u:secret@db.example.com/app", "it is a mysql:// URL"),
         ("https://abcdefgh.supabase.co", "the Supabase project's API URL"),
-        ("host=db password=sekrit dbname", "cannot be read by libpq: missing \"=\" after \"…\""),
+        ("host=db password=sekrit dbname", "cannot be read by libpq: check that every key"),
+        ("host=db password=my pass\"word", "cannot be read by libpq"),
     ])
     func misreadStringsAreNamedNotQuoted(_ text: String, _ expected: String) throws {
         let problem = try #require(ConnectionString(text).problem)
         #expect(problem.contains(expected), "\(problem)")
-        for fragment in ["ss:w", "rd@", "p/ss", "sekrit", "secret"] {
+        for fragment in ["ss:w", "rd@", "p/ss", "sekrit", "secret", "ss\"wo"] {
             #expect(!problem.contains(fragment), "\(problem)")
         }
+        // Nor is the string itself shown, nor an endpoint read from it.
+        let connection = ConnectionString(text)
+        #expect(connection.description.hasPrefix("(not shown: "))
+        #expect(connection.endpoint == nil)
+    }
+
+    /// Passwords libpq reads correctly are redacted exactly, whatever they hold.
+    @Test(arguments: [
+        "postgresql://app:hun?ter2@127.0.0.1:1/dev",
+        "postgresql://app:hun ter2@127.0.0.1:1/dev",
+        "postgresql://app:hun\"ter2@127.0.0.1:1/dev",
+        "postgresql://app:hun'ter2@h1,h2:5432/dev",
+        "host=127.0.0.1 password=hun&ter2 dbname=dev",
+        "host=127.0.0.1 password='hun ter2' dbname=dev",
+        "postgres://127.0.0.1/dev?password=hunter2&sslmode=disable",
+    ])
+    func passwordsAreRedactedWhateverTheyHold(_ text: String) throws {
+        let connection = ConnectionString(text)
+        #expect(connection.problem == nil, "\(text)")
+        for shown in [connection.description, Redaction.removingPassword(from: text)] {
+            #expect(!shown.contains("hun") && !shown.contains("ter2"), "\(shown)")
+            #expect(!shown.contains("hunter2"), "\(shown)")
+        }
+        let passwords = Redaction.passwords(in: text)
+        #expect(passwords.count == 1 && passwords[0].hasPrefix("hun"), "\(passwords)")
+        // What pg_dump gets still reaches the same place.
+        #expect(
+            ConnectionString(Redaction.removingPassword(from: text)).endpoint?.database == "dev")
+    }
+
+    @Test func keyValuePasswordsAreNotPercentDecoded() {
+        #expect(Redaction.passwords(in: "host=h password=p%41x") == ["p%41x"])
+        #expect(Redaction.passwords(in: "postgresql://u:p%41x@h/d") == ["pAx"])
     }
 
     @Test func wellFormedStringsHaveNoProblem() {
@@ -82,7 +118,8 @@ import TollgateKit
             "postgresql://u:p%40ss%3Aw%2Frd@db.example.com:5432/app",
             "postgresql://u:pa:ss@db.example.com/app", "postgres://db/app?sslmode=require",
             "host=db port=5432 dbname=app user=u password='p@ss:w/rd'", "service=staging",
-            "dbname=app",
+            "dbname=app", "postgresql://u@h/db@x", "postgresql:///dev?host=/var/run/postgresql",
+            "postgresql://[::1]:5432/dev", "postgresql://u%40corp:p@h/dev",
         ] {
             #expect(ConnectionString(text).problem == nil, "\(text)")
         }

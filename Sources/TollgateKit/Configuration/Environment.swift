@@ -180,7 +180,8 @@ extension Environment {
             throw ConnectionError(
                 environment: name,
                 underlying: PostgresError(
-                    kind: .connection, message: "\(connectionSetting) \(problem)", label: name))
+                    kind: .connection, message: "\(connectionSetting) \(problem)", label: name),
+                badString: true)
         }
         do {
             return try Connection(connection, label: name, connectTimeout: timeout)

@@ -382,14 +382,20 @@ public struct Sandbox: Sendable {
 
     /// The first port at or above `start` that nothing listens on at 127.0.0.1.
     public static func firstFreePort(from start: Int) -> Int {
-        for port in start..<(start + 100) where isFree(port: port) { return port }
-        return start
+        let first = min(max(start, 1024), 65535)
+        for port in first...min(first + 100, 65535) where isFree(port: port) { return port }
+        return first
     }
 
     public static func isFree(port: Int) -> Bool {
+        guard (1...65535).contains(port) else { return false }
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { return true }
         defer { close(descriptor) }
+        // As PostgreSQL binds: a port whose last connections linger in TIME_WAIT is free.
+        var reuse: Int32 = 1
+        setsockopt(
+            descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)

@@ -7,12 +7,17 @@ public struct ConnectionError: TollgateError {
     /// libpq's reason, already free of passwords.
     public let underlying: PostgresError
 
-    public init(environment: String, underlying: PostgresError) {
+    /// The connection string itself is wrong (``ConnectionString/problem``): a configuration
+    /// error, not an unreachable server.
+    public var badString = false
+
+    public init(environment: String, underlying: PostgresError, badString: Bool = false) {
         self.environment = environment
         self.underlying = underlying
+        self.badString = badString
     }
 
-    public var exitStatus: ExitStatus { .unreachable }
+    public var exitStatus: ExitStatus { badString ? .badConfiguration : .unreachable }
     public var description: String {
         "cannot connect to environment '\(environment)': \(underlying.message)"
     }

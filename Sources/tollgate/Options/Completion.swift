@@ -21,6 +21,8 @@ enum Completion {
         var explicit = ProcessInfo.processInfo.environment["TOLLGATE_PROJECT"]
         if let index = arguments.firstIndex(of: "--project"), index + 1 < arguments.count {
             explicit = arguments[index + 1]
+        } else if let joined = arguments.first(where: { $0.hasPrefix("--project=") }) {
+            explicit = String(joined.dropFirst("--project=".count))
         }
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
         guard let root = try? Project.locate(explicit: explicit, from: here) else { return [] }

@@ -18,7 +18,7 @@ extension ShellStep: RunnableStep {
         let captured = String(
             Redaction.scrub(
                 result.combined,
-                secrets: Redaction.passwords(in: context.environment.connection.rawValue)
+                secrets: context.environment.connection.secrets
             ).suffix(8000))
         guard result.status == 0 else {
             _ = try? context.record(.failed, error: "exit \(result.status)", output: captured)
