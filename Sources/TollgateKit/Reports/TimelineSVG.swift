@@ -43,31 +43,13 @@ extension ComparisonRenderer {
             let successes = timeline.rows.compactMap { row in
                 row.cells[environment]?.at.map { (row.playbook, $0) }
             }.sorted { $0.1 < $1.1 }
-            var clusters: [[(String, Date)]] = []
-            for success in successes {
-                if let last = clusters.last?.last,
-                    (Double(x(success.1)) ?? 0) - (Double(x(last.1)) ?? 0) < 90
-                {
-                    clusters[clusters.count - 1].append(success)
-                } else {
-                    clusters.append([success])
-                }
-            }
+            let clusters = clustered(successes, x: x)
             // Blocked playbooks: a red mark where each may go on, one label per cluster.
             let blocked = timeline.rows.compactMap { row -> (String, Date)? in
                 guard let cell = row.cells[environment], cell.state == .soaking else { return nil }
                 return cell.until.map { (row.playbook, $0) }
             }.sorted { $0.1 < $1.1 }
-            var blockedClusters: [[(String, Date)]] = []
-            for item in blocked {
-                if let last = blockedClusters.last?.last,
-                    (Double(x(item.1)) ?? 0) - (Double(x(last.1)) ?? 0) < 90
-                {
-                    blockedClusters[blockedClusters.count - 1].append(item)
-                } else {
-                    blockedClusters.append([item])
-                }
-            }
+            let blockedClusters = clustered(blocked, x: x)
             for cluster in blockedClusters {
                 let names =
                     cluster.count == 1
@@ -133,6 +115,24 @@ extension ComparisonRenderer {
                     + (pending.first.map { "; next: " + escape($0) } ?? "") + "</li>")
         }
         return section + "<ul class=\"notes\">\(notes.joined())</ul></section>\n"
+    }
+
+    /// Events in time order, grouped where each is within 90 units of the one before: one
+    /// label per group, so that labels do not lie on top of each other.
+    static func clustered(
+        _ events: [(String, Date)], x: (Date) -> String
+    ) -> [[(String, Date)]] {
+        var clusters: [[(String, Date)]] = []
+        for event in events {
+            if let last = clusters.last?.last,
+                (Double(x(event.1)) ?? 0) - (Double(x(last.1)) ?? 0) < 90
+            {
+                clusters[clusters.count - 1].append(event)
+            } else {
+                clusters.append([event])
+            }
+        }
+        return clusters
     }
 
     /// `2026-12-01 10:42 UTC` (or `12-01 10:42` short).
