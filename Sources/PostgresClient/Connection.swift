@@ -21,7 +21,6 @@ import Logging
 public final class Connection {
     private let handle: OpaquePointer
     private let noticeSink: NoticeSink
-    private let secrets: [String]
     private let logger: Logger
     private var transactionDepth = 0
 
@@ -42,7 +41,6 @@ public final class Connection {
         logger: Logger = Logger(label: "tollgate.postgres")
     ) throws {
         self.label = label
-        self.secrets = connectionString.secrets
         self.logger = logger
         // A string libpq would misread never reaches it: its messages would quote fragments.
         if let problem = connectionString.problem {

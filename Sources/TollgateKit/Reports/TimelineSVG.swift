@@ -68,14 +68,13 @@ extension ComparisonRenderer {
             }
             svg +=
                 "<text x=\"8\" y=\"\(laneY + 4)\" class=\"lane\">\(escape(environment))</text><line x1=\"\(left)\" y1=\"\(laneY)\" x2=\"\(width - 20)\" y2=\"\(laneY)\" class=\"lane\"/>"
-            for (rowIndex, row) in timeline.rows.enumerated() {
+            for row in timeline.rows {
                 guard let cell = row.cells[environment] else { continue }
                 let label = escape(row.playbook)
                 if let since = cell.since, let until = cell.until {
                     svg +=
                         "<rect x=\"\(x(since))\" y=\"\(laneY - 9)\" width=\"\(max(1, (Double(x(until)) ?? 0) - (Double(x(since)) ?? 0)))\" height=\"18\" class=\"soak\"><title>\(label): soak after the previous environment, \(escape(stamp(since))) to \(escape(stamp(until)))</title></rect>"
                 }
-                _ = rowIndex
                 if let at = cell.at {
                     svg +=
                         "<circle cx=\"\(x(at))\" cy=\"\(laneY)\" r=\"5\" class=\"done\"><title>\(label) succeeded \(escape(stamp(at)))</title></circle>"
