@@ -131,8 +131,6 @@ extension ComparisonRenderer {
             svg rect.soak { fill: #fff4d6; stroke: #e0a96d; }
             svg line.blocked { stroke: #c62828; stroke-width: 3; }
             svg text.blocked { fill: #c62828; font-size: 11px; }
-            svg line.now { stroke: #5b6672; stroke-dasharray: 4 3; }
-            svg text.now { fill: #5b6672; font-size: 11px; }
             p.legend span.done { color: #2e7d32; }
             p.legend span.approval { color: #1d4ed8; }
             p.legend span.soak { background: #fff4d6; }

@@ -41,8 +41,8 @@ public struct Timeline: Sendable, Codable, Equatable {
 
     public var environments: [String]
     public var rows: [Row]
-    /// When the report was made: soaks are judged against it.
-    public var now: Date
+    // No "now" is kept: soaks are judged against the time the report is made, but a report of
+    // unchanged databases stays byte-identical from one run to the next.
 
     /// What one environment's ledger says of one playbook.
     public struct Input: Sendable {
@@ -91,6 +91,6 @@ public struct Timeline: Sendable, Codable, Equatable {
             }
             rows.append(Row(playbook: playbook, cells: cells))
         }
-        return Timeline(environments: environments.map(\.name), rows: rows, now: now)
+        return Timeline(environments: environments.map(\.name), rows: rows)
     }
 }

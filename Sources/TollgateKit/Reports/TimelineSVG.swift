@@ -3,10 +3,13 @@ import Foundation
 extension ComparisonRenderer {
     /// The rollout timeline as inline SVG (no script): one lane per environment, a dot where
     /// each playbook succeeded, a diamond per approval, the soak windows promotion waits
-    /// through shaded, a red mark where a blocked playbook may go on, and a line for now.
+    /// through shaded, and a red mark where a blocked playbook may go on.
+    ///
+    /// The page marks no "now": a report of unchanged databases is the same from one run to the
+    /// next.
     static func timelineSection(_ timeline: Timeline?) -> String {
         guard let timeline else { return "" }
-        var times: [Date] = [timeline.now]
+        var times: [Date] = []
         for row in timeline.rows {
             for cell in row.cells.values {
                 times += [cell.at, cell.until, cell.since].compactMap { $0 }
@@ -14,7 +17,7 @@ extension ComparisonRenderer {
             }
         }
         var section = "<section id=\"timeline\"><h2>Rollout timeline</h2>"
-        guard times.count > 1 else {
+        guard !times.isEmpty else {
             return section + "<p>Nothing has run on these environments yet.</p></section>\n"
         }
         var start = times.min()!
@@ -86,8 +89,6 @@ extension ComparisonRenderer {
                 }
             }
         }
-        svg +=
-            "<line x1=\"\(x(timeline.now))\" y1=\"20\" x2=\"\(x(timeline.now))\" y2=\"\(Int(height) - 4)\" class=\"now\"/><text x=\"\(x(timeline.now))\" y=\"\(Int(height) - 6)\" class=\"now\" text-anchor=\"end\">now </text>"
         svg += "</svg>"
         section += svg
         section +=
