@@ -157,7 +157,7 @@ public enum SchemaObjects {
                 ])
         }
         for function in snapshot.functions
-        where !PlatformFunctions.contains(function) {
+        where !isPlatformFunction(function) {
             add(.function, function.signature, functionText(function), functionProperties(function))
         }
         // A trigger on a platform table is the application's only when its function is too
@@ -245,16 +245,11 @@ public enum SchemaObjects {
         "supabase_migrations", "net", "cron", "_analytics", "pgtle",
     ]
 
-    /// The functions Supabase Auth creates in `auth`: the platform's whoever owns them.
-    enum PlatformFunctions {
-        static let signatures: Set<String> = [
-            "auth.uid()", "auth.role()", "auth.email()", "auth.jwt()",
-        ]
-        static func contains(_ function: Function) -> Bool {
-            signatures.contains(function.signature)
-                || (function.name.schema != "auth"
-                    && platformSchemas.contains(function.name.schema))
-        }
+    /// Whether a function is the platform's: Supabase Auth's own in `auth`
+    /// (``SupabasePlatform``), or any in the other schemas Supabase manages.
+    static func isPlatformFunction(_ function: Function) -> Bool {
+        SupabasePlatform.defines(function)
+            || (function.name.schema != "auth" && platformSchemas.contains(function.name.schema))
     }
 
     // MARK: - Kinds
