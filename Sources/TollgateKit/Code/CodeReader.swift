@@ -1,0 +1,308 @@
+import Dispatch
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads an application's source tree into ``CodeExpectations``: every `.ts .tsx .js .jsx
+/// .mjs .cjs` file below the given paths (not `node_modules`, not hidden folders, not `.d.ts`
+/// declarations), on every core, one file at a time so that memory stays flat as the tree
+/// grows.
+public enum CodeReader {
+    public static let extensions: Set<String> = [
+        "ts", "tsx", "js", "jsx", "mjs", "cjs", "mts", "cts",
+    ]
+
+    /// A path that is not there, or a types file that cannot be read: the configuration
+    /// (or the command line) names the wrong thing (exit 2).
+    public struct Problem: TollgateError {
+        public var description: String
+        public var exitStatus: ExitStatus { .badConfiguration }
+    }
+
+    /// Reads `paths` (relative to `root`, or absolute) and applies the types file, if any.
+    ///
+    /// - Throws: ``Problem`` when a path does not exist or the types file cannot be read.
+    public static func read(
+        paths: [String], types: String?, root: URL
+    ) throws -> CodeExpectations {
+        var files: [(url: URL, shown: String)] = []
+        for path in paths {
+            let url = resolve(path, root: root)
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+                throw Problem(description: "no such file or folder: \(path)")
+            }
+            if isFolder.boolValue {
+                files += sourceFiles(in: url, root: root)
+            } else {
+                files.append((url, display(url, root: root)))
+            }
+        }
+        var typesFile: SupabaseTypes?
+        if let types {
+            let url = resolve(types, root: root)
+            do {
+                typesFile = try SupabaseTypes.read(url, as: display(url, root: root))
+            } catch {
+                throw Problem(
+                    description:
+                        "cannot read the types file \(types): \(error.localizedDescription)")
+            }
+            guard typesFile != nil else {
+                throw Problem(
+                    description:
+                        "\(types) has no 'Database' type: is it the file `supabase gen types typescript` wrote?"
+                )
+            }
+        }
+        var expectations = read(files)
+        if let typesFile { expectations.apply(typesFile) }
+        return expectations
+    }
+
+    static func resolve(_ path: String, root: URL) -> URL {
+        path.hasPrefix("/")
+            ? URL(fileURLWithPath: path) : root.appendingPathComponent(path)
+    }
+
+    static func display(_ url: URL, root: URL) -> String {
+        let path = url.standardizedFileURL.path
+        let base = root.standardizedFileURL.path
+        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
+    }
+
+    /// Source files below `folder`, sorted, so that sites come out in a stable order.
+    ///
+    /// Hidden folders and `node_modules` are skipped. Walked with `opendir`, which costs a
+    /// tenth of `FileManager`'s enumerator on a large tree.
+    static func sourceFiles(in folder: URL, root: URL) -> [(url: URL, shown: String)] {
+        var files: [(URL, String)] = []
+        var folders = [folder.standardizedFileURL.path]
+        while let path = folders.popLast() {
+            guard let directory = opendir(path) else { continue }
+            defer { closedir(directory) }
+            while let entry = readdir(directory) {
+                let name = withUnsafePointer(to: entry.pointee.d_name) {
+                    $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+                }
+                guard !name.hasPrefix("."), name != "node_modules" else { continue }
+                let full = path + "/" + name
+                var isFolder = entry.pointee.d_type == UInt8(DT_DIR)
+                if entry.pointee.d_type == UInt8(DT_UNKNOWN)
+                    || entry.pointee.d_type == UInt8(DT_LNK)
+                {
+                    var status = stat()
+                    isFolder = stat(full, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+                }
+                if isFolder {
+                    folders.append(full)
+                    continue
+                }
+                guard let dot = name.lastIndex(of: "."),
+                    extensions.contains(String(name[name.index(after: dot)...])),
+                    !name.hasSuffix(".d.ts")
+                else { continue }
+                let url = URL(fileURLWithPath: full)
+                files.append((url, display(url, root: root)))
+            }
+        }
+        return files.sorted { $0.1 < $1.1 }
+    }
+
+    /// A file's bytes, read with one `read` per chunk into a buffer of the file's size.
+    static func contents(of path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        let size = Int(status.st_size)
+        var bytes = [UInt8](repeating: 0, count: size)
+        var total = 0
+        let complete = bytes.withUnsafeMutableBytes { buffer -> Bool in
+            while total < size {
+                let count = Glibc.read(descriptor, buffer.baseAddress! + total, size - total)
+                if count <= 0 { return count == 0 }
+                total += count
+            }
+            return true
+        }
+        guard complete else { return nil }
+        if total < size { bytes.removeLast(size - total) }
+        return bytes
+    }
+
+    /// Reads files on every core; each worker keeps one file's bytes and tokens at a time.
+    static func read(_ files: [(url: URL, shown: String)]) -> CodeExpectations {
+        let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count))
+        let results = Slots<SupabaseCallReader.Result>(count: workers)
+        let chunk = (files.count + workers - 1) / max(workers, 1)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            var merged = SupabaseCallReader.Result(
+                expectations: CodeExpectations(), pending: [], clients: [])
+            let start = worker * chunk
+            let end = min(start + chunk, files.count)
+            guard start < end else { return }
+            for index in start..<end {
+                guard let bytes = contents(of: files[index].url.path) else { continue }
+                let result = readFile(
+                    SourceText.utf8(bytes), file: files[index].shown,
+                    jsx: files[index].url.pathExtension != "ts")
+                merged.expectations.merge(result.expectations)
+                merged.pending += result.pending.filter { !$0.expectations.isEmpty }
+                merged.clients.formUnion(result.clients)
+            }
+            results[worker] = merged
+        }
+        var expectations = CodeExpectations()
+        var pending: [SupabaseCallReader.Pending] = []
+        var clients: Set<String> = []
+        for case let result? in results.values {
+            expectations.merge(result.expectations)
+            pending += result.pending
+            clients.formUnion(result.clients)
+        }
+        for chain in pending where chain.roots.contains(where: clients.contains) {
+            expectations.merge(chain.expectations)
+        }
+        return expectations
+    }
+
+    /// One file's expectations.
+    static func readFile(_ bytes: [UInt8], file: String, jsx: Bool) -> SupabaseCallReader.Result {
+        bytes.withUnsafeBufferPointer { buffer in
+            guard mayHoldQueries(buffer) else {
+                var skipped = SupabaseCallReader.Result(
+                    expectations: CodeExpectations(), pending: [], clients: [])
+                skipped.expectations.files = 1
+                skipped.expectations.lines = lineCount(buffer)
+                return skipped
+            }
+            let tokens = JavaScriptTokenizer.tokenize(buffer, jsx: jsx)
+            var result = SupabaseCallReader.read(buffer, tokens: tokens, file: file)
+            result.expectations.files = 1
+            result.expectations.lines = lineCount(buffer)
+            return result
+        }
+    }
+}
+
+extension CodeReader {
+    /// False when a file cannot hold a query or a client.
+    ///
+    /// That is: no `.from(` or `.rpc(` (with whitespace allowed around the name) and no
+    /// `Client` (as in `createClient`, `SupabaseClient`). Such files, most of an application,
+    /// are not tokenized; the search jumps with `memchr` from one `(` (or `C`) to the next, as
+    /// a grep does.
+    static func mayHoldQueries(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = buffer.baseAddress, buffer.count >= 4 else { return false }
+        let end = base + buffer.count
+        // `Client`.
+        var cursor = base
+        while let hit = memchr(cursor, 0x43, end - cursor) {
+            let at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+            if end - at >= 6, at[1] == 0x6C, at[2] == 0x69, at[3] == 0x65, at[4] == 0x6E,
+                at[5] == 0x74
+            {
+                return true
+            }
+            cursor = at + 1
+        }
+        // `.from (` and `.rpc (`: back from each `(` over whitespace to the name and its dot.
+        cursor = base
+        while let hit = memchr(cursor, 0x28, end - cursor) {
+            let at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+            cursor = at + 1
+            var before = at - 1
+            while before >= base, isSpace(before.pointee) { before -= 1 }
+            guard before - base >= 3 else { continue }
+            var length = 0
+            if before[0] == 0x6D, before[-1] == 0x6F, before[-2] == 0x72, before[-3] == 0x66 {
+                length = 4
+            } else if before[0] == 0x63, before[-1] == 0x70, before[-2] == 0x72 {
+                length = 3
+            }
+            guard length > 0 else { continue }
+            var dot = before - length
+            while dot >= base, isSpace(dot.pointee) { dot -= 1 }
+            if dot >= base, dot.pointee == 0x2E { return true }
+        }
+        return false
+    }
+
+    private static func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09
+    }
+
+    /// Lines as an editor counts them: line breaks, and a last line without one.
+    static func lineCount(_ buffer: UnsafeBufferPointer<UInt8>) -> Int {
+        guard let base = buffer.baseAddress, !buffer.isEmpty else { return 0 }
+        let end = base + buffer.count
+        var count = 0
+        var cursor = base
+        while let hit = memchr(cursor, 0x0A, end - cursor) {
+            count += 1
+            cursor = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) + 1
+            if cursor >= end { break }
+        }
+        return count + (buffer[buffer.count - 1] == 0x0A ? 0 : 1)
+    }
+}
+
+extension CodeExpectations {
+    var isEmpty: Bool {
+        tables.isEmpty && functions.isEmpty && buckets.isEmpty && uncheckedCount == 0
+    }
+
+    /// Notes what the types file says of each expected table, column and function; a
+    /// `select('*')` expects every column the types file gives the table.
+    mutating func apply(_ types: SupabaseTypes) {
+        typesFile = types.file
+        for (name, var table) in tables {
+            guard let relation = types.relations[name] else { continue }
+            table.typesSite = relation.site
+            for (column, declared) in relation.columns {
+                if table.columns[column] == nil {
+                    guard table.allColumns else { continue }
+                    var use = ColumnUse(name: column)
+                    use.uses = [.select]
+                    use.sites = table.allColumnsSites
+                    use.fromTypes = true
+                    table.columns[column] = use
+                }
+                table.columns[column]?.typesSite = declared.site
+                table.columns[column]?.typesNullable = declared.nullable
+            }
+            tables[name] = table
+        }
+        for (name, function) in functions {
+            functions[name]?.typesSite = types.functions[name]?.site
+            _ = function
+        }
+    }
+}
+
+/// One result per worker of `concurrentPerform`: each worker writes only its own slot, and the
+/// caller reads them after every worker has returned.
+final class Slots<Value>: @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<Value?>
+
+    init(count: Int) {
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: nil)
+    }
+
+    deinit {
+        _ = storage.deinitialize()
+        storage.deallocate()
+    }
+
+    subscript(index: Int) -> Value? {
+        get { storage[index] }
+        set { storage[index] = newValue }
+    }
+
+    var values: [Value?] { Array(storage) }
+}

@@ -1,0 +1,1000 @@
+import Foundation
+
+/// Reads one file's supabase-js and postgrest-js calls into ``CodeExpectations``.
+///
+/// A call chain starts at `.from('table')` or `.rpc('function', {…})` on a client, and goes on
+/// through the builder's methods, also when the builder is kept in a variable and extended
+/// later (`let q = db.from('t').select(); q = q.eq('org_id', id)`). A `.from` counts when the
+/// next method is one only a query builder has (`select`, `insert`, `upsert`, `update`,
+/// `delete`), or when its receiver is a known client (made by `createClient`, typed
+/// `SupabaseClient`, or seen starting such a chain anywhere in the tree), so `Array.from(x)`
+/// never reads as a table. Names the code computes are listed as unchecked, never guessed.
+struct SupabaseCallReader {
+    /// A chain whose receiver is not known yet to be a client: it counts when another file
+    /// shows that its receiver's name is one.
+    struct Pending {
+        /// The receiver's name, and the function it was made by (`const db = clientFor(t)`).
+        var roots: [String]
+        var expectations: CodeExpectations
+    }
+
+    struct Result {
+        var expectations: CodeExpectations
+        var pending: [Pending]
+        /// Receiver names that started a confirmed chain here.
+        var clients: Set<String>
+    }
+
+    private let file: String
+    private let buffer: UnsafeBufferPointer<UInt8>
+    private let tokens: [JSToken]
+    private var matching: [Int32]
+    private var expectations = CodeExpectations()
+    private var pending: [Pending] = []
+    private var clients: Set<String> = []
+    /// `const NAME = 'text'`; nil when the name is declared more than once with other values.
+    private var constants: [String: String?] = [:]
+    /// `const|let|var NAME = {…}` or `[…]`: where each declaration's value starts.
+    private var literals: [(index: Int, name: String, open: Int)] = []
+    /// Variables holding a builder, and the chain they continue.
+    private var builders: [String: Chain] = [:]
+    /// `const db = makeClient(…)`: the function a variable's value came from.
+    private var madeBy: [String: String] = [:]
+    /// Variables holding `client.schema('x')`.
+    private var schemaClients: [String: String] = [:]
+    /// A client's default schema, from `createClient(url, key, { db: { schema: 'x' } })`.
+    private var clientSchemas: [String: String] = [:]
+    private var scratch = CodeExpectations()
+
+    /// Where a chain's expectations go: the file's, or a pending chain's.
+    private enum Destination: Equatable {
+        case confirmed
+        case pending(Int)
+        /// A chain being read before it is known whether it counts.
+        case scratch
+    }
+
+    private struct Chain {
+        var table: QualifiedName?
+        /// Embeds by the name a filter uses for them (alias, else name) → key path.
+        var embeds: [String: [String]] = [:]
+        var destination: Destination
+    }
+
+    static let starters: Set<String> = ["select", "insert", "upsert", "update", "delete"]
+    static let columnFilters: Set<String> = [
+        "eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "is", "in", "contains",
+        "containedBy", "overlaps", "likeAllOf", "likeAnyOf", "ilikeAllOf", "ilikeAnyOf",
+        "rangeGt", "rangeGte", "rangeLt", "rangeLte", "rangeAdjacent", "textSearch", "not",
+        "filter", "isDistinct", "regexMatch", "regexIMatch",
+    ]
+    static let otherMethods: Set<String> = [
+        "range", "limit", "single", "maybeSingle", "csv", "geojson", "explain", "rollback",
+        "returns", "overrideTypes", "throwOnError", "abortSignal", "setHeader", "schema",
+    ]
+    /// Every builder method, as bytes, with its name: a method is recognised without making
+    /// a String for every call of the file.
+    static let methods: [(bytes: [UInt8], name: String)] = {
+        let names = starters.union(columnFilters).union(otherMethods).union([
+            "match", "or", "order",
+        ])
+        return names.sorted().map { (Array($0.utf8), $0) }
+    }()
+
+    /// The builder method named by the identifier at `index`, if it is one.
+    private func method(at index: Int) -> String? {
+        let token = tokens[index]
+        let length = Int(token.end - token.start)
+        let start = Int(token.start)
+        for candidate in Self.methods
+        where candidate.bytes.count == length && candidate.bytes[0] == buffer[start] {
+            var same = true
+            for offset in 1..<max(length, 1) where buffer[start + offset] != candidate.bytes[offset]
+            {
+                same = false
+                break
+            }
+            if same { return candidate.name }
+        }
+        return nil
+    }
+
+    /// Globals with a static `from` that is not a table: never read as clients.
+    static let notClients: Set<String> = [
+        "Array", "Buffer", "Object", "Uint8Array", "Uint16Array", "Uint32Array", "Int8Array",
+        "Int16Array", "Int32Array", "Float32Array", "Float64Array", "BigInt64Array",
+        "BigUint64Array", "Uint8ClampedArray", "Iterator", "AsyncIterator", "Readable",
+        "Observable", "Set", "Map", "String", "Promise", "Blob", "File", "ReadableStream",
+        "Response", "Request", "Headers", "URL", "Stream", "Duplex", "Writable",
+    ]
+    static let clientFactories: Set<String> = [
+        "createClient", "createServerClient", "createBrowserClient", "createRouteHandlerClient",
+        "createServerComponentClient", "createClientComponentClient", "createPagesServerClient",
+        "createPagesBrowserClient", "createMiddlewareClient", "createServerActionClient",
+        "SupabaseClient", "PostgrestClient",
+    ]
+
+    static func read(
+        _ buffer: UnsafeBufferPointer<UInt8>, tokens: [JSToken], file: String
+    ) -> Result {
+        var reader = SupabaseCallReader(file: file, buffer: buffer, tokens: tokens)
+        reader.readDeclarations()
+        reader.readCalls()
+        return Result(
+            expectations: reader.expectations, pending: reader.pending, clients: reader.clients)
+    }
+
+    private init(file: String, buffer: UnsafeBufferPointer<UInt8>, tokens: [JSToken]) {
+        self.file = file
+        self.buffer = buffer
+        self.tokens = tokens
+        matching = Array(repeating: -1, count: tokens.count)
+        var stack: [Int] = []
+        for (index, token) in tokens.enumerated() where token.kind == .punctuator {
+            switch token.punctuator {
+            case Punctuator.openParen, Punctuator.openBracket, Punctuator.openBrace:
+                stack.append(index)
+            case Punctuator.closeParen, Punctuator.closeBracket, Punctuator.closeBrace:
+                if let open = stack.popLast() {
+                    matching[open] = Int32(index)
+                    matching[index] = Int32(open)
+                }
+            default: break
+            }
+        }
+    }
+
+    // MARK: Tokens
+
+    private func isPunctuator(_ index: Int, _ code: UInt32) -> Bool {
+        index >= 0 && index < tokens.count && tokens[index].isPunctuator(code)
+    }
+
+    private func isDot(_ index: Int) -> Bool {
+        isPunctuator(index, Punctuator.dot) || isPunctuator(index, Punctuator.optionalDot)
+    }
+
+    private func isIdentifier(_ index: Int) -> Bool {
+        index >= 0 && index < tokens.count && tokens[index].kind == .identifier
+    }
+
+    private func word(_ index: Int) -> String { buffer.text(tokens[index]) }
+
+    /// True when the token at `index` is the identifier `text`, compared without making a
+    /// String (this runs for every identifier of every file).
+    private func `is`(_ index: Int, _ text: StaticString) -> Bool {
+        index >= 0 && index < tokens.count && tokens[index].kind == .identifier
+            && buffer.equals(tokens[index], text)
+    }
+
+    private func isDeclarationKeyword(_ index: Int) -> Bool {
+        `is`(index, "const") || `is`(index, "let") || `is`(index, "var")
+    }
+
+    private func isClientFactory(_ index: Int) -> Bool {
+        guard isIdentifier(index) else { return false }
+        // Every factory's name starts with c, S or P.
+        let first = buffer[Int(tokens[index].start)]
+        guard first == 0x63 || first == 0x53 || first == 0x50 else { return false }
+        return Self.clientFactories.contains(word(index))
+    }
+
+    private func site(_ index: Int) -> CodeSite {
+        CodeSite(file: file, line: Int(tokens[index].line), column: Int(tokens[index].column))
+    }
+
+    /// The site of `offset` inside the string token at `index`, counting its line breaks.
+    private func site(_ index: Int, offset: Int, in text: String) -> CodeSite {
+        let token = tokens[index]
+        var line = Int(token.line)
+        var lastBreak: Int?
+        for (position, byte) in text.utf8.prefix(offset).enumerated() where byte == 0x0A {
+            line += 1
+            lastBreak = position
+        }
+        let column = lastBreak.map { offset - $0 } ?? Int(token.column) + 1 + offset
+        return CodeSite(file: file, line: line, column: column)
+    }
+
+    /// The source text of tokens `range`, shortened for a listing.
+    private func source(_ range: Range<Int>) -> String {
+        guard let first = range.first, let last = range.last else { return "" }
+        let text = String(
+            decoding: UnsafeBufferPointer(
+                rebasing: buffer[Int(tokens[first].start)..<Int(tokens[last].end)]),
+            as: UTF8.self)
+        let flat = text.split(whereSeparator: \.isNewline).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.joined(separator: " ")
+        return flat.count > 80 ? String(flat.prefix(77)) + "…" : flat
+    }
+
+    /// The top-level arguments of the call whose `(` is at `open`, as token ranges.
+    private func arguments(_ open: Int) -> [Range<Int>] {
+        let close = Int(matching[open])
+        guard close > open else { return [] }
+        var result: [Range<Int>] = []
+        var start = open + 1
+        var index = open + 1
+        while index < close {
+            if tokens[index].kind == .punctuator {
+                if matching[index] > index {
+                    index = Int(matching[index]) + 1
+                    continue
+                }
+                if tokens[index].punctuator == Punctuator.comma {
+                    result.append(start..<index)
+                    start = index + 1
+                }
+            }
+            index += 1
+        }
+        if start < close { result.append(start..<close) }
+        return result
+    }
+
+    /// The string an argument stands for: a literal, literals joined by `+`, or a `const`
+    /// declared once in the file with a literal; nil otherwise.
+    private func literal(_ range: Range<Int>) -> String? {
+        var range = range
+        // `'x' as const`, `'x' as Table`
+        if range.count >= 3, isIdentifier(range.upperBound - 2),
+            `is`(range.upperBound - 2, "as")
+        {
+            range = range.lowerBound..<(range.upperBound - 2)
+        }
+        if range.count > 1, tokens[range.lowerBound].kind == .templateHead {
+            return template(range, holes: false)
+        }
+        var text = ""
+        var expectOperand = true
+        for index in range {
+            let token = tokens[index]
+            if expectOperand {
+                if token.kind == .string, let value = buffer.stringValue(token) {
+                    text += value
+                } else if token.kind == .identifier, let value = constants[word(index)] ?? nil {
+                    text += value
+                } else {
+                    return nil
+                }
+            } else if !token.isPunctuator(Punctuator.plus) {
+                return nil
+            }
+            expectOperand.toggle()
+        }
+        return expectOperand || range.isEmpty ? nil : text
+    }
+
+    /// A template literal whose substitutions are all constants; with `holes`, other
+    /// substitutions read as U+0001 (for `or` filters, whose values may be computed).
+    private func template(_ range: Range<Int>, holes: Bool) -> String? {
+        guard tokens[range.lowerBound].kind == .templateHead,
+            tokens[range.upperBound - 1].kind == .templateTail
+        else { return nil }
+        var text = ""
+        var index = range.lowerBound
+        while index < range.upperBound {
+            let token = tokens[index]
+            let raw = buffer.text(token)
+            // `abc${ … }def${ … }ghi`: the pieces without their delimiters.
+            let piece = raw.dropFirst().dropLast(token.kind == .templateTail ? 1 : 2)
+            text += piece.replacingOccurrences(of: "\\`", with: "`")
+                .replacingOccurrences(of: "\\$", with: "$")
+            if token.kind == .templateTail { break }
+            // The substitution: tokens up to the next middle or tail piece.
+            var end = index + 1
+            while end < range.upperBound, tokens[end].kind != .templateMiddle,
+                tokens[end].kind != .templateTail
+            {
+                if matching[end] > end { end = Int(matching[end]) }
+                end += 1
+            }
+            if let value = literal((index + 1)..<end) {
+                text += value
+            } else if holes {
+                text += "\u{1}"
+            } else {
+                return nil
+            }
+            index = end
+        }
+        return text
+    }
+
+    // MARK: Declarations
+
+    private mutating func readDeclarations() {
+        for index in tokens.indices where tokens[index].kind == .identifier {
+            // `db: SupabaseClient` (a parameter or a declaration), `): SupabaseClient {`.
+            if isPunctuator(index + 1, Punctuator.colon), isIdentifier(index + 2),
+                `is`(index + 2, "SupabaseClient")
+            {
+                clients.insert(word(index))
+            }
+            if `is`(index, "function"), isIdentifier(index + 1) {
+                readFunction(named: word(index + 1), open: index + 2)
+                continue
+            }
+            guard let value = assignedValue(of: index) else { continue }
+            let name = word(index)
+            let declaredConstant =
+                index > 0 && isIdentifier(index - 1) && `is`(index - 1, "const")
+            if declaredConstant, tokens[value].kind == .string,
+                !(isPunctuator(value + 1, Punctuator.plus) || isDot(value + 1)
+                    || isPunctuator(value + 1, Punctuator.openBracket))
+            {
+                let text = buffer.stringValue(tokens[value])
+                if let existing = constants[name], existing != text {
+                    constants[name] = .some(nil)
+                } else {
+                    constants[name] = .some(text)
+                }
+            }
+            if isPunctuator(value, Punctuator.openBrace)
+                || isPunctuator(value, Punctuator.openBracket)
+            {
+                literals.append((index, name, value))
+            }
+            // `const clientFor = (t: string): SupabaseClient => …`
+            if isPunctuator(value, Punctuator.openParen), matching[value] > value {
+                readFunction(named: name, open: value)
+            }
+            // `const db = createClient(url, key, { db: { schema: 'billing' } })`
+            if isIdentifier(value),
+                isClientFactory(value)
+                    || (`is`(value, "new") && isIdentifier(value + 1)
+                        && isClientFactory(value + 1))
+            {
+                clients.insert(name)
+                let open = `is`(value, "new") ? value + 2 : value + 1
+                if isPunctuator(open, Punctuator.openParen), let schema = schemaOption(open) {
+                    clientSchemas[name] = schema
+                }
+            } else if isIdentifier(value), isPunctuator(value + 1, Punctuator.openParen) {
+                madeBy[name] = word(value)
+            }
+            // `const billing = supabase.schema('billing')`
+            if let (schema, end) = schemaCall(from: value), !isDot(end + 1) {
+                schemaClients[name] = schema
+            }
+        }
+    }
+
+    /// Where the value assigned at `index` starts: `name = value`, `const name: Type = value`,
+    /// past an `await`; nil when `index` is not assigned there.
+    private func assignedValue(of index: Int) -> Int? {
+        var equals = index + 1
+        if isPunctuator(equals, Punctuator.colon), index > 0, isIdentifier(index - 1),
+            isDeclarationKeyword(index - 1)
+        {
+            // Skip the type annotation up to its `=`.
+            while equals < tokens.count, !isPunctuator(equals, Punctuator.assign) {
+                if isPunctuator(equals, Punctuator.semicolon) { return nil }
+                if matching[equals] > equals { equals = Int(matching[equals]) }
+                equals += 1
+            }
+        }
+        guard isPunctuator(equals, Punctuator.assign) else { return nil }
+        var value = equals + 1
+        if isIdentifier(value), `is`(value, "await") { value += 1 }
+        return value < tokens.count ? value : nil
+    }
+
+    /// A function whose parameters' `(` is at `open`: a client factory when it is declared
+    /// to return a `SupabaseClient` or returns a client factory's call.
+    private mutating func readFunction(named name: String, open: Int) {
+        guard isPunctuator(open, Punctuator.openParen), matching[open] > open else { return }
+        var index = Int(matching[open]) + 1
+        if isPunctuator(index, Punctuator.colon), isIdentifier(index + 1),
+            `is`(index + 1, "SupabaseClient")
+        {
+            clients.insert(name)
+            return
+        }
+        // The body: `{ … return createClient(…) … }` or `=> createClient(…)`.
+        while index < tokens.count, !isPunctuator(index, Punctuator.openBrace),
+            !isPunctuator(index, Punctuator.arrow), !isPunctuator(index, Punctuator.semicolon)
+        {
+            index += 1
+        }
+        if isPunctuator(index, Punctuator.arrow) {
+            if isIdentifier(index + 1), isClientFactory(index + 1) {
+                clients.insert(name)
+            }
+            if isPunctuator(index + 1, Punctuator.openBrace) { index += 1 } else { return }
+        }
+        guard isPunctuator(index, Punctuator.openBrace), matching[index] > index else { return }
+        for body in index..<Int(matching[index])
+        where isIdentifier(body) && `is`(body, "return") && isIdentifier(body + 1)
+            && isClientFactory(body + 1)
+        {
+            clients.insert(name)
+            return
+        }
+    }
+
+    /// `db: { schema: 'x' }` among a client factory's arguments.
+    private func schemaOption(_ open: Int) -> String? {
+        let close = Int(matching[open])
+        guard close > open else { return nil }
+        for index in open..<close
+        where isIdentifier(index) && `is`(index, "schema")
+            && isPunctuator(index + 1, Punctuator.colon) && tokens[index + 2].kind == .string
+            && index >= 3 && isPunctuator(index - 1, Punctuator.openBrace)
+            && isPunctuator(index - 2, Punctuator.colon) && isIdentifier(index - 3)
+            && `is`(index - 3, "db")
+        {
+            return buffer.stringValue(tokens[index + 2])
+        }
+        return nil
+    }
+
+    /// `client.schema('x')` starting at `start`: the schema and the index of its `)`.
+    private func schemaCall(from start: Int) -> (String, Int)? {
+        var index = start
+        while isIdentifier(index), isDot(index + 1), isIdentifier(index + 2),
+            !`is`(index + 2, "schema")
+        {
+            index += 2
+        }
+        guard isIdentifier(index), isDot(index + 1), isIdentifier(index + 2),
+            `is`(index + 2, "schema"), isPunctuator(index + 3, Punctuator.openParen)
+        else { return nil }
+        let args = arguments(index + 3)
+        guard let first = args.first, let schema = literal(first) else { return nil }
+        return (schema, Int(matching[index + 3]))
+    }
+
+    /// The latest `{…}`/`[…]` literal declared as `name` before `index`.
+    private func declaredLiteral(_ name: String, before index: Int) -> Int? {
+        literals.last { $0.name == name && $0.index < index }?.open
+    }
+
+    // MARK: Calls
+
+    private mutating func readCalls() {
+        var index = 0
+        while index < tokens.count {
+            defer { index += 1 }
+            guard tokens[index].kind == .identifier else { continue }
+            if isDot(index - 1), isPunctuator(index + 1, Punctuator.openParen) {
+                if `is`(index, "from") {
+                    startFrom(at: index)
+                } else if `is`(index, "rpc") {
+                    startRPC(at: index)
+                }
+                continue
+            }
+            // A builder kept in a variable, extended: `q.eq(…)`, `q = q.order(…)`.
+            if !builders.isEmpty, !isDot(index - 1),
+                isDot(index + 1) || isPunctuator(index + 1, Punctuator.bang),
+                let chain = builders[word(index)]
+            {
+                var chain = chain
+                var methods: [String] = []
+                let end = walk(from: index, chain: &chain, methods: &methods)
+                if end > index {
+                    if case .pending(let slot) = chain.destination,
+                        let first = methods.first, Self.starters.contains(first)
+                    {
+                        confirm(slot)
+                        chain.destination = .confirmed
+                    }
+                    keep(chain, startingAt: index)
+                }
+            }
+        }
+    }
+
+    private mutating func confirm(_ slot: Int) {
+        clients.insert(pending[slot].roots[0])
+        expectations.merge(pending[slot].expectations)
+        pending[slot].expectations = CodeExpectations()
+        for (name, chain) in builders where chain.destination == .pending(slot) {
+            builders[name]?.destination = .confirmed
+        }
+    }
+
+    /// The receiver of the member call whose name is at `index`: its root name (the last
+    /// identifier before the dot), its schema when it is `x.schema('s')`, and whether it is
+    /// `storage`.
+    private func receiver(of index: Int) -> (root: String?, schema: String?, storage: Bool) {
+        var before = index - 2
+        while isPunctuator(before, Punctuator.bang) { before -= 1 }
+        guard before >= 0 else { return (nil, nil, false) }
+        if isIdentifier(before) {
+            let name = word(before)
+            if name == "storage" { return (name, nil, true) }
+            return (name, schemaClients[name] ?? clientSchemas[name], false)
+        }
+        guard isPunctuator(before, Punctuator.closeParen) else { return (nil, nil, false) }
+        let open = Int(matching[before])
+        guard open > 0, isIdentifier(open - 1) else { return (nil, nil, false) }
+        let callee = word(open - 1)
+        if callee == "schema", isDot(open - 2) {
+            let schema = arguments(open).first.flatMap(literal)
+            let inner = receiver(of: open - 1)
+            return (inner.root, schema, false)
+        }
+        return (callee, nil, false)
+    }
+
+    /// A receiver's name and the function that made it, if the file says.
+    private func roots(of root: String) -> [String] {
+        [root] + (madeBy[root].map { [$0] } ?? [])
+    }
+
+    private func isKnownClient(_ root: String) -> Bool {
+        roots(of: root).contains { clients.contains($0) || Self.clientFactories.contains($0) }
+    }
+
+    private mutating func startFrom(at index: Int) {
+        let (root, schema, storage) = receiver(of: index)
+        let open = index + 1
+        let args = arguments(open)
+        if storage {
+            if let first = args.first, let bucket = literal(first) {
+                expectations.buckets[bucket, default: CodeSites()].add(site(index))
+            }
+            return
+        }
+        if let root, Self.notClients.contains(root) { return }
+        let known = root.map(isKnownClient) ?? false
+        // Most chains show at once that they are queries (`.from('t').select(…)`): read
+        // straight into the file's expectations. Others are read aside first: whether they
+        // count depends on what follows.
+        var next = Int(matching[open]) + 1
+        while isPunctuator(next, Punctuator.bang) { next += 1 }
+        let startsQuery =
+            isDot(next) && isIdentifier(next + 1)
+            && method(at: next + 1).map(Self.starters.contains) == true
+        let certain = startsQuery || known || receiverIsSchemaCall(index)
+        scratch = CodeExpectations()
+        var chain = Chain(table: nil, destination: certain ? .confirmed : .scratch)
+        let table = args.first.flatMap(literal)
+        if let table {
+            let name = QualifiedName(schema ?? "public", table)
+            chain.table = name
+            if certain {
+                expectations.tables[name, default: .init(name: name)].sites.add(site(index))
+            } else {
+                scratch.tables[name, default: .init(name: name)].sites.add(site(index))
+            }
+        }
+        var methods: [String] = []
+        _ = walk(from: Int(matching[open]), chain: &chain, methods: &methods)
+        let confirmed =
+            certain || (methods.first.map(Self.starters.contains) ?? false)
+        // `Array.from(x).map(…)`, `Readable.from(items).pipe(…)`: not a query.
+        if !confirmed && !methods.isEmpty { return }
+        if table == nil {
+            guard confirmed else { return }
+            expectations.noteUnchecked(
+                "table name", args.first.map(source) ?? "(none)", at: site(index))
+        }
+        if confirmed {
+            if let root { clients.insert(root) }
+            if !certain { expectations.merge(scratch) }
+            chain.destination = .confirmed
+        } else if let root {
+            pending.append(Pending(roots: roots(of: root), expectations: scratch))
+            chain.destination = .pending(pending.count - 1)
+        } else {
+            return
+        }
+        scratch = CodeExpectations()
+        keep(chain, startingAt: receiverStart(index))
+    }
+
+    private func receiverIsSchemaCall(_ index: Int) -> Bool {
+        var before = index - 2
+        while isPunctuator(before, Punctuator.bang) { before -= 1 }
+        guard isPunctuator(before, Punctuator.closeParen) else { return false }
+        let open = Int(matching[before])
+        return open > 1 && isIdentifier(open - 1) && `is`(open - 1, "schema") && isDot(open - 2)
+    }
+
+    /// Where the expression whose member call is at `index` starts (`this.db.from` → `this`).
+    private func receiverStart(_ index: Int) -> Int {
+        var start = index - 2
+        while start > 0 {
+            while isPunctuator(start, Punctuator.bang) { start -= 1 }
+            if isPunctuator(start, Punctuator.closeParen), matching[start] > 0 {
+                start = Int(matching[start]) - 1
+                continue
+            }
+            if isIdentifier(start), isDot(start - 1) {
+                start -= 2
+                continue
+            }
+            break
+        }
+        return max(start, 0)
+    }
+
+    /// Remembers `chain` when the expression starting at `start` is assigned to a variable
+    /// (`const q = …`, `q = …`, `let q: Builder = …` is not followed).
+    private mutating func keep(_ chain: Chain, startingAt start: Int) {
+        var before = start - 1
+        if isIdentifier(before), `is`(before, "await") { before -= 1 }
+        guard isPunctuator(before, Punctuator.assign) else { return }
+        if isIdentifier(before - 1) {
+            builders[word(before - 1)] = chain
+            return
+        }
+        // `let q: Builder<…> = …`: back to `let q:` within the statement.
+        var index = before - 1
+        while index > 1, before - index < 64, !isPunctuator(index, Punctuator.semicolon) {
+            if isPunctuator(index, Punctuator.colon), isIdentifier(index - 1),
+                isIdentifier(index - 2),
+                isDeclarationKeyword(index - 2)
+            {
+                builders[word(index - 1)] = chain
+                return
+            }
+            index -= 1
+        }
+    }
+
+    private mutating func startRPC(at index: Int) {
+        let (root, schema, storage) = receiver(of: index)
+        guard !storage, let root,
+            isKnownClient(root)
+                || receiverIsSchemaCall(index)
+        else {
+            if let root, !storage, !Self.notClients.contains(root) {
+                var scratch = CodeExpectations()
+                recordRPC(at: index, schema: schema, into: &scratch)
+                pending.append(Pending(roots: roots(of: root), expectations: scratch))
+            }
+            return
+        }
+        recordRPC(at: index, schema: schema, into: &expectations)
+    }
+
+    private func recordRPC(at index: Int, schema: String?, into target: inout CodeExpectations) {
+        let args = arguments(index + 1)
+        guard let first = args.first, let name = literal(first) else {
+            target.noteUnchecked(
+                "function name", args.first.map(source) ?? "(none)", at: site(index))
+            return
+        }
+        let function = QualifiedName(schema ?? "public", name)
+        var names: [String] = []
+        if args.count > 1 {
+            guard let keys = objectKeys(args[1], at: index) else {
+                target.noteUnchecked("arguments of \(name)", source(args[1]), at: site(index))
+                target.functions[function, default: .init(name: function)].argumentSets[
+                    ["…"], default: CodeSites()
+                ].add(site(index))
+                return
+            }
+            names = keys.sorted()
+        }
+        target.functions[function, default: .init(name: function)].argumentSets[
+            names, default: CodeSites()
+        ].add(site(index))
+    }
+
+    /// The keys of an object literal argument (or of a `const x = {…}` it names); nil when
+    /// they cannot all be read (a spread, a computed key, a value from elsewhere).
+    private func objectKeys(_ range: Range<Int>, at use: Int) -> Set<String>? {
+        var open = range.lowerBound
+        if range.count == 1, isIdentifier(open) {
+            guard let declared = declaredLiteral(word(open), before: use) else { return nil }
+            open = declared
+        } else if !(isPunctuator(open, Punctuator.openBrace)
+            && Int(matching[open]) == range.upperBound - 1)
+        {
+            return nil
+        }
+        guard isPunctuator(open, Punctuator.openBrace) else { return nil }
+        var keys: Set<String> = []
+        let close = Int(matching[open])
+        var start = open + 1
+        while start < close {
+            // One member: `key: value`, `key`, `'key': value`, `key() {}`.
+            let token = tokens[start]
+            if token.isPunctuator(Punctuator.spread) || token.isPunctuator(Punctuator.openBracket) {
+                return nil
+            }
+            if token.kind == .identifier {
+                keys.insert(word(start))
+            } else if token.kind == .string, let value = buffer.stringValue(token) {
+                keys.insert(value)
+            } else if token.kind == .number {
+                keys.insert(word(start))
+            } else {
+                return nil
+            }
+            // Skip to the next top-level comma.
+            var index = start + 1
+            while index < close {
+                if matching[index] > index {
+                    index = Int(matching[index]) + 1
+                    continue
+                }
+                if tokens[index].isPunctuator(Punctuator.comma) { break }
+                index += 1
+            }
+            start = index + 1
+        }
+        return keys
+    }
+
+    /// The column names of insert values: an object, an array of objects, or a `const`
+    /// holding one.
+    private func valueKeys(_ range: Range<Int>, at use: Int) -> Set<String>? {
+        var open = range.lowerBound
+        var whole = range
+        if range.count == 1, isIdentifier(open) {
+            guard let declared = declaredLiteral(word(open), before: use) else { return nil }
+            open = declared
+            whole = open..<(Int(matching[open]) + 1)
+        }
+        if isPunctuator(open, Punctuator.openBracket), Int(matching[open]) == whole.upperBound - 1 {
+            var keys: Set<String> = []
+            var index = open + 1
+            let close = Int(matching[open])
+            while index < close {
+                guard isPunctuator(index, Punctuator.openBrace),
+                    let object = objectKeys(index..<(Int(matching[index]) + 1), at: use)
+                else { return nil }
+                keys.formUnion(object)
+                index = Int(matching[index]) + 1
+                if isPunctuator(index, Punctuator.comma) { index += 1 }
+            }
+            return keys
+        }
+        return objectKeys(whole, at: use)
+    }
+
+    /// The value of `key` in an options object literal (`{ onConflict: 'a,b' }`).
+    private func option(_ key: String, in range: Range<Int>) -> String? {
+        guard isPunctuator(range.lowerBound, Punctuator.openBrace) else { return nil }
+        for index in range
+        where isIdentifier(index) && word(index) == key
+            && isPunctuator(index + 1, Punctuator.colon)
+        {
+            var end = index + 2
+            while end < range.upperBound, !isPunctuator(end, Punctuator.comma),
+                !isPunctuator(end, Punctuator.closeBrace)
+            {
+                end += 1
+            }
+            return literal((index + 2)..<end)
+        }
+        return nil
+    }
+
+    // MARK: Recording
+
+    /// Walks the builder methods after `start` (the `)` of `from`, or a builder variable):
+    /// each `.method(args)`; returns the index of the last token of the chain.
+    private mutating func walk(from start: Int, chain: inout Chain, methods: inout [String]) -> Int
+    {
+        var index = start
+        while true {
+            var next = index + 1
+            while isPunctuator(next, Punctuator.bang) { next += 1 }
+            guard isDot(next), isIdentifier(next + 1), isPunctuator(next + 2, Punctuator.openParen)
+            else { return index }
+            guard let name = method(at: next + 1) else { return index }
+            methods.append(name)
+            apply(name, at: next + 1, chain: &chain)
+            index = Int(matching[next + 2])
+            guard index > next else { return next + 2 }
+        }
+    }
+
+    private mutating func apply(_ method: String, at index: Int, chain: inout Chain) {
+        let args = arguments(index + 1)
+        // Work on the destination itself, moved out and back so that nothing is copied.
+        var target: CodeExpectations
+        switch chain.destination {
+        case .confirmed: target = expectations; expectations = CodeExpectations()
+        case .pending(let slot):
+            target = pending[slot].expectations
+            pending[slot].expectations = CodeExpectations()
+        case .scratch: target = scratch; scratch = CodeExpectations()
+        }
+        let destination = chain.destination
+        defer {
+            switch destination {
+            case .confirmed: expectations = target
+            case .pending(let slot): pending[slot].expectations = target
+            case .scratch: scratch = target
+            }
+        }
+        guard let table = chain.table else { return }
+        var use = target.tables.removeValue(forKey: table) ?? CodeExpectations.TableUse(name: table)
+        defer { target.tables[table] = use }
+        switch method {
+        case "select":
+            guard let first = args.first else {
+                use.allColumns = true
+                use.allColumnsSites.add(site(index))
+                return
+            }
+            guard let text = literal(first) else {
+                target.noteUnchecked("select list", source(first), at: site(index))
+                return
+            }
+            let items: [PostgRESTSyntax.SelectItem]
+            do {
+                items = try PostgRESTSyntax.select(text)
+            } catch {
+                target.noteUnchecked(
+                    "select list PostgREST cannot parse (\(error.message))", text,
+                    at: site(first.lowerBound, offset: error.offset, in: text))
+                return
+            }
+            for item in items {
+                switch item {
+                case .star:
+                    use.allColumns = true
+                    use.allColumnsSites.add(site(first.lowerBound))
+                case .column(let name, let offset):
+                    use.columns[name, default: .init(name: name)].note(
+                        .select, at: site(first.lowerBound, offset: offset, in: text))
+                case .aggregate: break
+                case .embed(let embed):
+                    let key = CodeExpectations.Embed.key(embed.name, embed.hint)
+                    use.embeds[key, default: .init(target: embed.name, hint: embed.hint)].merge(
+                        self.embed(embed, token: first.lowerBound, text: text))
+                    remember(embed, path: [key], in: &chain)
+                }
+            }
+        case "insert", "update", "upsert":
+            use.operations.insert(method)
+            if let first = args.first {
+                if let keys = valueKeys(first, at: index) {
+                    for key in keys.sorted() {
+                        use.columns[key, default: .init(name: key)].note(
+                            CodeExpectations.Use(rawValue: method)!, at: site(first.lowerBound))
+                    }
+                } else {
+                    target.noteUnchecked("\(method) values", source(first), at: site(index))
+                }
+            }
+            if method == "upsert", args.count > 1,
+                let conflict = option("onConflict", in: args[1])
+            {
+                let columns = conflict.split(separator: ",").map {
+                    $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(
+                        in: CharacterSet(charactersIn: "\""))
+                }
+                for name in columns {
+                    use.columns[name, default: .init(name: name)].note(
+                        .conflict, at: site(args[1].lowerBound))
+                }
+                use.conflictTargets[columns.joined(separator: ","), default: CodeSites()].add(
+                    site(args[1].lowerBound))
+            }
+        case "delete":
+            use.operations.insert(method)
+        case "match":
+            guard let first = args.first else { return }
+            if let keys = objectKeys(first, at: index) {
+                for key in keys.sorted() {
+                    filter(key, .filter, at: site(first.lowerBound), chain, &use, &target)
+                }
+            } else {
+                target.noteUnchecked("match columns", source(first), at: site(index))
+            }
+        case "or", "order":
+            guard let first = args.first else { return }
+            // An `or` may compute its values (`name.ilike.%${term}%`): its columns still read.
+            guard
+                let text = literal(first)
+                    ?? (method == "or" && tokens[first.lowerBound].kind == .templateHead
+                        ? template(first, holes: true) : nil)
+            else {
+                target.noteUnchecked("\(method) filter", source(first), at: site(index))
+                return
+            }
+            let referenced =
+                args.count > 1
+                ? (option("referencedTable", in: args[1]) ?? option("foreignTable", in: args[1]))
+                : nil
+            let columns =
+                method == "or"
+                ? PostgRESTSyntax.logicColumns(text) : [(name: text, offset: 0)]
+            for item in columns {
+                guard !item.name.contains("\u{1}") else {
+                    target.noteUnchecked(
+                        "or filter column", source(first),
+                        at: site(first.lowerBound, offset: item.offset, in: text))
+                    continue
+                }
+                filter(
+                    referenced.map { "\($0).\(item.name)" } ?? item.name,
+                    method == "or" ? .filter : .order,
+                    at: site(first.lowerBound, offset: item.offset, in: text), chain, &use,
+                    &target)
+            }
+        default:
+            guard Self.columnFilters.contains(method), let first = args.first else { return }
+            guard let name = literal(first) else {
+                target.noteUnchecked("\(method) column", source(first), at: site(index))
+                return
+            }
+            filter(name, .filter, at: site(first.lowerBound), chain, &use, &target)
+        }
+    }
+
+    /// Remembers the names a filter may use for `embed` and its nested embeds
+    /// (`organizations.name`, `org.name` for `org:organizations(name)`).
+    private func remember(_ embed: PostgRESTSyntax.Embed, path: [String], in chain: inout Chain) {
+        let names = [embed.alias, embed.name].compactMap { $0 }
+        for name in names {
+            let prefix = chain.embeds.first { $0.value == Array(path.dropLast()) }?.key
+            chain.embeds[prefix.map { "\($0).\(name)" } ?? name] = path
+        }
+        for case .embed(let inner) in embed.items {
+            remember(
+                inner, path: path + [CodeExpectations.Embed.key(inner.name, inner.hint)], in: &chain
+            )
+        }
+    }
+
+    /// A filter's column: on the table, or `rel.col` on an embedded resource of the select.
+    private func filter(
+        _ name: String, _ kind: CodeExpectations.Use, at site: CodeSite, _ chain: Chain,
+        _ use: inout CodeExpectations.TableUse, _ target: inout CodeExpectations
+    ) {
+        let field = PostgRESTSyntax.filterColumn(name)
+        guard let dot = field.lastIndex(of: ".") else {
+            use.columns[field, default: .init(name: field)].note(kind, at: site)
+            return
+        }
+        let path = String(field[..<dot])
+        let column = String(field[field.index(after: dot)...])
+        guard let keys = chain.embeds[path] else {
+            target.noteUnchecked(
+                "filter on an embedded resource not in the select", name, at: site)
+            return
+        }
+        Self.addColumn(column, kind, at: site, path: keys[...], to: &use.embeds)
+    }
+
+    private static func addColumn(
+        _ column: String, _ kind: CodeExpectations.Use, at site: CodeSite,
+        path: ArraySlice<String>, to embeds: inout [String: CodeExpectations.Embed]
+    ) {
+        guard let key = path.first else { return }
+        let (target, hint) = CodeExpectations.Embed.split(key)
+        var embed = embeds[key] ?? CodeExpectations.Embed(target: target, hint: hint)
+        if path.count == 1 {
+            embed.columns[column, default: .init(name: column)].note(kind, at: site)
+        } else {
+            addColumn(column, kind, at: site, path: path.dropFirst(), to: &embed.embeds)
+        }
+        embeds[key] = embed
+    }
+
+    /// An embed of a select as expectations, its columns and nested embeds with their sites.
+    private func embed(
+        _ embed: PostgRESTSyntax.Embed, token: Int, text: String
+    ) -> CodeExpectations.Embed {
+        var result = CodeExpectations.Embed(target: embed.name, hint: embed.hint)
+        result.sites.add(site(token, offset: embed.offset, in: text))
+        for item in embed.items {
+            switch item {
+            case .star: result.allColumns = true
+            case .column(let name, let offset):
+                // `rel(count)` counts the related rows: no column.
+                guard name != "count" else { continue }
+                result.columns[name, default: .init(name: name)].note(
+                    .select, at: site(token, offset: offset, in: text))
+            case .aggregate: break
+            case .embed(let inner):
+                let key = CodeExpectations.Embed.key(inner.name, inner.hint)
+                result.embeds[key, default: .init(target: inner.name, hint: inner.hint)].merge(
+                    self.embed(inner, token: token, text: text))
+            }
+        }
+        return result
+    }
+}

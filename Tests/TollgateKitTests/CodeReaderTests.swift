@@ -1,0 +1,241 @@
+import Foundation
+import Testing
+
+@testable import TollgateKit
+
+/// Reading the application's code: the tokenizer, PostgREST's grammar, the types file in any
+/// encoding, and two whole trees (the example backend and a real-world shaped one) whose
+/// listings are pinned, so that an expectation found or invented shows up as a diff.
+@Suite struct CodeReaderTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/code")
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The expectations of one file's text.
+    func read(_ text: String, jsx: Bool = true) -> CodeExpectations {
+        let result = CodeReader.readFile(Array(text.utf8), file: "f.ts", jsx: jsx)
+        var expectations = result.expectations
+        for chain in result.pending where chain.roots.contains(where: result.clients.contains) {
+            expectations.merge(chain.expectations)
+        }
+        return expectations
+    }
+
+    func tables(_ expectations: CodeExpectations) -> [String] {
+        expectations.tables.keys.map(\.description).sorted()
+    }
+
+    func columns(_ expectations: CodeExpectations, _ table: String) -> [String] {
+        (expectations.tables[QualifiedName(parsing: table)]?.columns.keys.sorted()) ?? []
+    }
+
+    // MARK: Tokenizer
+
+    @Test func callsInsideCommentsStringsRegexesAndJSXTextAreNotCalls() {
+        let text = """
+            // db.from('in_a_comment').select('a')
+            /* db.from('in_a_block').select('a') */
+            const s = "db.from('in_a_string').select('a')"
+            const r = /db\\.from\\('in_a_regex'\\)\\.select\\('a'\\)/g
+            const half = total / 2 / db.length
+            const t = `db.from('in_a_template').select('a') ${db.from('in_a_substitution').select('a')}`
+            const view = <p>Don't db.from('in_jsx_text').select('a') {db.from('in_jsx_expression').select('b')}</p>
+            """
+        #expect(
+            tables(read(text)) == ["public.in_a_substitution", "public.in_jsx_expression"])
+    }
+
+    @Test func lineNumbersSurviveCRLFMultiLineStringsAndTemplates() {
+        let text =
+            "const a = `line one\r\nline two`\r\nconst b = 'x\\\r\ny'\r\n\r\nsupabase\r\n  .from('leads')\r\n  .select('id')\r\n"
+        let leads = read(text).tables[QualifiedName(parsing: "public.leads")]
+        // `.from` is on line 7, its `select('id')` on line 8.
+        #expect(leads?.sites.sites.map(\.line) == [7])
+        #expect(leads?.columns["id"]?.sites.sites.map(\.line) == [8])
+    }
+
+    @Test func typeScriptGenericsAreNotJSXAndDivisionIsNotARegex() {
+        let text = """
+            const pick = <T,>(rows: T[]) => rows[0]
+            function typed<T extends object>(value: T) { return value }
+            const ratio = a / b; const next = c / d
+            const { data } = await db.from('after_generics').select('x')
+            """
+        #expect(tables(read(text)) == ["public.after_generics"])
+        // In a .ts file `<` is never JSX: a type assertion.
+        #expect(
+            tables(read("const x = <any>db.from('asserted').select('y')", jsx: false)) == [
+                "public.asserted"
+            ])
+    }
+
+    @Test func aQueryFromMeansATableOnlyOnAClient() {
+        let text = """
+            const list = Array.from(new Set(ids)).filter(Boolean)
+            const bytes = Buffer.from('abc')
+            const chunks = Readable.from(items)
+            const x = thing.from('not_a_query').map((v) => v)
+            """
+        #expect(read(text).tables.isEmpty)
+        // A receiver that starts a query elsewhere is a client: its bare `.from` counts.
+        let kept = """
+            const q = db.from('later')
+            const r = await db.from('leads').select('id')
+            """
+        #expect(tables(read(kept)) == ["public.later", "public.leads"])
+    }
+
+    // MARK: PostgREST's grammar
+
+    @Test func selectGrammar() throws {
+        let items = try PostgRESTSyntax.select(
+            "id, alias:name, data->a->>b, price::text, total.sum(), count(), \"weird col\", "
+                + "org:organizations!leads_org_id_fkey!inner(name, ...owners(email)), rel!left(*)")
+        #expect(items.count == 9)
+        guard case .column(let alias, _) = items[1], case .column(let json, _) = items[2],
+            case .column(let cast, _) = items[3], case .column(let aggregate, _) = items[4],
+            case .aggregate = items[5], case .column(let quoted, _) = items[6],
+            case .embed(let embed) = items[7], case .embed(let left) = items[8]
+        else {
+            Issue.record("unexpected items: \(items)")
+            return
+        }
+        #expect(
+            [alias, json, cast, aggregate, quoted] == [
+                "name", "data", "price", "total", "weird col",
+            ])
+        #expect(embed.name == "organizations" && embed.alias == "org")
+        #expect(embed.hint == "leads_org_id_fkey")
+        guard case .embed(let spread) = embed.items[1] else {
+            Issue.record("no spread")
+            return
+        }
+        #expect(spread.spread && spread.name == "owners")
+        #expect(left.hint == nil && left.items.count == 1)
+        if case .star = left.items.first {} else { Issue.record("rel!left(*) reads \(left.items)") }
+        #expect(throws: PostgRESTSyntax.SyntaxError.self) {
+            try PostgRESTSyntax.select("id, rel(name")
+        }
+        #expect(throws: PostgRESTSyntax.SyntaxError.self) { try PostgRESTSyntax.select("id,,name") }
+        #expect(throws: PostgRESTSyntax.SyntaxError.self) {
+            try PostgRESTSyntax.select("total.median()")
+        }
+    }
+
+    @Test func logicTreesNameTheirColumns() {
+        let columns = PostgRESTSyntax.logicColumns(
+            "a.eq.1,not.b.is.null,and(c.gt.2,or(d->>k.eq.x,e.in.(1,2))),f.eq.\"x,y\"")
+        #expect(columns.map(\.name) == ["a", "b", "c", "d", "e", "f"])
+    }
+
+    // MARK: The types file
+
+    @Test func theTypesFileReadsTheSameInEveryEncoding() throws {
+        let utf16 = try Data(
+            contentsOf: Self.fixtures.appendingPathComponent("taskboard/types/supabase.ts"))
+        #expect(utf16.starts(with: [0xFF, 0xFE]))
+        let text = String(decoding: SourceText.utf8(utf16), as: UTF8.self)
+        #expect(text.contains("\r\n"))
+        let reference = try #require(SupabaseTypes.parse(Array(text.utf8), file: "t.ts"))
+        var variants: [(String, [UInt8])] = [
+            ("UTF-8, CRLF", Array(text.utf8)),
+            ("UTF-8, LF", Array(text.replacingOccurrences(of: "\r\n", with: "\n").utf8)),
+            ("UTF-8 with BOM", [0xEF, 0xBB, 0xBF] + Array(text.utf8)),
+        ]
+        var big: [UInt8] = [0xFE, 0xFF]
+        for unit in text.replacingOccurrences(of: "\r\n", with: "\n").utf16 {
+            big += [UInt8(unit >> 8), UInt8(unit & 0xFF)]
+        }
+        variants.append(("UTF-16 big endian, LF", big))
+        for (name, bytes) in variants {
+            let types = try #require(
+                SupabaseTypes.parse(SourceText.utf8(Data(bytes)), file: "t.ts"), "\(name)")
+            #expect(types.relations.keys.sorted() == reference.relations.keys.sorted(), "\(name)")
+            for (relation, value) in reference.relations {
+                #expect(
+                    types.relations[relation]?.columns.mapValues(\.nullable)
+                        == value.columns.mapValues(\.nullable), "\(name) \(relation)")
+                #expect(types.relations[relation]?.site.line == value.site.line, "\(name)")
+            }
+        }
+        let tasks = try #require(reference.relations[QualifiedName(parsing: "public.tasks")])
+        #expect(tasks.columns["due_on"]?.nullable == true)
+        #expect(tasks.columns["title"]?.nullable == false)
+        #expect(reference.relations[QualifiedName(parsing: "billing.invoices")] != nil)
+        #expect(
+            reference.functions[QualifiedName(parsing: "public.search_tasks")]?.overloads
+                == [["p_query": false, "p_limit": true]])
+    }
+
+    @Test func theNewerGeneratorsFormatReadsToo() throws {
+        let url = Self.repository.appendingPathComponent(
+            "Examples/backend/src/database.types.ts")
+        let types = try #require(try SupabaseTypes.read(url, as: "database.types.ts"))
+        #expect(types.relations.count == 10)
+        let leads = try #require(types.relations[QualifiedName(parsing: "public.leads")])
+        #expect(leads.columns["org_id"]?.nullable == false)
+        #expect(leads.columns["email"]?.nullable == true)
+        #expect(leads.columns.count == 11)
+        #expect(
+            types.functions[QualifiedName(parsing: "public.auth_org_id")]?.overloads == [[:]])
+    }
+
+    // MARK: Whole trees, pinned
+
+    /// Compares with the pinned file; `TOLLGATE_PIN=1` rewrites it instead.
+    func pinned(_ actual: String, _ name: String) throws {
+        let url = Self.fixtures.appendingPathComponent("expected/\(name)")
+        if ProcessInfo.processInfo.environment["TOLLGATE_PIN"] == "1" {
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try (actual + "\n").write(to: url, atomically: true, encoding: .utf8)
+        }
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        #expect(actual + "\n" == expected, "differs from \(url.path) (TOLLGATE_PIN=1 rewrites it)")
+    }
+
+    @Test func theRealWorldShapedTreeIsReadWhole() throws {
+        let root = Self.fixtures.appendingPathComponent("taskboard")
+        let expectations = try CodeReader.read(
+            paths: ["."], types: "types/supabase.ts", root: root)
+        // Not `.d.ts` declarations, not node_modules.
+        #expect(expectations.files == 10)
+        try pinned(
+            CodeListing.text(expectations, paths: ["taskboard"], color: false), "taskboard.txt")
+        try pinned(CodeListing.json(expectations, paths: ["taskboard"]), "taskboard.json")
+    }
+
+    @Test func theExampleBackendIsReadWhole() throws {
+        let expectations = try CodeReader.read(
+            paths: ["Examples/backend/src"], types: "Examples/backend/src/database.types.ts",
+            root: Self.repository)
+        try pinned(
+            CodeListing.text(expectations, paths: ["Examples/backend/src"], color: false),
+            "backend.txt")
+        try pinned(CodeListing.json(expectations, paths: ["Examples/backend/src"]), "backend.json")
+        // The report's own findings, found by reading the code.
+        let organizations = try #require(
+            expectations.tables[QualifiedName(parsing: "public.organizations")])
+        #expect(organizations.sites.sites.contains { $0.file == "Examples/backend/src/server.ts" })
+        #expect(
+            organizations.sites.sites.contains {
+                $0.file == "Examples/backend/src/middleware/auth.ts"
+            })
+        for table in ["leads", "campaigns", "knowledge_base", "call_logs", "calls", "agents"] {
+            #expect(
+                expectations.tables[QualifiedName(parsing: "public.\(table)")]?.columns["org_id"]
+                    != nil, "\(table)")
+        }
+    }
+
+    @Test func aMissingPathIsAConfigurationError() {
+        #expect(throws: CodeReader.Problem.self) {
+            try CodeReader.read(paths: ["nope"], types: nil, root: Self.fixtures)
+        }
+        #expect(throws: CodeReader.Problem.self) {
+            try CodeReader.read(
+                paths: ["taskboard"], types: "taskboard/schema.sql", root: Self.fixtures)
+        }
+    }
+}
