@@ -16,7 +16,8 @@ struct Tollgate: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             Status.self, Check.self, Gate.self, Plan.self, Run.self, Approve.self, History.self,
-            Rehearse.self, Rebind.self, Compare.self, Traffic.self, Sandbox.self, Snapshot.self,
+            Rehearse.self, Rebind.self, Compare.self, Expectations.self, Traffic.self, Sandbox.self,
+            Snapshot.self,
         ]
     )
 

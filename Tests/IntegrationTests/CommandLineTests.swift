@@ -116,7 +116,13 @@ struct CommandLineTests {
         // The Warden gate blocks the starting state, naming the report's blockers.
         let gate = try tollgate(["gate", "warden", "--env", "dev"], environment: environment)
         #expect(gate.status == 1, "\(gate.stderr)")
-        #expect(gate.stdout.hasPrefix("warden on dev: BLOCKED — 8 of 9 checks failed"))
+        #expect(gate.stdout.hasPrefix("warden on dev: BLOCKED — 9 of 10 checks failed"))
+        // The backend's code, cited where it expects what is missing.
+        #expect(gate.stdout.contains("✗ backend-expectations (11 unmet)"))
+        #expect(
+            gate.stdout.contains(
+                "      leads.org_id: no column org_id on public.leads (has user_id)"))
+        #expect(gate.stdout.contains("        at Examples/backend/src/"))
         #expect(gate.stdout.contains("✗ organizations-table — The organizations table exists."))
         #expect(gate.stdout.contains("call_logs: no column org_id (has lead_id)"))
         #expect(gate.stdout.contains("✓ no-function-in-auth"))
@@ -134,7 +140,10 @@ struct CommandLineTests {
             variables: VariableLookup(
                 environment: [:],
                 builtins: ["TOLLGATE_SANDBOX_DIR": "/x", "TOLLGATE_SANDBOX_PORT": "1"]))
-        #expect(results.count == (try project.expectedResults(of: "warden")))
+        // One result per check and table, and one per unmet expectation of the code.
+        #expect(
+            results.count == (try project.expectedResults(of: "warden")) - 1
+                + results.filter { $0["check"] as? String == "backend-expectations" }.count)
         #expect(
             results.contains {
                 $0["check"] as? String == "org-id-column"
@@ -152,7 +161,7 @@ struct CommandLineTests {
         #expect(ci.status == 1)
         #expect(
             ci.stdout.hasPrefix(
-                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tollgate\" tests=\"49\" failures=\"28\""
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"tollgate\" tests=\"60\" failures=\"39\""
             ))
         #expect(
             ci.stderr.contains(
@@ -161,7 +170,12 @@ struct CommandLineTests {
         let written = try String(contentsOf: summary, encoding: .utf8)
         #expect(
             written.hasPrefix(
-                "## Tollgate checks\n\n### ❌ warden on production: blocked, 8 of 9 checks failed"))
+                "## Tollgate checks\n\n### ❌ warden on production: blocked, 9 of 10 checks failed"))
+        // The code check's annotations point at the application's lines.
+        #expect(
+            ci.stderr.contains(
+                "::error file=Examples/backend/src/routes/leads.ts,line=16,col=9,title=warden on production%3A backend-expectations (public.leads.org_id)::"
+            ))
 
         // reset rebuilds the databases in another scenario; compare then sees the drift, in
         // colour only when asked (stdout is a pipe here).

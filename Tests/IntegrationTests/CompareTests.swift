@@ -28,6 +28,7 @@ struct CompareTests {
         try fm.copyItem(
             at: Repository.root.appendingPathComponent("Playbooks"),
             to: root.appendingPathComponent("Playbooks"))
+        try copyExamples(to: root)
         let base = try PostgresTestServer.connectionString().rawValue
         for (index, name) in ["dev", "staging", "production"].enumerated() {
             let database = "tollgate_test_\(UInt32.random(in: 0...UInt32.max))"

@@ -57,6 +57,7 @@ struct PlaybookEngineTests {
                 try fm.copyItem(
                     at: Repository.root.appendingPathComponent("Playbooks/checks"),
                     to: root.appendingPathComponent("Playbooks/checks"))
+                try copyExamples(to: root)
                 try "version: 1\nname: dev\norder: 1\nconnection: ${DEV_URL}\n"
                     .write(
                         to: root.appendingPathComponent("Environments/dev.yml"), atomically: true,

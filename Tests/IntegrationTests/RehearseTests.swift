@@ -24,6 +24,7 @@ struct RehearseTests {
         try fm.copyItem(
             at: Repository.root.appendingPathComponent("Playbooks/checks"),
             to: root.appendingPathComponent("Playbooks/checks"))
+        try copyExamples(to: root)
         try """
         create or replace function auth.org_id() returns uuid language sql stable as $$
           select nullif((current_setting('request.jwt.claims', true))::jsonb -> 'app_metadata' ->> 'org_id', '')::uuid

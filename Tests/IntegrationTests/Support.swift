@@ -63,6 +63,14 @@ enum Repository {
     }
 }
 
+/// Copies the repository's `Examples/` (the backend the `warden` suite's `code` check reads)
+/// into a test's project, beside its copy of `Playbooks/checks`.
+func copyExamples(to root: URL) throws {
+    try FileManager.default.copyItem(
+        at: Repository.root.appendingPathComponent("Examples"),
+        to: root.appendingPathComponent("Examples"))
+}
+
 struct CommandResult {
     let status: Int32
     let stdout: String

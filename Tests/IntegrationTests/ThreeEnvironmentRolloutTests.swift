@@ -38,6 +38,7 @@ struct ThreeEnvironmentRolloutTests {
         try fm.copyItem(
             at: Repository.root.appendingPathComponent("Playbooks"),
             to: root.appendingPathComponent("Playbooks"))
+        try copyExamples(to: root)
         let base = try PostgresTestServer.connectionString().rawValue
         var variables: [String: String] = [:]
         for (index, item) in databases.enumerated() {

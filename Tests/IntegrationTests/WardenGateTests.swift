@@ -93,7 +93,23 @@ struct WardenGateTests {
                     "organizations-table", "org-id-column", "org-id-not-null", "org-id-foreign-key",
                     "org-id-index",
                     "no-null-org-id", "users-have-org-id", "users-org-matches-rows",
+                    "backend-expectations",
                 ])
+            // The report's findings, read from the example backend's code: the lines that
+            // query organizations, and user_id where the code filters by org_id.
+            let code = run.results.filter { $0.check == "backend-expectations" }
+            let table = try #require(code.first { $0.subject == "public.organizations" })
+            #expect(table.found?.hasPrefix("no table public.organizations") == true)
+            #expect(
+                table.citedAt?.contains { $0.hasPrefix("Examples/backend/src/server.ts:") } == true)
+            #expect(
+                table.citedAt?.contains { $0.hasPrefix("Examples/backend/src/middleware/auth.ts:") }
+                    == true)
+            let column = try #require(code.first { $0.subject == "public.leads.org_id" })
+            #expect(column.found == "no column org_id on public.leads (has user_id)")
+            #expect(
+                column.citedAt?.contains { $0.hasPrefix("Examples/backend/src/routes/leads.ts:") }
+                    == true)
             let organizations = try #require(
                 run.results.first { $0.check == "organizations-table" })
             #expect(organizations.found == "no table public.organizations")
@@ -152,11 +168,13 @@ struct WardenGateTests {
             check: "org-id-column", subject: "public.calls",
             sql: "alter table public.calls drop column org_id",
             found: "no column org_id (has user_id, lead_id)",
-            alsoFailing: ["org-id-foreign-key", "org-id-index"]),
+            // The backend filters calls by org_id: the code check blocks too.
+            alsoFailing: ["org-id-foreign-key", "org-id-index", "backend-expectations"]),
         Mutation(
             check: "org-id-not-null", subject: "public.agents",
             sql: "alter table public.agents alter column org_id drop not null",
-            found: "org_id uuid nullable"),
+            // The types file the backend compiled against says NOT NULL.
+            found: "org_id uuid nullable", alsoFailing: ["backend-expectations"]),
         Mutation(
             check: "org-id-foreign-key", subject: "public.leads",
             sql: """
@@ -175,7 +193,8 @@ struct WardenGateTests {
                 alter table public.campaigns alter column org_id drop not null;
                 update public.campaigns set org_id = null where id = (select id from public.campaigns order by id limit 1);
                 """,
-            found: "1 row", alsoFailing: ["org-id-not-null", "users-org-matches-rows"]),
+            found: "1 row",
+            alsoFailing: ["org-id-not-null", "users-org-matches-rows", "backend-expectations"]),
         Mutation(
             check: "users-have-org-id", subject: nil,
             sql:

@@ -28,6 +28,10 @@ public struct CheckResult: Sendable, Codable, Equatable {
     public var sample: [[String: String]]?
     /// Where the check is defined (`Playbooks/checks/warden.yml:12:5`).
     public var definedAt: String
+    /// For `code` checks: the application's lines that expect what is missing
+    /// (`Examples/backend/src/server.ts:198:8`), the first few of ``citedCount``.
+    public var citedAt: [String]?
+    public var citedCount: Int?
 
     /// True when it does not block: passed, or not applicable.
     public var passed: Bool { outcome == .passed || outcome == .notApplicable }

@@ -10,6 +10,8 @@ public struct CheckRunner: Sendable {
     /// True on a rehearsal's schema-only copy: data checks and probes, which need the rows
     /// that were not copied, are reported as not applicable instead of failing.
     public let schemaOnly: Bool
+    /// The application's code, read once for every environment this runner checks.
+    let code = CodeExpectationsCache()
 
     public init(project: Project, schemaOnly: Bool = false) {
         self.project = project
@@ -62,6 +64,10 @@ public struct CheckRunner: Sendable {
                     result.expected = expectation(check, subject: subject)
                     result.found = "not run: \(failedRequirements.joined(separator: ", ")) failed"
                     results.append(result)
+                    continue
+                }
+                if let kind = check.kind as? any ExpandingCheck {
+                    results += kind.evaluateAll(check, base: base, snapshot: snapshot, runner: self)
                     continue
                 }
                 results.append(

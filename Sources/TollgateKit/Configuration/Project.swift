@@ -186,6 +186,7 @@ public struct Project: Sendable {
         var suites: [String: Suite] = [:]
         var tableSets: [String: (tables: [String], location: SourceLocation)] = [:]
         YAMLReader.readFiles(in: folder, displayBase: base, into: &diagnostics) { _, text, reader in
+            reader.projectRoot = root
             let contents = SuiteFile.read(text, reader: reader)
             for set in contents.tableSets {
                 if let first = tableSets[set.name] {

@@ -10,6 +10,8 @@ import Yams
 final class YAMLReader {
     let file: String
     var diagnostics = DiagnosticsEngine()
+    /// The project folder, for values that name files in it.
+    var projectRoot: URL?
 
     init(file: String) { self.file = file }
 

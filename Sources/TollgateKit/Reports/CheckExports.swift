@@ -40,6 +40,11 @@ public enum CheckExports {
                     let detail = xml(
                         "expected \(result.expected)\nfound \(result.found ?? "nothing")"
                             + (result.fix.map { "\nfix: \($0)" } ?? "")
+                            + (result.citedAt.map {
+                                "\nexpected by the code at "
+                                    + CheckRenderer.citation(
+                                        $0, count: result.citedCount, shown: 20)
+                            } ?? "")
                             + "\ndefined at \(result.definedAt)")
                     switch result.outcome {
                     case .passed:
@@ -85,6 +90,12 @@ public enum CheckExports {
             }
             for run in environment.suites {
                 for result in run.failures {
+                    if let sites = result.citedAt, !sites.isEmpty {
+                        lines += codeAnnotations(
+                            result, sites: sites, suite: run.suite,
+                            environment: environment.environment)
+                        continue
+                    }
                     let parts = result.definedAt.split(separator: ":")
                     var properties: [String] = []
                     if parts.count >= 3 {
@@ -107,6 +118,31 @@ public enum CheckExports {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// A `code` check's failure, annotated where the application expects it: one `::error`
+    /// per cited line (the first ten), so a pull request shows it beside the code.
+    static func codeAnnotations(
+        _ result: CheckResult, sites: [String], suite: String, environment: String
+    ) -> [String] {
+        let title =
+            "\(suite) on \(environment): \(result.check)"
+            + (result.subject.map { " (\($0))" } ?? "")
+        let message =
+            "expected \(result.expected), found \(result.found ?? "nothing")"
+            + (result.fix.map { "\nfix: \($0)" } ?? "")
+            + "\n(check defined at \(result.definedAt))"
+        return sites.prefix(10).map { site in
+            let parts = site.split(separator: ":")
+            var properties: [String] = []
+            if parts.count >= 3 {
+                properties.append("file=\(property(parts.dropLast(2).joined(separator: ":")))")
+                properties.append("line=\(parts[parts.count - 2])")
+                properties.append("col=\(parts[parts.count - 1])")
+            }
+            properties.append("title=\(property(title))")
+            return "::error \(properties.joined(separator: ","))::\(data(message))"
+        }
     }
 
     /// Markdown for a pull request or `GITHUB_STEP_SUMMARY`: a verdict per suite and
@@ -139,7 +175,7 @@ public enum CheckExports {
                 lines.append("|---|---|---|---|")
                 for result in run.failures {
                     lines.append(
-                        "| \(cell(result.check)) | \(cell(result.subject.map(CheckRenderer.shortName) ?? "")) | \(cell(result.found ?? "")) | \(cell(result.outcome == .skipped ? "" : result.fix ?? "")) |"
+                        "| \(cell(result.check)) | \(cell(result.subject.map(CheckRenderer.shortName) ?? "")) | \(cell((result.found ?? "") + (result.citedAt.map { " (at " + CheckRenderer.citation($0, count: result.citedCount) + ")" } ?? ""))) | \(cell(result.outcome == .skipped ? "" : result.fix ?? "")) |"
                     )
                 }
                 lines.append("")

@@ -46,13 +46,34 @@ public enum CheckRenderer {
                         )
                         continue
                     }
+                    let cites = failures.contains { $0.citedAt != nil }
                     let count =
-                        subjects > 1 ? paint.dim(" (\(failures.count) of \(subjects) tables)") : ""
+                        cites
+                        ? paint.dim(" (\(failures.count) unmet)")
+                        : subjects > 1
+                            ? paint.dim(" (\(failures.count) of \(subjects) tables)") : ""
                     let description =
                         suites[run.suite]?.checks.first { $0.id == id }?.description.map {
                             " — \($0)"
                         } ?? ""
                     lines.append("  \(paint.red("✗")) \(id)\(count)\(description)")
+                    if cites {
+                        // Each unmet expectation with the code's lines that expect it.
+                        for failure in failures {
+                            lines.append(
+                                "      \(failure.subject.map(shortName).map { $0 + ": " } ?? "")\(failure.found ?? "nothing")"
+                            )
+                            if let sites = failure.citedAt, !sites.isEmpty {
+                                lines.append(
+                                    paint.dim(
+                                        "        at " + citation(sites, count: failure.citedCount)))
+                            }
+                        }
+                        if let fix = failures.first?.fix {
+                            lines.append("      " + paint.yellow("fix:") + " \(fix)")
+                        }
+                        continue
+                    }
                     // Subjects that failed the same way share one line.
                     var groups: [(found: String, subjects: [String], sample: [[String: String]])] =
                         []
@@ -97,6 +118,12 @@ public enum CheckRenderer {
     /// Pretty-printed JSON with sorted keys.
     public static func json(_ report: CheckReport) throws -> String {
         try ReportJSON.encode(report)
+    }
+
+    /// The first few sites, and how many more: `a.ts:3:5, b.ts:9:1 +4 more`.
+    static func citation(_ sites: [String], count: Int?, shown: Int = 3) -> String {
+        let more = (count ?? sites.count) - min(sites.count, shown)
+        return sites.prefix(shown).joined(separator: ", ") + (more > 0 ? " +\(more) more" : "")
     }
 
     /// `public.leads` reads as `leads`; other schemas stay qualified.

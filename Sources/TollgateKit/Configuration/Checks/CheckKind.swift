@@ -27,6 +27,7 @@ public enum CheckKinds {
         TableCheck.self, ColumnCheck.self, ForeignKeyCheck.self, IndexCheck.self,
         FunctionCheck.self, TriggerCheck.self,
         RowLevelSecurityCheck.self, PolicyCheck.self, NoRowsCheck.self, ProbeCheck.self,
+        CodeCheck.self,
     ]
 
     static var keys: [String] { all.map { $0.key } }
