@@ -50,6 +50,35 @@ struct CodeCheckTests {
         }
     }
 
+    /// The command prints exactly the listings pinned in the Kit's tests.
+    @Test func theCommandPrintsThePinnedListings() throws {
+        let pinned = Repository.root.appendingPathComponent(
+            "Tests/TollgateKitTests/Fixtures/code/expected")
+        func expected(_ name: String) throws -> String {
+            try String(contentsOf: pinned.appendingPathComponent(name), encoding: .utf8)
+        }
+        let backend = ["Examples/backend/src", "--types", "Examples/backend/src/database.types.ts"]
+        let text = try tollgate(["expectations"] + backend)
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout == (try expected("backend.txt")))
+        let json = try tollgate(["expectations"] + backend + ["--format", "json"])
+        #expect(json.stdout == (try expected("backend.json")))
+        // With no path: what the suites' code checks name (the warden suite's backend).
+        let fromSuites = try tollgate(["expectations"])
+        #expect(fromSuites.status == 0, "\(fromSuites.stderr)")
+        #expect(fromSuites.stdout == text.stdout)
+        // The taskboard, from its own folder (no project there: none is needed).
+        let taskboard = try tollgate(
+            ["expectations", ".", "--types", "types/supabase.ts", "--format", "json"],
+            in: Self.taskboard)
+        #expect(taskboard.status == 0, "\(taskboard.stderr)")
+        #expect(taskboard.stdout == (try expected("taskboard.json")))
+        // A path that is not there is the command line's mistake: exit 2, named.
+        let missing = try tollgate(["expectations", "Examples/nope"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("no such file or folder: Examples/nope"))
+    }
+
     @Test func theApplicationsOwnSchemaPasses() throws {
         let checks = try check(after: "")
         #expect(checks.error == nil, "\(checks.error ?? "")")

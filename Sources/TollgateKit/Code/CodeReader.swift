@@ -75,8 +75,8 @@ public enum CodeReader {
 
     /// Source files below `folder`, sorted, so that sites come out in a stable order.
     ///
-    /// Hidden folders and `node_modules` are skipped. Walked with `opendir`, which costs a
-    /// tenth of `FileManager`'s enumerator on a large tree.
+    /// Hidden folders, `node_modules` and links to folders are skipped. Walked with
+    /// `opendir`, which costs a tenth of `FileManager`'s enumerator on a large tree.
     static func sourceFiles(in folder: URL, root: URL) -> [(url: URL, shown: String)] {
         var files: [(URL, String)] = []
         var folders = [folder.standardizedFileURL.path]
@@ -90,11 +90,16 @@ public enum CodeReader {
                 guard !name.hasPrefix("."), name != "node_modules" else { continue }
                 let full = path + "/" + name
                 var isFolder = entry.pointee.d_type == UInt8(DT_DIR)
-                if entry.pointee.d_type == UInt8(DT_UNKNOWN)
-                    || entry.pointee.d_type == UInt8(DT_LNK)
-                {
+                if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
                     var status = stat()
-                    isFolder = stat(full, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+                    isFolder = lstat(full, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+                } else if entry.pointee.d_type == UInt8(DT_LNK) {
+                    // A link to a file is read; a link to a folder is not followed (as ripgrep
+                    // does not): a link back up the tree would never end.
+                    var status = stat()
+                    guard stat(full, &status) == 0, (status.st_mode & S_IFMT) != S_IFDIR else {
+                        continue
+                    }
                 }
                 if isFolder {
                     folders.append(full)
@@ -149,7 +154,7 @@ public enum CodeReader {
                 guard let bytes = contents(of: files[index].url.path) else { continue }
                 let result = readFile(
                     SourceText.utf8(bytes), file: files[index].shown,
-                    jsx: files[index].url.pathExtension != "ts")
+                    jsx: !["ts", "mts", "cts"].contains(files[index].url.pathExtension))
                 merged.expectations.merge(result.expectations)
                 merged.pending += result.pending.filter { !$0.expectations.isEmpty }
                 merged.clients.formUnion(result.clients)

@@ -270,6 +270,11 @@ struct JavaScriptTokenizer {
             }
             if byte == 0x5C {  // a backslash escapes the next byte, a line break included
                 position += 1
+                // `\` before CRLF continues the line over both bytes.
+                if position + 1 < bytes.count, bytes[position] == 0x0D, bytes[position + 1] == 0x0A
+                {
+                    position += 1
+                }
                 if position < bytes.count { advance() }
                 continue
             }
@@ -295,6 +300,11 @@ struct JavaScriptTokenizer {
             }
             if byte == 0x5C {
                 position += 1
+                // `\` before CRLF continues the line over both bytes.
+                if position + 1 < bytes.count, bytes[position] == 0x0D, bytes[position + 1] == 0x0A
+                {
+                    position += 1
+                }
                 if position < bytes.count { advance() }
                 continue
             }
@@ -441,22 +451,36 @@ struct JavaScriptTokenizer {
         guard index < bytes.count else { return false }
         if bytes[index] == 0x3E { return true }
         guard Self.isIdentifierStart(bytes[index]) else { return false }
+        let name = index
         while index < bytes.count,
             Self.isIdentifierPart(bytes[index]) || bytes[index] == 0x2E
                 || bytes[index] == 0x2D || bytes[index] == 0x3A
         {
             index += 1
         }
+        // `<const T,>`: a const type parameter.
+        if index - name == 5, word(at: name, is: "const") { return false }
         while index < bytes.count, bytes[index] == 0x20 { index += 1 }
         guard index < bytes.count else { return false }
-        if bytes[index] == 0x2C { return false }
-        if bytes[index] == 0x65, index + 7 <= bytes.count,
-            String(decoding: UnsafeBufferPointer(rebasing: bytes[index..<index + 7]), as: UTF8.self)
-                == "extends"
-        {
-            return false
+        // `<T,>`, `<T = unknown>`, `<T extends U>`: type parameters, not an element.
+        if bytes[index] == 0x2C || bytes[index] == 0x3D { return false }
+        if word(at: index, is: "extends") { return false }
+        // `<T>(rows: T[]) => T[]`: a generic function type.
+        if bytes[index] == 0x3E {
+            var after = index + 1
+            while after < bytes.count, bytes[after] == 0x20 { after += 1 }
+            if after < bytes.count, bytes[after] == 0x28 { return false }
         }
         return true
+    }
+
+    private func word(at index: Int, is text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        for offset in 0..<count where bytes[index + offset] != text.utf8Start[offset] {
+            return false
+        }
+        return index + count == bytes.count || !Self.isIdentifierPart(bytes[index + count])
     }
 
     private mutating func skipSpace() {

@@ -72,7 +72,9 @@ enum PostgRESTSyntax {
             ranges.append(start..<range.upperBound)
             return ranges
         }
-        func walk(_ range: Range<Int>) {
+        func walk(_ range: Range<Int>, depth: Int) {
+            // Deeper than PostgREST would take: not read further.
+            guard depth < 64 else { return }
             for item in items(range) {
                 var start = item.lowerBound
                 while start < item.upperBound, bytes[start] == 0x20 { start += 1 }
@@ -83,7 +85,7 @@ enum PostgRESTSyntax {
                     offset += 4
                 }
                 for op in ["and(", "or("] where rest.hasPrefix(op) && rest.hasSuffix(")") {
-                    walk((offset + op.utf8.count)..<(item.upperBound - 1))
+                    walk((offset + op.utf8.count)..<(item.upperBound - 1), depth: depth + 1)
                     rest = ""
                 }
                 guard !rest.isEmpty else { continue }
@@ -91,7 +93,7 @@ enum PostgRESTSyntax {
                 if !field.isEmpty { result.append((field, offset)) }
             }
         }
-        walk(0..<bytes.count)
+        walk(0..<bytes.count, depth: 0)
         return result
     }
 
@@ -134,6 +136,9 @@ enum PostgRESTSyntax {
         /// Where each kept byte was in the original text.
         var origins: [Int] = []
         var index = 0
+        /// How deep embeds nest here; bounded so that no select list can exhaust the stack.
+        var depth = 0
+        static let maximumDepth = 64
 
         init(_ text: String) {
             var quoted = false
@@ -315,8 +320,13 @@ enum PostgRESTSyntax {
             guard peek() == 0x28 else {
                 throw error("expected '(' after the embedded resource '\(name)'")
             }
+            guard depth < Self.maximumDepth else {
+                throw error("embeds nested deeper than \(Self.maximumDepth)")
+            }
             index += 1
+            depth += 1
             let items = try list(nested: true)
+            depth -= 1
             guard peek() == 0x29 else {
                 throw error(atEnd ? "missing ')' after '\(name)('" : "unexpected '\(character)'")
             }

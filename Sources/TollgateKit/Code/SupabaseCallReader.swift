@@ -32,19 +32,32 @@ struct SupabaseCallReader {
     private var expectations = CodeExpectations()
     private var pending: [Pending] = []
     private var clients: Set<String> = []
-    /// `const NAME = 'text'`; nil when the name is declared more than once with other values.
-    private var constants: [String: String?] = [:]
+    /// `const NAME = 'text'`: each declaration, where it is, and its value.
+    private var constants: [String: [(index: Int, value: String?)]] = [:]
+    /// For each token, the `{` of the innermost block around it (-1 at the top level).
+    private var enclosing: [Int32]
     /// `const|let|var NAME = {…}` or `[…]`: where each declaration's value starts.
     private var literals: [(index: Int, name: String, open: Int)] = []
-    /// Variables holding a builder, and the chain they continue.
-    private var builders: [String: Chain] = [:]
+    /// Variables holding a builder: the chain they continue, and where the variable was
+    /// declared (its scope).
+    private var builders: [String: (chain: Chain, declaredAt: Int)] = [:]
     /// `const db = makeClient(…)`: the function a variable's value came from.
     private var madeBy: [String: String] = [:]
+    /// Variables holding `client.storage`: their `.from` names a bucket.
+    private var storageClients: Set<String> = []
     /// Variables holding `client.schema('x')`.
     private var schemaClients: [String: String] = [:]
     /// A client's default schema, from `createClient(url, key, { db: { schema: 'x' } })`.
     private var clientSchemas: [String: String] = [:]
     private var scratch = CodeExpectations()
+    /// The last character column computed (``characterColumn(_:byteColumn:)``).
+    private let columns = ColumnCache()
+
+    private final class ColumnCache {
+        var lineStart = -1
+        var offset = 0
+        var column = 1
+    }
 
     /// Where a chain's expectations go: the file's, or a pending chain's.
     private enum Destination: Equatable {
@@ -129,19 +142,108 @@ struct SupabaseCallReader {
         self.buffer = buffer
         self.tokens = tokens
         matching = Array(repeating: -1, count: tokens.count)
+        enclosing = Array(repeating: -1, count: tokens.count)
         var stack: [Int] = []
-        for (index, token) in tokens.enumerated() where token.kind == .punctuator {
+        var braces: [Int32] = []
+        for (index, token) in tokens.enumerated() {
+            enclosing[index] = braces.last ?? -1
+            guard token.kind == .punctuator else { continue }
             switch token.punctuator {
             case Punctuator.openParen, Punctuator.openBracket, Punctuator.openBrace:
                 stack.append(index)
+                if token.punctuator == Punctuator.openBrace { braces.append(Int32(index)) }
             case Punctuator.closeParen, Punctuator.closeBracket, Punctuator.closeBrace:
                 if let open = stack.popLast() {
                     matching[open] = Int32(index)
                     matching[index] = Int32(open)
+                    if tokens[open].punctuator == Punctuator.openBrace { _ = braces.popLast() }
                 }
             default: break
             }
         }
+    }
+
+    // MARK: Scope
+
+    /// The tokens a declaration at `index` is visible in: its block (or the whole file).
+    private func scope(of index: Int) -> Range<Int> {
+        let open = Int(enclosing[index])
+        guard open >= 0, matching[open] > open else { return 0..<tokens.count }
+        return open..<Int(matching[open])
+    }
+
+    /// True when `name`, declared at `declaration`, is what `name` means at `use`: the use is
+    /// in the declaration's block and no function between them takes a parameter of that name.
+    private func visible(_ name: String, declaredAt declaration: Int, at use: Int) -> Bool {
+        let visibleIn = scope(of: declaration)
+        guard visibleIn.contains(use) else { return false }
+        var block = Int(enclosing[use])
+        while block > visibleIn.lowerBound {
+            if parameters(ofBodyAt: block).contains(name) { return false }
+            block = Int(enclosing[block])
+        }
+        return true
+    }
+
+    /// The parameter names of the function whose body's `{` is at `open`, if it is one:
+    /// `(a, b) {`, `(a): T {`, `(a) => {`, `a => {`.
+    private func parameters(ofBodyAt open: Int) -> Set<String> {
+        var index = open - 1
+        if isPunctuator(index, Punctuator.arrow) {
+            index -= 1
+            if isIdentifier(index) { return [word(index)] }
+        }
+        // Back over a return type annotation to the parameters' `)`.
+        var steps = 0
+        while index > 0, steps < 48,
+            !isPunctuator(index, Punctuator.closeParen)
+                || !(isPunctuator(index + 1, Punctuator.colon) || index + 1 == open
+                    || isPunctuator(index + 1, Punctuator.arrow))
+        {
+            if isPunctuator(index, Punctuator.semicolon)
+                || isPunctuator(index, Punctuator.closeBrace)
+            {
+                return []
+            }
+            index -= 1
+            steps += 1
+        }
+        guard isPunctuator(index, Punctuator.closeParen), matching[index] >= 0 else { return [] }
+        let start = Int(matching[index])
+        // `if (x) {`, `while (x) {`: a condition, not parameters.
+        for keyword: StaticString in ["if", "for", "while", "switch", "with"]
+        where `is`(start - 1, keyword) {
+            return []
+        }
+        var names: Set<String> = []
+        var depth = 0
+        for position in (start + 1)..<index {
+            if matching[position] > position { depth += 1 }
+            if matching[position] >= 0, matching[position] < position { depth -= 1 }
+            // A name at the top of the list, or inside a destructuring pattern.
+            if isIdentifier(position), depth <= 1,
+                isPunctuator(position + 1, Punctuator.comma)
+                    || isPunctuator(position + 1, Punctuator.closeParen)
+                    || isPunctuator(position + 1, Punctuator.colon)
+                    || isPunctuator(position + 1, Punctuator.assign)
+                    || isPunctuator(position + 1, Punctuator.question)
+                    || isPunctuator(position + 1, Punctuator.closeBrace)
+            {
+                names.insert(word(position))
+            }
+        }
+        return names
+    }
+
+    /// The value of the `const` string `name` means at `use`; nil when none is visible there.
+    private func constant(_ name: String, at use: Int) -> String? {
+        guard let declarations = constants[name] else { return nil }
+        let visibleOnes = declarations.filter {
+            $0.index < use && visible(name, declaredAt: $0.index, at: use)
+        }
+        // The innermost visible declaration.
+        return visibleOnes.max { scope(of: $0.index).lowerBound < scope(of: $1.index).lowerBound }?
+            .value
     }
 
     // MARK: Tokens
@@ -180,19 +282,53 @@ struct SupabaseCallReader {
     }
 
     private func site(_ index: Int) -> CodeSite {
-        CodeSite(file: file, line: Int(tokens[index].line), column: Int(tokens[index].column))
+        CodeSite(
+            file: file, line: Int(tokens[index].line),
+            column: characterColumn(Int(tokens[index].start), byteColumn: Int(tokens[index].column))
+        )
+    }
+
+    /// The column in characters, as editors and GitHub count it, of the byte at `offset`.
+    ///
+    /// Counted on from the last answer when it was on the same line, so that a long line
+    /// (minified code) costs its length once, not once per site.
+    private func characterColumn(_ offset: Int, byteColumn: Int) -> Int {
+        let lineStart = offset - byteColumn + 1
+        var index = lineStart
+        var column = 1
+        if columns.lineStart == lineStart, columns.offset <= offset {
+            index = columns.offset
+            column = columns.column
+        }
+        while index < offset {
+            // UTF-8 continuation bytes do not start a character.
+            if buffer[index] & 0xC0 != 0x80 { column += 1 }
+            index += 1
+        }
+        columns.lineStart = lineStart
+        columns.offset = offset
+        columns.column = column
+        return column
     }
 
     /// The site of `offset` inside the string token at `index`, counting its line breaks.
     private func site(_ index: Int, offset: Int, in text: String) -> CodeSite {
         let token = tokens[index]
+        // Offsets are into the decoded text: they hold for the source only when the literal
+        // has no escapes and no substitutions; otherwise the literal itself is cited.
+        let raw = Int(token.end - token.start)
+        guard token.kind == .string, raw == text.utf8.count + 2 else { return site(index) }
         var line = Int(token.line)
         var lastBreak: Int?
         for (position, byte) in text.utf8.prefix(offset).enumerated() where byte == 0x0A {
             line += 1
             lastBreak = position
         }
-        let column = lastBreak.map { offset - $0 } ?? Int(token.column) + 1 + offset
+        // Characters (not UTF-8 bytes) from the line's start, or from the opening quote.
+        let bytes = Array(text.utf8.prefix(offset))
+        let from = lastBreak.map { $0 + 1 } ?? 0
+        let characters = bytes[from...].filter { $0 & 0xC0 != 0x80 }.count
+        let column = lastBreak == nil ? site(index).column + 1 + characters : characters + 1
         return CodeSite(file: file, line: line, column: column)
     }
 
@@ -253,7 +389,7 @@ struct SupabaseCallReader {
             if expectOperand {
                 if token.kind == .string, let value = buffer.stringValue(token) {
                     text += value
-                } else if token.kind == .identifier, let value = constants[word(index)] ?? nil {
+                } else if token.kind == .identifier, let value = constant(word(index), at: index) {
                     text += value
                 } else {
                     return nil
@@ -324,12 +460,7 @@ struct SupabaseCallReader {
                 !(isPunctuator(value + 1, Punctuator.plus) || isDot(value + 1)
                     || isPunctuator(value + 1, Punctuator.openBracket))
             {
-                let text = buffer.stringValue(tokens[value])
-                if let existing = constants[name], existing != text {
-                    constants[name] = .some(nil)
-                } else {
-                    constants[name] = .some(text)
-                }
+                constants[name, default: []].append((index, buffer.stringValue(tokens[value])))
             }
             if isPunctuator(value, Punctuator.openBrace)
                 || isPunctuator(value, Punctuator.openBracket)
@@ -353,6 +484,16 @@ struct SupabaseCallReader {
                 }
             } else if isIdentifier(value), isPunctuator(value + 1, Punctuator.openParen) {
                 madeBy[name] = word(value)
+            }
+            // `const files = supabase.storage`
+            if isIdentifier(value) {
+                var end = value
+                while isDot(end + 1), isIdentifier(end + 2) { end += 2 }
+                if end > value, `is`(end, "storage"), !isDot(end + 1),
+                    !isPunctuator(end + 1, Punctuator.openParen)
+                {
+                    storageClients.insert(name)
+                }
             }
             // `const billing = supabase.schema('billing')`
             if let (schema, end) = schemaCall(from: value), !isDot(end + 1) {
@@ -446,9 +587,12 @@ struct SupabaseCallReader {
         return (schema, Int(matching[index + 3]))
     }
 
-    /// The latest `{…}`/`[…]` literal declared as `name` before `index`.
+    /// The latest `{…}`/`[…]` literal declared as `name` before `index` that `name` still
+    /// means there.
     private func declaredLiteral(_ name: String, before index: Int) -> Int? {
-        literals.last { $0.name == name && $0.index < index }?.open
+        literals.last {
+            $0.name == name && $0.index < index && visible(name, declaredAt: $0.index, at: index)
+        }?.open
     }
 
     // MARK: Calls
@@ -458,20 +602,21 @@ struct SupabaseCallReader {
         while index < tokens.count {
             defer { index += 1 }
             guard tokens[index].kind == .identifier else { continue }
-            if isDot(index - 1), isPunctuator(index + 1, Punctuator.openParen) {
+            if isDot(index - 1), let open = callParen(after: index) {
                 if `is`(index, "from") {
-                    startFrom(at: index)
+                    startFrom(at: index, open: open)
                 } else if `is`(index, "rpc") {
-                    startRPC(at: index)
+                    startRPC(at: index, open: open)
                 }
                 continue
             }
             // A builder kept in a variable, extended: `q.eq(…)`, `q = q.order(…)`.
             if !builders.isEmpty, !isDot(index - 1),
                 isDot(index + 1) || isPunctuator(index + 1, Punctuator.bang),
-                let chain = builders[word(index)]
+                let builder = builders[word(index)],
+                visible(word(index), declaredAt: builder.declaredAt, at: index)
             {
-                var chain = chain
+                var chain = builder.chain
                 var methods: [String] = []
                 let end = walk(from: index, chain: &chain, methods: &methods)
                 if end > index {
@@ -491,8 +636,8 @@ struct SupabaseCallReader {
         clients.insert(pending[slot].roots[0])
         expectations.merge(pending[slot].expectations)
         pending[slot].expectations = CodeExpectations()
-        for (name, chain) in builders where chain.destination == .pending(slot) {
-            builders[name]?.destination = .confirmed
+        for (name, builder) in builders where builder.chain.destination == .pending(slot) {
+            builders[name]?.chain.destination = .confirmed
         }
     }
 
@@ -500,24 +645,29 @@ struct SupabaseCallReader {
     /// identifier before the dot), its schema when it is `x.schema('s')`, and whether it is
     /// `storage`.
     private func receiver(of index: Int) -> (root: String?, schema: String?, storage: Bool) {
-        var before = index - 2
-        while isPunctuator(before, Punctuator.bang) { before -= 1 }
-        guard before >= 0 else { return (nil, nil, false) }
-        if isIdentifier(before) {
-            let name = word(before)
-            if name == "storage" { return (name, nil, true) }
-            return (name, schemaClients[name] ?? clientSchemas[name], false)
+        // Back through `.schema('s')` calls (the one nearest the call wins) to the root.
+        var schema: String?
+        var at = index
+        while true {
+            var before = at - 2
+            while isPunctuator(before, Punctuator.bang) { before -= 1 }
+            guard before >= 0 else { return (nil, schema, false) }
+            if isIdentifier(before) {
+                let name = word(before)
+                if name == "storage" || storageClients.contains(name) {
+                    return (name, nil, true)
+                }
+                return (name, schema ?? schemaClients[name] ?? clientSchemas[name], false)
+            }
+            guard isPunctuator(before, Punctuator.closeParen) else { return (nil, schema, false) }
+            let open = Int(matching[before])
+            guard open > 0, isIdentifier(open - 1) else { return (nil, schema, false) }
+            guard `is`(open - 1, "schema"), isDot(open - 2) else {
+                return (word(open - 1), schema, false)
+            }
+            if schema == nil { schema = arguments(open).first.flatMap(literal) }
+            at = open - 1
         }
-        guard isPunctuator(before, Punctuator.closeParen) else { return (nil, nil, false) }
-        let open = Int(matching[before])
-        guard open > 0, isIdentifier(open - 1) else { return (nil, nil, false) }
-        let callee = word(open - 1)
-        if callee == "schema", isDot(open - 2) {
-            let schema = arguments(open).first.flatMap(literal)
-            let inner = receiver(of: open - 1)
-            return (inner.root, schema, false)
-        }
-        return (callee, nil, false)
     }
 
     /// A receiver's name and the function that made it, if the file says.
@@ -529,9 +679,36 @@ struct SupabaseCallReader {
         roots(of: root).contains { clients.contains($0) || Self.clientFactories.contains($0) }
     }
 
-    private mutating func startFrom(at index: Int) {
+    /// The `(` of a call whose name is at `index`, past type arguments (`from<Row>(`,
+    /// `returns<Post[]>()`); nil when no call follows.
+    private func callParen(after index: Int) -> Int? {
+        var next = index + 1
+        if isPunctuator(next, Punctuator.less) {
+            var depth = 0
+            var steps = 0
+            while next < tokens.count, steps < 64 {
+                let token = tokens[next]
+                if token.kind == .punctuator {
+                    switch token.punctuator {
+                    case Punctuator.less: depth += 1
+                    case Punctuator.greater: depth -= 1
+                    case JSToken.code(">>"): depth -= 2
+                    case JSToken.code(">>>"): depth -= 3
+                    case Punctuator.semicolon, Punctuator.openBrace: return nil
+                    default: break
+                    }
+                }
+                next += 1
+                steps += 1
+                if depth <= 0 { break }
+            }
+            guard depth <= 0 else { return nil }
+        }
+        return isPunctuator(next, Punctuator.openParen) ? next : nil
+    }
+
+    private mutating func startFrom(at index: Int, open: Int) {
         let (root, schema, storage) = receiver(of: index)
-        let open = index + 1
         let args = arguments(open)
         if storage {
             if let first = args.first, let bucket = literal(first) {
@@ -544,7 +721,8 @@ struct SupabaseCallReader {
         // Most chains show at once that they are queries (`.from('t').select(…)`): read
         // straight into the file's expectations. Others are read aside first: whether they
         // count depends on what follows.
-        var next = Int(matching[open]) + 1
+        let close = max(Int(matching[open]), open)
+        var next = close + 1
         while isPunctuator(next, Punctuator.bang) { next += 1 }
         let startsQuery =
             isDot(next) && isIdentifier(next + 1)
@@ -563,7 +741,7 @@ struct SupabaseCallReader {
             }
         }
         var methods: [String] = []
-        _ = walk(from: Int(matching[open]), chain: &chain, methods: &methods)
+        _ = walk(from: close, chain: &chain, methods: &methods)
         let confirmed =
             certain || (methods.first.map(Self.starters.contains) ?? false)
         // `Array.from(x).map(…)`, `Readable.from(items).pipe(…)`: not a query.
@@ -620,7 +798,12 @@ struct SupabaseCallReader {
         if isIdentifier(before), `is`(before, "await") { before -= 1 }
         guard isPunctuator(before, Punctuator.assign) else { return }
         if isIdentifier(before - 1) {
-            builders[word(before - 1)] = chain
+            let name = word(before - 1)
+            // `q = q.eq(…)` keeps the scope of `let q`; `const q = …` starts one.
+            let declaredAt =
+                isDeclarationKeyword(before - 2)
+                ? before - 1 : (builders[name]?.declaredAt ?? before - 1)
+            builders[name] = (chain, declaredAt)
             return
         }
         // `let q: Builder<…> = …`: back to `let q:` within the statement.
@@ -630,14 +813,14 @@ struct SupabaseCallReader {
                 isIdentifier(index - 2),
                 isDeclarationKeyword(index - 2)
             {
-                builders[word(index - 1)] = chain
+                builders[word(index - 1)] = (chain, index - 1)
                 return
             }
             index -= 1
         }
     }
 
-    private mutating func startRPC(at index: Int) {
+    private mutating func startRPC(at index: Int, open: Int) {
         let (root, schema, storage) = receiver(of: index)
         guard !storage, let root,
             isKnownClient(root)
@@ -645,16 +828,18 @@ struct SupabaseCallReader {
         else {
             if let root, !storage, !Self.notClients.contains(root) {
                 var scratch = CodeExpectations()
-                recordRPC(at: index, schema: schema, into: &scratch)
+                recordRPC(at: index, open: open, schema: schema, into: &scratch)
                 pending.append(Pending(roots: roots(of: root), expectations: scratch))
             }
             return
         }
-        recordRPC(at: index, schema: schema, into: &expectations)
+        recordRPC(at: index, open: open, schema: schema, into: &expectations)
     }
 
-    private func recordRPC(at index: Int, schema: String?, into target: inout CodeExpectations) {
-        let args = arguments(index + 1)
+    private func recordRPC(
+        at index: Int, open: Int, schema: String?, into target: inout CodeExpectations
+    ) {
+        let args = arguments(open)
         guard let first = args.first, let name = literal(first) else {
             target.noteUnchecked(
                 "function name", args.first.map(source) ?? "(none)", at: site(index))
@@ -698,6 +883,15 @@ struct SupabaseCallReader {
             let token = tokens[start]
             if token.isPunctuator(Punctuator.spread) || token.isPunctuator(Punctuator.openBracket) {
                 return nil
+            }
+            // `get a() {}`, `async b() {}`, `*c() {}`: the name follows the modifier.
+            if token.isPunctuator(JSToken.code("*"))
+                || (token.kind == .identifier
+                    && (`is`(start, "get") || `is`(start, "set") || `is`(start, "async"))
+                    && (isIdentifier(start + 1) || tokens[start + 1].kind == .string))
+            {
+                start += 1
+                continue
             }
             if token.kind == .identifier {
                 keys.insert(word(start))
@@ -778,18 +972,20 @@ struct SupabaseCallReader {
         while true {
             var next = index + 1
             while isPunctuator(next, Punctuator.bang) { next += 1 }
-            guard isDot(next), isIdentifier(next + 1), isPunctuator(next + 2, Punctuator.openParen)
+            guard isDot(next), isIdentifier(next + 1), let open = callParen(after: next + 1)
             else { return index }
             guard let name = method(at: next + 1) else { return index }
             methods.append(name)
-            apply(name, at: next + 1, chain: &chain)
-            index = Int(matching[next + 2])
-            guard index > next else { return next + 2 }
+            apply(name, at: next + 1, open: open, chain: &chain)
+            index = Int(matching[open])
+            guard index > next else { return open }
         }
     }
 
-    private mutating func apply(_ method: String, at index: Int, chain: inout Chain) {
-        let args = arguments(index + 1)
+    private mutating func apply(
+        _ method: String, at index: Int, open: Int, chain: inout Chain
+    ) {
+        let args = arguments(open)
         // Work on the destination itself, moved out and back so that nothing is copied.
         var target: CodeExpectations
         switch chain.destination {
@@ -926,16 +1122,20 @@ struct SupabaseCallReader {
 
     /// Remembers the names a filter may use for `embed` and its nested embeds
     /// (`organizations.name`, `org.name` for `org:organizations(name)`).
-    private func remember(_ embed: PostgRESTSyntax.Embed, path: [String], in chain: inout Chain) {
+    private func remember(
+        _ embed: PostgRESTSyntax.Embed, path: [String], prefixes: [String] = [],
+        in chain: inout Chain
+    ) {
+        // Each way of naming it: by alias or name, after each way of naming its parent.
         let names = [embed.alias, embed.name].compactMap { $0 }
-        for name in names {
-            let prefix = chain.embeds.first { $0.value == Array(path.dropLast()) }?.key
-            chain.embeds[prefix.map { "\($0).\(name)" } ?? name] = path
-        }
+        let spelled =
+            prefixes.isEmpty
+            ? names : prefixes.flatMap { prefix in names.map { "\(prefix).\($0)" } }
+        for name in spelled { chain.embeds[name] = path }
         for case .embed(let inner) in embed.items {
             remember(
-                inner, path: path + [CodeExpectations.Embed.key(inner.name, inner.hint)], in: &chain
-            )
+                inner, path: path + [CodeExpectations.Embed.key(inner.name, inner.hint)],
+                prefixes: spelled, in: &chain)
         }
     }
 
@@ -944,8 +1144,16 @@ struct SupabaseCallReader {
         _ name: String, _ kind: CodeExpectations.Use, at site: CodeSite, _ chain: Chain,
         _ use: inout CodeExpectations.TableUse, _ target: inout CodeExpectations
     ) {
-        let field = PostgRESTSyntax.filterColumn(name)
+        var field = PostgRESTSyntax.filterColumn(name)
+        // `order('clients(name)')`: a related table's column, as `clients.name`.
+        if let open = field.firstIndex(of: "("), field.hasSuffix(")") {
+            field =
+                String(field[..<open]) + "."
+                + field[field.index(after: open)..<field.index(before: field.endIndex)]
+        }
         guard let dot = field.lastIndex(of: ".") else {
+            // `not('clients', 'is', null)`: a filter on the embedded resource itself.
+            if chain.embeds[field] != nil { return }
             use.columns[field, default: .init(name: field)].note(kind, at: site)
             return
         }

@@ -127,6 +127,9 @@ struct TypeTreeReader {
     let tokens: [JSToken]
     let buffer: UnsafeBufferPointer<UInt8>
     var matching: [Int: Int] = [:]
+    /// How deep object types nest; deeper ones are not read (the generator nests 6 deep).
+    var depth = 0
+    static let maximumDepth = 32
 
     init(tokens: [JSToken], buffer: UnsafeBufferPointer<UInt8>) {
         self.tokens = tokens
@@ -147,6 +150,9 @@ struct TypeTreeReader {
     mutating func object(at open: Int) -> [String: Member] {
         let close = matching[open] ?? tokens.count
         var members: [String: Member] = [:]
+        guard depth < Self.maximumDepth else { return members }
+        depth += 1
+        defer { depth -= 1 }
         var index = open + 1
         while index < close {
             let token = tokens[index]

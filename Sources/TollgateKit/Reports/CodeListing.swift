@@ -46,12 +46,17 @@ public enum CodeListing {
                 + "\(count(embeds, "embed")), \(count(expectations.functions.count, "function")), "
                 + "\(count(expectations.buckets.count, "storage bucket")); "
                 + "\(expectations.uncheckedCount) unchecked")
+        // Where the code and the types file it was compiled against disagree, say so.
+        let types = expectations.typesFile != nil
         for table in expectations.tables.values.sorted(by: { $0.name < $1.name }) {
             lines.append("")
             let operations = table.operations.sorted().joined(separator: ", ")
             lines.append(
                 paint.bold("table \(table.name)")
-                    + (operations.isEmpty ? "" : paint.dim(" (\(operations))")) + "  "
+                    + (operations.isEmpty ? "" : paint.dim(" (\(operations))"))
+                    + (types && table.typesSite == nil
+                        ? paint.yellow(" not in the types file") : "")
+                    + "  "
                     + sites(table.sites))
             if table.allColumns {
                 lines.append(
@@ -59,7 +64,10 @@ public enum CodeListing {
                         + sites(table.allColumnsSites))
             }
             for column in table.columns.values.sorted(by: { $0.name < $1.name }) {
-                lines.append("  " + columnLine(column))
+                lines.append(
+                    "  " + columnLine(column)
+                        + (types && table.typesSite != nil && column.typesSite == nil
+                            ? paint.yellow("  not in the types file") : ""))
             }
             for target in table.conflictTargets.keys.sorted() {
                 lines.append(

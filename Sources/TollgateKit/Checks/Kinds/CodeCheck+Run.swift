@@ -48,7 +48,8 @@ extension CodeCheck: ExpandingCheck {
             result.found = problem.description
             return [result]
         case .success(let expectations):
-            let failures = CodeMatcher(snapshot: snapshot).failures(expectations)
+            let failures = CodeMatcher(snapshot: snapshot, typesFile: expectations.typesFile)
+                .failures(expectations)
             guard !failures.isEmpty else {
                 result.expected += " (\(expectations.count) expectations)"
                 return [result]
@@ -80,6 +81,8 @@ struct CodeMatcher {
     }
 
     let snapshot: CatalogSnapshot
+    /// The types file the expectations were read with, if any.
+    var typesFile: String? = nil
 
     func failures(_ expectations: CodeExpectations) -> [Failure] {
         var failures: [Failure] = []
@@ -104,9 +107,12 @@ struct CodeMatcher {
         return merged.sorted { $0.subject < $1.subject }
     }
 
-    /// ` (and the types file, at x)` when the types file declares it too.
-    static func alsoTypes(_ site: CodeSite?) -> String {
-        site.map { ", as the types file does (\($0))" } ?? ""
+    /// What the types file says of an expectation: that it declares it too, or (where the
+    /// code and the types file disagree) that it does not.
+    func alsoTypes(_ site: CodeSite?) -> String {
+        if let site { return ", as the types file does (\(site))" }
+        if let typesFile { return ", though the types file (\(typesFile)) does not declare it" }
+        return ""
     }
 
     func failures(_ table: CodeExpectations.TableUse, typesFile: String?) -> [Failure] {
@@ -119,7 +125,7 @@ struct CodeMatcher {
                 Failure(
                     subject: table.name.description,
                     expected: "table \(table.name), which the code uses"
-                        + Self.alsoTypes(table.typesSite),
+                        + alsoTypes(table.typesSite),
                     found: "no table \(table.name)"
                         + (nearest.map { " (nearest: \(table.name.schema).\($0))" } ?? "")
                         + (columns.isEmpty
@@ -164,8 +170,11 @@ struct CodeMatcher {
     }
 
     /// A column that is not there, or that the types file declares NOT NULL and is nullable.
+    /// - Parameter embedded: true for a column read through an embed, whose table the types
+    ///   file was not asked about.
     func failure(
-        _ column: CodeExpectations.ColumnUse, in relation: Relation, what prefix: String
+        _ column: CodeExpectations.ColumnUse, in relation: Relation, what prefix: String,
+        embedded: Bool = false
     ) -> Failure? {
         var sites = column.sites
         if column.fromTypes, let site = column.typesSite { sites.add(site) }
@@ -185,12 +194,16 @@ struct CodeMatcher {
                     + (column.fromTypes
                         ? "reads with select('*'), compiled against the types file (\(column.typesSite!))"
                         : "uses (\(column.uses.sorted().map(\.rawValue).joined(separator: ", ")))"
-                            + Self.alsoTypes(column.typesSite)),
+                            + (embedded ? "" : alsoTypes(column.typesSite))),
                 found: "no column \(column.name) on \(relation.name)"
                     + (near.isEmpty ? "" : " (has \(near.joined(separator: ", ")))"),
                 sites: sites)
         }
-        if column.typesNullable == false, !found.notNull, relation.isTable {
+        // Only where the code reads the column: a value it writes or filters on cannot
+        // surprise it with null.
+        if column.typesNullable == false, !found.notNull, relation.isTable,
+            column.uses.contains(.select) || column.fromTypes
+        {
             return Failure(
                 subject: "\(relation.name).\(column.name)",
                 expected:
@@ -340,7 +353,7 @@ struct CodeMatcher {
         for column in embed.columns.values.sorted(by: { $0.name < $1.name }) {
             if let failure = self.failure(
                 column, in: target,
-                what: "column \(target.name). (embedded from \(origin.name.name)) ")
+                what: "column \(target.name). (embedded from \(origin.name.name)) ", embedded: true)
             {
                 failures.append(failure)
             }
@@ -367,7 +380,7 @@ struct CodeMatcher {
             let subject = "\(call.name)(\(arguments.joined(separator: ", ")))"
             let expected =
                 "function \(subject), which the code calls with rpc"
-                + Self.alsoTypes(call.typesSite)
+                + alsoTypes(call.typesSite)
             if functions.isEmpty {
                 let others = snapshot.functions.filter { $0.name.schema == call.name.schema }
                     .map(\.name.name)
@@ -383,7 +396,7 @@ struct CodeMatcher {
             }
             if arguments == ["…"] { continue }  // arguments not read: the name is there
             let given = Set(arguments)
-            let matches = functions.contains { function in
+            let matching = functions.filter { function in
                 let parameters = Self.parameters(function.fullArguments ?? function.arguments)
                 let names = Set(parameters.compactMap(\.name))
                 let required = Set(parameters.filter { !$0.hasDefault }.compactMap(\.name))
@@ -396,7 +409,15 @@ struct CodeMatcher {
                 return given.isSubset(of: names) && required.isSubset(of: given)
                     && parameters.allSatisfy { $0.name != nil || $0.hasDefault }
             }
-            if !matches {
+            if matching.count > 1 {
+                failures.append(
+                    Failure(
+                        subject: subject, expected: "one function \(subject)",
+                        found:
+                            "\(matching.count) overloads take these arguments (\(matching.map(\.signature).sorted().joined(separator: "; "))): PGRST203 at run time",
+                        sites: sites))
+            }
+            if matching.isEmpty {
                 failures.append(
                     Failure(
                         subject: subject, expected: expected,
