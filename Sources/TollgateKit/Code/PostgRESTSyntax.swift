@@ -168,10 +168,13 @@ enum PostgRESTSyntax {
             SyntaxError(message: message, offset: originalOffset)
         }
 
-        func looking(at text: String) -> Bool {
-            let pattern = Array(text.utf8)
-            guard index + pattern.count <= bytes.count else { return false }
-            return Array(bytes[index..<index + pattern.count]) == pattern
+        func looking(at text: StaticString) -> Bool {
+            let count = text.utf8CodeUnitCount
+            guard index + count <= bytes.count else { return false }
+            for offset in 0..<count where bytes[index + offset] != text.utf8Start[offset] {
+                return false
+            }
+            return true
         }
 
         mutating func list(nested: Bool) throws(SyntaxError) -> [SelectItem] {

@@ -318,17 +318,25 @@ struct SupabaseCallReader {
         // has no escapes and no substitutions; otherwise the literal itself is cited.
         let raw = Int(token.end - token.start)
         guard token.kind == .string, raw == text.utf8.count + 2 else { return site(index) }
+        // The literal's bytes are the text's: count line breaks, and characters (not UTF-8
+        // bytes) since the last one or the opening quote.
         var line = Int(token.line)
-        var lastBreak: Int?
-        for (position, byte) in text.utf8.prefix(offset).enumerated() where byte == 0x0A {
-            line += 1
-            lastBreak = position
+        var characters = 0
+        var broken = false
+        var position = Int(token.start) + 1
+        let end = position + offset
+        while position < end {
+            let byte = buffer[position]
+            if byte == 0x0A {
+                line += 1
+                characters = 0
+                broken = true
+            } else if byte & 0xC0 != 0x80 {
+                characters += 1
+            }
+            position += 1
         }
-        // Characters (not UTF-8 bytes) from the line's start, or from the opening quote.
-        let bytes = Array(text.utf8.prefix(offset))
-        let from = lastBreak.map { $0 + 1 } ?? 0
-        let characters = bytes[from...].filter { $0 & 0xC0 != 0x80 }.count
-        let column = lastBreak == nil ? site(index).column + 1 + characters : characters + 1
+        let column = broken ? characters + 1 : site(index).column + 1 + characters
         return CodeSite(file: file, line: line, column: column)
     }
 
