@@ -1,21 +1,5 @@
 /// A place in the application's code: `src/server.ts:198:8`, relative to the project.
-public struct CodeSite: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {
-    public var file: String
-    public var line: Int
-    public var column: Int
-
-    public init(file: String, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
-
-    public var description: String { "\(file):\(line):\(column)" }
-
-    public static func < (a: CodeSite, b: CodeSite) -> Bool {
-        (a.file, a.line, a.column) < (b.file, b.line, b.column)
-    }
-}
+public typealias CodeSite = SourceLocation
 
 /// Call sites of one expectation: the first ``limit`` in reading order, and how many in all,
 /// so that memory stays flat however often a tree repeats a query.

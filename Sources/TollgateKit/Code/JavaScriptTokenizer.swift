@@ -198,13 +198,7 @@ struct JavaScriptTokenizer {
             case 0x2E where (0x30...0x39).contains(peek(1)):
                 scanNumber()
             case 0x23:
-                let start = position
-                let column = Int32(position - lineStart + 1)
-                position += 1
-                while position < bytes.count, Self.isIdentifierPart(bytes[position]) {
-                    position += 1
-                }
-                emit(.privateName, from: start, line: line, column: column)
+                scanWord(.privateName)
             case 0x3C where jsx && expectsOperand() && startsJSXElement():
                 guard depth < Self.maximumDepth else { return }
                 depth += 1
@@ -222,18 +216,23 @@ struct JavaScriptTokenizer {
                 scanPunctuator()
             default:
                 if Self.isIdentifierStart(byte) {
-                    let start = position
-                    let column = Int32(position - lineStart + 1)
-                    position += 1
-                    while position < bytes.count, Self.isIdentifierPart(bytes[position]) {
-                        position += 1
-                    }
-                    emit(.identifier, from: start, line: line, column: column)
+                    scanWord(.identifier)
                 } else {
                     scanPunctuator()
                 }
             }
         }
+    }
+
+    /// An identifier, or a `#name` (whose `#` is its first byte).
+    private mutating func scanWord(_ kind: JSToken.Kind) {
+        let start = position
+        let column = Int32(position - lineStart + 1)
+        position += 1
+        while position < bytes.count, Self.isIdentifierPart(bytes[position]) {
+            position += 1
+        }
+        emit(kind, from: start, line: line, column: column)
     }
 
     static func isIdentifierStart(_ byte: UInt8) -> Bool {

@@ -1,26 +1,5 @@
 import Foundation
 
-/// A position in a configuration file, 1-based, as editors and compilers print it.
-public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// The file as the user should see it: relative to the working directory when inside it.
-    public var file: String
-    public var line: Int
-    public var column: Int
-
-    public init(file: String, line: Int, column: Int) {
-        self.file = file
-        self.line = line
-        self.column = column
-    }
-
-    /// A location `offset` characters to the right on the same line.
-    public func advanced(by offset: Int) -> SourceLocation {
-        SourceLocation(file: file, line: line, column: column + offset)
-    }
-
-    public var description: String { "\(file):\(line):\(column)" }
-}
-
 /// One problem found in the configuration, printed as `file:line:col: error: message`.
 public struct Diagnostic: Sendable, Hashable, CustomStringConvertible {
     public enum Severity: String, Sendable, Hashable {
