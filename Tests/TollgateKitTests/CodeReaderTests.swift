@@ -139,6 +139,58 @@ import Testing
             expectations.tables[QualifiedName(parsing: "public.posts")]?.operations == ["insert"])
     }
 
+    @Test func whatASecondReviewFound() throws {
+        // A builder declared without a value and assigned in branches is extended after them.
+        let branches = """
+            const supabase = createClient(u, k)
+            export async function list(admin) {
+              let query
+              if (admin) { query = supabase.from('tasks').select('id') }
+              else { query = supabase.from('tasks').select('id').eq('public', true) }
+              return query.order('created_at').eq('archived', false)
+            }
+            """
+        #expect(
+            columns(read(branches), "public.tasks") == ["archived", "created_at", "id", "public"])
+        // A module constant declared below the function that uses it.
+        let below =
+            "const s = createClient(u, k)\nfunction f() { return s.from(T).select('id') }\nconst T = 'items'"
+        #expect(tables(read(below)) == ["public.items"])
+        // Bindings that hide: an arrow's parameter, a for loop's const; and ones that do not:
+        // a parameter's type literal, a rename key.
+        let bindings = """
+            const s = createClient(u, k)
+            const table = 'profiles'
+            const items = 'items'
+            const byName = (table) => s.from(table).select('a')
+            for (const table of ['x']) { s.from(table).select('b') }
+            function g(opts: { items: number }, { table: t }) { return s.from(items).select('c') }
+            """
+        let bound = read(bindings)
+        #expect(tables(bound) == ["public.items"])
+        #expect(bound.uncheckedCount == 2)
+        // Type arguments with braces; a comparison is not a call.
+        let types = """
+            const s = createClient(u, k)
+            s.from('posts').select('id').returns<{ id: string }[]>().order('created_at')
+            s.rpc<{ n: number }>('stats', { p_day: 1 })
+            const x = s.from < a || b > ('not_a_table')
+            """
+        let typed = read(types)
+        #expect(tables(typed) == ["public.posts"])
+        #expect(columns(typed, "public.posts") == ["created_at", "id"])
+        #expect(typed.functions.keys.map(\.description) == ["public.stats"])
+        // The prefilter sees `.from<Row>(` in a file that names no client.
+        let generic = "db.from<Todo>('todos').select('id')"
+        #expect(
+            Array(generic.utf8).withUnsafeBufferPointer { CodeReader.mayHoldQueries($0) })
+        // Aliases at every level of a deep embed stay linear.
+        var select = "id"
+        for level in 0..<40 { select = "x\(level):t\(level)(id,\(select))" }
+        let deep = read("const s = createClient(u, k); s.from('root').select('\(select)')")
+        #expect(deep.tables.count == 1)
+    }
+
     @Test func storageKeptInAVariableIsStillStorage() {
         let text = """
             const supabase = createClient(u, k)

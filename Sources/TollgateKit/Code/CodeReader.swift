@@ -222,6 +222,19 @@ extension CodeReader {
             cursor = at + 1
             var before = at - 1
             while before >= base, isSpace(before.pointee) { before -= 1 }
+            // `.from<Row>(`: back over the type arguments.
+            if before >= base, before.pointee == 0x3E {
+                var depth = 0
+                var steps = 0
+                while before >= base, steps < 512 {
+                    if before.pointee == 0x3E { depth += 1 }
+                    if before.pointee == 0x3C { depth -= 1 }
+                    before -= 1
+                    steps += 1
+                    if depth == 0 { break }
+                }
+                while before >= base, isSpace(before.pointee) { before -= 1 }
+            }
             guard before - base >= 3 else { continue }
             var length = 0
             if before[0] == 0x6D, before[-1] == 0x6F, before[-2] == 0x72, before[-3] == 0x66 {

@@ -32,12 +32,19 @@ struct SupabaseCallReader {
     private var expectations = CodeExpectations()
     private var pending: [Pending] = []
     private var clients: Set<String> = []
-    /// `const NAME = 'text'`: each declaration, where it is, and its value.
-    private var constants: [String: [(index: Int, value: String?)]] = [:]
+    /// `const NAME = 'text'`: each declaration by its block, where it is, and its value.
+    private var constants: [String: [Int32: [(index: Int, value: String?)]]] = [:]
+    /// The names each block binds, found once.
+    private let bindings = BindingCache()
+
+    private final class BindingCache {
+        var names: [Int: Set<String>] = [:]
+    }
     /// For each token, the `{` of the innermost block around it (-1 at the top level).
     private var enclosing: [Int32]
-    /// `const|let|var NAME = {…}` or `[…]`: where each declaration's value starts.
-    private var literals: [(index: Int, name: String, open: Int)] = []
+    /// `const|let|var NAME = {…}` or `[…]`: by name and block, where each declaration's value
+    /// starts.
+    private var literals: [String: [Int32: [(index: Int, value: Int)]]] = [:]
     /// Variables holding a builder: the chain they continue, and where the variable was
     /// declared (its scope).
     private var builders: [String: (chain: Chain, declaredAt: Int)] = [:]
@@ -173,10 +180,12 @@ struct SupabaseCallReader {
     }
 
     /// True when `name`, declared at `declaration`, is what `name` means at `use`: the use is
-    /// in the declaration's block and no function between them takes a parameter of that name.
+    /// in the declaration's block and nothing between them binds the name again (a function's
+    /// parameter, a `for (const x …)`, an arrow's parameter).
     private func visible(_ name: String, declaredAt declaration: Int, at use: Int) -> Bool {
         let visibleIn = scope(of: declaration)
         guard visibleIn.contains(use) else { return false }
+        if arrowBinds(name, before: use) { return false }
         var block = Int(enclosing[use])
         while block > visibleIn.lowerBound {
             if parameters(ofBodyAt: block).contains(name) { return false }
@@ -185,9 +194,127 @@ struct SupabaseCallReader {
         return true
     }
 
-    /// The parameter names of the function whose body's `{` is at `open`, if it is one:
-    /// `(a, b) {`, `(a): T {`, `(a) => {`, `a => {`.
+    /// The declaration of `name` that `name` means at `use`, from `declarations` (keyed by
+    /// their block).
+    ///
+    /// It is the innermost block around the use that declares it, unless a binding in
+    /// between hides it. A top-level declaration counts wherever it is in the file (a function
+    /// runs after the module's constants are set); one in a block only after it.
+    private func resolve<Value>(
+        _ name: String, at use: Int, in declarations: [Int32: [(index: Int, value: Value)]]?
+    ) -> Value? {
+        guard let declarations else { return nil }
+        if arrowBinds(name, before: use) { return nil }
+        var block = enclosing[use]
+        while true {
+            if let here = declarations[block] {
+                let usable = block == -1 ? here : here.filter { $0.index < use }
+                if let chosen = usable.last(where: { $0.index < use }) ?? usable.first {
+                    return chosen.value
+                }
+            }
+            guard block >= 0 else { return nil }
+            if parameters(ofBodyAt: Int(block)).contains(name) { return nil }
+            block = enclosing[Int(block)]
+        }
+    }
+
+    /// True when an arrow function with an expression body between the start of the use's
+    /// statement and the use takes a parameter `name` (`(table) => db.from(table)`).
+    private func arrowBinds(_ name: String, before use: Int) -> Bool {
+        var index = use - 1
+        let limit = max(Int(enclosing[use]), use - 256)
+        while index > limit {
+            if isPunctuator(index, Punctuator.semicolon) { return false }
+            if isPunctuator(index, Punctuator.arrow) {
+                if isIdentifier(index - 1), word(index - 1) == name { return true }
+                if isPunctuator(index - 1, Punctuator.closeParen), matching[index - 1] >= 0,
+                    parameterNames(Int(matching[index - 1])..<(index - 1)).contains(name)
+                {
+                    return true
+                }
+            }
+            // Skip over a closed group: its own arrows end inside it.
+            if matching[index] >= 0, matching[index] < index {
+                index = Int(matching[index])
+            }
+            index -= 1
+        }
+        return false
+    }
+
+    /// The names a parameter list binds (the tokens strictly inside its parentheses, from
+    /// `open`): plain names, destructured names, not their types, defaults or rename keys.
+    private func parameterNames(_ range: Range<Int>) -> Set<String> {
+        var names: Set<String> = []
+        var index = range.lowerBound + 1
+        collectBindings(&index, end: range.upperBound, into: &names)
+        return names
+    }
+
+    /// Reads bindings up to `end`: `a`, `a: Type`, `a = value`, `{ a, b: c }`, `[a, b]`,
+    /// `...rest`.
+    private func collectBindings(_ index: inout Int, end: Int, into names: inout Set<String>) {
+        var expectName = true
+        while index < end {
+            let token = tokens[index]
+            if token.isPunctuator(Punctuator.comma) {
+                expectName = true
+                index += 1
+                continue
+            }
+            if token.isPunctuator(Punctuator.colon) || token.isPunctuator(Punctuator.assign) {
+                // A type or a default: skip to the next comma at this level.
+                index += 1
+                while index < end, !isPunctuator(index, Punctuator.comma) {
+                    if matching[index] > index { index = Int(matching[index]) }
+                    index += 1
+                }
+                continue
+            }
+            if expectName,
+                token.isPunctuator(Punctuator.openBrace)
+                    || token.isPunctuator(Punctuator.openBracket)
+            {
+                // Destructuring: `{ a, b: c }` binds a and c; `[a, b]` binds a and b.
+                let close = matching[index] > index ? Int(matching[index]) : end
+                var inner = index + 1
+                while inner < close {
+                    if isIdentifier(inner), isPunctuator(inner + 1, Punctuator.colon),
+                        token.isPunctuator(Punctuator.openBrace)
+                    {
+                        inner += 2  // a key: its binding follows
+                        continue
+                    }
+                    var one = inner
+                    var found: Set<String> = []
+                    collectBindings(&one, end: close, into: &found)
+                    names.formUnion(found)
+                    inner = max(one, inner + 1)
+                }
+                index = close + 1
+                expectName = false
+                continue
+            }
+            if expectName, token.kind == .identifier {
+                names.insert(word(index))
+                expectName = false
+            }
+            if matching[index] > index { index = Int(matching[index]) }
+            index += 1
+        }
+    }
+
+    /// The names bound for the block whose `{` is at `open`: a function's parameters
+    /// (`(a, b) {`, `(a): T {`, `(a) => {`, `a => {`), `for (const x of …) {`, `catch (e) {`.
     private func parameters(ofBodyAt open: Int) -> Set<String> {
+        if let cached = bindings.names[open] { return cached }
+        let names = findParameters(ofBodyAt: open)
+        bindings.names[open] = names
+        return names
+    }
+
+    private func findParameters(ofBodyAt open: Int) -> Set<String> {
         var index = open - 1
         if isPunctuator(index, Punctuator.arrow) {
             index -= 1
@@ -210,40 +337,31 @@ struct SupabaseCallReader {
         }
         guard isPunctuator(index, Punctuator.closeParen), matching[index] >= 0 else { return [] }
         let start = Int(matching[index])
-        // `if (x) {`, `while (x) {`: a condition, not parameters.
-        for keyword: StaticString in ["if", "for", "while", "switch", "with"]
+        // `for (const x of xs) {`, `for await (…)`: the loop's own declarations.
+        if `is`(start - 1, "for") || (`is`(start - 1, "await") && `is`(start - 2, "for")) {
+            var names: Set<String> = []
+            for position in (start + 1)..<index where isDeclarationKeyword(position) {
+                let first = position + 1
+                if isIdentifier(first) {
+                    names.insert(word(first))
+                } else if matching[first] > first {
+                    var at = first
+                    collectBindings(&at, end: Int(matching[first]) + 1, into: &names)
+                }
+            }
+            return names
+        }
+        // `if (x) {`, `while (x) {`: a condition binds nothing.
+        for keyword: StaticString in ["if", "while", "switch", "with"]
         where `is`(start - 1, keyword) {
             return []
         }
-        var names: Set<String> = []
-        var depth = 0
-        for position in (start + 1)..<index {
-            if matching[position] > position { depth += 1 }
-            if matching[position] >= 0, matching[position] < position { depth -= 1 }
-            // A name at the top of the list, or inside a destructuring pattern.
-            if isIdentifier(position), depth <= 1,
-                isPunctuator(position + 1, Punctuator.comma)
-                    || isPunctuator(position + 1, Punctuator.closeParen)
-                    || isPunctuator(position + 1, Punctuator.colon)
-                    || isPunctuator(position + 1, Punctuator.assign)
-                    || isPunctuator(position + 1, Punctuator.question)
-                    || isPunctuator(position + 1, Punctuator.closeBrace)
-            {
-                names.insert(word(position))
-            }
-        }
-        return names
+        return parameterNames(start..<index)
     }
 
     /// The value of the `const` string `name` means at `use`; nil when none is visible there.
     private func constant(_ name: String, at use: Int) -> String? {
-        guard let declarations = constants[name] else { return nil }
-        let visibleOnes = declarations.filter {
-            $0.index < use && visible(name, declaredAt: $0.index, at: use)
-        }
-        // The innermost visible declaration.
-        return visibleOnes.max { scope(of: $0.index).lowerBound < scope(of: $1.index).lowerBound }?
-            .value
+        resolve(name, at: use, in: constants[name]) ?? nil
     }
 
     // MARK: Tokens
@@ -468,12 +586,13 @@ struct SupabaseCallReader {
                 !(isPunctuator(value + 1, Punctuator.plus) || isDot(value + 1)
                     || isPunctuator(value + 1, Punctuator.openBracket))
             {
-                constants[name, default: []].append((index, buffer.stringValue(tokens[value])))
+                constants[name, default: [:]][enclosing[index], default: []].append(
+                    (index, buffer.stringValue(tokens[value])))
             }
             if isPunctuator(value, Punctuator.openBrace)
                 || isPunctuator(value, Punctuator.openBracket)
             {
-                literals.append((index, name, value))
+                literals[name, default: [:]][enclosing[index], default: []].append((index, value))
             }
             // `const clientFor = (t: string): SupabaseClient => …`
             if isPunctuator(value, Punctuator.openParen), matching[value] > value {
@@ -595,12 +714,21 @@ struct SupabaseCallReader {
         return (schema, Int(matching[index + 3]))
     }
 
-    /// The latest `{…}`/`[…]` literal declared as `name` before `index` that `name` still
-    /// means there.
+    /// Where `let|var|const name` is declared, looking back from `index`; nil if nowhere.
+    private func declaration(of name: String, before index: Int) -> Int? {
+        var position = index - 1
+        while position > 0, index - position < 20_000 {
+            if isIdentifier(position), isDeclarationKeyword(position - 1), word(position) == name {
+                return position
+            }
+            position -= 1
+        }
+        return nil
+    }
+
+    /// The `{…}`/`[…]` literal `name` means at `index`, if it is one.
     private func declaredLiteral(_ name: String, before index: Int) -> Int? {
-        literals.last {
-            $0.name == name && $0.index < index && visible(name, declaredAt: $0.index, at: index)
-        }?.open
+        resolve(name, at: index, in: literals[name])
     }
 
     // MARK: Calls
@@ -692,9 +820,11 @@ struct SupabaseCallReader {
     private func callParen(after index: Int) -> Int? {
         var next = index + 1
         if isPunctuator(next, Punctuator.less) {
+            // Type arguments hold names, literals, `. , | & ? : => ...` and groups; anything
+            // else (`&&`, `+`, `;`) means `<` was a comparison.
             var depth = 0
             var steps = 0
-            while next < tokens.count, steps < 64 {
+            while next < tokens.count, steps < 128 {
                 let token = tokens[next]
                 if token.kind == .punctuator {
                     switch token.punctuator {
@@ -702,8 +832,14 @@ struct SupabaseCallReader {
                     case Punctuator.greater: depth -= 1
                     case JSToken.code(">>"): depth -= 2
                     case JSToken.code(">>>"): depth -= 3
-                    case Punctuator.semicolon, Punctuator.openBrace: return nil
-                    default: break
+                    case Punctuator.openBrace, Punctuator.openBracket, Punctuator.openParen:
+                        guard matching[next] > next else { return nil }
+                        next = Int(matching[next])
+                    case Punctuator.dot, Punctuator.comma, Punctuator.pipe, JSToken.code("&"),
+                        Punctuator.question, Punctuator.colon, Punctuator.arrow, Punctuator.spread,
+                        Punctuator.assign:
+                        break
+                    default: return nil
                     }
                 }
                 next += 1
@@ -807,10 +943,18 @@ struct SupabaseCallReader {
         guard isPunctuator(before, Punctuator.assign) else { return }
         if isIdentifier(before - 1) {
             let name = word(before - 1)
-            // `q = q.eq(…)` keeps the scope of `let q`; `const q = …` starts one.
-            let declaredAt =
-                isDeclarationKeyword(before - 2)
-                ? before - 1 : (builders[name]?.declaredAt ?? before - 1)
+            // `q = q.eq(…)` keeps the scope of `let q`, wherever it was declared (`let q` then
+            // `if (…) { q = … }`); `const q = …` starts one.
+            let declaredAt: Int
+            if isDeclarationKeyword(before - 2) {
+                declaredAt = before - 1
+            } else if let known = builders[name],
+                visible(name, declaredAt: known.declaredAt, at: before)
+            {
+                declaredAt = known.declaredAt
+            } else {
+                declaredAt = declaration(of: name, before: before - 1) ?? 0
+            }
             builders[name] = (chain, declaredAt)
             return
         }
@@ -1134,16 +1278,17 @@ struct SupabaseCallReader {
         _ embed: PostgRESTSyntax.Embed, path: [String], prefixes: [String] = [],
         in chain: inout Chain
     ) {
-        // Each way of naming it: by alias or name, after each way of naming its parent.
+        // By its alias or its name, after its parent's alias (else name): two names a level,
+        // however deep.
         let names = [embed.alias, embed.name].compactMap { $0 }
-        let spelled =
-            prefixes.isEmpty
-            ? names : prefixes.flatMap { prefix in names.map { "\(prefix).\($0)" } }
-        for name in spelled { chain.embeds[name] = path }
+        let prefix = prefixes.first
+        for name in names { chain.embeds[prefix.map { "\($0).\(name)" } ?? name] = path }
+        let canonical =
+            prefix.map { "\($0).\(embed.alias ?? embed.name)" } ?? (embed.alias ?? embed.name)
         for case .embed(let inner) in embed.items {
             remember(
                 inner, path: path + [CodeExpectations.Embed.key(inner.name, inner.hint)],
-                prefixes: spelled, in: &chain)
+                prefixes: [canonical], in: &chain)
         }
     }
 

@@ -396,19 +396,22 @@ struct CodeMatcher {
             }
             if arguments == ["…"] { continue }  // arguments not read: the name is there
             let given = Set(arguments)
-            let matching = functions.filter { function in
+            let byNames = functions.filter { function in
                 let parameters = Self.parameters(function.fullArguments ?? function.arguments)
                 let names = Set(parameters.compactMap(\.name))
                 let required = Set(parameters.filter { !$0.hasDefault }.compactMap(\.name))
-                // A single unnamed json or jsonb parameter takes the whole body.
-                if parameters.count == 1, parameters[0].name == nil,
-                    ["json", "jsonb"].contains(parameters[0].type)
-                {
-                    return true
-                }
                 return given.isSubset(of: names) && required.isSubset(of: given)
                     && parameters.allSatisfy { $0.name != nil || $0.hasDefault }
             }
+            // A single unnamed json or jsonb parameter takes the whole body, but only when no
+            // function matches by names (PostgREST's findProc).
+            let matching =
+                byNames.isEmpty
+                ? functions.filter { function in
+                    let parameters = Self.parameters(function.fullArguments ?? function.arguments)
+                    return parameters.count == 1 && parameters[0].name == nil
+                        && ["json", "jsonb"].contains(parameters[0].type)
+                } : byNames
             if matching.count > 1 {
                 failures.append(
                     Failure(
