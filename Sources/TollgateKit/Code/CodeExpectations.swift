@@ -29,14 +29,31 @@ public struct CodeSites: Sendable, Hashable, Codable {
 /// be read (a table name in a variable).
 public struct CodeExpectations: Sendable, Equatable {
     /// How a column is used, for the reader of the listing.
-    public enum Use: String, Sendable, Codable, Comparable {
+    public enum Use: String, Sendable, Codable, Comparable, CaseIterable {
         case select, insert, update, upsert, filter, order, conflict
         public static func < (a: Use, b: Use) -> Bool { a.rawValue < b.rawValue }
+
+        var bit: UInt8 {
+            switch self {
+            case .select: 1
+            case .insert: 2
+            case .update: 4
+            case .upsert: 8
+            case .filter: 16
+            case .order: 32
+            case .conflict: 64
+            }
+        }
     }
 
     public struct ColumnUse: Sendable, Equatable {
         public var name: String
-        public var uses: Set<Use> = []
+        /// How the code uses it; kept as bits, read as a set.
+        public var uses: Set<Use> {
+            get { Set(Use.allCases.filter { useBits & $0.bit != 0 }) }
+            set { useBits = newValue.reduce(0) { $0 | $1.bit } }
+        }
+        var useBits: UInt8 = 0
         public var sites = CodeSites()
         /// Where the generated types file declares the column, and whether it may be null
         /// there; nil when the types file does not have it (or there is none).
@@ -160,12 +177,12 @@ public struct CodeExpectations: Sendable, Equatable {
 
 extension CodeExpectations.ColumnUse {
     mutating func note(_ use: CodeExpectations.Use, at site: CodeSite) {
-        uses.insert(use)
+        useBits |= use.bit
         sites.add(site)
     }
 
     mutating func merge(_ other: Self) {
-        uses.formUnion(other.uses)
+        useBits |= other.useBits
         sites.add(other.sites)
         fromTypes = fromTypes && other.fromTypes
     }

@@ -27,7 +27,7 @@ public enum CodeReader {
     public static func read(
         paths: [String], types: String?, root: URL
     ) throws -> CodeExpectations {
-        var files: [(url: URL, shown: String)] = []
+        var files: [(path: String, shown: String)] = []
         for path in paths {
             let url = resolve(path, root: root)
             var isFolder: ObjCBool = false
@@ -37,7 +37,7 @@ public enum CodeReader {
             if isFolder.boolValue {
                 files += sourceFiles(in: url, root: root)
             } else {
-                files.append((url, display(url, root: root)))
+                files.append((url.path, display(url, root: root)))
             }
         }
         var typesFile: SupabaseTypes?
@@ -77,8 +77,10 @@ public enum CodeReader {
     ///
     /// Hidden folders, `node_modules` and links to folders are skipped. Walked with
     /// `opendir`, which costs a tenth of `FileManager`'s enumerator on a large tree.
-    static func sourceFiles(in folder: URL, root: URL) -> [(url: URL, shown: String)] {
-        var files: [(URL, String)] = []
+    static func sourceFiles(in folder: URL, root: URL) -> [(path: String, shown: String)] {
+        var files: [(String, String)] = []
+        // Shown relative to the root: one prefix for every file, not a URL each.
+        let base = root.standardizedFileURL.path + "/"
         var folders = [folder.standardizedFileURL.path]
         while let path = folders.popLast() {
             guard let directory = opendir(path) else { continue }
@@ -109,8 +111,8 @@ public enum CodeReader {
                     extensions.contains(String(name[name.index(after: dot)...])),
                     !name.hasSuffix(".d.ts")
                 else { continue }
-                let url = URL(fileURLWithPath: full)
-                files.append((url, display(url, root: root)))
+                files.append(
+                    (full, full.hasPrefix(base) ? String(full.dropFirst(base.count)) : full))
             }
         }
         return files.sorted { $0.1 < $1.1 }
@@ -140,7 +142,7 @@ public enum CodeReader {
     }
 
     /// Reads files on every core; each worker keeps one file's bytes and tokens at a time.
-    static func read(_ files: [(url: URL, shown: String)]) -> CodeExpectations {
+    static func read(_ files: [(path: String, shown: String)]) -> CodeExpectations {
         let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count))
         let results = Slots<SupabaseCallReader.Result>(count: workers)
         let chunk = (files.count + workers - 1) / max(workers, 1)
@@ -151,10 +153,12 @@ public enum CodeReader {
             let end = min(start + chunk, files.count)
             guard start < end else { return }
             for index in start..<end {
-                guard let bytes = contents(of: files[index].url.path) else { continue }
+                guard let bytes = contents(of: files[index].path) else { continue }
                 let result = readFile(
                     SourceText.utf8(bytes), file: files[index].shown,
-                    jsx: !["ts", "mts", "cts"].contains(files[index].url.pathExtension))
+                    jsx:
+                        !(files[index].path.hasSuffix(".ts") || files[index].path.hasSuffix(".mts")
+                        || files[index].path.hasSuffix(".cts")))
                 merged.expectations.merge(result.expectations)
                 merged.pending += result.pending.filter { !$0.expectations.isEmpty }
                 merged.clients.formUnion(result.clients)
@@ -215,39 +219,52 @@ extension CodeReader {
             }
             cursor = at + 1
         }
-        // `.from (` and `.rpc (`: back from each `(` over whitespace to the name and its dot.
+        // `.from (` and `.rpc (`: jumping with `memchr` from one `(` to the next; most follow
+        // another name (`map(`, `filter(`) and are rejected on one byte.
         cursor = base
         while let hit = memchr(cursor, 0x28, end - cursor) {
             let at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
             cursor = at + 1
-            var before = at - 1
-            while before >= base, isSpace(before.pointee) { before -= 1 }
-            // `.from<Row>(`: back over the type arguments.
-            if before >= base, before.pointee == 0x3E {
-                var depth = 0
-                var steps = 0
-                while before >= base, steps < 512 {
-                    if before.pointee == 0x3E { depth += 1 }
-                    if before.pointee == 0x3C { depth -= 1 }
-                    before -= 1
-                    steps += 1
-                    if depth == 0 { break }
-                }
-                while before >= base, isSpace(before.pointee) { before -= 1 }
-            }
-            guard before - base >= 3 else { continue }
-            var length = 0
-            if before[0] == 0x6D, before[-1] == 0x6F, before[-2] == 0x72, before[-3] == 0x66 {
-                length = 4
-            } else if before[0] == 0x63, before[-1] == 0x70, before[-2] == 0x72 {
-                length = 3
-            }
-            guard length > 0 else { continue }
-            var dot = before - length
-            while dot >= base, isSpace(dot.pointee) { dot -= 1 }
-            if dot >= base, dot.pointee == 0x2E { return true }
+            guard at > base else { continue }
+            let previous = at[-1]
+            guard previous == 0x6D || previous == 0x63 || previous == 0x3E || isSpace(previous)
+            else { continue }
+            if callsFromOrRPC(at, base: base) { return true }
         }
         return false
+    }
+
+    /// True when the `(` at `at` follows `.from` or `.rpc`, with whitespace and type
+    /// arguments allowed between.
+    private static func callsFromOrRPC(
+        _ at: UnsafePointer<UInt8>, base: UnsafePointer<UInt8>
+    ) -> Bool {
+        var before = at - 1
+        while before >= base, isSpace(before.pointee) { before -= 1 }
+        // `.from<Row>(`: back over the type arguments (not an arrow's `=>`, not `->`).
+        if before > base, before.pointee == 0x3E, before[-1] != 0x3D, before[-1] != 0x2D {
+            var depth = 0
+            var steps = 0
+            while before >= base, steps < 256, before.pointee != 0x3B {
+                if before.pointee == 0x3E { depth += 1 }
+                if before.pointee == 0x3C { depth -= 1 }
+                before -= 1
+                steps += 1
+                if depth == 0 { break }
+            }
+            while before >= base, isSpace(before.pointee) { before -= 1 }
+        }
+        guard before - base >= 3 else { return false }
+        var length = 0
+        if before[0] == 0x6D, before[-1] == 0x6F, before[-2] == 0x72, before[-3] == 0x66 {
+            length = 4
+        } else if before[0] == 0x63, before[-1] == 0x70, before[-2] == 0x72 {
+            length = 3
+        }
+        guard length > 0 else { return false }
+        var dot = before - length
+        while dot >= base, isSpace(dot.pointee) { dot -= 1 }
+        return dot >= base && dot.pointee == 0x2E
     }
 
     private static func isSpace(_ byte: UInt8) -> Bool {

@@ -590,8 +590,15 @@ extension UnsafeBufferPointer<UInt8> {
         let quote = self[Int(token.start)]
         let last = self[Int(token.end) - 1]
         let end = last == quote ? Int(token.end) - 1 : Int(token.end)
+        let start = Int(token.start) + 1
+        // Most literals have no escapes: their bytes are their value.
+        if !UnsafeBufferPointer(rebasing: self[start..<max(start, end)]).contains(0x5C) {
+            return String(
+                decoding: UnsafeBufferPointer(rebasing: self[start..<max(start, end)]),
+                as: UTF8.self)
+        }
         var result: [UInt8] = []
-        var index = Int(token.start) + 1
+        var index = start
         while index < end {
             let byte = self[index]
             guard byte == 0x5C, index + 1 < end else {
