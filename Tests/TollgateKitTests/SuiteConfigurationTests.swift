@@ -88,10 +88,33 @@ import Testing
             "version: 1\nsuite: demo\nchecks:\n  - id: a\n    present: maybe\n    table: x\n",
             "Playbooks/checks/demo.yml:5:14: error: expected true or false for 'present', found a string ('maybe')"
         ),
+        (
+            "version: 1\nsuite: demo\nchecks:\n  - id: a\n    present: false\n    code: { paths: [.] }\n",
+            "Playbooks/checks/demo.yml:5:5: error: 'code' cannot be turned around with 'present: false'"
+        ),
+        (
+            "version: 1\nsuite: demo\nchecks:\n  - id: a\n    for_each: tenant_tables\n    code: { paths: [.] }\n",
+            "Playbooks/checks/demo.yml:6:11: error: 'code' reads the whole application: it takes no 'for_each'"
+        ),
     ])
     func errors(suite: String, message: String) throws {
         let diagnostics = try load(["tables.yml": sets, "demo.yml": suite])
         #expect(diagnostics.map(\.description) == message.components(separatedBy: "\n"))
+    }
+}
+
+extension SuiteConfigurationTests {
+    /// A `code` check naming a folder that is not there fails to load, at the path's line.
+    @Test func aCodeCheckNamesFoldersThatExist() throws {
+        let diagnostics = try load([
+            "demo.yml":
+                "version: 1\nsuite: demo\nchecks:\n  - id: a\n    code: { paths: [src], types: src/db.ts }\n"
+        ])
+        #expect(diagnostics.count == 2)
+        #expect(
+            diagnostics.first?.description.hasPrefix(
+                "Playbooks/checks/demo.yml:5:20: error: 'code' paths: no such file or folder 'src'")
+                == true, "\(diagnostics)")
     }
 }
 

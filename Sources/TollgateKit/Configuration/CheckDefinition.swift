@@ -127,6 +127,14 @@ enum SuiteFile {
                 kindNode,
                 CheckReadingContext(reader: reader, defaultTable: forEach == nil ? nil : "{table}"))
         else { return nil }
+        if !kindType.invertible, let present = entries["present"],
+            reader.boolean(present.value, key: "present") == false
+        {
+            reader.diagnostics.error(
+                "'\(key)' cannot be turned around with 'present: false'",
+                at: reader.location(present.key))
+            return nil
+        }
         return CheckDefinition(
             id: id,
             description: entries["description"].flatMap {

@@ -125,9 +125,8 @@ public enum CodeListing {
     }
 
     static func sites(_ sites: CodeSites) -> String {
-        let shown = sites.sites.prefix(shownSites).map(\.description).joined(separator: ", ")
-        let more = sites.count - min(sites.sites.count, shownSites)
-        return shown + (more > 0 ? " +\(more) more" : "")
+        CheckRenderer.citation(
+            sites.sites.map(\.description), count: sites.count, shown: shownSites)
     }
 
     static func columnLine(_ column: CodeExpectations.ColumnUse) -> String {

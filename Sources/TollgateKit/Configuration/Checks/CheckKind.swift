@@ -13,12 +13,15 @@ public protocol CheckKind: Sendable {
     /// True for checks that need the table's rows (data checks, probes): on a rehearsal's
     /// schema-only copy they do not apply.
     static var needsRows: Bool { get }
+    /// False for kinds that `present: false` cannot turn around (a configuration error).
+    static var invertible: Bool { get }
     /// What it wants, in words; `substitute` puts the subject in for `{table}`.
     func expectation(_ substitute: (String) -> String) -> String
 }
 
 extension CheckKind {
     public static var needsRows: Bool { false }
+    public static var invertible: Bool { true }
 }
 
 /// Every kind of check, in the order a suite's error message lists them.

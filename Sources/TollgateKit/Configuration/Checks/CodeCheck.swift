@@ -8,6 +8,8 @@ import Yams
 /// Each unmet expectation is a failure of its own that cites the code's lines.
 public struct CodeCheck: CheckKind {
     public static let key = "code"
+    /// Unmet expectations are its failures: there is nothing to turn around.
+    public static let invertible = false
     /// Folders or files of source, relative to the project.
     public var paths: [String]
     /// The file `supabase gen types typescript` wrote, relative to the project.
