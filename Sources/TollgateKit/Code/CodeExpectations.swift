@@ -106,14 +106,6 @@ public struct CodeExpectations: Sendable, Equatable {
         /// Each set of argument names the code passes (sorted), with its sites.
         public var argumentSets: [[String]: CodeSites] = [:]
         public var typesSite: CodeSite?
-
-        public var sites: CodeSites {
-            var all = CodeSites()
-            for key in argumentSets.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                all.add(argumentSets[key]!)
-            }
-            return all
-        }
     }
 
     /// Something the code does that cannot be read statically; never guessed.

@@ -68,9 +68,7 @@ public enum CodeReader {
     }
 
     static func display(_ url: URL, root: URL) -> String {
-        let path = url.standardizedFileURL.path
-        let base = root.standardizedFileURL.path
-        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
+        SourceLocation.displayPath(url, base: root)
     }
 
     /// Source files below `folder`, sorted, so that sites come out in a stable order.

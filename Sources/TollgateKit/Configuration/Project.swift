@@ -303,10 +303,7 @@ public struct Project: Sendable {
     }
 
     static func displayPath(_ url: URL, base: URL) -> String {
-        let path = url.standardizedFileURL.path
-        let basePath = base.standardizedFileURL.path
-        if path.hasPrefix(basePath + "/") { return String(path.dropFirst(basePath.count + 1)) }
-        return path
+        SourceLocation.displayPath(url, base: base)
     }
 }
 
