@@ -68,6 +68,9 @@ struct CommandContext {
         let root = try projectRoot()
         let variables = VariableLookup(
             environment: environment, builtins: sandbox(root: root).builtinVariables())
-        return try Project.load(root: root, variables: variables, displayBase: workingDirectory)
+        let project = try Project.load(
+            root: root, variables: variables, displayBase: workingDirectory)
+        for warning in project.warnings { printer.write(warning) }
+        return project
     }
 }

@@ -163,9 +163,7 @@ enum PlaybookFile {
         if let node = entries["steps"]?.value {
             if case .sequence(let sequence) = node {
                 for item in sequence {
-                    if let step = readStep(item, reader: reader, migrations: migrations) {
-                        steps.append(step)
-                    }
+                    steps += readSteps(item, reader: reader, migrations: migrations)
                 }
             } else {
                 reader.diagnostics.error(
@@ -193,20 +191,25 @@ enum PlaybookFile {
             gates: gates, steps: steps, location: reader.location(nameNode))
     }
 
-    static func readStep(_ node: Node, reader: YAMLReader, migrations: URL) -> Playbook.Step? {
+    /// One step, or the steps an expanding one stands for.
+    static func readSteps(_ node: Node, reader: YAMLReader, migrations: URL) -> [Playbook.Step] {
         guard let entries = reader.mapping(node, "a step", allowed: stepKeys, required: ["id"])
-        else { return nil }
+        else { return [] }
         guard
             let key = reader.exactlyOne(
                 of: StepKinds.keys, in: entries, what: "a step", several: "does one thing", at: node
             ),
             let kind = StepKinds.all.first(where: { $0.key == key }),
             let actionNode = entries[key]?.value
-        else { return nil }
+        else { return [] }
         // Every field is read (and every problem reported) before giving up on the step.
         let id = entries["id"].flatMap { reader.string($0.value, key: "id") }
         let action = kind.read(
-            actionNode, StepReadingContext(reader: reader, migrations: migrations))
+            actionNode,
+            StepReadingContext(
+                reader: reader,
+                root: migrations.deletingLastPathComponent()
+                    .deletingLastPathComponent(), migrations: migrations))
         let transactional =
             !kind.ownsItsTransactions
             && (entries["transaction"].flatMap { reader.boolean($0.value, key: "transaction") }
@@ -221,27 +224,35 @@ enum PlaybookFile {
         let lockBudget = entries["lock_budget"].flatMap {
             reader.duration($0.value, key: "lock_budget")
         }
-        guard let id, let action else { return nil }
+        guard let id, let action else { return [] }
         if !transactional && !rerunnable, let node = entries["transaction"]?.value {
             reader.diagnostics.error(
                 "step '\(id)' has 'transaction: false', so an interruption can leave it half done: write it to be safe to run again (IF NOT EXISTS, CONCURRENTLY) and mark it 'rerunnable: true'",
                 at: reader.location(node))
         }
-        if transactional, let sql = action.sql, mentionsConcurrently(sql) {
-            reader.diagnostics.error(
-                "step '\(id)' uses CONCURRENTLY, which cannot run inside a transaction: add 'transaction: false' and 'rerunnable: true'",
-                at: reader.location(actionNode))
-        }
-        var step = Playbook.Step(
-            id: id, action: action, transactional: transactional, rerunnable: rerunnable,
-            lockTimeout: lockTimeout ?? .seconds(1), retries: retries ?? 5,
-            location: reader.location(node))
-        step.lockBudget = lockBudget
-        step.rerunUntilDone =
+        let rerunUntilDone =
             entries["rerun_until_done"].flatMap {
                 reader.boolean($0.value, key: "rerun_until_done")
             } ?? false
-        return step
+        let actions =
+            (action as? any ExpandingStepAction)?.expansion.map {
+                ("\(id)/\($0.suffix)", $0.action)
+            }
+            ?? [(id, action)]
+        return actions.map { id, action in
+            if transactional, let sql = action.sql, mentionsConcurrently(sql) {
+                reader.diagnostics.error(
+                    "step '\(id)' uses CONCURRENTLY, which cannot run inside a transaction: add 'transaction: false' and 'rerunnable: true'",
+                    at: reader.location(actionNode))
+            }
+            var step = Playbook.Step(
+                id: id, action: action, transactional: transactional, rerunnable: rerunnable,
+                lockTimeout: lockTimeout ?? .seconds(1), retries: retries ?? 5,
+                location: reader.location(node))
+            step.lockBudget = lockBudget
+            step.rerunUntilDone = rerunUntilDone
+            return step
+        }
     }
 
     /// `CONCURRENTLY` outside comments and string literals, roughly: enough to catch

@@ -13,6 +13,9 @@ public struct Project: Sendable {
     public let tableSets: [String: [String]]
     /// Playbooks from `Playbooks/*.yml`, in file-name order (the order of the rollout).
     public let playbooks: [Playbook]
+    /// What loading noticed and did not refuse (a file a migrations folder skips), for the
+    /// command to print.
+    public var warnings: [Diagnostic] = []
 
     public init(
         root: URL, environments: [Environment], suites: [String: Suite] = [:],
@@ -125,9 +128,11 @@ public struct Project: Sendable {
         let (suites, tableSets) = loadChecks(root: root, base: base, into: &diagnostics)
         let playbooks = loadPlaybooks(root: root, base: base, suites: suites, into: &diagnostics)
         try diagnostics.throwIfErrors()
-        return Project(
+        var project = Project(
             root: root, environments: environments, suites: suites, tableSets: tableSets,
             playbooks: playbooks)
+        project.warnings = diagnostics.diagnostics.filter { $0.severity == .warning }
+        return project
     }
 
     /// Reads `Playbooks/*.yml` and checks what they name: suites, other playbooks.

@@ -79,6 +79,8 @@ public enum Planner {
     ///   - acceptChanged: record edited steps as repaired instead of blocking.
     ///   - upstreamResults: `upstream` suites run on earlier environments: (suite, environment,
     ///     passed, first failure), in chain order.
+    ///   - supabaseHistory: the Supabase CLI's history on the environment, version →
+    ///     statements: a file of a Supabase migrations folder found there was applied by the CLI.
     public static func plan(
         _ playbook: Playbook, on environment: Environment, ledger: Ledger.State,
         previous: Previous?,
@@ -86,7 +88,8 @@ public enum Planner {
         acceptChanged: Bool = false,
         upstreamResults: [(
             suite: String, environment: String, passed: Bool, firstFailure: String?
-        )] = []
+        )] = [],
+        supabaseHistory: [String: [String]] = [:]
     ) -> Plan {
         var gates: [Plan.Gate] = []
         for required in playbook.gates.requires {
@@ -228,6 +231,14 @@ public enum Planner {
                 return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .willRun)
             }
             guard let record = ledger.record(playbook.name, step.id) else {
+                if let migration = step.action as? MigrationStep, migration.folder != nil,
+                    let recorded = supabaseHistory[migration.version]
+                {
+                    return Plan.PlannedStep(
+                        id: step.id, kind: step.kind,
+                        disposition: appliedByCLI(migration, recorded, acceptChanged: acceptChanged)
+                    )
+                }
                 return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .willRun)
             }
             switch record.status {
@@ -245,7 +256,64 @@ public enum Planner {
             case .failed: return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .retry)
             }
         }
+        gates += migrationOrder(playbook, steps)
         return Plan(
             playbook: playbook.name, environment: environment.name, gates: gates, steps: steps)
+    }
+
+    /// A file the Supabase CLI applied: already applied, unless its statements changed since.
+    ///
+    /// Statements are compared without white space and semicolons, so a history written
+    /// by an older CLI, which cut and trimmed them differently, is no edit.
+    static func appliedByCLI(
+        _ migration: MigrationStep, _ recorded: [String], acceptChanged: Bool
+    ) -> Plan.Disposition {
+        func essence(_ statements: [String]) -> String {
+            String(
+                statements.joined().unicodeScalars.filter {
+                    !$0.properties.isWhitespace && $0 != ";"
+                })
+        }
+        let current = migration.statements
+        guard !recorded.isEmpty, !acceptChanged, essence(recorded) != essence(current) else {
+            return .alreadyApplied
+        }
+        return .changed(
+            recorded: SHA256.hex(recorded.joined(separator: "\n")),
+            current: SHA256.hex(current.joined(separator: "\n")))
+    }
+
+    /// A pending file of a Supabase migrations folder older than one already applied blocks, as
+    /// `supabase db push` refuses it: applied late, it would run after changes it was written
+    /// before.
+    static func migrationOrder(_ playbook: Playbook, _ steps: [Plan.PlannedStep]) -> [Plan.Gate] {
+        var byFolder: [String: [(migration: MigrationStep, pending: Bool)]] = [:]
+        for (step, planned) in zip(playbook.steps, steps) {
+            guard let migration = step.action as? MigrationStep, let folder = migration.folder
+            else { continue }
+            let pending: Bool
+            switch planned.disposition {
+            case .alreadyApplied, .changed: pending = false
+            case .willRun, .retry, .inDoubt: pending = true
+            }
+            byFolder[folder, default: []].append((migration, pending))
+        }
+        return byFolder.sorted { $0.key < $1.key }.compactMap { folder, files in
+            guard
+                let latest = files.filter({ !$0.pending }).map(\.migration).max(by: {
+                    $0.version < $1.version
+                })
+            else { return nil }
+            let early = files.filter { $0.pending && $0.migration.version < latest.version }.map(
+                \.migration.file)
+            guard !early.isEmpty else { return nil }
+            return Plan.Gate(
+                name: "migration order in \(folder)", passed: false,
+                detail:
+                    "\(early.prefix(3).joined(separator: ", "))\(early.count > 3 ? " +\(early.count - 3) more" : "") \(early.count == 1 ? "is" : "are") older than \(latest.file), already applied here; `supabase db push` refuses this too",
+                unblock:
+                    "give \(early.count == 1 ? "it" : "them") a later timestamp than \(latest.version) (rename the file), then run again"
+            )
+        }
     }
 }

@@ -148,7 +148,7 @@ public struct PlaybookRunner {
             playbook, on: environment, ledger: state,
             previous: try previous(of: environment, for: playbook),
             suiteResults: suiteResults, now: options.now(), acceptChanged: options.acceptChanged,
-            upstreamResults: upstream)
+            upstreamResults: upstream, supabaseHistory: try supabaseHistory(for: playbook, db: db))
         // A database with none of the application's tables: say so before any suite's advice.
         if let snapshot,
             let foreign = CheckRunner(project: project).notThisApplication(
@@ -160,6 +160,36 @@ public struct PlaybookRunner {
                     unblock: "check \(environment.connectionSetting)"), at: 0)
         }
         return plan
+    }
+
+    /// The Supabase CLI's history (version → statements) when the playbook applies a Supabase
+    /// migrations folder and the history exists; empty otherwise.
+    func supabaseHistory(for playbook: Playbook, db: Connection) throws -> [String: [String]] {
+        guard playbook.steps.contains(where: { ($0.action as? MigrationStep)?.folder != nil }),
+            let table = try db.query(
+                """
+                select exists (
+                  select 1 from pg_attribute
+                  where attrelid = to_regclass('supabase_migrations.schema_migrations')
+                    and attname = 'statements' and not attisdropped) as statements
+                where to_regclass('supabase_migrations.schema_migrations') is not null
+                """
+            ).first
+        else { return [:] }
+        // A history older than the CLI's `statements` column says only what was applied.
+        let statements =
+            try table.decode("statements", as: Bool.self)
+            ? "coalesce(statements, '{}')" : "'{}'::text[]"
+        var history: [String: [String]] = [:]
+        for row in try db.query(
+            Query(
+                unsafeSQL:
+                    "select version, \(statements) as statements from supabase_migrations.schema_migrations"
+            )
+        ).rows {
+            history[try row.decode("version")] = try row.decode("statements")
+        }
+        return history
     }
 
     /// The previous environment's last success of `playbook`, read from its ledger, or why
@@ -245,12 +275,7 @@ public struct PlaybookRunner {
         }
         if plan.isBlocked && options.enforceGates { throw RunError.blocked(plan) }
 
-        // The environment's variables reach step SQL as session settings, read with
-        // current_setting('tollgate.<name>'): values never enter the SQL text, so checksums
-        // stay the same across environments.
-        for (name, value) in environment.variables.sorted(by: { $0.key < $1.key }) {
-            try db.setSetting("tollgate.\(name)", value)
-        }
+        try Self.setVariables(of: environment, on: db)
         let run = try ledger.startRun(
             playbook: playbook.name, environment: environment.name, actor: options.actor,
             host: options.host)
@@ -317,6 +342,16 @@ public struct PlaybookRunner {
             throw error
         }
         return plan
+    }
+
+    /// Sets the environment's variables as session settings for step SQL.
+    ///
+    /// Read with `current_setting('tollgate.<name>')`: values never enter the SQL text, so
+    /// checksums stay the same across environments.
+    static func setVariables(of environment: Environment, on db: Connection) throws {
+        for (name, value) in environment.variables.sorted(by: { $0.key < $1.key }) {
+            try db.setSetting("tollgate.\(name)", value)
+        }
     }
 
     /// Runs a suite on a work connection: passed, the first failure, and how many checks did

@@ -32,9 +32,17 @@ extension StepAction {
     public var kind: String { Self.key }
 }
 
+/// A step that stands for several (a migrations folder): each action becomes a step of its own,
+/// `<id>/<suffix>`, with the step's options.
+public protocol ExpandingStepAction: StepAction {
+    var expansion: [(suffix: String, action: any StepAction)] { get }
+}
+
 /// What reading a step's action needs besides its node.
 public struct StepReadingContext {
     let reader: YAMLReader
+    /// The project folder.
+    let root: URL
     /// `Playbooks/migrations/`.
     let migrations: URL
 }
@@ -43,7 +51,7 @@ public struct StepReadingContext {
 public enum StepKinds {
     public static let all: [any StepAction.Type] = [
         MigrationStep.self, SQLStep.self, SuiteStep.self, ShellStep.self, WaitStep.self,
-        BackfillStep.self,
+        BackfillStep.self, SupabaseMigrationsStep.self,
     ]
 
     static var keys: [String] { all.map { $0.key } }

@@ -2,7 +2,18 @@ import PostgresClient
 
 extension MigrationStep: RunnableStep {
     func run(in context: StepContext) throws {
-        try runSQL(text, migration: (version, name), in: context)
+        if folder != nil {
+            // As `supabase db push` does before each file: what an earlier file set for the
+            // session (`set_config('search_path', '', false)`) does not leak into this one.
+            // The environment's variables are set again.
+            do {
+                try context.db.execute(script: "reset all")
+                try context.setVariables()
+            } catch let error as PostgresError {
+                throw context.failed(error)
+            }
+        }
+        try runSQL(text, migration: self, in: context)
     }
 }
 
@@ -12,11 +23,38 @@ extension SQLStep: RunnableStep {
     }
 }
 
+/// Records a migration in the Supabase CLI's history as `supabase db push` does.
+///
+/// Its version, name and statements. A migration of a Supabase migrations folder creates the history where
+/// it is missing, as the CLI does; one of `Playbooks/migrations/` is recorded only where the
+/// history exists.
+private func recordInHistory(
+    _ migration: MigrationStep?, in context: StepContext, db: Connection
+)
+    throws
+{
+    guard let migration, context.supabase || migration.folder != nil else { return }
+    if migration.folder != nil && !context.supabase {
+        try db.execute(
+            script: """
+                create schema if not exists supabase_migrations;
+                create table if not exists supabase_migrations.schema_migrations (version text not null primary key);
+                alter table supabase_migrations.schema_migrations add column if not exists statements text[];
+                alter table supabase_migrations.schema_migrations add column if not exists name text;
+                """)
+    }
+    try db.query(
+        """
+        insert into supabase_migrations.schema_migrations (version, name, statements)
+        values (\(migration.version), \(migration.name), \(migration.statements)) on conflict (version) do nothing
+        """)
+}
+
 /// Runs SQL as a step: a transactional step commits with its ledger row (and, for a
 /// migration, its row in the Supabase CLI's history); a non-transactional one writes
 /// `started` before and `succeeded` after.
 private func runSQL(
-    _ sql: String, migration: (version: String, name: String)?, in context: StepContext
+    _ sql: String, migration: MigrationStep?, in context: StepContext
 ) throws {
     let (db, step, effects) = (context.db, context.step, context.effects)
     do {
@@ -35,13 +73,7 @@ private func runSQL(
                     try effects.record(
                         run: context.run, playbook: context.playbook.name, step: step.id, sql: sql,
                         migration: migration?.version, db: db)
-                    if context.supabase, let migration {
-                        try db.query(
-                            """
-                            insert into supabase_migrations.schema_migrations (version, name, statements)
-                            values (\(migration.version), \(migration.name), \([sql])) on conflict (version) do nothing
-                            """)
-                    }
+                    try recordInHistory(migration, in: context, db: db)
                     try context.record(.succeeded, lock: lock, on: db)
                     if let lock, lock.overBudget {
                         context.emit(.overLockBudget(step: step.id, lock))
@@ -61,6 +93,7 @@ private func runSQL(
                     run: context.run, playbook: context.playbook.name, step: step.id, sql: sql,
                     migration: migration?.version, db: db)
                 effects.committed()
+                try recordInHistory(migration, in: context, db: db)
                 try context.record(.succeeded)
             }
         }

@@ -70,6 +70,12 @@ struct StepContext {
             budgetMilliseconds: budget.map(DurationParser.milliseconds))
     }
 
+    /// Sets the environment's variables as session settings, read with
+    /// `current_setting('tollgate.<name>')`.
+    func setVariables() throws {
+        try PlaybookRunner.setVariables(of: environment, on: db)
+    }
+
     func failure(_ message: String) -> RunError {
         .stepFailed(
             environment: environment.name, playbook: playbook.name, step: step.id, error: message)

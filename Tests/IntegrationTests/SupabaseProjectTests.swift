@@ -1,0 +1,313 @@
+import Foundation
+import PostgresClient
+import Testing
+import TollgateKit
+
+/// A Supabase project of someone else's making (`supabase/config.toml`, `.env` files, a
+/// migrations folder whose first file is a `supabase db dump`), some of whose migrations the
+/// Supabase CLI has already applied.
+enum SupabaseProjectFixture {
+    /// The migrations, in order: (file, SQL, the statements `supabase db push` records for it).
+    static let migrations: [(file: String, sql: String, statements: [String])] = [
+        (
+            "20240301101500_remote_schema.sql",
+            """
+            SET statement_timeout = 0;
+            SET client_min_messages = warning;
+            SELECT pg_catalog.set_config('search_path', '', false);
+
+            CREATE TABLE IF NOT EXISTS "public"."projects" (
+                "id" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                "name" "text" NOT NULL,
+                "created_at" timestamp with time zone DEFAULT "now"() NOT NULL
+            );
+
+            ALTER TABLE "public"."projects" ENABLE ROW LEVEL SECURITY;
+
+            """,
+            [
+                "SET statement_timeout = 0", "SET client_min_messages = warning",
+                "SELECT pg_catalog.set_config('search_path', '', false)",
+                "CREATE TABLE IF NOT EXISTS \"public\".\"projects\" (\n    \"id\" bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n    \"name\" \"text\" NOT NULL,\n    \"created_at\" timestamp with time zone DEFAULT \"now\"() NOT NULL\n)",
+                "ALTER TABLE \"public\".\"projects\" ENABLE ROW LEVEL SECURITY",
+            ]
+        ),
+        (
+            "20240315090000_tasks.sql",
+            """
+            -- Tasks belong to a project; 'done' is set by the app.
+            create table tasks (
+              id bigint generated always as identity primary key,
+              project_id bigint not null references projects (id) on delete cascade,
+              title text not null,
+              done boolean not null default false
+            );
+            create index tasks_project_id_idx on tasks (project_id);
+            """,
+            [
+                "-- Tasks belong to a project; 'done' is set by the app.\ncreate table tasks (\n  id bigint generated always as identity primary key,\n  project_id bigint not null references projects (id) on delete cascade,\n  title text not null,\n  done boolean not null default false\n)",
+                "create index tasks_project_id_idx on tasks (project_id)",
+            ]
+        ),
+        (
+            "20240402120000_task_counts.sql",
+            """
+            create function public.open_tasks(p bigint) returns bigint
+            language sql stable set search_path = '' as $$
+              select count(*) from public.tasks where project_id = p and not done;
+            $$;
+            alter table tasks add column updated_at timestamptz;
+            """,
+            [
+                "create function public.open_tasks(p bigint) returns bigint\nlanguage sql stable set search_path = '' as $$\n  select count(*) from public.tasks where project_id = p and not done;\n$$",
+                "alter table tasks add column updated_at timestamptz",
+            ]
+        ),
+        (
+            "20240410083000_task_policies.sql",
+            """
+            alter table tasks enable row level security;
+            create policy "read tasks; of any project" on tasks for select using (true);
+            -- done
+            """,
+            [
+                "alter table tasks enable row level security",
+                "create policy \"read tasks; of any project\" on tasks for select using (true)",
+                "-- done",
+            ]
+        ),
+    ]
+
+    /// Writes the project (without Tollgate's files) into a new folder.
+    static func write() throws -> URL {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tollgate-supabase-\(UUID().uuidString)")
+        let migrationsFolder = root.appendingPathComponent("supabase/migrations")
+        try FileManager.default.createDirectory(
+            at: migrationsFolder, withIntermediateDirectories: true)
+        for migration in migrations {
+            try migration.sql.write(
+                to: migrationsFolder.appendingPathComponent(migration.file), atomically: true,
+                encoding: .utf8)
+        }
+        // Not a migration: the CLI skips it, and so does Tollgate.
+        try "select 1;".write(
+            to: migrationsFolder.appendingPathComponent("scratch.sql"), atomically: true,
+            encoding: .utf8)
+        try """
+        # A string for the Supabase CLI.
+        project_id = "acme-crm"
+
+        [api]
+        port = 54321
+
+        [db]
+        port = 54322
+        major_version = 15
+
+        [auth]
+        site_url = "http://127.0.0.1:3000"
+        jwt_expiry = 7200
+        """.write(
+            to: root.appendingPathComponent("supabase/config.toml"), atomically: true,
+            encoding: .utf8)
+        try """
+        NEXT_PUBLIC_SUPABASE_URL=https://abcdefghijklmnop.supabase.co
+        SUPABASE_SERVICE_ROLE_KEY=service-role-secret-value
+        STAGING_DB_URL=postgresql://postgres.abcdefghijklmnop:staging-secret@aws-0-eu-west-1.pooler.supabase.com:5432/postgres
+        export PROD_DATABASE_URL="postgresql://postgres:production-secret@db.qrstuvwxyzabcdef.supabase.co:5432/postgres"
+        """.write(to: root.appendingPathComponent(".env"), atomically: true, encoding: .utf8)
+        return root
+    }
+
+    /// What `supabase db push` does for the first `count` migrations: the history table (with
+    /// its `SET lock_timeout`), then each file's statements and its row, in one transaction.
+    static func pushWithTheCLI(_ count: Int, to db: Connection) throws {
+        try db.execute(
+            script: """
+                set lock_timeout = '4s';
+                create schema if not exists supabase_migrations;
+                create table if not exists supabase_migrations.schema_migrations (version text not null primary key);
+                alter table supabase_migrations.schema_migrations add column if not exists statements text[];
+                alter table supabase_migrations.schema_migrations add column if not exists name text;
+                """)
+        for migration in migrations.prefix(count) {
+            let version = String(migration.file.prefix { $0 != "_" })
+            let name = String(migration.file.dropFirst(version.count + 1).dropLast(4))
+            try db.execute(script: "reset all")
+            try db.withTransaction { db in
+                for statement in migration.statements {
+                    try db.execute(script: statement)
+                }
+                try db.query(
+                    "insert into supabase_migrations.schema_migrations (version, name, statements) values (\(version), \(name), \(migration.statements))"
+                )
+            }
+        }
+    }
+}
+
+/// `tollgate plan --format json`.
+struct PlanOutput: Decodable {
+    let plan: TollgateKit.Plan
+}
+
+@Suite(.enabled(if: PostgresTestServer.shouldRun))
+struct SupabaseProjectTests {
+    static let playbook = """
+        version: 1
+        playbook: supabase-migrations
+        steps:
+          - id: migrations
+            supabase_migrations: supabase/migrations
+        """
+    static let environment = """
+        version: 1
+        name: dev
+        order: 1
+        connection: ${DEV_DATABASE_URL}
+        """
+
+    @Test func aMigrationsFolderAppliesWhatTheCLIHasNot() throws {
+        try withTestDatabase { db, name in
+            let root = try SupabaseProjectFixture.write()
+            defer { try? FileManager.default.removeItem(at: root) }
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent("Environments"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent("Playbooks"), withIntermediateDirectories: true)
+            try Self.environment.write(
+                to: root.appendingPathComponent("Environments/dev.yml"), atomically: true,
+                encoding: .utf8)
+            try Self.playbook.write(
+                to: root.appendingPathComponent("Playbooks/supabase-migrations.yml"),
+                atomically: true, encoding: .utf8)
+            try SupabaseProjectFixture.pushWithTheCLI(2, to: db)
+            let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
+            let env = ["DEV_DATABASE_URL": url]
+
+            let plan = try tollgate(
+                ["plan", "supabase-migrations", "--env", "dev", "--format", "json"],
+                environment: env, in: root)
+            #expect(plan.status == 0, "\(plan.stderr)")
+            #expect(plan.stderr.contains("skipping 'supabase/migrations/scratch.sql'"))
+            let planned = try JSONDecoder().decode(PlanOutput.self, from: Data(plan.stdout.utf8))
+                .plan
+            #expect(
+                planned.steps.map(\.id) == [
+                    "migrations/20240301101500_remote_schema", "migrations/20240315090000_tasks",
+                    "migrations/20240402120000_task_counts",
+                    "migrations/20240410083000_task_policies",
+                ])
+            #expect(
+                planned.steps.map(\.disposition) == [
+                    .alreadyApplied, .alreadyApplied, .willRun, .willRun,
+                ])
+
+            let run = try tollgate(
+                ["run", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            // Recorded as the CLI records: one row per file, its statements as the CLI cuts them.
+            let history = try db.query(
+                "select version, name, statements from supabase_migrations.schema_migrations order by version"
+            ).rows.map {
+                (
+                    try $0.decode("version", as: String.self),
+                    try $0.decode("name", as: String.self),
+                    try $0.decode("statements", as: [String].self)
+                )
+            }
+            #expect(
+                history.map(\.0) == [
+                    "20240301101500", "20240315090000", "20240402120000", "20240410083000",
+                ])
+            #expect(history.map(\.1) == ["remote_schema", "tasks", "task_counts", "task_policies"])
+            #expect(history.map(\.2) == SupabaseProjectFixture.migrations.map(\.statements))
+            // The ledger has the two files Tollgate applied.
+            #expect(
+                try db.query("select count(*)::int as n from public.tasks").first!.decode(
+                    "n", as: Int.self) == 0)
+            #expect(
+                try db.query(
+                    "select count(*)::int as n from tollgate.step_runs where status = 'succeeded'"
+                ).first!.decode("n", as: Int.self) == 2)
+
+            // Run again: nothing to do.
+            let again = try tollgate(
+                ["plan", "supabase-migrations", "--env", "dev", "--format", "json"],
+                environment: env, in: root)
+            let replanned = try JSONDecoder().decode(PlanOutput.self, from: Data(again.stdout.utf8))
+                .plan
+            #expect(replanned.steps.allSatisfy { $0.disposition == .alreadyApplied })
+
+            // A file the CLI applied, then edited: blocks, as any edited step does.
+            let edited = root.appendingPathComponent(
+                "supabase/migrations/20240315090000_tasks.sql")
+            try
+                (SupabaseProjectFixture.migrations[1].sql
+                + "\ncreate index tasks_done_idx on tasks (done);\n")
+                .write(to: edited, atomically: true, encoding: .utf8)
+            let blocked = try tollgate(
+                ["plan", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+            #expect(blocked.status == 1, "\(blocked.stdout)\(blocked.stderr)")
+            #expect(blocked.stdout.contains("20240315090000_tasks"))
+            #expect(blocked.stdout.contains("changed since it ran"))
+            try SupabaseProjectFixture.migrations[1].sql.write(
+                to: edited, atomically: true, encoding: .utf8)
+
+            // A new file older than the last applied one: refused as `supabase db push` refuses it.
+            try "create table late (id int);".write(
+                to: root.appendingPathComponent("supabase/migrations/20240320000000_late.sql"),
+                atomically: true, encoding: .utf8)
+            let late = try tollgate(
+                ["run", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+            #expect(late.status == 1, "\(late.stdout)\(late.stderr)")
+            #expect(
+                (late.stdout + late.stderr).contains(
+                    "20240320000000_late.sql is older than 20240410083000_task_policies.sql"))
+            #expect(
+                try db.query("select to_regclass('public.late') is null as absent").first!.decode(
+                    "absent", as: Bool.self))
+        }
+    }
+
+    @Test func aFailingMigrationLeavesNoTrace() throws {
+        try withTestDatabase { db, name in
+            let root = try SupabaseProjectFixture.write()
+            defer { try? FileManager.default.removeItem(at: root) }
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent("Environments"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent("Playbooks"), withIntermediateDirectories: true)
+            try Self.environment.write(
+                to: root.appendingPathComponent("Environments/dev.yml"), atomically: true,
+                encoding: .utf8)
+            try Self.playbook.write(
+                to: root.appendingPathComponent("Playbooks/supabase-migrations.yml"),
+                atomically: true, encoding: .utf8)
+            try "create table broken (id int);\nalter table nope add column x int;\n".write(
+                to: root.appendingPathComponent("supabase/migrations/20240501000000_broken.sql"),
+                atomically: true, encoding: .utf8)
+            let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
+            // No history at all: Tollgate creates it, as the CLI does. The first file's
+            // `set_config('search_path', '', false)` does not leak into the next one's unqualified
+            // `create table tasks` (the CLI resets the session before each file, and so does
+            // Tollgate). The broken file fails alone: the four before it stay applied.
+            let run = try tollgate(
+                ["run", "supabase-migrations", "--env", "dev"],
+                environment: ["DEV_DATABASE_URL": url],
+                in: root)
+            #expect(run.status == 4, "\(run.stdout)\(run.stderr)")
+            #expect(run.stderr.contains("migrations/20240501000000_broken"))
+            #expect(run.stderr.contains("42P01"))
+            let versions = try db.query(
+                "select version from supabase_migrations.schema_migrations order by version"
+            ).rows.map { try $0.decode("version", as: String.self) }
+            #expect(
+                versions == SupabaseProjectFixture.migrations.map { String($0.file.prefix(14)) })
+            #expect(
+                try db.query("select to_regclass('public.broken') is null as absent").first!.decode(
+                    "absent", as: Bool.self))
+        }
+    }
+}
