@@ -17,7 +17,7 @@ struct Tollgate: AsyncParsableCommand {
         subcommands: [
             Status.self, Check.self, Gate.self, Plan.self, Run.self, Approve.self, History.self,
             Rehearse.self, Rebind.self, Compare.self, Expectations.self, Traffic.self, Sandbox.self,
-            Snapshot.self,
+            Snapshot.self, Init.self,
         ]
     )
 

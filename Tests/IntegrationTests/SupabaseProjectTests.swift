@@ -310,4 +310,81 @@ struct SupabaseProjectTests {
                     "absent", as: Bool.self))
         }
     }
+
+    /// `tollgate init` in the project, then its first playbook on a database where the CLI
+    /// applied half the migrations, as a newcomer would.
+    @Test func initMakesASupabaseProjectATollgateProject() throws {
+        try withTestDatabase { db, name in
+            let root = try SupabaseProjectFixture.write()
+            defer { try? FileManager.default.removeItem(at: root) }
+            let initialized = try tollgate(["init"], in: root)
+            #expect(initialized.status == 0, "\(initialized.stderr)")
+            #expect(
+                initialized.stdout.contains(
+                    "staging: connection from STAGING_DB_URL (named in .env)"))
+            #expect(
+                initialized.stdout.contains(
+                    "production: connection from PROD_DATABASE_URL (named in .env)"))
+            #expect(
+                initialized.stdout.contains(
+                    "dev: connection from DEV_DATABASE_URL; unset, the local stack at 127.0.0.1:54322"
+                ))
+            #expect(initialized.stdout.contains("4 migrations in supabase/migrations"))
+            // Names, never values: no secret of the .env file is written or printed.
+            var written = initialized.stdout + initialized.stderr
+            for file in [
+                "Environments/dev.yml", "Environments/staging.yml", "Environments/production.yml",
+                "Playbooks/supabase-migrations.yml",
+            ] {
+                written += try String(
+                    contentsOf: root.appendingPathComponent(file), encoding: .utf8)
+            }
+            for secret in ["secret", "abcdefghijklmnop", "qrstuvwxyzabcdef", "pooler.supabase.com"]
+            {
+                #expect(!written.contains(secret), "\(secret) leaked")
+            }
+            let staging = try String(
+                contentsOf: root.appendingPathComponent("Environments/staging.yml"), encoding: .utf8
+            )
+            #expect(staging.contains("connection: ${STAGING_DB_URL}"))
+            let dev = try String(
+                contentsOf: root.appendingPathComponent("Environments/dev.yml"), encoding: .utf8)
+            #expect(dev.contains("port=54322"))
+            #expect(dev.contains("jwt_expiry: ${DEV_JWT_EXPIRY:-7200}"))
+
+            // Again: nothing is overwritten.
+            let again = try tollgate(["init"], in: root)
+            #expect(again.status == 2)
+            #expect(again.stderr.contains("'Environments' exists already"))
+
+            // The first playbook, with only dev's variable set (staging's and production's
+            // are not: they are needed only where they are used).
+            try SupabaseProjectFixture.pushWithTheCLI(2, to: db)
+            let env = [
+                "DEV_DATABASE_URL": try PostgresTestServer.connectionString().rawValue
+                    + " dbname=\(name)"
+            ]
+            let run = try tollgate(
+                ["run", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            #expect(
+                try db.query("select count(*)::int as n from supabase_migrations.schema_migrations")
+                    .first!.decode("n", as: Int.self) == 4)
+            let staged = try tollgate(
+                ["plan", "supabase-migrations", "--env", "staging"], environment: env, in: root)
+            #expect(staged.status == 2, "\(staged.stdout)\(staged.stderr)")
+            #expect(staged.stderr.contains("STAGING_DB_URL is not set"))
+        }
+    }
+
+    @Test func initOutsideASupabaseProjectWritesNothing() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tollgate-not-supabase-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let result = try tollgate(["init"], in: root)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("no supabase/ folder"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
+    }
 }

@@ -127,22 +127,48 @@ import Testing
         try assertDiagnostics(
             [
                 "dev.yml":
-                    "version: 1\nname: dev\norder: 1\nconnection: postgresql://app@1️⃣${DB_HOST}/dev\n"
+                    "version: 1\nname: dev\norder: 1\nconnection: x\nvariables:\n  url: postgresql://app@1️⃣${DB_HOST}/dev\n"
             ],
             [
                 (
                     "dev.yml", "1️⃣",
-                    "in 'connection': environment variable 'DB_HOST' is not set and '${DB_HOST}' has no default (write '${DB_HOST:-default}' to give one)"
+                    "in 'url': environment variable 'DB_HOST' is not set and '${DB_HOST}' has no default (write '${DB_HOST:-default}' to give one)"
                 )
             ])
         try assertDiagnostics(
-            ["dev.yml": "version: 1\nname: dev\norder: 1\nconnection: \"x ${A:-1️⃣${B}}\"\n"],
+            [
+                "dev.yml":
+                    "version: 1\nname: dev\norder: 1\nconnection: x\nvariables:\n  url: \"x ${A:-1️⃣${B}}\"\n"
+            ],
             [
                 (
                     "dev.yml", "1️⃣",
-                    "in 'connection': environment variable 'B' is not set and '${B}' has no default (write '${B:-default}' to give one)"
+                    "in 'url': environment variable 'B' is not set and '${B}' has no default (write '${B:-default}' to give one)"
                 )
             ])
+    }
+
+    /// A CI job that gates production sets only production's variable: an unset connection
+    /// variable is an error where the environment is used (exit 2), not when it loads.
+    @Test func anUnsetConnectionVariableWaitsUntilTheEnvironmentIsUsed() throws {
+        let root = try makeProject([
+            "dev.yml": "version: 1\nname: dev\norder: 1\nconnection: ${DEV_URL}\n",
+            "staging.yml": "version: 1\nname: staging\norder: 2\nconnection: ${STAGING_URL}\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let project = try Project.load(
+            root: root, variables: VariableLookup(environment: ["DEV_URL": "dbname=dev"]))
+        #expect(project.environments[0].unsetConnectionVariable == nil)
+        #expect(project.environments[1].unsetConnectionVariable == "STAGING_URL")
+        #expect(throws: ConnectionError.self) {
+            do {
+                _ = try project.environments[1].connect()
+            } catch let error as ConnectionError {
+                #expect(error.exitStatus == .badConfiguration)
+                #expect(error.description.contains("STAGING_URL is not set"))
+                throw error
+            }
+        }
     }
 
     @Test func malformedYAMLNamesLineAndColumn() throws {

@@ -20,6 +20,9 @@ public struct Environment: Sendable, Identifiable {
     /// The variables `connection` names (`PRODUCTION_DATABASE_URL`), Tollgate's built-ins
     /// left out: what to set to point the environment elsewhere.
     public var connectionVariables: [String] = []
+    /// The variable `connection` needs and that is not set: the environment loads (a CI job
+    /// that gates production sets only production's), and connecting to it is the error.
+    public var unsetConnectionVariable: String?
     /// True when the connection resolves to the local sandbox (its socket folder), usually
     /// because the `*_DATABASE_URL` variable was not set.
     public var pointsAtSandbox = false
@@ -100,10 +103,23 @@ enum EnvironmentFile {
         let description = entries["description"].flatMap {
             reader.string($0.value, key: "description")
         }
-        let connection = entries["connection"].flatMap {
-            reader.interpolated($0.value, key: "connection", lookup: lookup)
+        var unsetConnectionVariable: String?
+        let connection = entries["connection"].flatMap { entry -> String? in
+            // Only an unset variable waits until the environment is used; any other problem
+            // is reported now.
+            guard let raw = reader.string(entry.value, key: "connection") else { return nil }
+            do {
+                return try Interpolation.expand(raw, lookup: lookup)
+            } catch {
+                if let unset = (error as? Interpolation.Failure)?.unset {
+                    unsetConnectionVariable = unset
+                    return ""
+                }
+                return reader.interpolated(entry.value, key: "connection", lookup: lookup)
+            }
         }
-        if let connection, connection.trimmingCharacters(in: .whitespaces).isEmpty,
+        if unsetConnectionVariable == nil, let connection,
+            connection.trimmingCharacters(in: .whitespaces).isEmpty,
             let node = entries["connection"]?.value
         {
             reader.diagnostics.error(
@@ -151,6 +167,7 @@ enum EnvironmentFile {
             name: name, order: order, description: description,
             connection: ConnectionString(connection), protection: protection, variables: variables,
             location: reader.location(nameNode))
+        environment.unsetConnectionVariable = unsetConnectionVariable
         if let node = entries["connection"]?.value, let raw = reader.string(node, key: "connection")
         {
             environment.connectionVariables = Interpolation.variables(in: raw).filter {
@@ -176,6 +193,16 @@ extension Environment {
     /// Opens a connection to this environment's database, labelled with its name.
     /// - Throws: ``ConnectionError`` (exit 3) when it cannot be reached or refuses the login.
     public func connect(timeout: Int = 10) throws -> Connection {
+        if let variable = unsetConnectionVariable {
+            throw ConnectionError(
+                environment: name,
+                underlying: PostgresError(
+                    kind: .connection,
+                    message:
+                        "\(variable) is not set: set it to the database's connection string (the connection in \(location))",
+                    label: name),
+                badString: true)
+        }
         if let problem = connection.problem {
             throw ConnectionError(
                 environment: name,

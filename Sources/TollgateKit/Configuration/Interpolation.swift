@@ -10,6 +10,8 @@ public enum Interpolation {
     public struct Failure: Error, Equatable {
         public let offset: Int
         public let message: String
+        /// The variable that is not set, when that is the problem.
+        public var unset: String? = nil
     }
 
     /// The names of the variables `text` refers to, in order, each once (defaults included).
@@ -86,8 +88,8 @@ public enum Interpolation {
                     throw Failure(
                         offset: start,
                         message:
-                            "environment variable '\(name)' is not set and '${\(name)}' has no default (write '${\(name):-default}' to give one)"
-                    )
+                            "environment variable '\(name)' is not set and '${\(name)}' has no default (write '${\(name):-default}' to give one)",
+                        unset: name)
                 }
                 output += value
             } else if chars[index] == ":", index + 1 < chars.count, chars[index + 1] == "-" {
