@@ -165,7 +165,7 @@ struct CommandLineTests {
             ))
         #expect(
             ci.stderr.contains(
-                "::error file=Playbooks/checks/warden.yml,line=7,col=5,title=warden on production%3A organizations-table::"
+                "::error file=Playbooks/checks/warden.yml,line=8,col=5,title=warden on production%3A organizations-table::"
             ))
         let written = try String(contentsOf: summary, encoding: .utf8)
         #expect(

@@ -347,6 +347,15 @@ struct SupabaseProjectTests {
                 contentsOf: root.appendingPathComponent("Environments/staging.yml"), encoding: .utf8
             )
             #expect(staging.contains("connection: ${STAGING_DB_URL}"))
+            // Editors validate what init wrote with the schemas it wrote beside.
+            #expect(staging.hasPrefix(JSONSchemas.File.environment.header + "\n"))
+            for schema in JSONSchemas.File.allCases {
+                #expect(
+                    try String(
+                        contentsOf: root.appendingPathComponent(JSONSchemas.folder)
+                            .appendingPathComponent(schema.fileName), encoding: .utf8)
+                        == schema.text)
+            }
             let dev = try String(
                 contentsOf: root.appendingPathComponent("Environments/dev.yml"), encoding: .utf8)
             #expect(dev.contains("port=54322"))

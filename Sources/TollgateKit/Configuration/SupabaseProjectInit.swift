@@ -2,8 +2,9 @@ import Foundation
 
 /// `tollgate init`: Tollgate's files for an existing Supabase project.
 ///
-/// It writes `Environments/` (dev, staging, production) and a first playbook that applies
-/// `supabase/migrations` as `supabase db push` would. It reads what the project already says:
+/// It writes `Environments/` (dev, staging, production), a first playbook that applies
+/// `supabase/migrations` as `supabase db push` would, and the JSON Schemas editors validate
+/// them with. It reads what the project already says:
 /// `supabase/config.toml` (the local database's port, the JWT lifetime) and the *names* of
 /// the connection-string variables in its `.env` files (`STAGING_DB_URL`). Values are never
 /// read into what it writes or prints: an environment's connection is `${NAME}`, resolved when
@@ -121,6 +122,7 @@ public enum SupabaseProjectInit {
                 (
                     "Environments/\(environment.name).yml",
                     """
+                    \(JSONSchemas.File.environment.header)
                     # \(environment.description)
                     #
                     # The connection is read from \(source) when Tollgate runs: the database
@@ -143,6 +145,7 @@ public enum SupabaseProjectInit {
             (
                 playbook,
                 """
+                \(JSONSchemas.File.playbook.header)
                 # Applies supabase/migrations in order, as `supabase db push` does: every file not
                 # yet in supabase_migrations.schema_migrations (the CLI's history), each in its own
                 # transaction, recorded there and in Tollgate's ledger. Files the CLI applied
@@ -156,6 +159,10 @@ public enum SupabaseProjectInit {
 
                 """
             ))
+        // Editors validate the files with these (the `$schema` line at the top of each).
+        for schema in JSONSchemas.File.allCases {
+            files.append(("\(JSONSchemas.folder)/\(schema.fileName)", schema.text))
+        }
         for file in files {
             let url = root.appendingPathComponent(file.path)
             do {
