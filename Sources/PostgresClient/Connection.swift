@@ -96,12 +96,28 @@ public final class Connection {
                         detail: field(result, CLibPQ_DIAG_MESSAGE_DETAIL),
                         hint: field(result, CLibPQ_DIAG_MESSAGE_HINT)))
             }, Unmanaged.passUnretained(noticeSink).toOpaque())
+        try applyStandardSettings()
+    }
+
+    /// `DateStyle=ISO`, `TimeZone=UTC`, `IntervalStyle=postgres`: what decoding relies on.
+    private func applyStandardSettings() throws {
         _ = try query(
             """
             select set_config('datestyle', 'ISO, MDY', false),
                    set_config('timezone', 'UTC', false),
                    set_config('intervalstyle', 'postgres', false)
             """)
+    }
+
+    /// `RESET ALL`, then the settings every connection starts with.
+    ///
+    /// What SQL run on the session set with `SET` or `set_config(…, false)` (a `search_path`
+    /// of `''`) is undone.
+    /// Settings from the connection string (`application_name`, `options`) are defaults, which
+    /// `RESET` keeps.
+    public func resetSession() throws {
+        try execute(script: "reset all")
+        try applyStandardSettings()
     }
 
     deinit {

@@ -321,10 +321,12 @@ struct SupabaseProjectTests {
             #expect(initialized.status == 0, "\(initialized.stderr)")
             #expect(
                 initialized.stdout.contains(
-                    "staging: connection from STAGING_DB_URL (named in .env)"))
+                    "staging: connection from STAGING_DB_URL (named in .env; export it: Tollgate does not read .env)"
+                ))
             #expect(
                 initialized.stdout.contains(
-                    "production: connection from PROD_DATABASE_URL (named in .env)"))
+                    "production: connection from PROD_DATABASE_URL (named in .env; export it: Tollgate does not read .env)"
+                ))
             #expect(
                 initialized.stdout.contains(
                     "dev: connection from DEV_DATABASE_URL; unset, the local stack at 127.0.0.1:54322"
@@ -395,5 +397,251 @@ struct SupabaseProjectTests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("no supabase/ folder"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root.path).isEmpty)
+    }
+
+    /// A project of the fixture with `environments` (name → order) and the playbook.
+    func project(
+        _ environments: [String: Int], playbook: String = Self.playbook
+    ) throws -> URL {
+        let root = try SupabaseProjectFixture.write()
+        let fileManager = FileManager.default
+        try fileManager.createDirectory(
+            at: root.appendingPathComponent("Environments"), withIntermediateDirectories: true)
+        try fileManager.createDirectory(
+            at: root.appendingPathComponent("Playbooks"), withIntermediateDirectories: true)
+        for (name, order) in environments {
+            try
+                "version: 1\nname: \(name)\norder: \(order)\nconnection: ${\(name.uppercased())_DATABASE_URL}\n"
+                .write(
+                    to: root.appendingPathComponent("Environments/\(name).yml"), atomically: true,
+                    encoding: .utf8)
+        }
+        try playbook.write(
+            to: root.appendingPathComponent("Playbooks/supabase-migrations.yml"), atomically: true,
+            encoding: .utf8)
+        return root
+    }
+
+    func write(_ sql: String, _ file: String, in root: URL) throws {
+        try sql.write(
+            to: root.appendingPathComponent("supabase/migrations/\(file)"), atomically: true,
+            encoding: .utf8)
+    }
+
+    /// A file added after the playbook succeeded on dev does not reach staging before it has
+    /// run on dev; a file renamed after it was applied blocks instead of running again.
+    @Test func newFilesArePromotedAndRenamedOnesRefused() throws {
+        try withTestDatabase { dev, devName in
+            try withTestDatabase { staging, stagingName in
+                let root = try project(["dev": 1, "staging": 2])
+                defer { try? FileManager.default.removeItem(at: root) }
+                let base = try PostgresTestServer.connectionString().rawValue
+                let env = [
+                    "DEV_DATABASE_URL": base + " dbname=\(devName)",
+                    "STAGING_DATABASE_URL": base + " dbname=\(stagingName)",
+                ]
+                for name in ["dev", "staging"] {
+                    let run = try tollgate(
+                        ["run", "supabase-migrations", "--env", name], environment: env, in: root)
+                    #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+                }
+                try write("create table notes (id int);", "20240501000000_notes.sql", in: root)
+                let early = try tollgate(
+                    ["plan", "supabase-migrations", "--env", "staging"], environment: env, in: root)
+                #expect(early.status == 1, "\(early.stdout)\(early.stderr)")
+                #expect(
+                    early.stdout.contains(
+                        "promotion of each step from dev: migrations/20240501000000_notes has not run on dev as it is now"
+                    ), "\(early.stdout)")
+                let onDev = try tollgate(
+                    ["run", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+                #expect(onDev.status == 0, "\(onDev.stdout)\(onDev.stderr)")
+                let promoted = try tollgate(
+                    ["run", "supabase-migrations", "--env", "staging"], environment: env, in: root)
+                #expect(promoted.status == 0, "\(promoted.stdout)\(promoted.stderr)")
+                #expect(
+                    try staging.query("select to_regclass('public.notes') is not null as there")
+                        .first!.decode("there", as: Bool.self))
+
+                // Renamed after it was applied: it would run again under its new version.
+                try FileManager.default.moveItem(
+                    at: root.appendingPathComponent("supabase/migrations/20240501000000_notes.sql"),
+                    to: root.appendingPathComponent("supabase/migrations/20240601000000_notes.sql"))
+                let renamed = try tollgate(
+                    ["run", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+                #expect(renamed.status == 1, "\(renamed.stdout)\(renamed.stderr)")
+                #expect(
+                    (renamed.stdout + renamed.stderr).contains(
+                        "supabase_migrations.schema_migrations holds 20240501000000 notes, which no migration file has"
+                    ))
+                #expect(
+                    try dev.query(
+                        "select count(*)::int as n from supabase_migrations.schema_migrations where version = '20240601000000'"
+                    ).first!.decode("n", as: Int.self) == 0)
+            }
+        }
+    }
+
+    /// What a file sets for its session stays in it; an older CLI's history (no statements,
+    /// no name) is completed; a file the CLI pushed after Tollgate's attempt failed counts as
+    /// applied; accepting an edit of a CLI-applied file is remembered.
+    @Test func sessionsHistoriesAndRetriesAsTheCLILeavesThem() throws {
+        try withTestDatabase { db, name in
+            let playbook =
+                Self.playbook + """
+
+                      - id: after
+                        sql: create table after_the_folder (id int)
+                    """
+            let root = try project(["dev": 1], playbook: playbook)
+            defer { try? FileManager.default.removeItem(at: root) }
+            let env = [
+                "DEV_DATABASE_URL": try PostgresTestServer.connectionString().rawValue
+                    + " dbname=\(name)"
+            ]
+            // An old CLI's table: versions only. The first file was applied by it.
+            try db.execute(
+                script: """
+                    create schema supabase_migrations;
+                    create table supabase_migrations.schema_migrations (version text not null primary key);
+                    insert into supabase_migrations.schema_migrations values ('20240301101500');
+                    """)
+            for statement in SupabaseProjectFixture.migrations[0].statements {
+                try db.execute(script: statement)
+            }
+            try db.execute(script: "reset all")
+            try write(
+                "select set_config('search_path', '', false);\nset row_security = off;",
+                "20240420000000_dump_header.sql", in: root)
+            try write(
+                "create table broken (id int);\nalter table nope add column x int;",
+                "20240501000000_fix.sql", in: root)
+            let failed = try tollgate(
+                ["run", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+            #expect(failed.status == 4, "\(failed.stdout)\(failed.stderr)")
+            #expect(failed.stderr.contains("migrations/20240501000000_fix"))
+            // The history was completed as the CLI completes it, and holds files 2 to 5.
+            #expect(
+                try db.query(
+                    "select count(*)::int as n from supabase_migrations.schema_migrations where name is not null"
+                ).first!.decode("n", as: Int.self) == 4)
+
+            // Someone fixes the file and pushes it with the CLI.
+            try write("create table fixed (id int);", "20240501000000_fix.sql", in: root)
+            try db.execute(script: "create table fixed (id int)")
+            try db.query(
+                "insert into supabase_migrations.schema_migrations (version, name, statements) values ('20240501000000', 'fix', \(["create table fixed (id int)"]))"
+            )
+            let resumed = try tollgate(
+                ["run", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+            #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+            #expect(resumed.stdout.contains("migrations/20240501000000_fix .. already applied"))
+            // The step after the folder ran with the session as it was: an unqualified table
+            // lands in public, in spite of the dump header's empty search_path.
+            #expect(
+                try db.query("select to_regclass('public.after_the_folder') is not null as there")
+                    .first!.decode("there", as: Bool.self))
+
+            // An edit of a file the CLI applied blocks; accepting it is remembered.
+            try write("create table fixed (id int, note text);", "20240501000000_fix.sql", in: root)
+            let blocked = try tollgate(
+                ["plan", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+            #expect(blocked.status == 1, "\(blocked.stdout)")
+            let accepted = try tollgate(
+                ["run", "supabase-migrations", "--env", "dev", "--accept-changed"],
+                environment: env, in: root)
+            #expect(accepted.status == 0, "\(accepted.stdout)\(accepted.stderr)")
+            let after = try tollgate(
+                ["plan", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+            #expect(after.status == 0, "\(accepted.stdout)\n---\n\(after.stdout)\(after.stderr)")
+        }
+    }
+
+    /// What a migrations folder cannot be, refused when the playbook loads.
+    @Test func aFolderThatCannotRunIsRefusedAtLoad() throws {
+        let root = try project(["dev": 1])
+        defer { try? FileManager.default.removeItem(at: root) }
+        let env = ["DEV_DATABASE_URL": "dbname=nowhere"]
+        // A materialized view refreshed CONCURRENTLY runs in a transaction; a commented
+        // CONCURRENTLY is no statement: neither is refused.
+        try write(
+            "refresh materialized view concurrently mv;\n/* create index concurrently x */ select 1;",
+            "20240501000000_refresh.sql", in: root)
+        let fine = try tollgate(
+            ["plan", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+        #expect(fine.status == 2 || fine.status == 3, "\(fine.stderr)")
+        #expect(!fine.stderr.contains("CONCURRENTLY"), "\(fine.stderr)")
+
+        try write(
+            "select 1;\ncreate index concurrently tasks_title_idx on tasks (title);\ncommit;",
+            "20240502000000_index.sql", in: root)
+        let refused = try tollgate(
+            ["plan", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains(
+                "supabase/migrations/20240502000000_index.sql:2:1: error: supabase/migrations/20240502000000_index.sql builds or drops an index CONCURRENTLY"
+            ), "\(refused.stderr)")
+        #expect(
+            refused.stderr.contains(
+                "supabase/migrations/20240502000000_index.sql:3:1: warning: supabase/migrations/20240502000000_index.sql controls its own transaction ('COMMIT')"
+            ), "\(refused.stderr)")
+        try FileManager.default.removeItem(
+            at: root.appendingPathComponent("supabase/migrations/20240502000000_index.sql"))
+
+        for (playbook, message) in [
+            (
+                Self.playbook
+                    + "\n  - id: again\n    supabase_migrations: ./supabase/migrations/\n",
+                "steps 'migrations' and 'again' both apply the folder 'supabase/migrations' ('./supabase/migrations/'): apply it in one step"
+            ),
+            (
+                "version: 1\nplaybook: supabase-migrations\nsteps:\n  - id: m\n    supabase_migrations: ''\n",
+                "'supabase_migrations' needs the folder's path"
+            ),
+            (
+                Self.playbook + "\n    rerun_until_done: true\n",
+                "'rerun_until_done' is for a watch, not for migrations"
+            ),
+        ] {
+            try playbook.write(
+                to: root.appendingPathComponent("Playbooks/supabase-migrations.yml"),
+                atomically: true, encoding: .utf8)
+            let result = try tollgate(
+                ["plan", "supabase-migrations", "--env", "dev"], environment: env, in: root)
+            #expect(result.status == 2)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+        }
+    }
+
+    @Test func initMakesTheMigrationsFolderAndWritesAllOrNothing() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tollgate-init-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        // What `supabase init` leaves: no migrations folder yet.
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("supabase"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("Playbooks/schemas"), withIntermediateDirectories: true)
+        try "{}".write(
+            to: root.appendingPathComponent("Playbooks/schemas/suite.schema.json"),
+            atomically: true, encoding: .utf8)
+        let refused = try tollgate(["init"], in: root)
+        #expect(refused.status == 2)
+        #expect(
+            refused.stderr.contains(
+                "'Playbooks/schemas/suite.schema.json' exists already; nothing was written"))
+        #expect(
+            !FileManager.default.fileExists(
+                atPath: root.appendingPathComponent("Environments").path))
+        try FileManager.default.removeItem(at: root.appendingPathComponent("Playbooks"))
+        let made = try tollgate(["init"], in: root)
+        #expect(made.status == 0, "\(made.stderr)")
+        #expect(made.stdout.contains("made supabase/migrations, empty"))
+        let plan = try tollgate(
+            ["plan", "supabase-migrations", "--env", "dev"],
+            environment: ["DEV_DATABASE_URL": "host=/nonexistent dbname=x"], in: root)
+        #expect(plan.status == 3, "\(plan.stdout)\(plan.stderr)")
+        #expect(plan.stderr.contains("no migrations in 'supabase/migrations' yet"))
     }
 }

@@ -84,10 +84,8 @@ func tollgate(
 )
     throws -> CommandResult
 {
-    var base = ProcessInfo.processInfo.environment.filter {
-        !$0.key.hasSuffix("_DATABASE_URL") && !$0.key.hasPrefix("PG")
-            && $0.key != "TOLLGATE_SANDBOX_DIR"
-    }
+    var base = cleanEnvironment()
+    base["TOLLGATE_SANDBOX_DIR"] = nil
     base["NO_COLOR"] = "1"
     // TollgateKit's runner (posix_spawn + waitpid): Foundation's Process.waitUntilExit can
     // hang when tests run concurrently.
@@ -95,6 +93,15 @@ func tollgate(
         Repository.binary.path, arguments, environment: base.merging(environment) { $1 },
         directory: folder.path)
     return CommandResult(status: output.status, stdout: output.stdout, stderr: output.stderr)
+}
+
+/// This process's environment without what could point a test at a real project or database:
+/// `*_DATABASE_URL`, `*_DB_URL` (the Supabase convention), `PG*`, `TOLLGATE_PROJECT`.
+func cleanEnvironment() -> [String: String] {
+    ProcessInfo.processInfo.environment.filter {
+        !$0.key.hasSuffix("_DATABASE_URL") && !$0.key.hasSuffix("_DB_URL")
+            && !$0.key.hasPrefix("PG") && $0.key != "TOLLGATE_PROJECT"
+    }
 }
 
 /// Hands a non-Sendable value to another thread when the test guarantees exclusive use.

@@ -160,6 +160,11 @@ import Testing
             root: root, variables: VariableLookup(environment: ["DEV_URL": "dbname=dev"]))
         #expect(project.environments[0].unsetConnectionVariable == nil)
         #expect(project.environments[1].unsetConnectionVariable == "STAGING_URL")
+        // Empty, as CI sets a secret the job may not read: the same.
+        let empty = try Project.load(
+            root: root,
+            variables: VariableLookup(environment: ["DEV_URL": "dbname=dev", "STAGING_URL": ""]))
+        #expect(empty.environments[1].unsetConnectionVariable == "STAGING_URL")
         #expect(throws: ConnectionError.self) {
             do {
                 _ = try project.environments[1].connect()

@@ -9,6 +9,15 @@ import Testing
 /// python3-jsonschema, a real validator) and the loader (with the message its first line
 /// names).
 @Suite struct JSONSchemaTests {
+    /// Debian's python3 with jsonschema and PyYAML; required where the suite must run whole
+    /// (`TOLLGATE_REQUIRE_PG=1`, as `scripts/test` and CI set), else the validating tests skip.
+    static let validatorAvailable: Bool = {
+        if ProcessInfo.processInfo.environment["TOLLGATE_REQUIRE_PG"] == "1" { return true }
+        let output = try? ProcessRunner().run(
+            "/usr/bin/python3", ["-c", "import jsonschema, yaml"])
+        return output?.status == 0
+    }()
+
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
     static let badFiles = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -66,7 +75,7 @@ import Testing
     }
 
     /// Every YAML file the repository ships points at its schema and validates.
-    @Test func everyShippedFileValidates() throws {
+    @Test(.enabled(if: validatorAvailable)) func everyShippedFileValidates() throws {
         for file in JSONSchemas.File.allCases {
             let folder = Self.repository.appendingPathComponent(file.describes)
             let paths = try FileManager.default.contentsOfDirectory(atPath: folder.path)
@@ -85,7 +94,9 @@ import Testing
         }
     }
 
-    @Test func everyBadFileIsRejectedByTheSchemaAndTheLoader() throws {
+    @Test(.enabled(if: validatorAvailable)) func everyBadFileIsRejectedByTheSchemaAndTheLoader()
+        throws
+    {
         let folders: [(JSONSchemas.File, String)] = [
             (.environment, "environments"), (.playbook, "playbooks"), (.suite, "suites"),
         ]
@@ -116,7 +127,7 @@ import Testing
     }
 
     /// What `tollgate init` writes validates against the schemas it writes beside.
-    @Test func whatInitWritesValidates() throws {
+    @Test(.enabled(if: validatorAvailable)) func whatInitWritesValidates() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent(
             "tollgate-init-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }

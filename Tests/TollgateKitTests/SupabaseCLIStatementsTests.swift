@@ -69,6 +69,17 @@ struct SupabaseCLIStatementsTests {
         ])
         expectSplit(["select is_atomic from flags;", "\nselect 1;"])
         expectSplit(["select col1atomic from t;", "\nselect 1;"])
+        // `atomic` as a name, not after BEGIN: no body.
+        expectSplit([
+            "CREATE OR REPLACE FUNCTION atomic_fn() RETURNS int LANGUAGE sql AS $$ select 1 $$;",
+            " SELECT 1;",
+        ])
+        expectSplit(["create table atomic (id int);", " select 1;"])
+        expectSplit(["select 1 as atomic;", " select 2;"])
+        expectSplit([
+            "create function f() returns int language sql begin\n  atomic select 1; end;",
+            " select 2",
+        ])
     }
 
     @Test func aMigrationAsTheCLIRecordsIt() {

@@ -23,6 +23,8 @@ public struct Environment: Sendable, Identifiable {
     /// The variable `connection` needs and that is not set: the environment loads (a CI job
     /// that gates production sets only production's), and connecting to it is the error.
     public var unsetConnectionVariable: String?
+    /// Where `connection` is written.
+    public var connectionLocation: SourceLocation?
     /// True when the connection resolves to the local sandbox (its socket folder), usually
     /// because the `*_DATABASE_URL` variable was not set.
     public var pointsAtSandbox = false
@@ -105,17 +107,24 @@ enum EnvironmentFile {
         }
         var unsetConnectionVariable: String?
         let connection = entries["connection"].flatMap { entry -> String? in
-            // Only an unset variable waits until the environment is used; any other problem
-            // is reported now.
+            // Only an unset (or empty: CI sets a secret it cannot read to "") variable waits
+            // until the environment is used; a syntax error is reported now, whatever is set.
             guard let raw = reader.string(entry.value, key: "connection") else { return nil }
-            do {
-                return try Interpolation.expand(raw, lookup: lookup)
-            } catch {
-                if let unset = (error as? Interpolation.Failure)?.unset {
-                    unsetConnectionVariable = unset
-                    return ""
-                }
+            guard (try? Interpolation.expand(raw, lookup: { _ in "x" })) != nil else {
                 return reader.interpolated(entry.value, key: "connection", lookup: lookup)
+            }
+            do {
+                let value = try Interpolation.expand(raw, lookup: lookup)
+                if value.trimmingCharacters(in: .whitespaces).isEmpty,
+                    let variable = Interpolation.variables(in: raw).first
+                {
+                    unsetConnectionVariable = variable
+                }
+                return value
+            } catch {
+                unsetConnectionVariable = (error as? Interpolation.Failure)?.unset
+                return unsetConnectionVariable == nil
+                    ? reader.interpolated(entry.value, key: "connection", lookup: lookup) : ""
             }
         }
         if unsetConnectionVariable == nil, let connection,
@@ -168,6 +177,7 @@ enum EnvironmentFile {
             connection: ConnectionString(connection), protection: protection, variables: variables,
             location: reader.location(nameNode))
         environment.unsetConnectionVariable = unsetConnectionVariable
+        environment.connectionLocation = entries["connection"].map { reader.location($0.value) }
         if let node = entries["connection"]?.value, let raw = reader.string(node, key: "connection")
         {
             environment.connectionVariables = Interpolation.variables(in: raw).filter {
@@ -199,7 +209,7 @@ extension Environment {
                 underlying: PostgresError(
                     kind: .connection,
                     message:
-                        "\(variable) is not set: set it to the database's connection string (the connection in \(location))",
+                        "\(variable) is not set (or is empty): set it to the database's connection string (the connection in \(connectionLocation ?? location))",
                     label: name),
                 badString: true)
         }

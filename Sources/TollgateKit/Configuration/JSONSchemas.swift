@@ -78,13 +78,24 @@ public enum JSONSchemas {
               "description": "Position in the promotion chain; lower runs first. Each environment has its own."
             },
             "description": {
-              "type": "string",
-              "description": "A sentence for reports."
+              "description": "A sentence for reports.",
+              "not": {
+                "type": [
+                  "null",
+                  "object",
+                  "array"
+                ]
+              }
             },
             "connection": {
-              "type": "string",
-              "minLength": 1,
-              "description": "A libpq URI, key=value conninfo or service=NAME. ${VAR} reads an environment variable, ${VAR:-default} falls back; keep passwords out of the file."
+              "description": "A libpq URI, key=value conninfo or service=NAME. ${VAR} reads an environment variable, ${VAR:-default} falls back; keep passwords out of the file.",
+              "not": {
+                "type": [
+                  "null",
+                  "object",
+                  "array"
+                ]
+              }
             },
             "protection": {
               "type": "object",
@@ -147,12 +158,23 @@ public enum JSONSchemas {
               "description": "The file format's version: 1."
             },
             "playbook": {
-              "type": "string",
-              "minLength": 1,
-              "description": "The playbook's name (tollgate run <name>)."
+              "description": "The playbook's name (tollgate run <name>).",
+              "not": {
+                "type": [
+                  "null",
+                  "object",
+                  "array"
+                ]
+              }
             },
             "description": {
-              "type": "string"
+              "not": {
+                "type": [
+                  "null",
+                  "object",
+                  "array"
+                ]
+              }
             },
             "gates": {
               "type": "object",
@@ -162,12 +184,24 @@ public enum JSONSchemas {
                 "requires": {
                   "anyOf": [
                     {
-                      "type": "string"
+                      "not": {
+                        "type": [
+                          "null",
+                          "object",
+                          "array"
+                        ]
+                      }
                     },
                     {
                       "type": "array",
                       "items": {
-                        "type": "string"
+                        "not": {
+                          "type": [
+                            "null",
+                            "object",
+                            "array"
+                          ]
+                        }
                       }
                     }
                   ],
@@ -176,12 +210,24 @@ public enum JSONSchemas {
                 "before": {
                   "anyOf": [
                     {
-                      "type": "string"
+                      "not": {
+                        "type": [
+                          "null",
+                          "object",
+                          "array"
+                        ]
+                      }
                     },
                     {
                       "type": "array",
                       "items": {
-                        "type": "string"
+                        "not": {
+                          "type": [
+                            "null",
+                            "object",
+                            "array"
+                          ]
+                        }
                       }
                     }
                   ],
@@ -190,12 +236,24 @@ public enum JSONSchemas {
                 "after": {
                   "anyOf": [
                     {
-                      "type": "string"
+                      "not": {
+                        "type": [
+                          "null",
+                          "object",
+                          "array"
+                        ]
+                      }
                     },
                     {
                       "type": "array",
                       "items": {
-                        "type": "string"
+                        "not": {
+                          "type": [
+                            "null",
+                            "object",
+                            "array"
+                          ]
+                        }
                       }
                     }
                   ],
@@ -226,12 +284,24 @@ public enum JSONSchemas {
                 "upstream": {
                   "anyOf": [
                     {
-                      "type": "string"
+                      "not": {
+                        "type": [
+                          "null",
+                          "object",
+                          "array"
+                        ]
+                      }
                     },
                     {
                       "type": "array",
                       "items": {
-                        "type": "string"
+                        "not": {
+                          "type": [
+                            "null",
+                            "object",
+                            "array"
+                          ]
+                        }
                       }
                     }
                   ],
@@ -246,11 +316,23 @@ public enum JSONSchemas {
                   "description": "Another playbook must have succeeded here at least this long ago.",
                   "properties": {
                     "playbook": {
-                      "type": "string"
+                      "not": {
+                        "type": [
+                          "null",
+                          "object",
+                          "array"
+                        ]
+                      }
                     },
                     "variable": {
-                      "type": "string",
-                      "description": "The environment variable holding the duration (jwt_expiry)."
+                      "description": "The environment variable holding the duration (jwt_expiry).",
+                      "not": {
+                        "type": [
+                          "null",
+                          "object",
+                          "array"
+                        ]
+                      }
                     },
                     "default": {
                       "anyOf": [
@@ -280,12 +362,23 @@ public enum JSONSchemas {
                 "description": "One step: an id and exactly one of migration, sql, suite, shell, wait, backfill, supabase_migrations.",
                 "properties": {
                   "id": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "Unique in the playbook; the ledger records it."
+                    "description": "Unique in the playbook; the ledger records it.",
+                    "not": {
+                      "type": [
+                        "null",
+                        "object",
+                        "array"
+                      ]
+                    }
                   },
                   "description": {
-                    "type": "string"
+                    "not": {
+                      "type": [
+                        "null",
+                        "object",
+                        "array"
+                      ]
+                    }
                   },
                   "transaction": {
                     "type": "boolean",
@@ -336,19 +429,34 @@ public enum JSONSchemas {
                     "description": "A file in Playbooks/migrations/, named <version>_<name>.sql as Supabase names them; recorded in supabase_migrations.schema_migrations where it exists."
                   },
                   "sql": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "Statements written in the playbook itself."
+                    "description": "Statements written in the playbook itself.",
+                    "not": {
+                      "type": [
+                        "null",
+                        "object",
+                        "array"
+                      ]
+                    }
                   },
                   "suite": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "A check suite (Playbooks/checks/<suite>.yml) that must pass at this point."
+                    "description": "A check suite (Playbooks/checks/<suite>.yml) that must pass at this point.",
+                    "not": {
+                      "type": [
+                        "null",
+                        "object",
+                        "array"
+                      ]
+                    }
                   },
                   "shell": {
-                    "type": "string",
-                    "minLength": 1,
-                    "description": "A command run by /bin/sh, given TOLLGATE_ENVIRONMENT, TOLLGATE_PLAYBOOK, TOLLGATE_STEP and TOLLGATE_DATABASE_URL."
+                    "description": "A command run by /bin/sh, given TOLLGATE_ENVIRONMENT, TOLLGATE_PLAYBOOK, TOLLGATE_STEP and TOLLGATE_DATABASE_URL.",
+                    "not": {
+                      "type": [
+                        "null",
+                        "object",
+                        "array"
+                      ]
+                    }
                   },
                   "wait": {
                     "anyOf": [
@@ -374,16 +482,34 @@ public enum JSONSchemas {
                     "description": "A batched UPDATE of one table, in short resumable transactions; the table is t in set and where.",
                     "properties": {
                       "table": {
-                        "type": "string",
-                        "description": "The table, such as public.leads."
+                        "description": "The table, such as public.leads.",
+                        "not": {
+                          "type": [
+                            "null",
+                            "object",
+                            "array"
+                          ]
+                        }
                       },
                       "set": {
-                        "type": "string",
-                        "description": "The SET list: org_id = (select \u2026)."
+                        "description": "The SET list: org_id = (select \u2026).",
+                        "not": {
+                          "type": [
+                            "null",
+                            "object",
+                            "array"
+                          ]
+                        }
                       },
                       "where": {
-                        "type": "string",
-                        "description": "Rows that still need the change (makes each batch idempotent): t.org_id is null."
+                        "description": "Rows that still need the change (makes each batch idempotent): t.org_id is null.",
+                        "not": {
+                          "type": [
+                            "null",
+                            "object",
+                            "array"
+                          ]
+                        }
                       },
                       "batch_pages": {
                         "type": "integer",
@@ -445,9 +571,9 @@ public enum JSONSchemas {
                     }
                   },
                   "supabase_migrations": {
+                    "description": "A Supabase CLI migrations folder relative to the project (supabase/migrations): each pending <timestamp>_<name>.sql becomes a step, as supabase db push applies them.",
                     "type": "string",
-                    "minLength": 1,
-                    "description": "A Supabase CLI migrations folder relative to the project (supabase/migrations): each pending <timestamp>_<name>.sql becomes a step, as supabase db push applies them."
+                    "minLength": 1
                   }
                 },
                 "oneOf": [

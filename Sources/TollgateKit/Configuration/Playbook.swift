@@ -171,6 +171,23 @@ enum PlaybookFile {
                     at: reader.location(node))
             }
         }
+        // One folder named twice (`supabase/migrations` and `./supabase/migrations/`) would run
+        // each file twice.
+        var folders: [String: (step: String, folder: String)] = [:]
+        for step in steps {
+            guard let migration = step.action as? MigrationStep, let folder = migration.folder
+            else { continue }
+            let owner = String(step.id.dropLast(migration.file.count - 3))
+            let resolved = SupabaseMigrationsStep.resolved(
+                folder, root: migrations.deletingLastPathComponent().deletingLastPathComponent())
+            if let other = folders[resolved], other.step != owner {
+                reader.diagnostics.error(
+                    "steps '\(other.step)' and '\(owner)' both apply the folder '\(other.folder)'\(other.folder == folder ? "" : " ('\(folder)')"): apply it in one step",
+                    at: step.location)
+                break
+            }
+            folders[resolved] = folders[resolved] ?? (owner, folder)
+        }
         var seen: [String: SourceLocation] = [:]
         for step in steps {
             if let first = seen[step.id] {
@@ -239,8 +256,26 @@ enum PlaybookFile {
                 ("\(id)/\($0.suffix)", $0.action)
             }
             ?? [(id, action)]
+        if action is any ExpandingStepAction, let node = entries["rerun_until_done"]?.value,
+            rerunUntilDone
+        {
+            reader.diagnostics.error(
+                "step '\(id)' stands for many steps (a migrations folder): 'rerun_until_done' is for a watch, not for migrations",
+                at: reader.location(node))
+        }
         return actions.map { id, action in
-            if transactional, let sql = action.sql, mentionsConcurrently(sql) {
+            if let migration = action as? MigrationStep, migration.folder != nil {
+                for problem in SupabaseMigrationsStep.problems(
+                    in: migration, transactional: transactional)
+                {
+                    let at = SourceLocation(file: migration.path, line: problem.line, column: 1)
+                    if problem.isError {
+                        reader.diagnostics.error(problem.message, at: at)
+                    } else {
+                        reader.diagnostics.warning(problem.message, at: at)
+                    }
+                }
+            } else if transactional, let sql = action.sql, mentionsConcurrently(sql) {
                 reader.diagnostics.error(
                     "step '\(id)' uses CONCURRENTLY, which cannot run inside a transaction: add 'transaction: false' and 'rerunnable: true'",
                     at: reader.location(actionNode))

@@ -21,6 +21,8 @@ public enum SupabaseProjectInit {
         public var unassigned: [String] = []
         /// The local database `supabase start` runs, dev's default: `127.0.0.1:54322`.
         public var localDatabase: String = ""
+        /// `supabase/migrations` did not exist and was made, empty.
+        public var createdMigrationsFolder = false
     }
 
     public struct Connection: Sendable, Equatable {
@@ -88,6 +90,8 @@ public enum SupabaseProjectInit {
         outcome.unassigned = unassigned
 
         let migrationsFolder = supabase.appendingPathComponent("migrations")
+        // `supabase init` makes no migrations folder; the first `supabase migration new` does.
+        outcome.createdMigrationsFolder = !fileManager.fileExists(atPath: migrationsFolder.path)
         outcome.migrations =
             ((try? fileManager.contentsOfDirectory(atPath: migrationsFolder.path)) ?? [])
             .filter { MigrationStep.versionAndName($0) != nil }.count
@@ -125,10 +129,12 @@ public enum SupabaseProjectInit {
                     \(JSONSchemas.File.environment.header)
                     # \(environment.description)
                     #
-                    # The connection is read from \(source) when Tollgate runs: the database
-                    # connection string from the project's settings (Database > Connect: the direct
-                    # connection or the session pooler, port 5432; not the transaction pooler).
-                    # Keep the password out of this file: in the variable, PGPASSWORD or ~/.pgpass.\(environment.name == "dev" ? "\n# Unset, it is the local stack (`supabase start`), whose password goes in PGPASSWORD." : "")
+                    # The connection is read from \(source) when Tollgate runs, from its
+                    # environment (Tollgate does not read .env files: export the variable, or
+                    # `set -a; . ./.env; set +a`): the database connection string from the project's
+                    # settings (Database > Connect: the direct connection or the session pooler,
+                    # port 5432; not the transaction pooler). Keep the password out of this file:
+                    # in the variable, PGPASSWORD or ~/.pgpass.\(environment.name == "dev" ? "\n# Unset, it is the local stack (`supabase start`), whose password (postgres,\n# the CLI's default) goes in PGPASSWORD." : "")
                     version: 1
                     name: \(environment.name)
                     order: \(environment.order)
@@ -162,6 +168,23 @@ public enum SupabaseProjectInit {
         // Editors validate the files with these (the `$schema` line at the top of each).
         for schema in JSONSchemas.File.allCases {
             files.append(("\(JSONSchemas.folder)/\(schema.fileName)", schema.text))
+        }
+        // Every file is checked before any is written: a refusal leaves the project as it was.
+        if let existing = files.first(where: {
+            fileManager.fileExists(atPath: root.appendingPathComponent($0.path).path)
+        }) {
+            throw ConfigurationError(
+                "'\(existing.path)' exists already; nothing was written (move it away to start afresh)"
+            )
+        }
+        if outcome.createdMigrationsFolder {
+            do {
+                try fileManager.createDirectory(
+                    at: migrationsFolder, withIntermediateDirectories: true)
+            } catch {
+                throw ConfigurationError(
+                    "cannot make 'supabase/migrations': \(error.localizedDescription)")
+            }
         }
         for file in files {
             let url = root.appendingPathComponent(file.path)

@@ -117,9 +117,12 @@ final class YAMLReader {
     /// `true` or `false` written plainly.
     func boolean(_ node: Node, key: String) -> Bool? {
         if case .scalar(let scalar) = node, scalar.style == .plain {
+            // YAML 1.1's booleans, as the JSON Schemas' validators (and PyYAML) read them.
             switch scalar.string {
-            case "true", "True", "yes": return true
-            case "false", "False", "no": return false
+            case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON":
+                return true
+            case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF":
+                return false
             default: break
             }
         }

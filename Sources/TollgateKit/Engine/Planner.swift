@@ -47,6 +47,17 @@ public struct Plan: Sendable, Codable, Equatable {
 /// Pure: everything it needs comes in as values, so every combination of gates is tested without a
 /// database.
 public enum Planner {
+    /// One row of the Supabase CLI's history (`supabase_migrations.schema_migrations`).
+    public struct CLIEntry: Sendable, Equatable {
+        public var name: String
+        /// Nil where the history is too old to keep statements, or kept none for the row.
+        public var statements: [String]?
+        public init(name: String, statements: [String]?) {
+            self.name = name
+            self.statements = statements
+        }
+    }
+
     /// What the planner knows about the previous environment of the chain.
     public struct Previous: Sendable {
         public var name: String
@@ -60,6 +71,12 @@ public enum Planner {
         public var locksOverBudget: [String]
         /// When the last of those holds ended: only an approval given since accepts them.
         public var overBudgetAt: Date?
+        /// The playbook's steps that succeeded there, with the checksum they ran with.
+        ///
+        /// "" for none; nil when not read. A step that would run here must have run there as it is.
+        public var succeededSteps: [String: String]?
+        /// The Supabase CLI's history there, for migration files the CLI applied.
+        public var supabaseHistory: [String: CLIEntry] = [:]
         public init(
             name: String, lastSuccess: Date?, problem: String? = nil, unblock: String? = nil,
             locksOverBudget: [String] = [], overBudgetAt: Date? = nil
@@ -79,8 +96,8 @@ public enum Planner {
     ///   - acceptChanged: record edited steps as repaired instead of blocking.
     ///   - upstreamResults: `upstream` suites run on earlier environments: (suite, environment,
     ///     passed, first failure), in chain order.
-    ///   - supabaseHistory: the Supabase CLI's history on the environment, version →
-    ///     statements: a file of a Supabase migrations folder found there was applied by the CLI.
+    ///   - supabaseHistory: the Supabase CLI's history on the environment, by version: a file
+    ///     of a Supabase migrations folder found there was applied by the CLI.
     public static func plan(
         _ playbook: Playbook, on environment: Environment, ledger: Ledger.State,
         previous: Previous?,
@@ -89,7 +106,7 @@ public enum Planner {
         upstreamResults: [(
             suite: String, environment: String, passed: Bool, firstFailure: String?
         )] = [],
-        supabaseHistory: [String: [String]] = [:]
+        supabaseHistory: [String: CLIEntry] = [:]
     ) -> Plan {
         var gates: [Plan.Gate] = []
         for required in playbook.gates.requires {
@@ -220,25 +237,20 @@ public enum Planner {
                         ? nil : "tollgate check --suite \(suite) --env \(environment.name)"))
         }
 
-        let steps = playbook.steps.enumerated().map { index, step -> Plan.PlannedStep in
-            // A watch that a failed check after it must start over runs again until the
-            // playbook's later steps are done.
-            if step.rerunUntilDone,
-                playbook.steps[(index + 1)...].contains(where: {
-                    ledger.record(playbook.name, $0.id)?.status != .succeeded
-                })
+        var steps = playbook.steps.map { step -> Plan.PlannedStep in
+            let record = ledger.record(playbook.name, step.id)
+            // A file of a migrations folder that the CLI's history holds was applied, whatever
+            // Tollgate's own attempt at it left (a failure, an interruption) before someone
+            // pushed it.
+            if record?.status != .succeeded, let migration = step.action as? MigrationStep,
+                migration.folder != nil, let entry = supabaseHistory[migration.version]
             {
-                return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .willRun)
+                return Plan.PlannedStep(
+                    id: step.id, kind: step.kind,
+                    disposition: appliedByCLI(
+                        migration, entry.statements, acceptChanged: acceptChanged))
             }
-            guard let record = ledger.record(playbook.name, step.id) else {
-                if let migration = step.action as? MigrationStep, migration.folder != nil,
-                    let recorded = supabaseHistory[migration.version]
-                {
-                    return Plan.PlannedStep(
-                        id: step.id, kind: step.kind,
-                        disposition: appliedByCLI(migration, recorded, acceptChanged: acceptChanged)
-                    )
-                }
+            guard let record else {
                 return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .willRun)
             }
             switch record.status {
@@ -256,17 +268,62 @@ public enum Planner {
             case .failed: return Plan.PlannedStep(id: step.id, kind: step.kind, disposition: .retry)
             }
         }
+        // A watch that a failed check after it must start over runs again until the playbook's
+        // later steps are done (applied by Tollgate or, for a migrations folder, by the CLI).
+        let done = steps.map { $0.disposition == .alreadyApplied }
+        for (index, step) in playbook.steps.enumerated()
+        where step.rerunUntilDone && done[(index + 1)...].contains(false) {
+            steps[index].disposition = .willRun
+        }
+        // Once the playbook has succeeded there (before, the promotion gate says so already).
+        if let previous, previous.problem == nil, previous.lastSuccess != nil,
+            playbook.gates.promotion, let gate = unpromoted(playbook, steps, previous: previous)
+        {
+            gates.append(gate)
+        }
         gates += migrationOrder(playbook, steps)
         return Plan(
             playbook: playbook.name, environment: environment.name, gates: gates, steps: steps)
+    }
+
+    /// What would run here that has not run, as it is now, on the previous environment.
+    ///
+    /// A migration file added to a folder since the playbook succeeded there, or a step edited
+    /// since. Only known when the previous environment's steps were read.
+    static func unpromoted(
+        _ playbook: Playbook, _ steps: [Plan.PlannedStep], previous: Previous
+    ) -> Plan.Gate? {
+        guard let succeeded = previous.succeededSteps else { return nil }
+        let missing = zip(playbook.steps, steps).compactMap { step, planned -> String? in
+            guard planned.disposition != .alreadyApplied, !step.rerunUntilDone else { return nil }
+            if let checksum = succeeded[step.id], checksum == (step.checksum ?? "") { return nil }
+            if let migration = step.action as? MigrationStep, migration.folder != nil,
+                let entry = previous.supabaseHistory[migration.version],
+                appliedByCLI(migration, entry.statements, acceptChanged: false) == .alreadyApplied
+            {
+                return nil
+            }
+            return succeeded[step.id] == nil ? step.id : "\(step.id) (changed since)"
+        }
+        guard !missing.isEmpty else { return nil }
+        let shown =
+            missing.prefix(3).joined(separator: ", ")
+            + (missing.count > 3 ? " +\(missing.count - 3) more" : "")
+        return Plan.Gate(
+            name: "promotion of each step from \(previous.name)", passed: false,
+            detail:
+                "\(shown) \(missing.count == 1 ? "has" : "have") not run on \(previous.name) as \(missing.count == 1 ? "it is" : "they are") now",
+            unblock: "tollgate run \(playbook.name) --env \(previous.name)")
     }
 
     /// A file the Supabase CLI applied: already applied, unless its statements changed since.
     ///
     /// Statements are compared without white space and semicolons, so a history written
     /// by an older CLI, which cut and trimmed them differently, is no edit.
+    /// - Parameter recorded: the statements the history holds; nil for a history too old to
+    ///   keep them, which says only that the file was applied.
     static func appliedByCLI(
-        _ migration: MigrationStep, _ recorded: [String], acceptChanged: Bool
+        _ migration: MigrationStep, _ recorded: [String]?, acceptChanged: Bool
     ) -> Plan.Disposition {
         func essence(_ statements: [String]) -> String {
             String(
@@ -275,7 +332,7 @@ public enum Planner {
                 })
         }
         let current = migration.statements
-        guard !recorded.isEmpty, !acceptChanged, essence(recorded) != essence(current) else {
+        guard let recorded, !acceptChanged, essence(recorded) != essence(current) else {
             return .alreadyApplied
         }
         return .changed(
@@ -312,7 +369,7 @@ public enum Planner {
                 detail:
                     "\(early.prefix(3).joined(separator: ", "))\(early.count > 3 ? " +\(early.count - 3) more" : "") \(early.count == 1 ? "is" : "are") older than \(latest.file), already applied here; `supabase db push` refuses this too",
                 unblock:
-                    "give \(early.count == 1 ? "it" : "them") a later timestamp than \(latest.version) (rename the file), then run again"
+                    "give \(early.count == 1 ? "it" : "them") a later timestamp than \(latest.version) (rename the file, if no environment has applied it yet: supabase migration list)"
             )
         }
     }

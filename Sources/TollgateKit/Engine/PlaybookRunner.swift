@@ -144,11 +144,13 @@ public struct PlaybookRunner {
                     (run.suite, earlier.name, run.passed, run.failures.first.map(Self.describe)))
             }
         }
+        let history = try Self.supabaseHistory(for: playbook, db: db)
         var plan = Planner.plan(
             playbook, on: environment, ledger: state,
             previous: try previous(of: environment, for: playbook),
             suiteResults: suiteResults, now: options.now(), acceptChanged: options.acceptChanged,
-            upstreamResults: upstream, supabaseHistory: try supabaseHistory(for: playbook, db: db))
+            upstreamResults: upstream, supabaseHistory: history)
+        if let gate = unknownVersions(in: history, for: playbook) { plan.gates.append(gate) }
         // A database with none of the application's tables: say so before any suite's advice.
         if let snapshot,
             let foreign = CheckRunner(project: project).notThisApplication(
@@ -164,32 +166,65 @@ public struct PlaybookRunner {
 
     /// The Supabase CLI's history (version → statements) when the playbook applies a Supabase
     /// migrations folder and the history exists; empty otherwise.
-    func supabaseHistory(for playbook: Playbook, db: Connection) throws -> [String: [String]] {
+    static func supabaseHistory(
+        for playbook: Playbook, db: Connection
+    ) throws -> [String: Planner.CLIEntry] {
         guard playbook.steps.contains(where: { ($0.action as? MigrationStep)?.folder != nil }),
             let table = try db.query(
                 """
-                select exists (
-                  select 1 from pg_attribute
-                  where attrelid = to_regclass('supabase_migrations.schema_migrations')
-                    and attname = 'statements' and not attisdropped) as statements
-                where to_regclass('supabase_migrations.schema_migrations') is not null
+                select bool_or(attname = 'statements') as statements, bool_or(attname = 'name') as name
+                from pg_attribute
+                where attrelid = to_regclass('supabase_migrations.schema_migrations') and not attisdropped
+                having count(*) > 0
                 """
             ).first
         else { return [:] }
-        // A history older than the CLI's `statements` column says only what was applied.
+        // A history older than the CLI's `statements` and `name` columns says only what was
+        // applied.
         let statements =
             try table.decode("statements", as: Bool.self)
-            ? "coalesce(statements, '{}')" : "'{}'::text[]"
-        var history: [String: [String]] = [:]
+            ? "statements is null as unknown, coalesce(statements, '{}') as statements"
+            : "true as unknown, '{}'::text[] as statements"
+        let name = try table.decode("name", as: Bool.self) ? "coalesce(name, '')" : "''"
+        var history: [String: Planner.CLIEntry] = [:]
         for row in try db.query(
             Query(
                 unsafeSQL:
-                    "select version, \(statements) as statements from supabase_migrations.schema_migrations"
+                    "select version, \(name) as name, \(statements) from supabase_migrations.schema_migrations"
             )
         ).rows {
-            history[try row.decode("version")] = try row.decode("statements")
+            history[try row.decode("version")] = Planner.CLIEntry(
+                name: try row.decode("name"),
+                statements: try row.decode("unknown", as: Bool.self)
+                    ? nil : try row.decode("statements", as: [String].self))
         }
         return history
+    }
+
+    /// Versions the CLI's history holds that no migration file of the project has.
+    ///
+    /// A file renamed or deleted after it was applied. `supabase db push` refuses to go on; so does a
+    /// playbook that applies a migrations folder, since the renamed file would run again.
+    func unknownVersions(
+        in history: [String: Planner.CLIEntry], for playbook: Playbook
+    ) -> Plan.Gate? {
+        guard playbook.steps.contains(where: { ($0.action as? MigrationStep)?.folder != nil })
+        else { return nil }
+        let known = Set(
+            project.playbooks.flatMap(\.steps).compactMap { ($0.action as? MigrationStep)?.version }
+        )
+        let unknown = history.keys.filter { !known.contains($0) }.sorted()
+        guard !unknown.isEmpty else { return nil }
+        let named = unknown.map { version in
+            [version, history[version]?.name ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
+        }
+        return Plan.Gate(
+            name: "migration history", passed: false,
+            detail:
+                "supabase_migrations.schema_migrations holds \(named.prefix(3).joined(separator: ", "))\(named.count > 3 ? " +\(named.count - 3) more" : ""), which no migration file has (renamed or deleted after it was applied?); `supabase db push` refuses this too",
+            unblock:
+                "restore the file under its name, or record that it is gone: supabase migration repair --status reverted \(unknown.prefix(3).joined(separator: " "))"
+        )
     }
 
     /// The previous environment's last success of `playbook`, read from its ledger, or why
@@ -224,10 +259,20 @@ public struct PlaybookRunner {
                 unblock: "check \(previous.connectionSetting)")
         }
         let over = try ledger.locksOverBudget(of: playbook.name)
-        return Planner.Previous(
-            name: previous.name, lastSuccess: try ledger.state().lastSuccess[playbook.name],
+        let state = try ledger.state()
+        var result = Planner.Previous(
+            name: previous.name, lastSuccess: state.lastSuccess[playbook.name],
             locksOverBudget: over.map { "\($0.step) \($0.hold.description)" },
             overBudgetAt: over.map(\.at).max())
+        var succeeded: [String: String] = [:]
+        for step in playbook.steps {
+            if let record = state.record(playbook.name, step.id), record.status == .succeeded {
+                succeeded[step.id] = record.checksum ?? ""
+            }
+        }
+        result.succeededSteps = succeeded
+        result.supabaseHistory = try Self.supabaseHistory(for: playbook, db: ledger.db)
+        return result
     }
 
     /// Runs `playbook` on `environment`.
@@ -283,16 +328,40 @@ public struct PlaybookRunner {
             "select to_regclass('supabase_migrations.schema_migrations') is not null as present"
         ).first!.decode("present")
         let effects = SchemaEffectsRecorder()
+        let history = try Self.supabaseHistory(for: playbook, db: db)
         do {
             for (step, planned) in zip(playbook.steps, plan.steps) {
                 if planned.disposition == .alreadyApplied {
+                    let record = try ledger.state().record(playbook.name, step.id)
                     if options.acceptChanged, let checksum = step.checksum,
-                        let recorded = try ledger.state().record(playbook.name, step.id)?.checksum,
+                        record?.status == .succeeded, let recorded = record?.checksum,
                         recorded != checksum
                     {
                         try ledger.acceptChecksum(
                             run: run, playbook: playbook.name, step: step.id, from: recorded,
                             to: checksum, actor: options.actor)
+                        emit(.repaired(playbook: playbook.name, step: step.id))
+                    } else if options.acceptChanged, let migration = step.action as? MigrationStep,
+                        let entry = history[migration.version],
+                        case .changed = Planner.appliedByCLI(
+                            migration, entry.statements, acceptChanged: false),
+                        record?.status != .succeeded
+                    {
+                        // Applied by the CLI, edited since: accepting it is recorded, so the
+                        // next plan knows.
+                        try ledger.recordStep(
+                            run: run, playbook: playbook.name,
+                            step: StepIdentity(
+                                id: step.id, kind: step.kind, checksum: step.checksum,
+                                transactional: step.transactional),
+                            status: .succeeded, error: nil, output: nil, lock: nil,
+                            actor: options.actor, host: options.host)
+                        try ledger.event(
+                            run: run, playbook: playbook.name, step: step.id, .repaired,
+                            actor: options.actor,
+                            detail:
+                                "accepted \(migration.path), edited since the Supabase CLI applied it"
+                        )
                         emit(.repaired(playbook: playbook.name, step: step.id))
                     } else {
                         emit(.alreadyApplied(playbook: playbook.name, step: step.id))

@@ -36,7 +36,9 @@ struct Init: TollgateCommand {
         lines.append("")
         for connection in outcome.environments {
             let source =
-                connection.foundIn.map { "\(connection.variable) (named in \($0))" }
+                connection.foundIn.map {
+                    "\(connection.variable) (named in \($0); export it: Tollgate does not read \($0))"
+                }
                 ?? connection.variable
             let fallback =
                 connection.environment == "dev"
@@ -49,10 +51,14 @@ struct Init: TollgateCommand {
             )
         }
         lines.append(
-            "\(outcome.migrations) migration\(outcome.migrations == 1 ? "" : "s") in supabase/migrations"
+            outcome.createdMigrationsFolder
+                ? "made supabase/migrations, empty: `supabase migration new <name>` adds the first"
+                : "\(outcome.migrations) migration\(outcome.migrations == 1 ? "" : "s") in supabase/migrations"
         )
         lines.append("")
-        lines.append("Next: tollgate plan \(SupabaseProjectInit.playbookName) --env dev")
+        lines.append(
+            "Next: tollgate plan \(SupabaseProjectInit.playbookName) --env dev  (the local stack's password in PGPASSWORD)"
+        )
         context.printer.output(lines.joined(separator: "\n"))
         return .success
     }

@@ -8,7 +8,8 @@ import Foundation
 /// backslash; each statement is then cut of its trailing `;` and white space, and empty ones
 /// are dropped (a trailing comment is a statement of its own). Its quirks are kept on purpose,
 /// so the history Tollgate writes is the history the CLI would write: a backslash inside a
-/// quoted string is not an escape, and a `BEGIN ATOMIC` body ends at the first `end`.
+/// quoted string is not an escape, and a `BEGIN ATOMIC` body ends at the first `end`. The rules
+/// are those of the CLI's releases since v2.91 (`BEGIN` and `ATOMIC` as keywords).
 enum SupabaseCLIStatements {
     static func split(_ sql: String) -> [String] {
         let data = Array(sql.utf8)
@@ -65,11 +66,7 @@ enum SupabaseCLIStatements {
                 case UInt8(ascii: ";"): return nil
                 case UInt8(ascii: "("): return .enclosed(inner: .ready, delimiter: Array(")".utf8))
                 case UInt8(ascii: "c"), UInt8(ascii: "C"):
-                    let word = Array("ATOMIC".utf8)
-                    let offset = data.endIndex - word.count
-                    if offset > data.startIndex, Self.equalsIgnoringCase(data[offset...], word),
-                        Self.isSpace(data[offset - 1])
-                    {
+                    if Self.endsWithBeginAtomic(data) {
                         return .enclosed(inner: .ready, delimiter: Array("END".utf8))
                     }
                     return .ready
@@ -129,6 +126,33 @@ enum SupabaseCLIStatements {
 
         static func isSpace(_ byte: UInt8) -> Bool {
             byte == 0x20 || (byte >= 0x09 && byte <= 0x0D)
+        }
+
+        /// A letter, digit, `_`, `$` or any byte of a non-ASCII character, as PostgreSQL's
+        /// scanner counts identifier characters.
+        static func isIdentifier(_ byte: UInt8) -> Bool {
+            byte >= 0x80 || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")
+                || (byte >= 0x30 && byte <= 0x39)
+                || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+        }
+
+        /// `data` ends with the keyword `word`: not the end of a longer identifier.
+        static func endsWithKeyword(_ data: ArraySlice<UInt8>, _ word: String) -> Bool {
+            let word = Array(word.utf8)
+            guard data.count >= word.count,
+                equalsIgnoringCase(data.suffix(word.count), word)
+            else { return false }
+            let before = data.endIndex - word.count - 1
+            return before < data.startIndex || !isIdentifier(data[before])
+        }
+
+        /// `BEGIN ATOMIC` (any white space between): the CLI's rule since v2.91, so that
+        /// `atomic` in a name (`my_function_atomic`, `create table atomic`) is no body.
+        static func endsWithBeginAtomic(_ data: ArraySlice<UInt8>) -> Bool {
+            guard endsWithKeyword(data, "ATOMIC") else { return false }
+            var prefix = data.dropLast(6)
+            while let last = prefix.last, isSpace(last) { prefix = prefix.dropLast() }
+            return endsWithKeyword(prefix, "BEGIN")
         }
     }
 }

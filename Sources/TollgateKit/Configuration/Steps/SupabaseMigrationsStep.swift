@@ -27,6 +27,12 @@ public struct SupabaseMigrationsStep: ExpandingStepAction {
     {
         let reader = context.reader
         guard let folder = reader.string(node, key: key) else { return nil }
+        guard !folder.trimmingCharacters(in: .whitespaces).isEmpty else {
+            reader.diagnostics.error(
+                "'\(key)' needs the folder's path, relative to the project (supabase/migrations)",
+                at: reader.location(node))
+            return nil
+        }
         let url = URL(fileURLWithPath: folder, relativeTo: context.root).standardizedFileURL
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory),
@@ -39,7 +45,15 @@ public struct SupabaseMigrationsStep: ExpandingStepAction {
             return nil
         }
         var files: [MigrationStep] = []
+        let first = names.sorted().first
         for name in names.sorted() where name.hasSuffix(".sql") {
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(
+                atPath: url.appendingPathComponent(name).path, isDirectory: &isFolder),
+                isFolder.boolValue
+            {
+                continue
+            }
             guard let (version, stem) = MigrationStep.versionAndName(name) else {
                 reader.diagnostics.warning(
                     "skipping '\(folder)/\(name)': not named <timestamp>_<name>.sql, so the Supabase CLI skips it too",
@@ -48,7 +62,7 @@ public struct SupabaseMigrationsStep: ExpandingStepAction {
             }
             // The CLI's own rule: an `init` migration of its first versions (before
             // 2021-12-09) stands for the platform's schema and is never applied.
-            if files.isEmpty, stem == "init", version.count == 14, version < "20211209000000" {
+            if name == first, stem == "init", version.count == 14, version < "20211209000000" {
                 reader.diagnostics.warning(
                     "skipping '\(folder)/\(name)': the Supabase CLI never applies a first 'init' migration this old either",
                     at: reader.location(node))
@@ -77,5 +91,74 @@ public struct SupabaseMigrationsStep: ExpandingStepAction {
                 at: reader.location(node))
         }
         return SupabaseMigrationsStep(folder: folder, files: files)
+    }
+
+    /// The folder, resolved: two steps naming it differently are the same folder.
+    static func resolved(_ folder: String, root: URL) -> String {
+        URL(fileURLWithPath: folder, relativeTo: root).standardizedFileURL.resolvingSymlinksInPath()
+            .path
+    }
+
+    /// What in a file cannot run as a migration step of a folder: an index built or dropped
+    /// `CONCURRENTLY` (which no transaction may hold, and the file runs in one, with the CLI as
+    /// with Tollgate), an error; and a statement that ends the transaction itself (`COMMIT`),
+    /// a warning, since the file, its ledger row and its history row then no longer commit
+    /// together.
+    static func problems(
+        in file: MigrationStep, transactional: Bool
+    ) -> [(message: String, line: Int, isError: Bool)] {
+        var problems: [(String, Int, Bool)] = []
+        let statements = file.statements
+        for statement in statements {
+            let words = leadingCommentsRemoved(statement).lowercased()
+                .split(whereSeparator: \.isWhitespace).prefix(8).map(String.init)
+            let line = lineOf(statement, in: file.text)
+            let concurrently =
+                (words.starts(with: ["create", "index", "concurrently"])
+                    || words.starts(with: ["create", "unique", "index", "concurrently"])
+                    || words.starts(with: ["drop", "index", "concurrently"])
+                    || (words.first == "reindex" && words.contains("concurrently")))
+            if concurrently && (transactional || statements.count > 1) {
+                problems.append(
+                    (
+                        "\(file.path) builds or drops an index CONCURRENTLY, which cannot run inside the transaction a migration file runs in (`supabase db push` fails on it too): "
+                            + "make it a file of its own in a step with 'transaction: false' and 'rerunnable: true', or build the index without CONCURRENTLY",
+                        line, true
+                    ))
+            }
+            if let first = words.first,
+                ["commit", "rollback", "end", "abort"].contains(first)
+                    || (first == "begin" && words.dropFirst().first != "atomic")
+                    || words.starts(with: ["start", "transaction"])
+            {
+                problems.append(
+                    (
+                        "\(file.path) controls its own transaction ('\(first.uppercased())'): the file, its ledger row and its history row no longer commit together, so an interruption can leave it half applied",
+                        line, false
+                    ))
+            }
+        }
+        return problems
+    }
+
+    /// The statement without the comments and white space before it.
+    static func leadingCommentsRemoved(_ statement: String) -> Substring {
+        var rest = Substring(statement)
+        while true {
+            rest = rest.drop { $0.isWhitespace }
+            if rest.hasPrefix("--") {
+                rest = rest.drop { $0 != "\n" }
+            } else if rest.hasPrefix("/*"), let end = rest.range(of: "*/") {
+                rest = rest[end.upperBound...]
+            } else {
+                return rest
+            }
+        }
+    }
+
+    /// The 1-based line where `statement` starts in `text`.
+    static func lineOf(_ statement: String, in text: String) -> Int {
+        guard let range = text.range(of: statement) else { return 1 }
+        return text[..<range.lowerBound].reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
     }
 }

@@ -2,18 +2,23 @@ import PostgresClient
 
 extension MigrationStep: RunnableStep {
     func run(in context: StepContext) throws {
-        if folder != nil {
-            // As `supabase db push` does before each file: what an earlier file set for the
-            // session (`set_config('search_path', '', false)`) does not leak into this one.
-            // The environment's variables are set again.
+        guard folder != nil else {
+            return try runSQL(text, migration: self, in: context)
+        }
+        // As `supabase db push` does before each file, and again after it: what a file sets for
+        // the session (`set_config('search_path', '', false)` at the top of a `supabase db
+        // dump`) reaches neither the next file nor the steps and suites after the folder.
+        func reset() throws {
             do {
-                try context.db.execute(script: "reset all")
+                try context.db.resetSession()
                 try context.setVariables()
             } catch let error as PostgresError {
                 throw context.failed(error)
             }
         }
+        try reset()
         try runSQL(text, migration: self, in: context)
+        try reset()
     }
 }
 
@@ -34,7 +39,27 @@ private func recordInHistory(
     throws
 {
     guard let migration, context.supabase || migration.folder != nil else { return }
-    if migration.folder != nil && !context.supabase {
+    guard migration.folder != nil else {
+        // A file of Playbooks/migrations the CLI applied under the same version (the drifted
+        // staging) keeps its row.
+        try db.query(
+            """
+            insert into supabase_migrations.schema_migrations (version, name, statements)
+            values (\(migration.version), \(migration.name), \(migration.statements)) on conflict (version) do nothing
+            """)
+        return
+    }
+    // The CLI's own table, made or completed as `supabase db push` does (an older CLI's table
+    // has no `statements` or `name`), only where it is not already whole: the ALTERs would
+    // lock the history until the file commits.
+    let columns: Int = try db.query(
+        """
+        select count(*)::int as n from pg_attribute
+        where attrelid = to_regclass('supabase_migrations.schema_migrations')
+          and attname in ('version', 'statements', 'name') and not attisdropped
+        """
+    ).first!.decode("n")
+    if columns < 3 {
         try db.execute(
             script: """
                 create schema if not exists supabase_migrations;
@@ -43,10 +68,12 @@ private func recordInHistory(
                 alter table supabase_migrations.schema_migrations add column if not exists name text;
                 """)
     }
+    // No ON CONFLICT: a version someone pushed meanwhile fails the file's transaction, as the
+    // CLI's own insert would, instead of applying it twice.
     try db.query(
         """
         insert into supabase_migrations.schema_migrations (version, name, statements)
-        values (\(migration.version), \(migration.name), \(migration.statements)) on conflict (version) do nothing
+        values (\(migration.version), \(migration.name), \(migration.statements))
         """)
 }
 
