@@ -161,27 +161,11 @@ struct SupabaseProjectTests {
           - id: migrations
             supabase_migrations: supabase/migrations
         """
-    static let environment = """
-        version: 1
-        name: dev
-        order: 1
-        connection: ${DEV_DATABASE_URL}
-        """
 
     @Test func aMigrationsFolderAppliesWhatTheCLIHasNot() throws {
         try withTestDatabase { db, name in
-            let root = try SupabaseProjectFixture.write()
+            let root = try project(["dev": 1])
             defer { try? FileManager.default.removeItem(at: root) }
-            try FileManager.default.createDirectory(
-                at: root.appendingPathComponent("Environments"), withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(
-                at: root.appendingPathComponent("Playbooks"), withIntermediateDirectories: true)
-            try Self.environment.write(
-                to: root.appendingPathComponent("Environments/dev.yml"), atomically: true,
-                encoding: .utf8)
-            try Self.playbook.write(
-                to: root.appendingPathComponent("Playbooks/supabase-migrations.yml"),
-                atomically: true, encoding: .utf8)
             try SupabaseProjectFixture.pushWithTheCLI(2, to: db)
             let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
             let env = ["DEV_DATABASE_URL": url]
@@ -273,18 +257,8 @@ struct SupabaseProjectTests {
 
     @Test func aFailingMigrationLeavesNoTrace() throws {
         try withTestDatabase { db, name in
-            let root = try SupabaseProjectFixture.write()
+            let root = try project(["dev": 1])
             defer { try? FileManager.default.removeItem(at: root) }
-            try FileManager.default.createDirectory(
-                at: root.appendingPathComponent("Environments"), withIntermediateDirectories: true)
-            try FileManager.default.createDirectory(
-                at: root.appendingPathComponent("Playbooks"), withIntermediateDirectories: true)
-            try Self.environment.write(
-                to: root.appendingPathComponent("Environments/dev.yml"), atomically: true,
-                encoding: .utf8)
-            try Self.playbook.write(
-                to: root.appendingPathComponent("Playbooks/supabase-migrations.yml"),
-                atomically: true, encoding: .utf8)
             try "create table broken (id int);\nalter table nope add column x int;\n".write(
                 to: root.appendingPathComponent("supabase/migrations/20240501000000_broken.sql"),
                 atomically: true, encoding: .utf8)

@@ -78,24 +78,12 @@ public enum JSONSchemas {
               "description": "Position in the promotion chain; lower runs first. Each environment has its own."
             },
             "description": {
-              "description": "A sentence for reports.",
-              "not": {
-                "type": [
-                  "null",
-                  "object",
-                  "array"
-                ]
-              }
+              "$ref": "#/definitions/string",
+              "description": "A sentence for reports."
             },
             "connection": {
-              "description": "A libpq URI, key=value conninfo or service=NAME. ${VAR} reads an environment variable, ${VAR:-default} falls back; keep passwords out of the file.",
-              "not": {
-                "type": [
-                  "null",
-                  "object",
-                  "array"
-                ]
-              }
+              "$ref": "#/definitions/string",
+              "description": "A libpq URI, key=value conninfo or service=NAME. ${VAR} reads an environment variable, ${VAR:-default} falls back; keep passwords out of the file."
             },
             "protection": {
               "type": "object",
@@ -108,16 +96,7 @@ public enum JSONSchemas {
                   "description": "Distinct approvals (tollgate approve) needed before a run; default 0."
                 },
                 "soak_after_previous": {
-                  "anyOf": [
-                    {
-                      "type": "integer",
-                      "minimum": 0
-                    },
-                    {
-                      "type": "string",
-                      "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
-                    }
-                  ],
+                  "$ref": "#/definitions/duration",
                   "description": "How long a playbook must have succeeded on the previous environment before it may run here. Not on the first environment."
                 }
               }
@@ -130,6 +109,29 @@ public enum JSONSchemas {
                   "string",
                   "number",
                   "boolean"
+                ]
+              }
+            }
+          },
+          "definitions": {
+            "duration": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                {
+                  "type": "string",
+                  "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
+                }
+              ]
+            },
+            "string": {
+              "not": {
+                "type": [
+                  "null",
+                  "object",
+                  "array"
                 ]
               }
             }
@@ -158,23 +160,11 @@ public enum JSONSchemas {
               "description": "The file format's version: 1."
             },
             "playbook": {
-              "description": "The playbook's name (tollgate run <name>).",
-              "not": {
-                "type": [
-                  "null",
-                  "object",
-                  "array"
-                ]
-              }
+              "$ref": "#/definitions/string",
+              "description": "The playbook's name (tollgate run <name>)."
             },
             "description": {
-              "not": {
-                "type": [
-                  "null",
-                  "object",
-                  "array"
-                ]
-              }
+              "$ref": "#/definitions/string"
             },
             "gates": {
               "type": "object",
@@ -195,13 +185,7 @@ public enum JSONSchemas {
                     {
                       "type": "array",
                       "items": {
-                        "not": {
-                          "type": [
-                            "null",
-                            "object",
-                            "array"
-                          ]
-                        }
+                        "$ref": "#/definitions/string"
                       }
                     }
                   ],
@@ -221,13 +205,7 @@ public enum JSONSchemas {
                     {
                       "type": "array",
                       "items": {
-                        "not": {
-                          "type": [
-                            "null",
-                            "object",
-                            "array"
-                          ]
-                        }
+                        "$ref": "#/definitions/string"
                       }
                     }
                   ],
@@ -247,13 +225,7 @@ public enum JSONSchemas {
                     {
                       "type": "array",
                       "items": {
-                        "not": {
-                          "type": [
-                            "null",
-                            "object",
-                            "array"
-                          ]
-                        }
+                        "$ref": "#/definitions/string"
                       }
                     }
                   ],
@@ -264,16 +236,7 @@ public enum JSONSchemas {
                   "description": "Must first have succeeded on the previous environment; default true."
                 },
                 "soak": {
-                  "anyOf": [
-                    {
-                      "type": "integer",
-                      "minimum": 0
-                    },
-                    {
-                      "type": "string",
-                      "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
-                    }
-                  ],
+                  "$ref": "#/definitions/duration",
                   "description": "How long ago it must have succeeded there (default: the environment's soak_after_previous)."
                 },
                 "approvals": {
@@ -295,13 +258,7 @@ public enum JSONSchemas {
                     {
                       "type": "array",
                       "items": {
-                        "not": {
-                          "type": [
-                            "null",
-                            "object",
-                            "array"
-                          ]
-                        }
+                        "$ref": "#/definitions/string"
                       }
                     }
                   ],
@@ -316,35 +273,14 @@ public enum JSONSchemas {
                   "description": "Another playbook must have succeeded here at least this long ago.",
                   "properties": {
                     "playbook": {
-                      "not": {
-                        "type": [
-                          "null",
-                          "object",
-                          "array"
-                        ]
-                      }
+                      "$ref": "#/definitions/string"
                     },
                     "variable": {
-                      "description": "The environment variable holding the duration (jwt_expiry).",
-                      "not": {
-                        "type": [
-                          "null",
-                          "object",
-                          "array"
-                        ]
-                      }
+                      "$ref": "#/definitions/string",
+                      "description": "The environment variable holding the duration (jwt_expiry)."
                     },
                     "default": {
-                      "anyOf": [
-                        {
-                          "type": "integer",
-                          "minimum": 0
-                        },
-                        {
-                          "type": "string",
-                          "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
-                        }
-                      ],
+                      "$ref": "#/definitions/duration",
                       "description": "The duration when the variable is unset; default 1h."
                     }
                   }
@@ -362,23 +298,11 @@ public enum JSONSchemas {
                 "description": "One step: an id and exactly one of migration, sql, suite, shell, wait, backfill, supabase_migrations.",
                 "properties": {
                   "id": {
-                    "description": "Unique in the playbook; the ledger records it.",
-                    "not": {
-                      "type": [
-                        "null",
-                        "object",
-                        "array"
-                      ]
-                    }
+                    "$ref": "#/definitions/string",
+                    "description": "Unique in the playbook; the ledger records it."
                   },
                   "description": {
-                    "not": {
-                      "type": [
-                        "null",
-                        "object",
-                        "array"
-                      ]
-                    }
+                    "$ref": "#/definitions/string"
                   },
                   "transaction": {
                     "type": "boolean",
@@ -389,16 +313,7 @@ public enum JSONSchemas {
                     "description": "The step may run again after an interruption."
                   },
                   "lock_timeout": {
-                    "anyOf": [
-                      {
-                        "type": "integer",
-                        "minimum": 0
-                      },
-                      {
-                        "type": "string",
-                        "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
-                      }
-                    ],
+                    "$ref": "#/definitions/duration",
                     "description": "SET lock_timeout for the step; retried with backoff. Default 1s."
                   },
                   "retries": {
@@ -407,16 +322,7 @@ public enum JSONSchemas {
                     "description": "Tries after a lock timeout; default 5."
                   },
                   "lock_budget": {
-                    "anyOf": [
-                      {
-                        "type": "integer",
-                        "minimum": 0
-                      },
-                      {
-                        "type": "string",
-                        "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
-                      }
-                    ],
+                    "$ref": "#/definitions/duration",
                     "description": "How long the step may hold a strong lock on a tenant table; default 200ms for ACCESS EXCLUSIVE."
                   },
                   "rerun_until_done": {
@@ -429,46 +335,19 @@ public enum JSONSchemas {
                     "description": "A file in Playbooks/migrations/, named <version>_<name>.sql as Supabase names them; recorded in supabase_migrations.schema_migrations where it exists."
                   },
                   "sql": {
-                    "description": "Statements written in the playbook itself.",
-                    "not": {
-                      "type": [
-                        "null",
-                        "object",
-                        "array"
-                      ]
-                    }
+                    "$ref": "#/definitions/string",
+                    "description": "Statements written in the playbook itself."
                   },
                   "suite": {
-                    "description": "A check suite (Playbooks/checks/<suite>.yml) that must pass at this point.",
-                    "not": {
-                      "type": [
-                        "null",
-                        "object",
-                        "array"
-                      ]
-                    }
+                    "$ref": "#/definitions/string",
+                    "description": "A check suite (Playbooks/checks/<suite>.yml) that must pass at this point."
                   },
                   "shell": {
-                    "description": "A command run by /bin/sh, given TOLLGATE_ENVIRONMENT, TOLLGATE_PLAYBOOK, TOLLGATE_STEP and TOLLGATE_DATABASE_URL.",
-                    "not": {
-                      "type": [
-                        "null",
-                        "object",
-                        "array"
-                      ]
-                    }
+                    "$ref": "#/definitions/string",
+                    "description": "A command run by /bin/sh, given TOLLGATE_ENVIRONMENT, TOLLGATE_PLAYBOOK, TOLLGATE_STEP and TOLLGATE_DATABASE_URL."
                   },
                   "wait": {
-                    "anyOf": [
-                      {
-                        "type": "integer",
-                        "minimum": 0
-                      },
-                      {
-                        "type": "string",
-                        "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
-                      }
-                    ],
+                    "$ref": "#/definitions/duration",
                     "description": "A pause before the next step (let tokens refresh)."
                   },
                   "backfill": {
@@ -482,34 +361,16 @@ public enum JSONSchemas {
                     "description": "A batched UPDATE of one table, in short resumable transactions; the table is t in set and where.",
                     "properties": {
                       "table": {
-                        "description": "The table, such as public.leads.",
-                        "not": {
-                          "type": [
-                            "null",
-                            "object",
-                            "array"
-                          ]
-                        }
+                        "$ref": "#/definitions/string",
+                        "description": "The table, such as public.leads."
                       },
                       "set": {
-                        "description": "The SET list: org_id = (select \u2026).",
-                        "not": {
-                          "type": [
-                            "null",
-                            "object",
-                            "array"
-                          ]
-                        }
+                        "$ref": "#/definitions/string",
+                        "description": "The SET list: org_id = (select \u2026)."
                       },
                       "where": {
-                        "description": "Rows that still need the change (makes each batch idempotent): t.org_id is null.",
-                        "not": {
-                          "type": [
-                            "null",
-                            "object",
-                            "array"
-                          ]
-                        }
+                        "$ref": "#/definitions/string",
+                        "description": "Rows that still need the change (makes each batch idempotent): t.org_id is null."
                       },
                       "batch_pages": {
                         "type": "integer",
@@ -517,55 +378,19 @@ public enum JSONSchemas {
                         "description": "Pages per batch to start with; default 8."
                       },
                       "target": {
-                        "anyOf": [
-                          {
-                            "type": "integer",
-                            "minimum": 0
-                          },
-                          {
-                            "type": "string",
-                            "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
-                          }
-                        ],
+                        "$ref": "#/definitions/duration",
                         "description": "How long one batch should take; default 150ms."
                       },
                       "pause": {
-                        "anyOf": [
-                          {
-                            "type": "integer",
-                            "minimum": 0
-                          },
-                          {
-                            "type": "string",
-                            "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
-                          }
-                        ],
+                        "$ref": "#/definitions/duration",
                         "description": "A pause between batches; default 0."
                       },
                       "max_pause": {
-                        "anyOf": [
-                          {
-                            "type": "integer",
-                            "minimum": 0
-                          },
-                          {
-                            "type": "string",
-                            "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
-                          }
-                        ],
+                        "$ref": "#/definitions/duration",
                         "description": "The longest pause added when writers wait; default 2s."
                       },
                       "writer_latency": {
-                        "anyOf": [
-                          {
-                            "type": "integer",
-                            "minimum": 0
-                          },
-                          {
-                            "type": "string",
-                            "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
-                          }
-                        ],
+                        "$ref": "#/definitions/duration",
                         "description": "The application's latency the backfill tolerates; default 100ms."
                       }
                     }
@@ -615,6 +440,29 @@ public enum JSONSchemas {
                 ]
               },
               "description": "The steps, in order."
+            }
+          },
+          "definitions": {
+            "duration": {
+              "anyOf": [
+                {
+                  "type": "integer",
+                  "minimum": 0
+                },
+                {
+                  "type": "string",
+                  "pattern": "^\\s*([0-9]+|([0-9]+(ms|s|m|h|d))+)\\s*$"
+                }
+              ]
+            },
+            "string": {
+              "not": {
+                "type": [
+                  "null",
+                  "object",
+                  "array"
+                ]
+              }
             }
           }
         }
