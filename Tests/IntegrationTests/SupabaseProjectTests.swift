@@ -259,7 +259,7 @@ struct SupabaseProjectTests {
         try withTestDatabase { db, name in
             let root = try project(["dev": 1])
             defer { try? FileManager.default.removeItem(at: root) }
-            try "create table broken (id int);\nalter table nope add column x int;\n".write(
+            try "create table broken (id int);\nselect x from nope;\n".write(
                 to: root.appendingPathComponent("supabase/migrations/20240501000000_broken.sql"),
                 atomically: true, encoding: .utf8)
             let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
@@ -274,6 +274,10 @@ struct SupabaseProjectTests {
             #expect(run.status == 4, "\(run.stdout)\(run.stderr)")
             #expect(run.stderr.contains("migrations/20240501000000_broken"))
             #expect(run.stderr.contains("42P01"))
+            // At the file's line and column, as the server's position gives it.
+            #expect(
+                run.stderr.contains("at: supabase/migrations/20240501000000_broken.sql:2:15"),
+                "\(run.stderr)")
             let versions = try db.query(
                 "select version from supabase_migrations.schema_migrations order by version"
             ).rows.map { try $0.decode("version", as: String.self) }

@@ -146,9 +146,13 @@ public struct EnvironmentReader: Sendable {
     /// Reads one environment; what goes wrong becomes its `problem`, never a throw.
     public func read(_ environment: Environment, _ request: Request) -> EnvironmentReading {
         var reading = EnvironmentReading(environment: environment)
-        reading.target = environment.connection.endpoint.map {
-            Endpoint(host: $0.host, port: $0.port, database: $0.database, service: $0.service)
-        }
+        // An unset connection variable points nowhere: no "(default host)" for it.
+        reading.target =
+            environment.unsetConnectionVariable != nil
+            ? nil
+            : environment.connection.endpoint.map {
+                Endpoint(host: $0.host, port: $0.port, database: $0.database, service: $0.service)
+            }
         do {
             let db = try environment.connect(timeout: 5)
             if let seconds = request.statementTimeout {

@@ -126,8 +126,28 @@ private func runSQL(
         }
     } catch let error as PostgresError {
         effects.reset()
-        throw context.failed(error)
+        throw context.failed(error, at: migration.flatMap { location(of: error, in: $0) })
     }
+}
+
+/// Where in a migration file the server's error points (`ERROR … at character 57`), as
+/// `supabase/migrations/…sql:2:13`: the file runs as one script, so the position is the file's.
+private func location(of error: PostgresError, in migration: MigrationStep) -> SourceLocation? {
+    guard let position = error.position, position >= 1 else { return nil }
+    var line = 1
+    var column = 1
+    for (offset, character) in migration.text.enumerated() {
+        if offset == position - 1 {
+            return SourceLocation(file: migration.path, line: line, column: column)
+        }
+        if character == "\n" {
+            line += 1
+            column = 1
+        } else {
+            column += 1
+        }
+    }
+    return nil
 }
 
 /// What an interrupted `CREATE INDEX CONCURRENTLY` leaves behind is an INVALID index, which

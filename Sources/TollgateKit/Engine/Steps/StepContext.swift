@@ -85,12 +85,14 @@ struct StepContext {
     ///
     /// The server's whole error (SQLSTATE, message, detail, hint) is kept to the end: in the ledger
     /// and in what the user reads.
-    func failed(_ error: PostgresError) -> RunError {
+    /// - Parameter location: where in the step's file the error points, when known.
+    func failed(_ error: PostgresError, at location: SourceLocation? = nil) -> RunError {
         if error.kind == .connectionLost {
             return failure(error.summary + " (connection lost; run again to resume)")
         }
-        _ = try? record(.failed, error: error.description)
-        return failure(error.description)
+        let description = error.description + (location.map { "\n  at: \($0)" } ?? "")
+        _ = try? record(.failed, error: description)
+        return failure(description)
     }
 
     /// Retries `body` with backoff when it fails on `lock_timeout` (55P03): a busy table
