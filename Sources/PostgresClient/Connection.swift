@@ -116,7 +116,8 @@ public final class Connection {
     /// Settings from the connection string (`application_name`, `options`) are defaults, which
     /// `RESET` keeps.
     public func resetSession() throws {
-        try execute(script: "reset all")
+        // RESET ALL leaves SET SESSION AUTHORIZATION in place.
+        try execute(script: "set session authorization default; reset all")
         try applyStandardSettings()
     }
 

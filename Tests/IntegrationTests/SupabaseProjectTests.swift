@@ -452,6 +452,11 @@ struct SupabaseProjectTests {
                     (renamed.stdout + renamed.stderr).contains(
                         "supabase_migrations.schema_migrations holds 20240501000000 notes, which no migration file has"
                     ))
+                // Renamed: both versions must be recorded, or the file runs again.
+                #expect(
+                    (renamed.stdout + renamed.stderr).contains(
+                        "supabase migration repair --status reverted 20240501000000 && supabase migration repair --status applied 20240601000000"
+                    ), "\(renamed.stdout)")
                 #expect(
                     try dev.query(
                         "select count(*)::int as n from supabase_migrations.schema_migrations where version = '20240601000000'"

@@ -115,7 +115,7 @@ enum EnvironmentFile {
             }
             do {
                 let value = try Interpolation.expand(raw, lookup: lookup)
-                if value.trimmingCharacters(in: .whitespaces).isEmpty,
+                if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
                     let variable = Interpolation.variables(in: raw).first
                 {
                     unsetConnectionVariable = variable
@@ -128,7 +128,7 @@ enum EnvironmentFile {
             }
         }
         if unsetConnectionVariable == nil, let connection,
-            connection.trimmingCharacters(in: .whitespaces).isEmpty,
+            connection.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
             let node = entries["connection"]?.value
         {
             reader.diagnostics.error(

@@ -78,12 +78,21 @@ public enum JSONSchemas {
               "description": "Position in the promotion chain; lower runs first. Each environment has its own."
             },
             "description": {
-              "$ref": "#/definitions/string",
-              "description": "A sentence for reports."
+              "description": "A sentence for reports.",
+              "allOf": [
+                {
+                  "$ref": "#/definitions/string"
+                }
+              ]
             },
             "connection": {
-              "$ref": "#/definitions/string",
-              "description": "A libpq URI, key=value conninfo or service=NAME. ${VAR} reads an environment variable, ${VAR:-default} falls back; keep passwords out of the file."
+              "description": "A libpq URI, key=value conninfo or service=NAME. ${VAR} reads an environment variable, ${VAR:-default} falls back; keep passwords out of the file.",
+              "allOf": [
+                {
+                  "$ref": "#/definitions/string"
+                }
+              ],
+              "minLength": 1
             },
             "protection": {
               "type": "object",
@@ -96,8 +105,12 @@ public enum JSONSchemas {
                   "description": "Distinct approvals (tollgate approve) needed before a run; default 0."
                 },
                 "soak_after_previous": {
-                  "$ref": "#/definitions/duration",
-                  "description": "How long a playbook must have succeeded on the previous environment before it may run here. Not on the first environment."
+                  "description": "How long a playbook must have succeeded on the previous environment before it may run here. Not on the first environment.",
+                  "allOf": [
+                    {
+                      "$ref": "#/definitions/duration"
+                    }
+                  ]
                 }
               }
             },
@@ -160,8 +173,12 @@ public enum JSONSchemas {
               "description": "The file format's version: 1."
             },
             "playbook": {
-              "$ref": "#/definitions/string",
-              "description": "The playbook's name (tollgate run <name>)."
+              "description": "The playbook's name (tollgate run <name>).",
+              "allOf": [
+                {
+                  "$ref": "#/definitions/string"
+                }
+              ]
             },
             "description": {
               "$ref": "#/definitions/string"
@@ -236,8 +253,12 @@ public enum JSONSchemas {
                   "description": "Must first have succeeded on the previous environment; default true."
                 },
                 "soak": {
-                  "$ref": "#/definitions/duration",
-                  "description": "How long ago it must have succeeded there (default: the environment's soak_after_previous)."
+                  "description": "How long ago it must have succeeded there (default: the environment's soak_after_previous).",
+                  "allOf": [
+                    {
+                      "$ref": "#/definitions/duration"
+                    }
+                  ]
                 },
                 "approvals": {
                   "type": "integer",
@@ -276,12 +297,20 @@ public enum JSONSchemas {
                       "$ref": "#/definitions/string"
                     },
                     "variable": {
-                      "$ref": "#/definitions/string",
-                      "description": "The environment variable holding the duration (jwt_expiry)."
+                      "description": "The environment variable holding the duration (jwt_expiry).",
+                      "allOf": [
+                        {
+                          "$ref": "#/definitions/string"
+                        }
+                      ]
                     },
                     "default": {
-                      "$ref": "#/definitions/duration",
-                      "description": "The duration when the variable is unset; default 1h."
+                      "description": "The duration when the variable is unset; default 1h.",
+                      "allOf": [
+                        {
+                          "$ref": "#/definitions/duration"
+                        }
+                      ]
                     }
                   }
                 }
@@ -298,8 +327,12 @@ public enum JSONSchemas {
                 "description": "One step: an id and exactly one of migration, sql, suite, shell, wait, backfill, supabase_migrations.",
                 "properties": {
                   "id": {
-                    "$ref": "#/definitions/string",
-                    "description": "Unique in the playbook; the ledger records it."
+                    "description": "Unique in the playbook; the ledger records it.",
+                    "allOf": [
+                      {
+                        "$ref": "#/definitions/string"
+                      }
+                    ]
                   },
                   "description": {
                     "$ref": "#/definitions/string"
@@ -313,8 +346,12 @@ public enum JSONSchemas {
                     "description": "The step may run again after an interruption."
                   },
                   "lock_timeout": {
-                    "$ref": "#/definitions/duration",
-                    "description": "SET lock_timeout for the step; retried with backoff. Default 1s."
+                    "description": "SET lock_timeout for the step; retried with backoff. Default 1s.",
+                    "allOf": [
+                      {
+                        "$ref": "#/definitions/duration"
+                      }
+                    ]
                   },
                   "retries": {
                     "type": "integer",
@@ -322,8 +359,12 @@ public enum JSONSchemas {
                     "description": "Tries after a lock timeout; default 5."
                   },
                   "lock_budget": {
-                    "$ref": "#/definitions/duration",
-                    "description": "How long the step may hold a strong lock on a tenant table; default 200ms for ACCESS EXCLUSIVE."
+                    "description": "How long the step may hold a strong lock on a tenant table; default 200ms for ACCESS EXCLUSIVE.",
+                    "allOf": [
+                      {
+                        "$ref": "#/definitions/duration"
+                      }
+                    ]
                   },
                   "rerun_until_done": {
                     "type": "boolean",
@@ -335,20 +376,36 @@ public enum JSONSchemas {
                     "description": "A file in Playbooks/migrations/, named <version>_<name>.sql as Supabase names them; recorded in supabase_migrations.schema_migrations where it exists."
                   },
                   "sql": {
-                    "$ref": "#/definitions/string",
-                    "description": "Statements written in the playbook itself."
+                    "description": "Statements written in the playbook itself.",
+                    "allOf": [
+                      {
+                        "$ref": "#/definitions/string"
+                      }
+                    ]
                   },
                   "suite": {
-                    "$ref": "#/definitions/string",
-                    "description": "A check suite (Playbooks/checks/<suite>.yml) that must pass at this point."
+                    "description": "A check suite (Playbooks/checks/<suite>.yml) that must pass at this point.",
+                    "allOf": [
+                      {
+                        "$ref": "#/definitions/string"
+                      }
+                    ]
                   },
                   "shell": {
-                    "$ref": "#/definitions/string",
-                    "description": "A command run by /bin/sh, given TOLLGATE_ENVIRONMENT, TOLLGATE_PLAYBOOK, TOLLGATE_STEP and TOLLGATE_DATABASE_URL."
+                    "description": "A command run by /bin/sh, given TOLLGATE_ENVIRONMENT, TOLLGATE_PLAYBOOK, TOLLGATE_STEP and TOLLGATE_DATABASE_URL.",
+                    "allOf": [
+                      {
+                        "$ref": "#/definitions/string"
+                      }
+                    ]
                   },
                   "wait": {
-                    "$ref": "#/definitions/duration",
-                    "description": "A pause before the next step (let tokens refresh)."
+                    "description": "A pause before the next step (let tokens refresh).",
+                    "allOf": [
+                      {
+                        "$ref": "#/definitions/duration"
+                      }
+                    ]
                   },
                   "backfill": {
                     "type": "object",
@@ -361,16 +418,28 @@ public enum JSONSchemas {
                     "description": "A batched UPDATE of one table, in short resumable transactions; the table is t in set and where.",
                     "properties": {
                       "table": {
-                        "$ref": "#/definitions/string",
-                        "description": "The table, such as public.leads."
+                        "description": "The table, such as public.leads.",
+                        "allOf": [
+                          {
+                            "$ref": "#/definitions/string"
+                          }
+                        ]
                       },
                       "set": {
-                        "$ref": "#/definitions/string",
-                        "description": "The SET list: org_id = (select \u2026)."
+                        "description": "The SET list: org_id = (select \u2026).",
+                        "allOf": [
+                          {
+                            "$ref": "#/definitions/string"
+                          }
+                        ]
                       },
                       "where": {
-                        "$ref": "#/definitions/string",
-                        "description": "Rows that still need the change (makes each batch idempotent): t.org_id is null."
+                        "description": "Rows that still need the change (makes each batch idempotent): t.org_id is null.",
+                        "allOf": [
+                          {
+                            "$ref": "#/definitions/string"
+                          }
+                        ]
                       },
                       "batch_pages": {
                         "type": "integer",
@@ -378,20 +447,36 @@ public enum JSONSchemas {
                         "description": "Pages per batch to start with; default 8."
                       },
                       "target": {
-                        "$ref": "#/definitions/duration",
-                        "description": "How long one batch should take; default 150ms."
+                        "description": "How long one batch should take; default 150ms.",
+                        "allOf": [
+                          {
+                            "$ref": "#/definitions/duration"
+                          }
+                        ]
                       },
                       "pause": {
-                        "$ref": "#/definitions/duration",
-                        "description": "A pause between batches; default 0."
+                        "description": "A pause between batches; default 0.",
+                        "allOf": [
+                          {
+                            "$ref": "#/definitions/duration"
+                          }
+                        ]
                       },
                       "max_pause": {
-                        "$ref": "#/definitions/duration",
-                        "description": "The longest pause added when writers wait; default 2s."
+                        "description": "The longest pause added when writers wait; default 2s.",
+                        "allOf": [
+                          {
+                            "$ref": "#/definitions/duration"
+                          }
+                        ]
                       },
                       "writer_latency": {
-                        "$ref": "#/definitions/duration",
-                        "description": "The application's latency the backfill tolerates; default 100ms."
+                        "description": "The application's latency the backfill tolerates; default 100ms.",
+                        "allOf": [
+                          {
+                            "$ref": "#/definitions/duration"
+                          }
+                        ]
                       }
                     }
                   },

@@ -212,12 +212,24 @@ public struct EnvironmentReader: Sendable {
         reading.serverVersion = try row.decode("version")
         guard try row.decode("has_supabase", as: Bool.self) else { return }
         // The statements are joined on a line of their own: one may end in a -- comment.
+        // An older CLI's history has only `version` (then `statements`, then `name`).
+        let columns = Set(
+            try db.query(
+                """
+                select attname::text as name from pg_attribute
+                where attrelid = 'supabase_migrations.schema_migrations'::regclass and attnum > 0 and not attisdropped
+                """
+            ).rows.map { try $0.decode("name", as: String.self) })
+        let name = columns.contains("name") ? "coalesce(name, '')" : "''"
+        let statements =
+            columns.contains("statements") && request.migrationStatements
+            ? "coalesce(array_to_string(statements, E'\\n;\\n'), '')" : "''"
         reading.supabaseMigrations = try db.query(
-            """
-            select version, coalesce(name, '') as name,
-                   case when \(request.migrationStatements) then coalesce(array_to_string(statements, E'\\n;\\n'), '') else '' end as sql
-            from supabase_migrations.schema_migrations order by version
-            """
+            Query(
+                unsafeSQL: """
+                    select version, \(name) as name, \(statements) as sql
+                    from supabase_migrations.schema_migrations order by version
+                    """)
         ).rows.map {
             SupabaseMigration(
                 version: try $0.decode("version"), name: try $0.decode("name"),

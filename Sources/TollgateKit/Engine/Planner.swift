@@ -296,7 +296,13 @@ public enum Planner {
         guard let succeeded = previous.succeededSteps else { return nil }
         let missing = zip(playbook.steps, steps).compactMap { step, planned -> String? in
             guard planned.disposition != .alreadyApplied, !step.rerunUntilDone else { return nil }
-            if let checksum = succeeded[step.id], checksum == (step.checksum ?? "") { return nil }
+            // A checksum the ledger did not record (an older ledger, a kind without one) is
+            // no evidence of an edit, as for the plan on that environment itself.
+            if let checksum = succeeded[step.id],
+                checksum.isEmpty || checksum == (step.checksum ?? "")
+            {
+                return nil
+            }
             if let migration = step.action as? MigrationStep, migration.folder != nil,
                 let entry = previous.supabaseHistory[migration.version],
                 appliedByCLI(migration, entry.statements, acceptChanged: false) == .alreadyApplied

@@ -218,13 +218,28 @@ public struct PlaybookRunner {
         let named = unknown.map { version in
             [version, history[version]?.name ?? ""].filter { !$0.isEmpty }.joined(separator: " ")
         }
+        // A file of the same name under another version was renamed: recording only that the
+        // old one is gone would run it again under its new version.
+        let files = playbook.steps.compactMap { $0.action as? MigrationStep }
+        let renamed = unknown.compactMap { version -> (old: String, new: String)? in
+            guard let name = history[version]?.name, !name.isEmpty,
+                let file = files.first(where: { $0.name == name && history[$0.version] == nil })
+            else { return nil }
+            return (version, file.version)
+        }
+        let unblock =
+            renamed.isEmpty
+            ? "restore the file under its name, or record that it is gone: supabase migration repair --status reverted \(unknown.prefix(3).joined(separator: " "))"
+            : "if it was renamed, record both: "
+                + renamed.map {
+                    "supabase migration repair --status reverted \($0.old) && supabase migration repair --status applied \($0.new)"
+                }.joined(separator: "; ")
+                + " (else restore the file under its old name)"
         return Plan.Gate(
             name: "migration history", passed: false,
             detail:
                 "supabase_migrations.schema_migrations holds \(named.prefix(3).joined(separator: ", "))\(named.count > 3 ? " +\(named.count - 3) more" : ""), which no migration file has (renamed or deleted after it was applied?); `supabase db push` refuses this too",
-            unblock:
-                "restore the file under its name, or record that it is gone: supabase migration repair --status reverted \(unknown.prefix(3).joined(separator: " "))"
-        )
+            unblock: unblock)
     }
 
     /// The previous environment's last success of `playbook`, read from its ledger, or why
@@ -349,16 +364,12 @@ public struct PlaybookRunner {
                     {
                         // Applied by the CLI, edited since: accepting it is recorded, so the
                         // next plan knows.
-                        try ledger.recordStep(
+                        try ledger.adoptStep(
                             run: run, playbook: playbook.name,
                             step: StepIdentity(
                                 id: step.id, kind: step.kind, checksum: step.checksum,
                                 transactional: step.transactional),
-                            status: .succeeded, error: nil, output: nil, lock: nil,
-                            actor: options.actor, host: options.host)
-                        try ledger.event(
-                            run: run, playbook: playbook.name, step: step.id, .repaired,
-                            actor: options.actor,
+                            actor: options.actor, host: options.host,
                             detail:
                                 "accepted \(migration.path), edited since the Supabase CLI applied it"
                         )

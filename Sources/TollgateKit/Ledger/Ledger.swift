@@ -314,6 +314,30 @@ public struct Ledger {
         }
     }
 
+    /// Records as applied a step that Tollgate did not run (a migration the Supabase CLI
+    /// applied, accepted as it is now), with the `repaired` event only: no `succeeded` event,
+    /// so the playbook's soak does not start again for work that did not happen.
+    public func adoptStep(
+        run: Int64, playbook: String, step: StepIdentity, actor: String, host: String,
+        detail: String
+    ) throws {
+        try db.withTransaction { db in
+            try db.query(
+                """
+                insert into tollgate.step_runs
+                  (playbook, step, run_id, kind, checksum, transactional, status, actor, host, started_at, finished_at)
+                values (\(playbook), \(step.id), \(run), \(step.kind), \(step.checksum), \(step.transactional),
+                        'succeeded', \(actor), \(host), clock_timestamp(), clock_timestamp())
+                on conflict (playbook, step) do update set
+                  run_id = excluded.run_id, checksum = excluded.checksum, status = 'succeeded', error = null,
+                  actor = excluded.actor, host = excluded.host, finished_at = excluded.finished_at
+                """)
+            try Ledger(db).event(
+                run: run, playbook: playbook, step: step.id, .repaired, actor: actor,
+                detail: detail)
+        }
+    }
+
     /// A step's last recorded attempt: its status and error, if it ran.
     public func lastAttempt(
         playbook: String, step: String

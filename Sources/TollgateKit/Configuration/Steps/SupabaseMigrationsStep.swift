@@ -109,6 +109,8 @@ public struct SupabaseMigrationsStep: ExpandingStepAction {
     ) -> [(message: String, line: Int, isError: Bool)] {
         var problems: [(String, Int, Bool)] = []
         let statements = file.statements
+        // A trailing comment is a statement of the CLI's, not of the server's.
+        let real = statements.filter { !leadingCommentsRemoved($0).isEmpty }.count
         for statement in statements {
             let words = leadingCommentsRemoved(statement).lowercased()
                 .split(whereSeparator: \.isWhitespace).prefix(8).map(String.init)
@@ -118,11 +120,11 @@ public struct SupabaseMigrationsStep: ExpandingStepAction {
                     || words.starts(with: ["create", "unique", "index", "concurrently"])
                     || words.starts(with: ["drop", "index", "concurrently"])
                     || (words.first == "reindex" && words.contains("concurrently")))
-            if concurrently && (transactional || statements.count > 1) {
+            if concurrently && (transactional || real > 1) {
                 problems.append(
                     (
                         "\(file.path) builds or drops an index CONCURRENTLY, which cannot run inside the transaction a migration file runs in (`supabase db push` fails on it too): "
-                            + "make it a file of its own in a step with 'transaction: false' and 'rerunnable: true', or build the index without CONCURRENTLY",
+                            + "build it without CONCURRENTLY, or move it out of the folder into a 'sql:' step with 'transaction: false' and 'rerunnable: true'",
                         line, true
                     ))
             }

@@ -84,6 +84,17 @@ private func runSQL(
     _ sql: String, migration: MigrationStep?, in context: StepContext
 ) throws {
     let (db, step, effects) = (context.db, context.step, context.effects)
+    // Where in the file an error of the file's own SQL points; never one of Tollgate's own
+    // statements (the ledger's), whose positions are in other text.
+    var errorLocation: SourceLocation?
+    func runScript(_ sql: String, on db: Connection) throws {
+        do {
+            try db.execute(script: sql)
+        } catch let error as PostgresError {
+            errorLocation = migration.flatMap { location(of: error, in: $0) }
+            throw error
+        }
+    }
     do {
         try effects.prepare(db)
         try context.withLockRetries {
@@ -93,7 +104,7 @@ private func runSQL(
                 try db.withTransaction { db in
                     try db.setSetting(
                         "lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
-                    try db.execute(script: sql)
+                    try runScript(sql, on: db)
                     // The hold the step's own SQL costs, measured before Tollgate's recording
                     // (a catalog read) adds its own time under the same locks.
                     let lock = try context.strongestLock(on: db)
@@ -115,7 +126,7 @@ private func runSQL(
                 try context.record(.started)
                 try db.setLockTimeout(.milliseconds(step.lockTimeoutMilliseconds))
                 defer { _ = try? db.setLockTimeout(nil) }
-                try db.execute(script: sql)
+                try runScript(sql, on: db)
                 try effects.record(
                     run: context.run, playbook: context.playbook.name, step: step.id, sql: sql,
                     migration: migration?.version, db: db)
@@ -126,7 +137,7 @@ private func runSQL(
         }
     } catch let error as PostgresError {
         effects.reset()
-        throw context.failed(error, at: migration.flatMap { location(of: error, in: $0) })
+        throw context.failed(error, at: errorLocation)
     }
 }
 
@@ -136,7 +147,8 @@ private func location(of error: PostgresError, in migration: MigrationStep) -> S
     guard let position = error.position, position >= 1 else { return nil }
     var line = 1
     var column = 1
-    for (offset, character) in migration.text.enumerated() {
+    // The server counts characters (code points); a CRLF is two of them.
+    for (offset, character) in migration.text.unicodeScalars.enumerated() {
         if offset == position - 1 {
             return SourceLocation(file: migration.path, line: line, column: column)
         }
