@@ -82,6 +82,7 @@ public final class Connection {
             throw PostgresError(kind: .connection, message: Redaction.redact(message), label: label)
         }
         handle = connection
+        RoundTrips.count(statement: false)
         noticeSink = NoticeSink()
         PQsetNoticeReceiver(
             handle,
@@ -180,6 +181,7 @@ public final class Connection {
         let sql = try query.sql(quotingIdentifiersWith: quoteIdentifier)
         logger.trace("query", metadata: ["sql": "\(sql)", "label": "\(label ?? "")"])
         statementCount += 1
+        RoundTrips.count(statement: true)
         let result: OpaquePointer? = withOptionalCStrings(query.binds) { values in
             PQexecParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0)
         }
@@ -196,6 +198,7 @@ public final class Connection {
     public func execute(script sql: String, file: String = #fileID, line: Int = #line) throws {
         logger.trace("script", metadata: ["bytes": "\(sql.utf8.count)"])
         statementCount += 1
+        RoundTrips.count(statement: true)
         _ = try consume(PQexec(handle, sql), statement: sql, callSite: "\(file):\(line)")
     }
 

@@ -28,6 +28,9 @@ extension TollgateCommand {
             context.printer.report(wrapped)
             status = wrapped.exitStatus
         }
+        if context.environment[RoundTripTrace.variable] == "1" {
+            context.printer.info(RoundTripTrace.line)
+        }
         if status != .success { throw ExitCode(status.rawValue) }
     }
 }
