@@ -213,13 +213,7 @@ public struct EnvironmentReader: Sendable {
         guard try row.decode("has_supabase", as: Bool.self) else { return }
         // The statements are joined on a line of their own: one may end in a -- comment.
         // An older CLI's history has only `version` (then `statements`, then `name`).
-        let columns = Set(
-            try db.query(
-                """
-                select attname::text as name from pg_attribute
-                where attrelid = 'supabase_migrations.schema_migrations'::regclass and attnum > 0 and not attisdropped
-                """
-            ).rows.map { try $0.decode("name", as: String.self) })
+        let columns = try SupabaseHistoryTable.columns(on: db)
         let name = columns.contains("name") ? "coalesce(name, '')" : "''"
         let statements =
             columns.contains("statements") && request.migrationStatements

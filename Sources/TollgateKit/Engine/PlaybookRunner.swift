@@ -114,6 +114,13 @@ public struct PlaybookRunner {
     }
 
     func plan(_ playbook: Playbook, on environment: Environment, db: Connection) throws -> Plan {
+        try planAndHistory(playbook, on: environment, db: db).plan
+    }
+
+    /// The plan, and the Supabase CLI's history it was made with (a run needs it again).
+    func planAndHistory(
+        _ playbook: Playbook, on environment: Environment, db: Connection
+    ) throws -> (plan: Plan, history: [String: Planner.CLIEntry]) {
         let state = try Ledger(db).state()
         var suiteResults: [String: (passed: Bool, firstFailure: String?)] = [:]
         var snapshot: CatalogSnapshot?
@@ -161,7 +168,7 @@ public struct PlaybookRunner {
                     name: "this application's database", passed: false, detail: foreign,
                     unblock: "check \(environment.connectionSetting)"), at: 0)
         }
-        return plan
+        return (plan, history)
     }
 
     /// The Supabase CLI's history (version → statements) when the playbook applies a Supabase
@@ -169,23 +176,17 @@ public struct PlaybookRunner {
     static func supabaseHistory(
         for playbook: Playbook, db: Connection
     ) throws -> [String: Planner.CLIEntry] {
-        guard playbook.steps.contains(where: { ($0.action as? MigrationStep)?.folder != nil }),
-            let table = try db.query(
-                """
-                select bool_or(attname = 'statements') as statements, bool_or(attname = 'name') as name
-                from pg_attribute
-                where attrelid = to_regclass('supabase_migrations.schema_migrations') and not attisdropped
-                having count(*) > 0
-                """
-            ).first
+        guard playbook.steps.contains(where: { ($0.action as? MigrationStep)?.folder != nil })
         else { return [:] }
+        let columns = try SupabaseHistoryTable.columns(on: db)
+        guard !columns.isEmpty else { return [:] }
         // A history older than the CLI's `statements` and `name` columns says only what was
         // applied.
         let statements =
-            try table.decode("statements", as: Bool.self)
+            columns.contains("statements")
             ? "statements is null as unknown, coalesce(statements, '{}') as statements"
             : "true as unknown, '{}'::text[] as statements"
-        let name = try table.decode("name", as: Bool.self) ? "coalesce(name, '')" : "''"
+        let name = columns.contains("name") ? "coalesce(name, '')" : "''"
         var history: [String: Planner.CLIEntry] = [:]
         for row in try db.query(
             Query(
@@ -326,7 +327,7 @@ public struct PlaybookRunner {
         let db = try environment.connect()
         let ledger = Ledger(db)
         try ledger.open(for: environment, actor: options.actor)
-        let plan = try plan(playbook, on: environment, db: db)
+        let (plan, history) = try planAndHistory(playbook, on: environment, db: db)
         for gate in plan.gates {
             try ledger.event(
                 run: nil, playbook: playbook.name, step: nil,
@@ -343,7 +344,6 @@ public struct PlaybookRunner {
             "select to_regclass('supabase_migrations.schema_migrations') is not null as present"
         ).first!.decode("present")
         let effects = SchemaEffectsRecorder()
-        let history = try Self.supabaseHistory(for: playbook, db: db)
         do {
             for (step, planned) in zip(playbook.steps, plan.steps) {
                 if planned.disposition == .alreadyApplied {

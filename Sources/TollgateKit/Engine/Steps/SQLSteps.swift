@@ -52,14 +52,8 @@ private func recordInHistory(
     // The CLI's own table, made or completed as `supabase db push` does (an older CLI's table
     // has no `statements` or `name`), only where it is not already whole: the ALTERs would
     // lock the history until the file commits.
-    let columns: Int = try db.query(
-        """
-        select count(*)::int as n from pg_attribute
-        where attrelid = to_regclass('supabase_migrations.schema_migrations')
-          and attname in ('version', 'statements', 'name') and not attisdropped
-        """
-    ).first!.decode("n")
-    if columns < 3 {
+    if !(try SupabaseHistoryTable.columns(on: db)).isSuperset(of: ["version", "statements", "name"])
+    {
         try db.execute(
             script: """
                 create schema if not exists supabase_migrations;

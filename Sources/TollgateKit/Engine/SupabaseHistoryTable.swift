@@ -1,0 +1,17 @@
+import PostgresClient
+
+/// The Supabase CLI's history, `supabase_migrations.schema_migrations`, whose columns depend on
+/// the CLI that made it: `version` first, then `statements`, then `name`.
+enum SupabaseHistoryTable {
+    /// Its columns; empty where there is no such table.
+    static func columns(on db: Connection) throws -> Set<String> {
+        Set(
+            try db.query(
+                """
+                select attname::text as name from pg_attribute
+                where attrelid = to_regclass('supabase_migrations.schema_migrations')
+                  and attnum > 0 and not attisdropped
+                """
+            ).rows.map { try $0.decode("name", as: String.self) })
+    }
+}
