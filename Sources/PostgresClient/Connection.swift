@@ -23,6 +23,8 @@ public final class Connection {
     private let noticeSink: NoticeSink
     private let logger: Logger
     private var transactionDepth = 0
+    /// Settings that go to the server with the next statement.
+    private var pendingSettings: [Query] = []
 
     /// The label put on every error from this connection; Tollgate uses the environment name.
     public let label: String?
@@ -82,7 +84,7 @@ public final class Connection {
             throw PostgresError(kind: .connection, message: Redaction.redact(message), label: label)
         }
         handle = connection
-        RoundTrips.count(statement: false)
+        RoundTrips.countConnection()
         noticeSink = NoticeSink()
         PQsetNoticeReceiver(
             handle,
@@ -101,7 +103,19 @@ public final class Connection {
     }
 
     /// `DateStyle=ISO`, `TimeZone=UTC`, `IntervalStyle=postgres`: what decoding relies on.
+    ///
+    /// The server reports all three when the session starts and whenever they change, so a
+    /// session that already has them (the defaults of most servers, Supabase's among them)
+    /// costs no round trip.
     private func applyStandardSettings() throws {
+        func reported(_ name: String) -> String? {
+            PQparameterStatus(handle, name).map { String(cString: $0) }
+        }
+        if reported("DateStyle") == "ISO, MDY", reported("IntervalStyle") == "postgres",
+            ["UTC", "Etc/UTC"].contains(reported("TimeZone"))
+        {
+            return
+        }
         _ = try query(
             """
             select set_config('datestyle', 'ISO, MDY', false),
@@ -152,6 +166,17 @@ public final class Connection {
     /// benchmarks that assert how many round trips an operation takes.
     public private(set) var statementCount = 0
 
+    /// Exchanges with the server on this connection so far: a statement sent alone is one, and
+    /// so is a whole ``pipeline(_:file:line:)``.
+    public private(set) var roundTripCount = 0
+
+    /// True while the session is inside a transaction block (`BEGIN` was sent and neither
+    /// `COMMIT` nor `ROLLBACK` yet), whoever sent it: Tollgate or the SQL of a migration.
+    public var isInTransaction: Bool {
+        let status = PQtransactionStatus(handle)
+        return status == PQTRANS_INTRANS || status == PQTRANS_INERROR
+    }
+
     /// Notices the server has sent on this connection, oldest first.
     public var notices: [Notice] { noticeSink.notices }
 
@@ -178,10 +203,15 @@ public final class Connection {
     ) throws
         -> QueryResult
     {
+        if !pendingSettings.isEmpty {
+            let results = try pipeline([query], file: file, line: line)
+            return try results[0].get()
+        }
         let sql = try query.sql(quotingIdentifiersWith: quoteIdentifier)
         logger.trace("query", metadata: ["sql": "\(sql)", "label": "\(label ?? "")"])
         statementCount += 1
-        RoundTrips.count(statement: true)
+        roundTripCount += 1
+        RoundTrips.count(statements: 1)
         let result: OpaquePointer? = withOptionalCStrings(query.binds) { values in
             PQexecParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0)
         }
@@ -196,10 +226,87 @@ public final class Connection {
     /// - Parameter sql: trusted SQL text owned by the program or the project.
     /// - Throws: `PostgresError` for the first failing statement.
     public func execute(script sql: String, file: String = #fileID, line: Int = #line) throws {
+        // A script is sent as a simple query, which no pipeline can carry.
+        if !pendingSettings.isEmpty { _ = try pipeline([], file: file, line: line) }
         logger.trace("script", metadata: ["bytes": "\(sql.utf8.count)"])
         statementCount += 1
-        RoundTrips.count(statement: true)
+        roundTripCount += 1
+        RoundTrips.count(statements: 1)
         _ = try consume(PQexec(handle, sql), statement: sql, callSite: "\(file):\(line)")
+    }
+
+    /// Runs statements in libpq's pipeline mode: all of them are sent before any result is read,
+    /// so over a network they cost one round trip instead of one each.
+    ///
+    /// Each statement is followed by a sync point, so each runs as it would if sent alone: one
+    /// that fails fails by itself, and the ones after it still run (inside a transaction
+    /// block, they find it aborted until a `ROLLBACK`, exactly as they would one by one). The
+    /// results come back in order, one per statement.
+    ///
+    /// ```swift
+    /// let results = try db.pipeline(["begin", "select 1 as n", "rollback"])
+    /// let n: Int = try results[1].get().first!.decode("n")
+    /// ```
+    ///
+    /// - Throws: `PostgresError` of kind `.connectionLost` or `.client` when the exchange
+    ///   itself fails; a statement's own error is its result, never thrown.
+    public func pipeline(
+        _ queries: [Query], file: String = #fileID, line: Int = #line
+    ) throws -> [Result<QueryResult, PostgresError>] {
+        let settings = pendingSettings
+        pendingSettings = []
+        let queries = settings + queries
+        guard !queries.isEmpty else { return [] }
+        let statements = try queries.map { try $0.sql(quotingIdentifiersWith: quoteIdentifier) }
+        let callSite = "\(file):\(line)"
+        logger.trace("pipeline", metadata: ["statements": "\(queries.count)"])
+        statementCount += queries.count
+        roundTripCount += 1
+        RoundTrips.count(statements: queries.count)
+        guard PQenterPipelineMode(handle) == 1 else {
+            throw connectionError(statement: statements[0], callSite: callSite)
+        }
+        // Blocking mode is safe with a long pipeline: while libpq waits to send, it reads what
+        // the server sends back into its buffer, so neither side waits on the other.
+        defer { PQexitPipelineMode(handle) }
+        for (query, sql) in zip(queries, statements) {
+            let sent = withOptionalCStrings(query.binds) { values in
+                PQsendQueryParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0)
+            }
+            guard sent == 1, PQpipelineSync(handle) == 1 else {
+                throw connectionError(statement: sql, callSite: callSite)
+            }
+        }
+        var results: [Result<QueryResult, PostgresError>] = []
+        results.reserveCapacity(queries.count)
+        for sql in statements {
+            guard let result = PQgetResult(handle) else {
+                throw connectionError(statement: sql, callSite: callSite)
+            }
+            do {
+                results.append(.success(try consume(result, statement: sql, callSite: callSite)))
+            } catch let error as PostgresError where error.kind == .server {
+                results.append(.failure(error))
+            }
+            // The statement's end (a null), then its sync point.
+            var synced = false
+            while let next = PQgetResult(handle) {
+                synced = PQresultStatus(next) == PGRES_PIPELINE_SYNC
+                PQclear(next)
+                if synced { break }
+            }
+            if !synced {
+                guard let sync = PQgetResult(handle) else {
+                    throw connectionError(statement: sql, callSite: callSite)
+                }
+                defer { PQclear(sync) }
+                guard PQresultStatus(sync) == PGRES_PIPELINE_SYNC else {
+                    throw connectionError(statement: sql, callSite: callSite)
+                }
+            }
+        }
+        for result in results.prefix(settings.count) { _ = try result.get() }
+        return Array(results.dropFirst(settings.count))
     }
 
     /// Quotes an identifier with `PQescapeIdentifier`: the one place identifiers are quoted.
@@ -345,6 +452,21 @@ public final class Connection {
     /// Sets `lock_timeout` for the rest of the session (`nil` or zero: no limit).
     public func setLockTimeout(_ timeout: Duration?) throws {
         try setSetting("lock_timeout", milliseconds(timeout))
+    }
+
+    /// Sets a run-time parameter for the session in the same round trip as the next statement,
+    /// just before it, instead of in a round trip of its own.
+    ///
+    /// For the start of a session: a setting sent inside a transaction that then rolls back
+    /// would be undone with it. An invalid value fails the next statement.
+    public func setSettingWithNextStatement(_ name: String, _ value: String) {
+        pendingSettings.append("select set_config(\(name), \(value), false)")
+    }
+
+    /// Sets `statement_timeout` like ``setStatementTimeout(_:)``, with the next statement
+    /// (``setSettingWithNextStatement(_:_:)``).
+    public func setStatementTimeoutWithNextStatement(_ timeout: Duration?) {
+        setSettingWithNextStatement("statement_timeout", milliseconds(timeout))
     }
 
     /// Sets a run-time parameter with `set_config`, so the value is a `$n` parameter.

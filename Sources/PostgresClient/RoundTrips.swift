@@ -1,27 +1,36 @@
 import Foundation
 
-/// What this process has sent to servers: statements (each one round trip at least) and
-/// connections opened (each several: the TCP and TLS handshakes, the start-up, the
-/// authentication exchange).
+/// What this process has exchanged with servers: round trips (a statement sent alone, or a
+/// pipeline of them), the statements in them, and connections opened (each several round
+/// trips: the TCP and TLS handshakes, the start-up, the authentication exchange).
 ///
 /// Over a network, round trips are what an operation costs: `tollgate` prints these totals on
 /// standard error when `TOLLGATE_TRACE_ROUND_TRIPS=1`, for the benchmarks that measure gates at
 /// a distance and the test that keeps their count from growing unnoticed.
 public enum RoundTrips {
     private static let lock = NSLock()
+    nonisolated(unsafe) private static var roundTrips = 0
     nonisolated(unsafe) private static var statements = 0
     nonisolated(unsafe) private static var connections = 0
 
-    static func count(statement: Bool) {
+    /// Counts one exchange that carried `statements` statements.
+    static func count(statements count: Int) {
         lock.lock()
         defer { lock.unlock() }
-        if statement { statements += 1 } else { connections += 1 }
+        roundTrips += 1
+        statements += count
+    }
+
+    static func countConnection() {
+        lock.lock()
+        defer { lock.unlock() }
+        connections += 1
     }
 
     /// The totals so far.
-    public static var totals: (statements: Int, connections: Int) {
+    public static var totals: (roundTrips: Int, statements: Int, connections: Int) {
         lock.lock()
         defer { lock.unlock() }
-        return (statements, connections)
+        return (roundTrips, statements, connections)
     }
 }

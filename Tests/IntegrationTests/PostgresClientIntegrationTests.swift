@@ -118,6 +118,99 @@ struct PostgresClientIntegrationTests {
         }
     }
 
+    /// Decoding relies on ISO dates, UTC and the postgres interval style: a session that
+    /// starts with them costs no statement, and one that does not is set to them.
+    @Test func sessionsStartWithTheSettingsDecodingReliesOn() throws {
+        let settings =
+            "select current_setting('datestyle') as d, current_setting('intervalstyle') as i, now()::text ~ '\\+00$' as utc"
+        let standard = try PostgresTestServer.connect()
+        #expect(standard.statementCount == 0)
+        let other = try Connection(
+            ConnectionString(
+                try PostgresTestServer.connectionString().rawValue
+                    + " options='-c TimeZone=America/New_York -c DateStyle=SQL,DMY -c IntervalStyle=iso_8601'"
+            ))
+        #expect(other.statementCount == 1)
+        for db in [standard, other] {
+            let row = try db.query(Query(unsafeSQL: settings)).first!
+            #expect(row.values == ["ISO, MDY", "postgres", "t"])
+        }
+        try other.resetSession()
+        #expect(
+            try other.query(Query(unsafeSQL: settings)).first!.values == [
+                "ISO, MDY", "postgres", "t",
+            ])
+    }
+
+    /// A setting sent with the next statement costs no round trip of its own.
+    @Test func aSettingGoesWithTheNextStatement() throws {
+        let db = try PostgresTestServer.connect()
+        let trips = db.roundTripCount
+        db.setStatementTimeoutWithNextStatement(.seconds(7))
+        #expect(db.roundTripCount == trips)
+        let shown = try db.query("select current_setting('statement_timeout') as t").first!
+        #expect(try shown.decode("t", as: String.self) == "7s")
+        #expect(db.roundTripCount == trips + 1)
+        db.setSettingWithNextStatement("statement_timeout", "not a duration")
+        #expect(throws: PostgresError.self) { try db.query("select 1") }
+        // Only once: the statement after works, with the setting before it.
+        #expect(
+            try db.query("select current_setting('statement_timeout') as t").first!.values == ["7s"]
+        )
+    }
+
+    /// A pipeline is one round trip whose statements end as they would one by one.
+    @Test func aPipelineRunsEachStatementAsItWouldAlone() throws {
+        try withTestDatabase { db, _ in
+            try db.query("create table t (n int primary key)")
+            let statements: [Query] = [
+                "begin", "insert into t values (\(1))", "insert into t values (1)",
+                "select count(*) as n from t", "rollback", "insert into t values (\(2))",
+                "select n, \("a'b") as text from t order by n", "select 1 / \(0) as boom",
+                "select 'after an error' as still",
+            ]
+            let trips = db.roundTripCount
+            let together = try db.pipeline(statements)
+            #expect(db.roundTripCount == trips + 1)
+            try db.query("truncate t")
+            var alone: [Result<QueryResult, PostgresError>] = []
+            for statement in statements {
+                do { alone.append(.success(try db.query(statement))) } catch let error
+                    as PostgresError
+                { alone.append(.failure(error)) }
+            }
+            func outcome(_ result: Result<QueryResult, PostgresError>) -> String {
+                switch result {
+                case .success(let rows):
+                    "\(rows.columns) \(rows.rows.map(\.values)) \(rows.affectedRows ?? -1)"
+                case .failure(let error): "\(error.sqlState ?? "?") \(error.message)"
+                }
+            }
+            #expect(together.map(outcome) == alone.map(outcome))
+            #expect(together.map(outcome)[2].hasPrefix("23505"))
+            // After the unique violation the transaction is aborted, as it would be alone.
+            #expect(together.map(outcome)[3].hasPrefix("25P02"))
+            #expect(together.map(outcome)[8] == "[\"still\"] [[Optional(\"after an error\")]] 1")
+            #expect(!db.isInTransaction)
+            if case .failure(let error) = together[7] {
+                #expect(error.statement == "select 1 / $1 as boom" && error.sqlState == "22012")
+            } else {
+                Issue.record("the division by zero did not fail")
+            }
+        }
+    }
+
+    /// Megabytes each way in one pipeline: libpq reads while it waits to send, so neither the
+    /// client nor the server waits on the other for ever.
+    @Test func aLongPipelineOfLargeValuesNeitherSideWaitsOn() throws {
+        let db = try PostgresTestServer.connect()
+        let value = String(repeating: "x", count: 65_536)
+        let results = try db.pipeline(
+            (0..<400).map { index in "select \(value) || \(index) as echo" })
+        #expect(results.count == 400)
+        #expect(try results[399].get().first!.decode("echo", as: String.self) == value + "399")
+    }
+
     @Test func failingStatementCarriesSQLStateAndLabel() throws {
         let db = try PostgresTestServer.connect(label: "staging")
         do {

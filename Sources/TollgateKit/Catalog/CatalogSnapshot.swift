@@ -102,21 +102,42 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
         fingerprint = try container.decode(String.self, forKey: .fingerprint)
     }
 
-    /// How many catalog queries ``load(from:)`` runs, whatever the number of tables.
-    public static let queryCount = 14
-
-    /// Reads the snapshot inside a read-only transaction that is rolled back.
-    /// - Throws: `PostgresError` when a catalog query fails.
-    public static func load(from db: Connection) throws -> CatalogSnapshot {
-        try db.withRolledBackTransaction { db in
-            try db.query("set transaction read only")
-            try db.setSetting("search_path", "pg_catalog", local: true)
-            return try read(db)
-        }
+    /// The catalog queries ``load(from:)`` runs, whatever the number of tables.
+    static func queries(serverVersion: Int) -> [String] {
+        [
+            CatalogQueries.schemas, CatalogQueries.relations, CatalogQueries.columns,
+            CatalogQueries.constraints, CatalogQueries.indexes, CatalogQueries.functions,
+            CatalogQueries.triggers, CatalogQueries.policies, CatalogQueries.extensions,
+            CatalogQueries.types, CatalogQueries.sequences, CatalogQueries.eventTriggers,
+            CatalogQueries.defaultPrivileges,
+            CatalogQueries.publications(serverVersion: serverVersion),
+        ]
     }
 
-    static func read(_ db: Connection) throws -> CatalogSnapshot {
-        func rows(_ sql: String) throws -> [Row] { try db.query(Query(unsafeSQL: sql)).rows }
+    /// How many catalog queries ``load(from:)`` runs, whatever the number of tables.
+    public static let queryCount = queries(serverVersion: 150_000).count
+
+    /// Reads the snapshot inside a read-only transaction that is rolled back, in one round
+    /// trip: the catalog queries go to the server together.
+    /// - Throws: `PostgresError` when a catalog query fails.
+    public static func load(from db: Connection) throws -> CatalogSnapshot {
+        let queries = queries(serverVersion: db.serverVersionNumber)
+        let results = try db.runRolledBack([
+            RolledBackStatements(
+                ["select set_config('search_path', 'pg_catalog', true)"]
+                    + queries.map { Query(unsafeSQL: $0) }, readOnly: true)
+        ])[0]
+        _ = try results[0].get()
+        var answers: [String: [Row]] = [:]
+        for (sql, result) in zip(queries, results.dropFirst()) {
+            answers[sql] = try result.get().rows
+        }
+        return try read(serverVersionNumber: db.serverVersionNumber) { answers[$0] ?? [] }
+    }
+
+    static func read(
+        serverVersionNumber: Int, rows: (String) throws -> [Row]
+    ) throws -> CatalogSnapshot {
         var schemas: [String: String] = [:]
         var schemaPrivileges: [String: [String]] = [:]
         for row in try rows(CatalogQueries.schemas) {
@@ -254,7 +275,7 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                 objectType: try row.decode("object_type"), privileges: try row.decode("privileges"))
         }
         let publications = try rows(
-            CatalogQueries.publications(serverVersion: db.serverVersionNumber)
+            CatalogQueries.publications(serverVersion: serverVersionNumber)
         ).map { row in
             Publication(
                 name: try row.decode("name"), allTables: try row.decode("all_tables"),
@@ -264,7 +285,7 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
         // Sorted here, not only by ORDER BY: text order in SQL follows each server's
         // collation, and two environments must give the same snapshot for the same schema.
         var snapshot = CatalogSnapshot(
-            serverVersionNumber: db.serverVersionNumber, schemas: schemas, relations: relations,
+            serverVersionNumber: serverVersionNumber, schemas: schemas, relations: relations,
             constraints: constraints.sorted { ($0.table, $0.name) < ($1.table, $1.name) },
             indexes: indexes.sorted { ($0.table, $0.name) < ($1.table, $1.name) },
             functions: functions.sorted { ($0.name, $0.arguments) < ($1.name, $1.arguments) },

@@ -10,12 +10,15 @@ public struct CheckRunner: Sendable {
     /// True on a rehearsal's schema-only copy: data checks and probes, which need the rows
     /// that were not copied, are reported as not applicable instead of failing.
     public let schemaOnly: Bool
+    /// How checks' statements reach the server: together unless a test compares.
+    let sending: Sending
     /// The application's code, read once for every environment this runner checks.
     let code = CodeExpectationsCache()
 
-    public init(project: Project, schemaOnly: Bool = false) {
+    public init(project: Project, schemaOnly: Bool = false, sending: Sending = .together) {
         self.project = project
         self.schemaOnly = schemaOnly
+        self.sending = sending
     }
 
     /// Why `snapshot` is not this application's database: none of the tables its table sets name is
@@ -41,17 +44,40 @@ public struct CheckRunner: Sendable {
     }
 
     /// Runs one suite on an open connection.
+    ///
+    /// Checks that need the database are sent together: every check whose requirements are
+    /// decided goes in one round trip, then those that waited on them, so a suite costs a few
+    /// round trips however many checks and tables it has. Each check's statements still run
+    /// in a transaction of their own, rolled back, exactly as they would one by one.
     public func run(
         _ suite: Suite, on db: Connection, environment: String, snapshot: CatalogSnapshot
     ) throws -> SuiteRun {
-        var results: [CheckResult] = []
-        for check in suite.checks {
-            for subject in subjects(of: check) {
+        struct Slot {
+            let check: CheckDefinition
+            let subject: String?
+            var results: [CheckResult]?
+            var waiting: Staged<CheckResult>?
+        }
+        var slots = suite.checks.flatMap { check in
+            subjects(of: check).map { Slot(check: check, subject: $0) }
+        }
+        while true {
+            // Start, in order, every check whose requirements are decided.
+            for index in slots.indices
+            where slots[index].results == nil && slots[index].waiting == nil {
+                let (check, subject) = (slots[index].check, slots[index].subject)
                 // A requirement counts for the same table when both walk tables, else as a whole.
-                let failedRequirements = check.requires.filter { required in
-                    results.contains {
-                        $0.check == required && !$0.passed
-                            && (subject == nil || $0.subject == nil || $0.subject == subject)
+                let required = slots[..<index].filter {
+                    check.requires.contains($0.check.id)
+                        && (subject == nil || $0.subject == nil || $0.subject == subject)
+                }
+                guard required.allSatisfy({ $0.results != nil }) else { continue }
+                let failedRequirements = check.requires.filter { requirement in
+                    required.contains { slot in
+                        slot.results!.contains {
+                            $0.check == requirement && !$0.passed
+                                && (subject == nil || $0.subject == nil || $0.subject == subject)
+                        }
                     }
                 }
                 let base = CheckResult(
@@ -63,18 +89,43 @@ public struct CheckRunner: Sendable {
                     result.outcome = .skipped
                     result.expected = expectation(check, subject: subject)
                     result.found = "not run: \(failedRequirements.joined(separator: ", ")) failed"
-                    results.append(result)
-                    continue
+                    slots[index].results = [result]
+                } else if let kind = check.kind as? any ExpandingCheck {
+                    slots[index].results = kind.evaluateAll(
+                        check, base: base, snapshot: snapshot, runner: self)
+                } else {
+                    switch try evaluate(
+                        check, subject: subject, base: base, db: db, snapshot: snapshot)
+                    {
+                    case .done(let result): slots[index].results = [result]
+                    case let waiting: slots[index].waiting = waiting
+                    }
                 }
-                if let kind = check.kind as? any ExpandingCheck {
-                    results += kind.evaluateAll(check, base: base, snapshot: snapshot, runner: self)
-                    continue
+            }
+            let waiting = slots.indices.compactMap {
+                index -> (
+                    Int, RolledBackStatements,
+                    ([Result<QueryResult, PostgresError>]) throws -> Staged<CheckResult>
+                )? in
+                guard case .needs(let statements, let then) = slots[index].waiting else {
+                    return nil
                 }
-                results.append(
-                    try evaluate(check, subject: subject, base: base, db: db, snapshot: snapshot))
+                return (index, statements, then)
+            }
+            if waiting.isEmpty { break }
+            let results = try db.runRolledBack(waiting.map(\.1), sending: sending)
+            for ((index, _, then), results) in zip(waiting, results) {
+                switch try then(results) {
+                case .done(let result):
+                    slots[index].results = [result]
+                    slots[index].waiting = nil
+                case let next: slots[index].waiting = next
+                }
             }
         }
-        return SuiteRun(suite: suite.name, environment: environment, results: results)
+        return SuiteRun(
+            suite: suite.name, environment: environment, results: slots.flatMap { $0.results ?? [] }
+        )
     }
 
     func subjects(of check: CheckDefinition) -> [String?] {
@@ -96,19 +147,19 @@ public struct CheckRunner: Sendable {
     func evaluate(
         _ check: CheckDefinition, subject: String?, base: CheckResult, db: Connection,
         snapshot: CatalogSnapshot
-    ) throws -> CheckResult {
+    ) throws -> Staged<CheckResult> {
         var result = base
         result.expected = expectation(check, subject: subject)
         if schemaOnly && type(of: check.kind).needsRows {
             result.outcome = .notApplicable
             result.found = "not applicable: a rehearsal copies the schema, not the rows"
-            return result
+            return .done(result)
         }
         guard let kind = check.kind as? any EvaluatedCheck else {
             result.outcome = .error
             result.found =
                 "cannot run: no behaviour for checks of kind '\(type(of: check.kind).key)'"
-            return result
+            return .done(result)
         }
         return try kind.evaluate(
             check, subject: subject, result: result,

@@ -44,13 +44,63 @@ struct Probe {
     let snapshot: CatalogSnapshot
     let organizations = QualifiedName("public", "organizations")
 
-    func run(_ kind: ProbeKind, on db: Connection) throws -> Outcome {
-        try db.withRolledBackTransaction { db in
-            let fixture = try makeFixture(db)
+    /// Starts the probe: first the row its rows are modelled on, then, in one transaction that
+    /// is always rolled back, the fixture and what the probe tries.
+    ///
+    /// Each stage is one group of statements, so the runner can send every probe's stage
+    /// together: a probe costs its statements, not a round trip each.
+    func start(_ kind: ProbeKind, quotingWith db: Connection) throws -> Staged<Outcome> {
+        var fixture = try prepare(quotingWith: db)
+        let model = Query(
+            unsafeSQL: "select to_jsonb(t) as row from \(fixture.tableSQL) t limit 1")
+        return .needs(RolledBackStatements([model], readOnly: true)) { results in
+            guard let model = try results[0].get().first,
+                case .object(let template) = try model.decode("row", as: JSONValue.self)
+            else {
+                throw Failure(message: "\(table) has no rows to model probe rows on")
+            }
+            fixture.template = template
+            var script = Script()
+            addFixture(&script, &fixture)
+            let decide: ([Result<QueryResult, PostgresError>]) throws -> Outcome
             switch kind {
-            case .tenantIsolation: return try tenantIsolation(db, fixture)
-            case .immutability: return try immutability(db, fixture)
-            case .claimSpoofing: return try claimSpoofing(db, fixture)
+            case .tenantIsolation: decide = tenantIsolation(&script, fixture)
+            case .immutability: decide = immutability(&script, fixture)
+            case .claimSpoofing: decide = claimSpoofing(&script, fixture)
+            }
+            return .needs(RolledBackStatements(script.statements, readOnly: false)) { results in
+                try script.requireSuccess(results)
+                return .done(try decide(results))
+            }
+        }
+    }
+
+    /// A probe's statements: the ones that must succeed, and the attempts the database may
+    /// refuse, each in a savepoint rolled back after it.
+    struct Script {
+        private(set) var statements: [Query] = []
+        private var attempts: Set<Int> = []
+
+        /// Adds a statement that must succeed; returns where its result will be.
+        @discardableResult mutating func add(_ statement: Query) -> Int {
+            statements.append(statement)
+            return statements.count - 1
+        }
+
+        /// Adds something the database may refuse, in a savepoint rolled back after it.
+        mutating func attempt(_ statement: Query) -> Int {
+            add("savepoint tollgate_attempt")
+            let index = add(statement)
+            attempts.insert(index)
+            add("rollback to savepoint tollgate_attempt")
+            return index
+        }
+
+        /// Throws the first error of a statement that had to succeed: the fixture's, usually,
+        /// after which every statement finds the transaction aborted.
+        func requireSuccess(_ results: [Result<QueryResult, PostgresError>]) throws {
+            for (index, result) in results.enumerated() where !attempts.contains(index) {
+                if case .failure(let error) = result { throw error }
             }
         }
     }
@@ -98,7 +148,8 @@ struct Probe {
         return Key(columns: columns)
     }
 
-    func makeFixture(_ db: Connection) throws -> Fixture {
+    /// The fixture's names and SQL fragments, before any statement runs.
+    func prepare(quotingWith db: Connection) throws -> Fixture {
         var fixture = Fixture()
         fixture.key = try primaryKey()
         let quotedTable =
@@ -120,13 +171,19 @@ struct Probe {
             try db.quoteIdentifier($0.name)
         }
         .joined(separator: ", ")
-        try db.query(
+        return fixture
+    }
+
+    /// The fixture: two organisations, four users (two teammates in the first, and one whose
+    /// editable user_metadata names the second), and three rows modelled on the template.
+    ///
+    /// Three statements, whatever the table.
+    func addFixture(_ script: inout Script, _ fixture: inout Fixture) {
+        script.add(
             """
             insert into \(identifier: organizations.schema, organizations.name) (id, name)
             values (\(fixture.orgA), 'tollgate probe A'), (\(fixture.orgB), 'tollgate probe B')
             """)
-        // One statement for the four users and one for the three rows: a probe runs over the
-        // network as often as a gate does, and each statement is a round trip.
         var users: [JSONValue] = []
         for (user, org, spoofed) in [
             (fixture.teammate1, fixture.orgA, nil), (fixture.teammate2, fixture.orgA, nil),
@@ -142,29 +199,19 @@ struct Probe {
                     "user": .object(spoofed.map { ["org_id": .string($0.postgresText)] } ?? [:]),
                 ]))
         }
-        try db.query(
+        script.add(
             """
             insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
             select u.id, 'authenticated', 'authenticated', u.email, u.app, u."user", now(), now()
             from jsonb_to_recordset(\(JSONValue.array(users))::jsonb) as u(id uuid, email text, app jsonb, "user" jsonb)
             """)
-        guard
-            let model = try db.query(
-                Query(unsafeSQL: "select to_jsonb(t) as row from \(quotedTable) t limit 1")
-            ).first,
-            case .object(let template) = try model.decode("row", as: JSONValue.self)
-        else {
-            throw Failure(message: "\(table) has no rows to model probe rows on")
-        }
-        fixture.template = template
         let rows = [
             (fixture.orgA, fixture.teammate1), (fixture.orgA, fixture.teammate2),
             (fixture.orgB, fixture.userB),
         ]
         .map { row(fixture, org: $0.0, user: $0.1) }
         (fixture.rowA1, fixture.rowA2, fixture.rowB) = (rows[0].key, rows[1].key, rows[2].key)
-        try insert(db, fixture, rows.map(\.row))
-        return fixture
+        script.add(insert(fixture, rows.map(\.row)))
     }
 
     /// A copy of the template row with a new primary key, the given organisation and owner,
@@ -210,18 +257,17 @@ struct Probe {
     }
 
     /// Inserts rows given as JSON objects, in one statement.
-    func insert(_ db: Connection, _ fixture: Fixture, _ rows: [JSONValue]) throws {
-        try db.query(
-            Query(
-                unsafeSQL: """
-                    insert into \(fixture.tableSQL) (\(fixture.insertColumns)) overriding system value
-                    select \(fixture.insertColumns) from jsonb_populate_recordset(null::\(fixture.tableSQL), $1::jsonb)
-                    """,
-                binds: [JSONValue.array(rows).postgresText]))
+    func insert(_ fixture: Fixture, _ rows: [JSONValue]) -> Query {
+        Query(
+            unsafeSQL: """
+                insert into \(fixture.tableSQL) (\(fixture.insertColumns)) overriding system value
+                select \(fixture.insertColumns) from jsonb_populate_recordset(null::\(fixture.tableSQL), $1::jsonb)
+                """,
+            binds: [JSONValue.array(rows).postgresText])
     }
 
     /// Acts as `user` the way PostgREST does: role `authenticated` and the JWT's claims.
-    func impersonate(_ db: Connection, user: UUID, org: UUID, userMetadataOrg: UUID? = nil) throws {
+    func impersonate(_ script: inout Script, user: UUID, org: UUID, userMetadataOrg: UUID? = nil) {
         let claims = JSONValue.object([
             "sub": .string(user.postgresText), "role": .string("authenticated"),
             "aud": .string("authenticated"),
@@ -231,34 +277,35 @@ struct Probe {
             "user_metadata": .object(
                 userMetadataOrg.map { ["org_id": .string($0.postgresText)] } ?? [:]),
         ])
-        try db.query("set local role authenticated")
-        try db.setSetting("request.jwt.claims", claims.postgresText, local: true)
+        script.add("set local role authenticated")
+        script.add("select set_config('request.jwt.claims', \(claims.postgresText), true)")
     }
 
-    /// Which of the probe rows `keys` the current role sees.
-    func visible(
-        _ db: Connection, _ fixture: Fixture, among keys: [JSONValue]
-    ) throws -> [JSONValue] {
-        let rows = try db.query(
-            Query(
-                unsafeSQL:
-                    "select \(fixture.keyObject)::text as key from \(fixture.tableSQL) where \(fixture.keyMatch)",
-                binds: [JSONValue.array(keys).postgresText]))
+    /// The statement that finds which of the probe rows `keys` the current role sees.
+    func visible(_ fixture: Fixture, among keys: [JSONValue]) -> Query {
+        Query(
+            unsafeSQL:
+                "select \(fixture.keyObject)::text as key from \(fixture.tableSQL) where \(fixture.keyMatch)",
+            binds: [JSONValue.array(keys).postgresText])
+    }
+
+    /// Which of `keys` the rows of `result` (of ``visible(_:among:)``) are.
+    func seen(
+        _ result: Result<QueryResult, PostgresError>, among keys: [JSONValue]
+    ) throws
+        -> [JSONValue]
+    {
         let seen = Set(
-            try rows.rows.map { try JSONValue(postgresText: $0.decode("key")).postgresText })
+            try result.get().rows.map { try JSONValue(postgresText: $0.decode("key")).postgresText }
+        )
         return keys.filter { seen.contains($0.postgresText) }
     }
 
-    /// Moves the row with `key` into `org`; returns the rows changed.
-    func moveRow(
-        _ db: Connection, _ fixture: Fixture, _ key: JSONValue, to org: UUID
-    ) throws -> Int? {
-        try db.query(
-            Query(
-                unsafeSQL:
-                    "update \(fixture.tableSQL) set org_id = $2::uuid where \(fixture.keyMatch)",
-                binds: [JSONValue.array([key]).postgresText, org.postgresText])
-        ).affectedRows
+    /// Moves the row with `key` into `org`.
+    func moveRow(_ fixture: Fixture, _ key: JSONValue, to org: UUID) -> Query {
+        Query(
+            unsafeSQL: "update \(fixture.tableSQL) set org_id = $2::uuid where \(fixture.keyMatch)",
+            binds: [JSONValue.array([key]).postgresText, org.postgresText])
     }
 
     /// How an attempt the database should refuse ended.
@@ -269,17 +316,15 @@ struct Probe {
         case refused
     }
 
-    /// Runs `body` in a savepoint and says whether the database let it through.
+    /// Whether the database let an attempt through.
     ///
-    /// An error that is not a refusal (``refusals``) is thrown as a ``Failure`` naming its
-    /// SQLSTATE.
-    func attempt(
-        _ what: String, _ db: Connection, _ body: (Connection) throws -> Int?
-    ) throws -> Attempt {
-        do {
-            let affected = try db.withTransaction(body)
-            return (affected ?? 1) > 0 ? .wentThrough : .refused
-        } catch let error as PostgresError where error.kind == .server {
+    /// An error that is not a refusal (``isRefusal(_:byTriggerOnly:)``) is thrown as a
+    /// ``Failure`` naming its SQLSTATE.
+    func attempt(_ what: String, _ result: Result<QueryResult, PostgresError>) throws -> Attempt {
+        switch result {
+        case .success(let rows):
+            return (rows.affectedRows ?? 1) > 0 ? .wentThrough : .refused
+        case .failure(let error):
             if Self.isRefusal(error, byTriggerOnly: false) { return .refused }
             throw Failure(
                 message:
@@ -288,86 +333,100 @@ struct Probe {
         }
     }
 
-    func tenantIsolation(_ db: Connection, _ fixture: Fixture) throws -> Outcome {
-        try impersonate(db, user: fixture.teammate1, org: fixture.orgA)
-        var problems: [String] = []
-        let seen = try visible(db, fixture, among: [fixture.rowA1, fixture.rowA2, fixture.rowB])
-        if !seen.contains(fixture.rowA1) { problems.append("a user does not see its own row") }
-        if !seen.contains(fixture.rowA2) { problems.append("a user does not see a teammate's row") }
-        if seen.contains(fixture.rowB) {
-            problems.append("a user of organisation A sees a row of organisation B")
-        }
-        let foreign: Int = try db.query(
+    func tenantIsolation(
+        _ script: inout Script, _ fixture: Fixture
+    ) -> ([Result<QueryResult, PostgresError>]) throws -> Outcome {
+        impersonate(&script, user: fixture.teammate1, org: fixture.orgA)
+        let keys = [fixture.rowA1, fixture.rowA2, fixture.rowB]
+        let visible = script.add(visible(fixture, among: keys))
+        let foreign = script.add(
             "select count(*) as n from \(identifier: table.schema, table.name) where org_id is distinct from \(fixture.orgA)"
-        ).first!.decode("n")
-        if foreign > 0 {
-            problems.append("a user of organisation A sees \(foreign) rows of other organisations")
-        }
+        )
         let intruder = row(fixture, org: fixture.orgB, user: fixture.teammate1).row
-        if try attempt(
-            "inserting a row into organisation B", db,
-            { db in
-                try insert(db, fixture, [intruder]); return nil
-            }) == .wentThrough
-        {
-            problems.append("a user of organisation A can insert a row into organisation B")
+        let insertion = script.attempt(insert(fixture, [intruder]))
+        let move = script.attempt(moveRow(fixture, fixture.rowA1, to: fixture.orgB))
+        return { results in
+            var problems: [String] = []
+            let seen = try seen(results[visible], among: keys)
+            if !seen.contains(fixture.rowA1) { problems.append("a user does not see its own row") }
+            if !seen.contains(fixture.rowA2) {
+                problems.append("a user does not see a teammate's row")
+            }
+            if seen.contains(fixture.rowB) {
+                problems.append("a user of organisation A sees a row of organisation B")
+            }
+            let others: Int = try results[foreign].get().first!.decode("n")
+            if others > 0 {
+                problems.append(
+                    "a user of organisation A sees \(others) rows of other organisations")
+            }
+            if try attempt("inserting a row into organisation B", results[insertion])
+                == .wentThrough
+            {
+                problems.append("a user of organisation A can insert a row into organisation B")
+            }
+            if try attempt("moving a row into organisation B", results[move]) == .wentThrough {
+                problems.append("a user of organisation A can move its row into organisation B")
+            }
+            return Outcome(
+                passed: problems.isEmpty,
+                found: problems.isEmpty ? nil : problems.joined(separator: "; "))
         }
-        if try attempt(
-            "moving a row into organisation B", db,
-            { db in try moveRow(db, fixture, fixture.rowA1, to: fixture.orgB) })
-            == .wentThrough
-        {
-            problems.append("a user of organisation A can move its row into organisation B")
-        }
-        try db.query("reset role")
-        return Outcome(
-            passed: problems.isEmpty,
-            found: problems.isEmpty ? nil : problems.joined(separator: "; "))
     }
 
-    func immutability(_ db: Connection, _ fixture: Fixture) throws -> Outcome {
+    func immutability(
+        _ script: inout Script, _ fixture: Fixture
+    ) -> ([Result<QueryResult, PostgresError>]) throws -> Outcome {
         // As the connection's own role, which owns the table and so bypasses RLS: only a
         // trigger can refuse this. Changing no row proves nothing (the row must be there).
-        let changed: Int?
-        do {
-            changed = try db.withTransaction { db in
-                try moveRow(db, fixture, fixture.rowA1, to: fixture.orgB)
+        let move = script.attempt(moveRow(fixture, fixture.rowA1, to: fixture.orgB))
+        return { results in
+            switch results[move] {
+            case .failure(let error):
+                if Self.isRefusal(error, byTriggerOnly: true) { return Outcome(passed: true) }
+                throw Failure(
+                    message:
+                        "changing org_id ended in an error that is not a trigger's refusal: \(error.sqlState ?? "?") \(error.message)"
+                )
+            case .success(let rows):
+                guard let changed = rows.affectedRows, changed > 0 else {
+                    throw Failure(
+                        message:
+                            "the update of the probe row changed no row, so it proves nothing (is row level security forced for the table's owner?)"
+                    )
+                }
+                return Outcome(
+                    passed: false,
+                    found: "a row's org_id was changed from one organisation to another")
             }
-        } catch let error as PostgresError where error.kind == .server {
-            if Self.isRefusal(error, byTriggerOnly: true) { return Outcome(passed: true) }
-            throw Failure(
-                message:
-                    "changing org_id ended in an error that is not a trigger's refusal: \(error.sqlState ?? "?") \(error.message)"
-            )
         }
-        guard let changed, changed > 0 else {
-            throw Failure(
-                message:
-                    "the update of the probe row changed no row, so it proves nothing (is row level security forced for the table's owner?)"
-            )
-        }
-        return Outcome(
-            passed: false, found: "a row's org_id was changed from one organisation to another")
     }
 
-    func claimSpoofing(_ db: Connection, _ fixture: Fixture) throws -> Outcome {
-        try impersonate(db, user: fixture.spoofer, org: fixture.orgA, userMetadataOrg: fixture.orgB)
-        let seen = try visible(db, fixture, among: [fixture.rowA1, fixture.rowA2, fixture.rowB])
-        try db.query("reset role")
-        if seen.contains(fixture.rowB) {
-            return Outcome(
-                passed: false,
-                found: "user_metadata.org_id (which users can edit) grants access to organisation B"
-            )
+    func claimSpoofing(
+        _ script: inout Script, _ fixture: Fixture
+    ) -> ([Result<QueryResult, PostgresError>]) throws -> Outcome {
+        impersonate(
+            &script, user: fixture.spoofer, org: fixture.orgA, userMetadataOrg: fixture.orgB)
+        let keys = [fixture.rowA1, fixture.rowA2, fixture.rowB]
+        let visible = script.add(visible(fixture, among: keys))
+        return { results in
+            let seen = try seen(results[visible], among: keys)
+            if seen.contains(fixture.rowB) {
+                return Outcome(
+                    passed: false,
+                    found:
+                        "user_metadata.org_id (which users can edit) grants access to organisation B"
+                )
+            }
+            if seen.isEmpty {
+                return Outcome(
+                    passed: false,
+                    found:
+                        "the user sees none of its organisation's rows (app_metadata.org_id is ignored)"
+                )
+            }
+            return Outcome(passed: true)
         }
-        if seen.isEmpty {
-            return Outcome(
-                passed: false,
-                found:
-                    "the user sees none of its organisation's rows (app_metadata.org_id is ignored)"
-            )
-        }
-        return Outcome(passed: true)
     }
 }
 

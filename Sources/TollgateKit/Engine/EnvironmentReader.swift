@@ -156,7 +156,7 @@ public struct EnvironmentReader: Sendable {
         do {
             let db = try environment.connect(timeout: 5)
             if let seconds = request.statementTimeout {
-                try db.setStatementTimeout(.seconds(seconds))
+                db.setStatementTimeoutWithNextStatement(.seconds(seconds))
             }
             let reached = db.endpoint
             reading.target = Endpoint(

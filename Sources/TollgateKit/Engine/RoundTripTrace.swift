@@ -5,10 +5,10 @@ import PostgresClient
 public enum RoundTripTrace {
     public static let variable = "TOLLGATE_TRACE_ROUND_TRIPS"
 
-    /// `round trips: 412 statements on 3 connections`.
+    /// `round trips: 12 (412 statements) on 3 connections`.
     public static var line: String {
         let totals = RoundTrips.totals
         return
-            "round trips: \(totals.statements) statements on \(totals.connections) connection\(totals.connections == 1 ? "" : "s")"
+            "round trips: \(totals.roundTrips) (\(totals.statements) statements) on \(totals.connections) connection\(totals.connections == 1 ? "" : "s")"
     }
 }

@@ -2,14 +2,37 @@ import PostgresClient
 
 /// A check kind's behaviour: how it is decided on one environment for one subject.
 protocol EvaluatedCheck: CheckKind {
-    /// Fills in `result` (outcome, found, sample); a failure to run is the outcome `error`.
+    /// Decides the check, or says which statements it needs first; a failure to run is the
+    /// outcome `error`.
     func evaluate(
         _ check: CheckDefinition, subject: String?, result: CheckResult, in context: CheckContext
-    ) throws -> CheckResult
+    ) throws -> Staged<CheckResult>
 }
 
-/// What a check is decided with: the connection, the snapshot read once per environment,
-/// and the subject's name for `{table}`.
+/// A value, or the statements it needs from the database and what to make of their results.
+///
+/// Work that needs the database says so instead of running statements itself, so that the
+/// runner can send the statements of every check that is waiting together, in one round trip
+/// (``Sending``). A probe needs two: the row it models its rows on, then the probe itself.
+indirect enum Staged<Value> {
+    case done(Value)
+    case needs(
+        RolledBackStatements, then: ([Result<QueryResult, PostgresError>]) throws -> Staged<Value>)
+
+    /// Runs the work on `db`, each stage a round trip of its own: for work that is not sent
+    /// with others.
+    func run(on db: Connection) throws -> Value {
+        var stage = self
+        while case .needs(let statements, let then) = stage {
+            stage = try then(try db.runRolledBack([statements])[0])
+        }
+        guard case .done(let value) = stage else { fatalError("unreachable") }
+        return value
+    }
+}
+
+/// What a check is decided with: the connection (for quoting names), the snapshot read once
+/// per environment, and the subject's name for `{table}`.
 struct CheckContext {
     let db: Connection
     let snapshot: CatalogSnapshot
@@ -27,7 +50,7 @@ extension StructuralCheckKind {
     /// With `present: false` the check turns around: no matching object may exist.
     func evaluate(
         _ check: CheckDefinition, subject: String?, result: CheckResult, in context: CheckContext
-    ) throws -> CheckResult {
+    ) throws -> Staged<CheckResult> {
         var result = result
         let matches = matches(in: context.snapshot, substitute: context.substitute)
         if check.present {
@@ -39,6 +62,6 @@ extension StructuralCheckKind {
             result.outcome = .failed
             result.found = matches.found.joined(separator: "; ")
         }
-        return result
+        return .done(result)
     }
 }

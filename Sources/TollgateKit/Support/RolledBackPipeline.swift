@@ -1,0 +1,83 @@
+import PostgresClient
+
+/// Statements that run together in a transaction that is always rolled back: what a check
+/// or a catalog reading needs from the database, sent with others in one round trip.
+struct RolledBackStatements {
+    var statements: [Query]
+    /// True for reading only: the transaction is `READ ONLY`, so nothing can be written even by
+    /// a function the statements call.
+    var readOnly: Bool
+
+    init(_ statements: [Query], readOnly: Bool) {
+        self.statements = statements
+        self.readOnly = readOnly
+    }
+}
+
+/// How groups of statements reach the server.
+public enum Sending: Sendable {
+    /// Every group in one pipeline: one round trip for all.
+    case together
+    /// Each statement alone, a round trip each: what `together` must be the same as.
+    case oneByOne
+}
+
+extension Connection {
+    /// Runs each group in a transaction of its own that is rolled back (a savepoint rolled
+    /// back when the session is already inside a transaction), and returns each group's
+    /// results, one per statement.
+    ///
+    /// A statement's error is its result: later statements of its group still run, inside
+    /// its aborted transaction, as they would one by one. The groups' own `BEGIN` and
+    /// `ROLLBACK` must succeed, and the session must end as it began, or this throws.
+    func runRolledBack(
+        _ groups: [RolledBackStatements], sending: Sending = .together
+    ) throws -> [[Result<QueryResult, PostgresError>]] {
+        guard !groups.isEmpty else { return [] }
+        let nested = isInTransaction
+        var statements: [Query] = []
+        var ranges: [Range<Int>] = []
+        for group in groups {
+            if nested {
+                statements.append("savepoint tollgate_rolled_back")
+                if group.readOnly { statements.append("set transaction read only") }
+            } else {
+                statements.append(group.readOnly ? "begin transaction read only" : "begin")
+            }
+            ranges.append(statements.count..<(statements.count + group.statements.count))
+            statements += group.statements
+            statements +=
+                nested
+                ? [
+                    "rollback to savepoint tollgate_rolled_back",
+                    "release savepoint tollgate_rolled_back",
+                ]
+                : ["rollback"]
+        }
+        let results: [Result<QueryResult, PostgresError>]
+        switch sending {
+        case .together:
+            results = try pipeline(statements)
+        case .oneByOne:
+            results = try statements.map { statement in
+                do { return .success(try query(statement)) } catch let error as PostgresError
+                    where error.kind == .server
+                { return .failure(error) }
+            }
+        }
+        // The groups' own statements: each opening and closing one must have worked.
+        var own = Set(results.indices)
+        for range in ranges { own.subtract(range) }
+        for index in own.sorted() {
+            if case .failure(let error) = results[index] { throw error }
+        }
+        guard isInTransaction == nested else {
+            if !nested { _ = try? query("rollback") }
+            throw PostgresError(
+                kind: .client,
+                message: "a rolled-back group of statements left the session's transaction open",
+                label: label)
+        }
+        return ranges.map { Array(results[$0]) }
+    }
+}
