@@ -300,16 +300,20 @@ extension CheckRunner {
 }
 
 extension EnvironmentReader {
-    /// One environment's catalog snapshot with the statements and the time it took: what
-    /// `tollgate snapshot` (and so the benchmark) reports.
+    /// One environment's catalog snapshot with the statements, the round trips and the time it
+    /// took: what `tollgate snapshot` (and so the benchmark) reports.
     public func measuredSnapshot(
         _ environment: Environment
-    ) throws -> (snapshot: CatalogSnapshot, statements: Int, milliseconds: Double) {
+    ) throws -> (snapshot: CatalogSnapshot, statements: Int, roundTrips: Int, milliseconds: Double)
+    {
         let db = try environment.connect()
-        let before = db.statementCount
+        let (statements, roundTrips) = (db.statementCount, db.roundTripCount)
         let clock = ContinuousClock()
         var snapshot: CatalogSnapshot?
         let elapsed = try clock.measure { snapshot = try CatalogSnapshot.load(from: db) }
-        return (snapshot!, db.statementCount - before, DurationParser.seconds(elapsed) * 1000)
+        return (
+            snapshot!, db.statementCount - statements, db.roundTripCount - roundTrips,
+            DurationParser.seconds(elapsed) * 1000
+        )
     }
 }

@@ -28,10 +28,12 @@ struct Snapshot: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let environment = try project.environment(named: environment)
-        let (snapshot, statements, milliseconds) = try EnvironmentReader(project: project)
-            .measuredSnapshot(environment)
+        let (snapshot, statements, roundTrips, milliseconds) = try EnvironmentReader(
+            project: project
+        )
+        .measuredSnapshot(environment)
         let stats =
-            "{\"environment\": \"\(environment.name)\", \"statements\": \(statements), \"milliseconds\": \(String(format: "%.1f", milliseconds)), \"objects\": \(snapshot.objectCount), \"fingerprint\": \"\(snapshot.fingerprint)\"}"
+            "{\"environment\": \"\(environment.name)\", \"statements\": \(statements), \"round_trips\": \(roundTrips), \"milliseconds\": \(String(format: "%.1f", milliseconds)), \"objects\": \(snapshot.objectCount), \"fingerprint\": \"\(snapshot.fingerprint)\"}"
         if statsOnly {
             context.printer.output(stats)
         } else {
