@@ -1,8 +1,8 @@
 import Foundation
 import Testing
-import TollgateKit
 
 @testable import PostgresClient
+@testable import TollgateKit
 
 @Suite struct RedactionTests {
     @Test(arguments: [
@@ -196,6 +196,62 @@ import TollgateKit
         #expect(
             TollgateKit.SHA256.hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq")
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(TollgateKit.SHA256.hex(String(repeating: "a", count: 1000)).count == 64)
+        #expect(
+            TollgateKit.SHA256.hex(String(repeating: "a", count: 1000))
+                == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
+    }
+
+    /// Fed in pieces of any size, across block boundaries, the digest is the same.
+    @Test func piecesGiveTheWholeDigest() {
+        let message = Array(String(repeating: "tollgate fingerprint ", count: 50).utf8)
+        let whole = TollgateKit.SHA256.hex(message)
+        for size in [1, 7, 63, 64, 65, 200] {
+            var hasher = TollgateKit.SHA256.Hasher()
+            for start in stride(from: 0, to: message.count, by: size) {
+                hasher.update(message[start..<min(start + size, message.count)])
+            }
+            #expect(hasher.finalizeHex() == whole, "pieces of \(size)")
+        }
+    }
+}
+
+@Suite struct CanonicalHashTests {
+    /// Nesting and quotes cannot make two different values hash alike.
+    @Test func differentValuesNeverShareAnEncoding() throws {
+        let values: [[[String]]] = [
+            [["a", "b"], ["c"]], [["a"], ["b", "c"]], [["a\",\"b"], ["c"]], [["a\\", "b"], ["c"]],
+            [["a", "b", "c"]], [[], ["a", "b", "c"]],
+        ]
+        let hashes = try values.map { try CanonicalHash.hex(of: $0) }
+        #expect(Set(hashes).count == values.count)
+        #expect(try CanonicalHash.hex(of: values[0]) == hashes[0])
+    }
+
+    /// Dictionaries are hashed in key order, whatever order they were filled in.
+    @Test func aSnapshotsFingerprintDoesNotDependOnInsertionOrder() throws {
+        func snapshot(_ names: [String]) -> CatalogSnapshot {
+            var schemas: [String: String] = [:]
+            var privileges: [String: [String]] = [:]
+            for name in names {
+                schemas[name] = "owner_" + name
+                privileges[name] = ["app:USAGE", "anon:USAGE"]
+            }
+            var snapshot = CatalogSnapshot(
+                serverVersionNumber: 150_000, schemas: schemas, relations: [:], constraints: [],
+                indexes: [], functions: [], triggers: [], policies: [], fingerprint: "")
+            snapshot.schemaPrivileges = privileges
+            snapshot.fingerprint = snapshot.computeFingerprint()
+            return snapshot
+        }
+        let names = (0..<300).map { "schema_\($0)" }
+        let forward = snapshot(names)
+        #expect(forward.fingerprint.count == 64)
+        #expect(snapshot(names.reversed()).fingerprint == forward.fingerprint)
+        #expect(snapshot(names.shuffled()).fingerprint == forward.fingerprint)
+        #expect(snapshot(names.dropLast()).fingerprint != forward.fingerprint)
+        // What a snapshot's JSON holds gives back the same fingerprint.
+        let decoded = try JSONDecoder().decode(
+            CatalogSnapshot.self, from: JSONEncoder().encode(forward))
+        #expect(decoded.computeFingerprint() == forward.fingerprint)
     }
 }

@@ -52,7 +52,7 @@ enum CatalogQueries {
                case c.relreplident when 'f' then 'full' when 'n' then 'nothing'
                     when 'i' then 'index ' || (select ri.relname::text from pg_index x join pg_class ri on ri.oid = x.indexrelid
                                                  where x.indrelid = c.oid and x.indisreplident) end as replica_identity,
-               obj_description(c.oid, 'pg_class') as comment,
+               rd.description as comment,
                case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
                case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end as partition_bound,
                coalesce((select array_agg(pn.nspname::text || '.' || pc.relname::text order by i.inhseqno)
@@ -61,6 +61,8 @@ enum CatalogQueries {
                          where i.inhrelid = c.oid), '{}') as parents,
                case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as view_definition
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        left join pg_description rd on rd.objoid = c.oid and rd.classoid = 'pg_class'::regclass
+          and rd.objsubid = 0
         where c.relkind in ('r', 'p', 'v', 'm', 'f') and \(schemaFilter)
           and \(notInExtension("pg_class", "c.oid"))
         order by 1, 2
@@ -69,14 +71,16 @@ enum CatalogQueries {
     static let columns = """
         select n.nspname::text as schema, c.relname::text as relation, a.attname::text as name,
                format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
-               pg_get_expr(d.adbin, d.adrelid) as default_expression,
+               -- Only a generated column's expression names columns: a default deparses without
+               -- its table, which spares the server opening every table (a cold relcache).
+               pg_get_expr(d.adbin, case when a.attgenerated <> '' then d.adrelid else 0 end) as default_expression,
                nullif(a.attgenerated::text, '') as generated,
                case when a.attcollation <> t.typcollation
                     then (select cn.nspname::text || '.' || co.collname::text from pg_collation co
                           join pg_namespace cn on cn.oid = co.collnamespace where co.oid = a.attcollation) end as collation,
                case a.attidentity when 'a' then 'always' when 'd' then 'by default' end as identity,
                case when a.attacl is not null then \(privileges("a.attacl", type: "c", owner: "c.relowner")) end as privileges,
-               col_description(c.oid, a.attnum) as comment,
+               cd.description as comment,
                -- An identity column's sequence: its options are the column's.
                (select format('start %s increment %s from %s to %s cache %s%s', s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
                               case when s.seqcycle then ' cycle' else '' end)
@@ -88,6 +92,9 @@ enum CatalogQueries {
         join pg_namespace n on n.oid = c.relnamespace
         join pg_type t on t.oid = a.atttypid
         left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+        -- A join, not col_description() row by row: one pass over the comments.
+        left join pg_description cd on cd.objoid = a.attrelid and cd.classoid = 'pg_class'::regclass
+          and cd.objsubid = a.attnum
         where c.relkind in ('r', 'p', 'v', 'm', 'f') and a.attnum > 0 and not a.attisdropped
           and \(schemaFilter) and \(notInExtension("pg_class", "c.oid"))
         order by 1, 2, a.attnum

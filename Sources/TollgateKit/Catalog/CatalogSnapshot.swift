@@ -57,14 +57,16 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(version, forKey: .version)
         try container.encode(serverVersionNumber, forKey: .serverVersionNumber)
-        try container.encode(schemas, forKey: .schemas)
+        // Dictionaries in key order: an encoder that keeps the given order (the fingerprint's)
+        // would otherwise see hash order, which changes from run to run.
+        try container.encode(SortedEntries(schemas), forKey: .schemas)
         try container.encode(relations.values.sorted { $0.name < $1.name }, forKey: .relations)
         try container.encode(constraints, forKey: .constraints)
         try container.encode(indexes, forKey: .indexes)
         try container.encode(functions, forKey: .functions)
         try container.encode(triggers, forKey: .triggers)
         try container.encode(policies, forKey: .policies)
-        try container.encode(schemaPrivileges, forKey: .schemaPrivileges)
+        try container.encode(SortedEntries(schemaPrivileges), forKey: .schemaPrivileges)
         try container.encode(extensions, forKey: .extensions)
         try container.encode(types, forKey: .types)
         try container.encode(sequences, forKey: .sequences)
@@ -303,16 +305,15 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
         return snapshot
     }
 
-    /// SHA-256 over the sorted JSON encoding, leaving out the server version (an upgrade is
-    /// not a schema change) and the fingerprint itself.
+    /// SHA-256 over the snapshot's canonical encoding (``CanonicalHash``), leaving out the
+    /// server version (an upgrade is not a schema change) and the fingerprint itself.
+    ///
+    /// Hashed as it is encoded: the snapshot is never written out whole for it.
     func computeFingerprint() -> String {
         var copy = self
         copy.serverVersionNumber = 0
         copy.fingerprint = ""
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(copy)) ?? Data()
-        return SHA256.hex(data)
+        return (try? CanonicalHash.hex(of: copy)) ?? ""
     }
 
     /// Every object the snapshot holds, columns and schemas aside.
