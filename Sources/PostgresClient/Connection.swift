@@ -253,11 +253,27 @@ public final class Connection {
     public func pipeline(
         _ queries: [Query], file: String = #fileID, line: Int = #line
     ) throws -> [Result<QueryResult, PostgresError>] {
+        try pipeline(queries, file: file, line: line) { results in
+            try queries.map { _ in try results.next() }
+        }
+    }
+
+    /// Runs statements in one pipeline like ``pipeline(_:file:line:)``, handing each result to
+    /// `body` as it arrives: a large result is decoded and let go before the next is read.
+    ///
+    /// Results `body` does not read are read and dropped after it returns or throws, so the
+    /// connection is ready for the next statement either way.
+    public func pipeline<T>(
+        _ queries: [Query], file: String = #fileID, line: Int = #line,
+        reading body: (PipelineResults) throws -> T
+    ) throws -> T {
         let settings = pendingSettings
         pendingSettings = []
         let queries = settings + queries
-        guard !queries.isEmpty else { return [] }
         let statements = try queries.map { try $0.sql(quotingIdentifiersWith: quoteIdentifier) }
+        let results = PipelineResults(
+            connection: self, statements: statements, file: file, line: line)
+        guard !queries.isEmpty else { return try body(results) }
         let callSite = "\(file):\(line)"
         logger.trace("pipeline", metadata: ["statements": "\(queries.count)"])
         statementCount += queries.count
@@ -277,36 +293,41 @@ public final class Connection {
                 throw connectionError(statement: sql, callSite: callSite)
             }
         }
-        var results: [Result<QueryResult, PostgresError>] = []
-        results.reserveCapacity(queries.count)
-        for sql in statements {
-            guard let result = PQgetResult(handle) else {
+        defer { results.drain() }
+        for _ in settings { _ = try results.next().get() }
+        return try body(results)
+    }
+
+    /// The next result of a pipeline: the statement's, then its sync point.
+    fileprivate func nextPipelineResult(
+        statement sql: String, callSite: String
+    ) throws -> Result<QueryResult, PostgresError> {
+        guard let result = PQgetResult(handle) else {
+            throw connectionError(statement: sql, callSite: callSite)
+        }
+        let outcome: Result<QueryResult, PostgresError>
+        do {
+            outcome = .success(try consume(result, statement: sql, callSite: callSite))
+        } catch let error as PostgresError where error.kind == .server {
+            outcome = .failure(error)
+        }
+        // The statement's end (a null), then its sync point.
+        var synced = false
+        while let next = PQgetResult(handle) {
+            synced = PQresultStatus(next) == PGRES_PIPELINE_SYNC
+            PQclear(next)
+            if synced { break }
+        }
+        if !synced {
+            guard let sync = PQgetResult(handle) else {
                 throw connectionError(statement: sql, callSite: callSite)
             }
-            do {
-                results.append(.success(try consume(result, statement: sql, callSite: callSite)))
-            } catch let error as PostgresError where error.kind == .server {
-                results.append(.failure(error))
-            }
-            // The statement's end (a null), then its sync point.
-            var synced = false
-            while let next = PQgetResult(handle) {
-                synced = PQresultStatus(next) == PGRES_PIPELINE_SYNC
-                PQclear(next)
-                if synced { break }
-            }
-            if !synced {
-                guard let sync = PQgetResult(handle) else {
-                    throw connectionError(statement: sql, callSite: callSite)
-                }
-                defer { PQclear(sync) }
-                guard PQresultStatus(sync) == PGRES_PIPELINE_SYNC else {
-                    throw connectionError(statement: sql, callSite: callSite)
-                }
+            defer { PQclear(sync) }
+            guard PQresultStatus(sync) == PGRES_PIPELINE_SYNC else {
+                throw connectionError(statement: sql, callSite: callSite)
             }
         }
-        for result in results.prefix(settings.count) { _ = try result.get() }
-        return Array(results.dropFirst(settings.count))
+        return outcome
     }
 
     /// Quotes an identifier with `PQescapeIdentifier`: the one place identifiers are quoted.
@@ -495,6 +516,45 @@ public final class Connection {
                 kind: .client, message: "cannot create a cancel handle", label: label)
         }
         return CancelHandle(cancel)
+    }
+}
+
+/// The results of a pipeline, read one by one in the order the statements were sent.
+public final class PipelineResults {
+    private let connection: Connection
+    private let statements: [String]
+    private let callSite: String
+    private var read = 0
+    private var broken = false
+
+    fileprivate init(connection: Connection, statements: [String], file: String, line: Int) {
+        self.connection = connection
+        self.statements = statements
+        self.callSite = "\(file):\(line)"
+    }
+
+    /// The next statement's result: its rows, or its error.
+    /// - Throws: `PostgresError` when the exchange itself fails, or when every result was read.
+    public func next() throws -> Result<QueryResult, PostgresError> {
+        guard read < statements.count, !broken else {
+            throw PostgresError(
+                kind: .client, message: "no more results in this pipeline",
+                label: connection.label)
+        }
+        do {
+            let result = try connection.nextPipelineResult(
+                statement: statements[read], callSite: callSite)
+            read += 1
+            return result
+        } catch {
+            broken = true
+            throw error
+        }
+    }
+
+    /// Reads and drops what is left, so that the pipeline can end.
+    fileprivate func drain() {
+        while read < statements.count, !broken { _ = try? next() }
     }
 }
 

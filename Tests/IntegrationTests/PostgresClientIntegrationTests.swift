@@ -200,6 +200,27 @@ struct PostgresClientIntegrationTests {
         }
     }
 
+    /// Results handed over one by one; whatever the reader leaves, or throws on, is drained,
+    /// and the connection goes on.
+    @Test func aPipelineCanBeReadOneResultAtATime() throws {
+        struct Stop: Error {}
+        let db = try PostgresTestServer.connect()
+        let first = try db.pipeline(["select 1 as n", "select 2 as n", "select 3 as n"]) {
+            results in try results.next().get().first!.decode("n", as: Int.self)
+        }
+        #expect(first == 1)
+        #expect(throws: Stop.self) {
+            try db.pipeline(["select 4 as n", "select pg_sleep(0.05)", "select 6 as n"]) { _ in
+                throw Stop()
+            }
+        }
+        #expect(try db.query("select 7 as n").first!.decode("n", as: Int.self) == 7)
+        let all = try db.pipeline(["select 8 as n"]) { results in
+            (try results.next().get(), try? results.next())
+        }
+        #expect(all.1 == nil)
+    }
+
     /// Megabytes each way in one pipeline: libpq reads while it waits to send, so neither the
     /// client nor the server waits on the other for ever.
     @Test func aLongPipelineOfLargeValuesNeitherSideWaitsOn() throws {

@@ -124,17 +124,18 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     /// - Throws: `PostgresError` when a catalog query fails.
     public static func load(from db: Connection) throws -> CatalogSnapshot {
         let queries = queries(serverVersion: db.serverVersionNumber)
-        let results = try db.runRolledBack([
-            RolledBackStatements(
-                ["select set_config('search_path', 'pg_catalog', true)"]
-                    + queries.map { Query(unsafeSQL: $0) }, readOnly: true)
-        ])[0]
-        _ = try results[0].get()
-        var answers: [String: [Row]] = [:]
-        for (sql, result) in zip(queries, results.dropFirst()) {
-            answers[sql] = try result.get().rows
+        let group = RolledBackStatements(
+            ["select set_config('search_path', 'pg_catalog', true)"]
+                + queries.map { Query(unsafeSQL: $0) }, readOnly: true)
+        // Each query's rows are decoded as they arrive, in the order they were sent.
+        return try db.runRolledBack(group) { results in
+            _ = try results.next().get()
+            var sent = queries[...]
+            return try read(serverVersionNumber: db.serverVersionNumber) { sql in
+                precondition(sent.popFirst() == sql, "catalog queries read out of order")
+                return try results.next().get().rows
+            }
         }
-        return try read(serverVersionNumber: db.serverVersionNumber) { answers[$0] ?? [] }
     }
 
     static func read(

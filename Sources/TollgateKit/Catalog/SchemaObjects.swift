@@ -545,6 +545,18 @@ extension SchemaObjects {
 enum CatalogText {
     /// Catalog expressions can span lines; a finding reads on one.
     static func oneLine(_ text: String) -> String {
-        text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(separator: " ")
+        // Most definitions are one line already: no tab, newline, double or outer space.
+        var space = true
+        var clean = true
+        for byte in text.utf8 {
+            if byte == 0x0A || byte == 0x09 || byte == 0x0D || (byte == 0x20 && space) {
+                clean = false
+                break
+            }
+            space = byte == 0x20
+        }
+        if clean && !space { return text }
+        return text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }).joined(
+            separator: " ")
     }
 }

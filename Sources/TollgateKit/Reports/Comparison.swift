@@ -220,7 +220,21 @@ public enum Comparison {
         _ readings: [EnvironmentReading], project: Project, all: Bool = false,
         reference: String? = nil
     ) -> ComparisonReport {
-        diff(readings.map { read($0, project: project) }, all: all, reference: reference)
+        // Each environment's objects are described on a thread of its own: at thousands of
+        // tables that is most of what comparing costs the client.
+        final class Reads: @unchecked Sendable {
+            let lock = NSLock()
+            var reads: [EnvironmentRead?]
+            init(_ count: Int) { reads = Array(repeating: nil, count: count) }
+        }
+        let reads = Reads(readings.count)
+        DispatchQueue.concurrentPerform(iterations: readings.count) { index in
+            let read = read(readings[index], project: project)
+            reads.lock.lock()
+            reads.reads[index] = read
+            reads.lock.unlock()
+        }
+        return diff(reads.reads.map { $0! }, all: all, reference: reference)
     }
 
     /// The objects of several environments set side by side against `reference`: those not
@@ -306,6 +320,11 @@ public enum Comparison {
     struct EnvironmentRead: Sendable {
         var state: ComparisonReport.EnvironmentState
         var snapshot: CatalogSnapshot?
+        /// The snapshot's objects (``SchemaObjects/details(_:)``), described when it was read.
+        var objects: [SchemaObjects.Key: SchemaObjects.Description]?
+        /// The objects as an older Tollgate described them, only where the ledger recorded
+        /// effects to match them against.
+        var legacy: [SchemaObjects.Key: String] = [:]
         var migrationNames: [String: String] = [:]
         /// Version → checksum of its recorded statements.
         var migrationChecksums: [String: String] = [:]
@@ -381,6 +400,10 @@ public enum Comparison {
                 promotion: playbook.gates.promotion)
         }
         read.snapshot = reading.snapshot
+        read.objects = reading.snapshot.map(SchemaObjects.details)
+        if !read.effects.isEmpty, let snapshot = reading.snapshot {
+            read.legacy = LegacyDescriptions.describe(snapshot)
+        }
         read.state.fingerprint = reading.snapshot?.fingerprint
         for name in ["warden", "verify"] {
             if reading.foreign != nil {
@@ -424,7 +447,7 @@ public enum Comparison {
         // Objects: every environment's descriptions, keyed by kind and name, against the
         // reference.
         let detailed = reachable.map {
-            (name: $0.state.name, objects: SchemaObjects.details($0.snapshot!))
+            (name: $0.state.name, objects: $0.objects ?? SchemaObjects.details($0.snapshot!))
         }
         let described = detailed.map { (name: $0.name, objects: $0.objects.mapValues(\.text)) }
         // A chosen reference that could not be read gives way to the furthest along, and the
@@ -443,7 +466,7 @@ public enum Comparison {
             else { continue }
             let result = DriftAttribution.attribute(
                 environment: read.state.name, objects: objects,
-                legacy: read.snapshot.map(LegacyDescriptions.describe) ?? [:],
+                legacy: read.legacy,
                 migrations: read.history,
                 effects: read.effects,
                 runByTollgate: read.runByTollgate)

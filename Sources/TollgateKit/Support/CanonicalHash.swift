@@ -82,16 +82,18 @@ enum CanonicalHash {
     )
         throws
     {
-        if let text = value as? String {
-            sink.text(text)
+        // Comparing types is cheap; a cast to an existential, for every value, is not.
+        if Value.self == String.self {
+            sink.text(unsafeBitCast(value, to: String.self))
             return
         }
-        if let number = value as? any BinaryInteger {
-            sink.plain(String(describing: number))
-            return
-        }
-        if let number = value as? any BinaryFloatingPoint {
-            sink.plain(String(describing: number))
+        if Value.self == Int64.self || Value.self == Int32.self || Value.self == Int16.self
+            || Value.self == Int8.self || Value.self == UInt64.self || Value.self == UInt32.self
+            || Value.self == UInt16.self || Value.self == UInt8.self || Value.self == UInt.self
+            || Value.self == Int.self || Value.self == Double.self || Value.self == Float.self
+            || Value.self == Bool.self
+        {
+            sink.plain(String(describing: value))
             return
         }
         sink.byte(0x28)
@@ -149,7 +151,7 @@ enum CanonicalHash {
         }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
             self.key(key)
-            try CanonicalHash.nested(value, sink, codingPath + [key])
+            try CanonicalHash.nested(value, sink, codingPath)
             sink.byte(0x2C)
         }
         mutating func nestedContainer<NestedKey: CodingKey>(

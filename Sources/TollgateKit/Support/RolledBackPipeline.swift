@@ -23,6 +23,40 @@ public enum Sending: Sendable {
 }
 
 extension Connection {
+    /// Runs one group like ``runRolledBack(_:sending:)``, in one round trip, handing `body`
+    /// each of the group's results as it arrives (``PipelineResults``): for large results that
+    /// are decoded one at a time instead of held together.
+    func runRolledBack<T>(
+        _ group: RolledBackStatements, reading body: (PipelineResults) throws -> T
+    ) throws -> T {
+        let nested = isInTransaction
+        let opening: [Query] =
+            nested
+            ? ["savepoint tollgate_rolled_back"]
+                + (group.readOnly ? ["set transaction read only"] : [])
+            : [group.readOnly ? "begin transaction read only" : "begin"]
+        let closing: [Query] =
+            nested
+            ? [
+                "rollback to savepoint tollgate_rolled_back",
+                "release savepoint tollgate_rolled_back",
+            ]
+            : ["rollback"]
+        let value = try pipeline(opening + group.statements + closing) { results in
+            for _ in opening { _ = try results.next().get() }
+            let value = try body(results)
+            return value
+        }
+        guard isInTransaction == nested else {
+            if !nested { _ = try? query("rollback") }
+            throw PostgresError(
+                kind: .client,
+                message: "a rolled-back group of statements left the session's transaction open",
+                label: label)
+        }
+        return value
+    }
+
     /// Runs each group in a transaction of its own that is rolled back (a savepoint rolled
     /// back when the session is already inside a transaction), and returns each group's
     /// results, one per statement.
