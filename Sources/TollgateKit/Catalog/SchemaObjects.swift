@@ -95,7 +95,17 @@ public enum SchemaObjects {
     /// policies on their tables, and functions that are not the platform's own.
     public static func details(_ snapshot: CatalogSnapshot) -> [Key: Description] {
         var objects: [Key: Description] = [:]
+        objects.reserveCapacity(snapshot.objectCount)
+        // Objects of a kind often share every property (an `id uuid` column in each of 2,000
+        // tables): equal lists are kept once, which is most of what descriptions weigh.
+        var shared: [[Property]: [Property]] = [:]
         func add(_ kind: ObjectKind, _ name: String, _ text: String, _ properties: [Property]) {
+            var properties = properties
+            if let same = shared[properties] {
+                properties = same
+            } else {
+                shared[properties] = properties
+            }
             objects[Key(kind: kind, name: name)] = Description(text, properties)
         }
         func platform(_ schema: String) -> Bool { platformSchemas.contains(schema) }

@@ -47,6 +47,9 @@ public struct EnvironmentReading: Sendable {
     /// Why the ledger could not be read, when it exists but refused (a privilege).
     public var ledgerError: String?
     public var snapshot: CatalogSnapshot?
+    /// What `compare` needs of the snapshot, described on the thread that read it so that the
+    /// snapshot itself can go (``EnvironmentReader/Request/describe``).
+    public var described: Described?
     /// Why this is not the application's database (none of its tables), when it is not.
     public var foreign: String?
     /// The suites asked for, by name; not run on a foreign database.
@@ -55,6 +58,15 @@ public struct EnvironmentReading: Sendable {
     public var reachable: Bool {
         if case .unreachable = problem { return false }
         return true
+    }
+
+    /// A snapshot as `compare` sets it beside others.
+    public struct Described: Sendable {
+        public var objects: [SchemaObjects.Key: SchemaObjects.Description]
+        /// The objects as an older Tollgate described them, where the ledger recorded effects
+        /// to match them against (``LegacyDescriptions``); empty elsewhere.
+        var legacy: [SchemaObjects.Key: String]
+        public var fingerprint: String
     }
 }
 
@@ -86,6 +98,10 @@ public struct EnvironmentReader: Sendable {
         public var suites: [String] = []
         /// Seconds a statement may take; nil for no limit (compare's probes take their time).
         public var statementTimeout: Int? = 30
+        /// Describe the snapshot's objects (``EnvironmentReading/described``) and let the
+        /// snapshot go: at thousands of tables, several environments' snapshots and
+        /// descriptions would otherwise be held at once.
+        public var describe = false
 
         public init(
             migrationStatements: Bool = false, ledger: Bool = true, effects: Bool = false,
@@ -107,6 +123,7 @@ public struct EnvironmentReader: Sendable {
                 migrationStatements: true, effects: true, suites: ["warden", "verify"])
             request.ledgerDetails = true
             request.statementTimeout = nil
+            request.describe = true
             return request
         }()
         /// A gate or check: the snapshot and the suites, nothing of the ledger or the history.
@@ -175,6 +192,17 @@ public struct EnvironmentReader: Sendable {
                             suite, on: db, environment: environment.name, snapshot: snapshot)
                     }
                 }
+            }
+            if request.describe, let snapshot = reading.snapshot {
+                let effects = reading.ledger?.effects ?? []
+                reading.described = .init(
+                    objects: SchemaObjects.details(snapshot),
+                    legacy: effects.isEmpty ? [:] : LegacyDescriptions.describe(snapshot),
+                    fingerprint: snapshot.fingerprint)
+                reading.snapshot = nil
+                // What decoding and describing freed goes back to the system, not only to the
+                // allocator: three threads' transient rows would otherwise stay resident.
+                returnFreedMemory()
             }
         } catch {
             reading.problem = Self.classify(error)
@@ -316,4 +344,20 @@ extension EnvironmentReader {
             DurationParser.seconds(elapsed) * 1000
         )
     }
+}
+
+/// Gives the memory the allocator holds free back to the system, with glibc's `malloc_trim(0)`.
+///
+/// Looked up at run time (it is declared in `<malloc.h>`, which no module exports); where it
+/// is missing, this does nothing.
+private func returnFreedMemory() {
+    typealias Trim = @convention(c) (Int) -> Int32
+    struct Lookup: @unchecked Sendable { let trim: Trim? }
+    enum Once {
+        static let lookup = Lookup(
+            trim: dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim").map {
+                unsafeBitCast($0, to: Trim.self)
+            })
+    }
+    _ = Once.lookup.trim?(0)
 }

@@ -312,15 +312,14 @@ public enum Comparison {
     /// The environment furthest along the rollout: the most playbooks done, the earliest in
     /// the chain on a tie.
     static func furthestAlong(_ reads: [EnvironmentRead]) -> String? {
-        let reachable = reads.filter { $0.snapshot != nil }
+        let reachable = reads.filter { $0.objects != nil }
         guard let most = reachable.map(\.state.rollout.count).max() else { return nil }
         return reachable.first { $0.state.rollout.count == most }?.state.name
     }
 
     struct EnvironmentRead: Sendable {
         var state: ComparisonReport.EnvironmentState
-        var snapshot: CatalogSnapshot?
-        /// The snapshot's objects (``SchemaObjects/details(_:)``), described when it was read.
+        /// The snapshot's objects (``SchemaObjects/details(_:)``); nil where none was read.
         var objects: [SchemaObjects.Key: SchemaObjects.Description]?
         /// The objects as an older Tollgate described them, only where the ledger recorded
         /// effects to match them against.
@@ -399,12 +398,15 @@ public enum Comparison {
                     ?? .zero,
                 promotion: playbook.gates.promotion)
         }
-        read.snapshot = reading.snapshot
-        read.objects = reading.snapshot.map(SchemaObjects.details)
-        if !read.effects.isEmpty, let snapshot = reading.snapshot {
-            read.legacy = LegacyDescriptions.describe(snapshot)
+        if let described = reading.described {
+            read.objects = described.objects
+            read.legacy = described.legacy
+            read.state.fingerprint = described.fingerprint
+        } else if let snapshot = reading.snapshot {
+            read.objects = SchemaObjects.details(snapshot)
+            if !read.effects.isEmpty { read.legacy = LegacyDescriptions.describe(snapshot) }
+            read.state.fingerprint = snapshot.fingerprint
         }
-        read.state.fingerprint = reading.snapshot?.fingerprint
         for name in ["warden", "verify"] {
             if reading.foreign != nil {
                 if project.suites[name] != nil {
@@ -428,7 +430,7 @@ public enum Comparison {
         now: Date = Date()
     ) -> ComparisonReport {
         var reads = reads
-        let reachable = reads.filter { $0.snapshot != nil }
+        let reachable = reads.filter { $0.objects != nil }
         // Migrations: the union, and where each is missing.
         var allNames: [String: String] = [:]
         for read in reads { allNames.merge(read.migrationNames) { first, _ in first } }
@@ -447,7 +449,7 @@ public enum Comparison {
         // Objects: every environment's descriptions, keyed by kind and name, against the
         // reference.
         let detailed = reachable.map {
-            (name: $0.state.name, objects: $0.objects ?? SchemaObjects.details($0.snapshot!))
+            (name: $0.state.name, objects: $0.objects!)
         }
         let described = detailed.map { (name: $0.name, objects: $0.objects.mapValues(\.text)) }
         // A chosen reference that could not be read gives way to the furthest along, and the
