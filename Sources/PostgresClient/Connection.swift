@@ -136,6 +136,30 @@ public final class Connection {
         try applyStandardSettings()
     }
 
+    /// Opens another connection to the same server and database as the same user, with the
+    /// settings this one was opened with (libpq's `PQconninfo`, password included, which
+    /// never leaves libpq's parameters): for work that runs beside this connection's.
+    public func openAnother(label: String? = nil) throws -> Connection {
+        guard let options = PQconninfo(handle) else {
+            throw PostgresError(kind: .client, message: "out of memory", label: self.label)
+        }
+        defer { PQconninfoFree(options) }
+        var parts: [String] = []
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if let value = option.pointee.val, value.pointee != 0 {
+                let text = String(cString: value)
+                let quoted = text.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "'", with: "\\'")
+                parts.append("\(String(cString: keyword))='\(quoted)'")
+            }
+            option += 1
+        }
+        return try Connection(
+            ConnectionString(parts.joined(separator: " ")), label: label ?? self.label,
+            logger: logger)
+    }
+
     deinit {
         PQfinish(handle)
     }

@@ -163,6 +163,97 @@ struct CrashResumeTests {
         }
     }
 
+    /// A backfill walking on one connection or several, killed while each has a batch in
+    /// hand, finishes on the next run with every row updated exactly once.
+    @Test(arguments: [1, 3])
+    func aKilledBackfillResumesWithEveryRowUpdatedOnce(connections: Int) throws {
+        let gate: Int64 = 4_242_003
+        let playbook = """
+            version: 1
+            playbook: day-2-demo
+            steps:
+              - id: fill
+                backfill:
+                  table: public.visits
+                  set: org_id = '00000000-0000-0000-0000-00000000000a', visits = t.visits + 1
+                  where: t.org_id is null
+                  batch_pages: 2
+                  target: 5ms
+                  connections: \(connections)
+                lock_timeout: 60s
+            """
+        try PlaybookEngineTests().withProject(playbooks: ["day-2-demo.yml": playbook]) {
+            project, dev, _, db, _ in
+            let database: String = try db.query("select current_database() as d").first!.decode("d")
+            // Rows past 12,000 wait on the gate while the test holds it: every connection ends
+            // up with a batch there, at its own pages.
+            try db.execute(
+                script: """
+                    create table public.visits (id int primary key, org_id uuid, visits int not null default 0,
+                                                pad text not null) with (fillfactor = 50);
+                    insert into public.visits select i, null, 0, repeat('x', 200) from generate_series(1, 20000) i;
+                    create function public.visits_gate() returns trigger language plpgsql as $$
+                    begin
+                      if new.id > 12000 then perform pg_advisory_xact_lock_shared(\(gate)); end if;
+                      return new;
+                    end $$;
+                    create trigger visits_gate before update on public.visits
+                      for each row execute function public.visits_gate();
+                    """)
+            let holder = try dev.connect()
+            try holder.query("select pg_advisory_lock(\(gate))")
+            let admin = try PostgresTestServer.connect()
+            let process = try start(project, ["run", "day-2-demo", "--env", "dev"])
+            try waitUntil("\(connections) connections wait at the gate") {
+                try admin.query(
+                    """
+                    select count(*) as n from pg_locks where locktype = 'advisory' and not granted
+                      and objid = \(gate % (1 << 32)) and objsubid = 1
+                      and database = (select oid from pg_database where datname = \(database))
+                    """
+                ).first!.decode("n", as: Int.self) >= connections
+            }
+            process.kill()
+            let killed = try process.wait()
+            #expect(killed.status == 128 + SIGKILL, "\(killed.stdout)\(killed.stderr)")
+            try holder.query("select pg_advisory_unlock_all()")
+            // The killed run's sessions finish their statements, find no client and roll back.
+            let ours = [holder.backendPID, db.backendPID]
+            try waitUntil("the killed run's sessions are gone") {
+                try admin.query(
+                    """
+                    select count(*) as n from pg_stat_activity
+                    where datname = \(database) and backend_type = 'client backend' and pid <> all(\(ours.map { String($0) })::int[])
+                    """
+                ).first!.decode("n", as: Int.self) == 0
+            }
+            let before: Int = try db.query(
+                "select count(*) as n from public.visits where visits = 1"
+            ).first!.decode("n")
+            #expect(before > 0 && before < 20000, "the walk was killed after \(before) rows")
+            // The cursor never passes a page a connection had not committed: every row before
+            // it is done (the sweep would hide a cursor that ran ahead).
+            let behind: Int = try db.query(
+                """
+                select count(*) as n from public.visits v, tollgate.backfill_cursors c
+                where c.step = 'fill' and v.org_id is null and (v.ctid::text::point)[0] < c.next_page
+                """
+            ).first!.decode("n")
+            #expect(behind == 0, "\(behind) rows before the cursor were not updated")
+            let resumed = try run(project, ["run", "day-2-demo", "--env", "dev"])
+            #expect(resumed.status == 0, "\(resumed.stdout)\(resumed.stderr)")
+            let row = try db.query(
+                """
+                select count(*) filter (where visits <> 1 or org_id is null) as wrong,
+                       (select rows_done from tollgate.backfill_cursors where step = 'fill') as recorded
+                from public.visits
+                """
+            ).first!
+            #expect(try row.decode("wrong", as: Int.self) == 0)
+            #expect(try row.decode("recorded", as: Int.self) == 20000)
+        }
+    }
+
     @Test func aTerminatedConnectionExitsFourAndResumes() throws {
         try PlaybookEngineTests().withProject(playbooks: ["day-1-demo.yml": Self.playbook]) {
             project, _, _, db, _ in

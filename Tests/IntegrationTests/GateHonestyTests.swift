@@ -244,7 +244,8 @@ struct GateHonestyTests {
     }
 
     /// A backfill governed by the writers: when its batches make other sessions wait for their
-    /// locks, it pauses (within the step's max_pause) and says so in its progress line.
+    /// locks longer than the step's writer_latency, it pauses (within the step's max_pause) and
+    /// says so in its progress line.
     ///
     /// It runs as the application's role, which may not see other roles' statements: the writer is
     /// another role, so waiters are counted all the same, and the line says what it cannot see.
@@ -263,6 +264,7 @@ struct GateHonestyTests {
                   batch_pages: 1
                   target: 100ms
                   max_pause: 400ms
+                  writer_latency: 20ms
             """
         try engine.withProject(
             playbooks: ["governed.yml": governed], rows: 400, devUser: "tollgate_app"

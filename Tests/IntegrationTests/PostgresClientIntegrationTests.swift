@@ -142,6 +142,19 @@ struct PostgresClientIntegrationTests {
             ])
     }
 
+    /// Another connection like this one: same server, database, user and settings, its own
+    /// session.
+    @Test func anotherConnectionGoesWhereThisOneWent() throws {
+        let db = try PostgresTestServer.connect(label: "dev")
+        let other = try db.openAnother()
+        let facts =
+            "select current_database() as d, current_user as u, current_setting('application_name') as a"
+        #expect(
+            try other.query(Query(unsafeSQL: facts)).first!.values
+                == db.query(Query(unsafeSQL: facts)).first!.values)
+        #expect(other.backendPID != db.backendPID && other.label == "dev")
+    }
+
     /// A setting sent with the next statement costs no round trip of its own.
     @Test func aSettingGoesWithTheNextStatement() throws {
         let db = try PostgresTestServer.connect()

@@ -78,8 +78,10 @@ struct BackfillRunner {
     let backfill: BackfillStep
     let playbook: String
     let step: Playbook.Step
-    let progress: (BackfillProgress) -> Void
-    let retry: (() throws -> Void) throws -> Void
+    /// Where progress and retries are reported; called from one thread at a time.
+    let emit: (RunEvent) -> Void
+    /// Opens another connection to the same database, for each connection past the first.
+    let openAnother: () throws -> Connection
 
     /// - Returns: rows changed over the whole backfill, resumed runs included.
     func run() throws -> Int64 {
@@ -88,7 +90,7 @@ struct BackfillRunner {
             try db.quoteIdentifier(backfill.table.schema) + "."
             + db.quoteIdentifier(backfill.table.name)
         let ledger = Ledger(db)
-        var (next, last, rows) =
+        let (next, last, rows) =
             try ledger.backfillCursor(playbook: playbook, step: step.id).map {
                 ($0.nextPage, $0.lastPage, $0.rows)
             }
@@ -100,46 +102,156 @@ struct BackfillRunner {
                     playbook: playbook, step: step.id, relation: relation, lastPage: pages)
                 return (0, pages, 0)
             }()
-        var pages = Int64(max(1, backfill.initialPages))
-        let clock = ContinuousClock()
-        let started = clock.now
-        var rowsThisRun: Int64 = 0
-        let targetSeconds = DurationParser.seconds(backfill.target)
-        // Governed by the writers: when a batch made other sessions wait for its locks, or the
-        // application's statements ran longer than the step's writer_latency, the next batches
-        // are smaller and further apart; when the application is fine again, the pause decays
-        // back to the step's own.
-        var governor = Governor(backfill: backfill)
-        while next < last {
-            let upper = min(next + pages, last)
-            let batchStart = clock.now
-            // The project's own SQL for SET and WHERE; the page bounds are parameters.
-            let (changed, cost) = try batchMeasuringCost(
-                Query(
-                    unsafeSQL:
-                        "update \(quoted) as t set \(backfill.set) where t.ctid >= $1::tid and t.ctid < $2::tid and (\(backfill.where))",
-                    binds: ["(\(next),0)", "(\(upper),0)"]),
-                nextPage: upper)
-            next = upper
-            rows += changed
-            rowsThisRun += changed
-            // Aim each batch at the target duration: grow or shrink by at most 2x a step.
-            let took = max(0.001, DurationParser.seconds(clock.now - batchStart))
-            let factor = min(2, max(0.5, targetSeconds / took))
-            pages = max(1, Int64((Double(pages) * factor).rounded()))
-            if governor.observe(cost) { pages = max(1, pages / 2) }
-            let elapsed = max(0.001, DurationParser.seconds(clock.now - started))
-            var line = BackfillProgress(
-                table: relation, pagesDone: next, pages: last, rows: rows,
-                rowsPerSecond: Double(rowsThisRun) / elapsed, finished: false)
-            if governor.yielding > .zero {
-                line.yielding = governor.yielding
-                line.cost = cost
-            }
-            line.unseen = cost.hidden
-            progress(line)
-            if next < last { governor.pause() }
+        let walk = Walk(
+            relation: relation, next: next, last: last, rows: rows, backfill: backfill, emit: emit)
+        // One connection walks alone; more walk disjoint page ranges side by side, each batch
+        // its own transaction on its own connection.
+        var connections = [db]
+        if next < last {
+            for _ in 1..<max(1, backfill.connections) { connections.append(try openAnother()) }
         }
+        let pids = connections.map(\.backendPID)
+        let workers = connections.map { connection in
+            Worker(
+                runner: self, db: connection, quoted: quoted,
+                siblings: pids.filter { $0 != connection.backendPID })
+        }
+        runOnThreads(workers.count) { index in workers[index].walk(walk) }
+        if let error = walk.error { throw error }
+        var total = walk.rows
+        total += try sweep(quoted: quoted, relation: relation, governor: walk.governor)
+        emit(
+            .backfill(
+                BackfillProgress(
+                    table: relation, pagesDone: last, pages: last, rows: total, rowsPerSecond: 0,
+                    finished: true)))
+        return total
+    }
+
+    /// The page walk's state, shared by the connections that walk it.
+    final class Walk: @unchecked Sendable {
+        private let lock = NSLock()
+        let relation: String
+        let last: Int64
+        let backfill: BackfillStep
+        let emit: (RunEvent) -> Void
+        private(set) var next: Int64
+        private(set) var rows: Int64
+        private var rowsThisRun: Int64 = 0
+        /// Batches taken and not yet committed: first page → end.
+        private var inFlight: [Int64: Int64] = [:]
+        private(set) var governor: Governor
+        private(set) var error: (any Error)?
+        private let started = ContinuousClock.now
+
+        init(
+            relation: String, next: Int64, last: Int64, rows: Int64, backfill: BackfillStep,
+            emit: @escaping (RunEvent) -> Void
+        ) {
+            self.relation = relation
+            self.next = next
+            self.last = last
+            self.rows = rows
+            self.backfill = backfill
+            self.emit = emit
+            governor = Governor(backfill: backfill)
+        }
+
+        func locked<T>(_ body: () throws -> T) rethrows -> T {
+            lock.lock()
+            defer { lock.unlock() }
+            return try body()
+        }
+
+        /// The next range of pages to update, or nil when the walk is over or has failed.
+        func take(_ pages: Int64) -> (Int64, Int64)? {
+            locked {
+                guard error == nil, next < last else { return nil }
+                let range = (next, min(next + pages, last))
+                next = range.1
+                inFlight[range.0] = range.1
+                return range
+            }
+        }
+
+        /// Where a walk resumed now would start, once the batch starting at `first` commits:
+        /// every page before it is done.
+        func resumePoint(committing first: Int64) -> Int64 {
+            locked { inFlight.keys.filter { $0 != first }.min() ?? next }
+        }
+
+        /// Takes in a committed batch: its rows, what it cost the application, and the
+        /// progress line; returns whether the application paid for it.
+        func committed(first: Int64, changed: Int64, cost: WriterCost, took: Duration) -> Bool {
+            locked {
+                inFlight[first] = nil
+                rows += changed
+                rowsThisRun += changed
+                let paid = governor.observe(cost, batch: took)
+                let done = inFlight.keys.min() ?? next
+                let elapsed = max(0.001, DurationParser.seconds(ContinuousClock.now - started))
+                var line = BackfillProgress(
+                    table: relation, pagesDone: done, pages: last, rows: rows,
+                    rowsPerSecond: Double(rowsThisRun) / elapsed, finished: false)
+                if governor.yielding > .zero {
+                    line.yielding = governor.yielding
+                    line.cost = cost
+                }
+                line.unseen = cost.hidden
+                emit(.backfill(line))
+                return paid
+            }
+        }
+
+        func failed(_ error: any Error) { locked { if self.error == nil { self.error = error } } }
+        func report(_ event: RunEvent) { locked { emit(event) } }
+        func pause() { locked { governor }.pause() }
+    }
+
+    /// One connection's share of the walk.
+    struct Worker: @unchecked Sendable {
+        let runner: BackfillRunner
+        let db: Connection
+        let quoted: String
+        /// The backend processes of the backfill's other connections.
+        let siblings: [Int32]
+
+        func walk(_ walk: Walk) {
+            var pages = Int64(max(1, runner.backfill.initialPages))
+            let targetSeconds = DurationParser.seconds(runner.backfill.target)
+            let clock = ContinuousClock()
+            while let (first, upper) = walk.take(pages) {
+                let batchStart = clock.now
+                do {
+                    // The project's own SQL for SET and WHERE; the page bounds are parameters.
+                    let (changed, cost) = try runner.batchMeasuringCost(
+                        Query(
+                            unsafeSQL:
+                                "update \(quoted) as t set \(runner.backfill.set) where t.ctid >= $1::tid and t.ctid < $2::tid and (\(runner.backfill.where))",
+                            binds: ["(\(first),0)", "(\(upper),0)"]),
+                        on: db, siblings: siblings,
+                        resumeAt: { walk.resumePoint(committing: first) }, report: walk.report)
+                    // Aim each batch at the target duration: grow or shrink by at most 2x a step.
+                    let duration = clock.now - batchStart
+                    let took = max(0.001, DurationParser.seconds(duration))
+                    let factor = min(2, max(0.5, targetSeconds / took))
+                    pages = max(1, Int64((Double(pages) * factor).rounded()))
+                    if walk.committed(first: first, changed: changed, cost: cost, took: duration) {
+                        pages = max(1, pages / 2)
+                    }
+                } catch {
+                    walk.failed(error)
+                    return
+                }
+                walk.pause()
+            }
+        }
+    }
+
+    /// Rows the page walk missed, updated by ctid on the main connection.
+    func sweep(quoted: String, relation: String, governor: Governor) throws -> Int64 {
+        var governor = governor
+        var rows: Int64 = 0
         // The sweep. Concurrent updates write a row's new version wherever there is room: on
         // a page the walk has passed, or past the starting size. Such rows still match
         // `where`, so one scan finds them; they are updated by ctid, in governed batches like
@@ -157,15 +269,18 @@ struct BackfillRunner {
             var start = 0
             while start < remaining.count {
                 let slice = Array(remaining[start..<min(start + chunk, remaining.count)])
+                let batchStart = ContinuousClock.now
                 let (changed, cost) = try batchMeasuringCost(
                     Query(
                         unsafeSQL:
                             "update \(quoted) as t set \(backfill.set) where t.ctid = any($1::tid[]) and (\(backfill.where))",
                         binds: [slice.postgresText]),
-                    nextPage: nil)
+                    on: db, resumeAt: nil, report: emit)
                 rows += changed
                 start += slice.count
-                chunk = governor.observe(cost) ? max(100, chunk / 2) : Self.sweepChunk
+                chunk =
+                    governor.observe(cost, batch: ContinuousClock.now - batchStart)
+                    ? max(100, chunk / 2) : Self.sweepChunk
                 if start < remaining.count { governor.pause() }
             }
         }
@@ -182,10 +297,6 @@ struct BackfillRunner {
                     "rows of \(relation) still match the backfill's 'where' after \(Self.sweepPasses) sweeps; run again (concurrent writes keep producing them)"
             )
         }
-        progress(
-            BackfillProgress(
-                table: relation, pagesDone: last, pages: last, rows: rows, rowsPerSecond: 0,
-                finished: true))
         return rows
     }
 
@@ -195,43 +306,63 @@ struct BackfillRunner {
     /// Just before the commit it reads what the batch costs the application: the sessions that
     /// wait for its locks (`pg_blocking_pids`), and the longest-running statement of any other
     /// client in the database (whatever slows it: these locks, or the I/O the batches cause).
-    /// `nextPage` is where the page walk resumes; the sweep leaves it alone.
+    /// `resumeAt` says where the page walk resumes once this batch commits (every page before
+    /// it done, whatever the other connections still have in hand); the sweep passes nil.
     func batchMeasuringCost(
-        _ update: Query, nextPage: Int64?
+        _ update: Query, on db: Connection, siblings: [Int32] = [], resumeAt: (() -> Int64)?,
+        report: (RunEvent) -> Void
     ) throws -> (changed: Int64, cost: WriterCost) {
-        var result = (changed: Int64(0), cost: WriterCost(waiting: 0, slowest: .zero))
-        try retry {
-            result = try db.withTransaction { db in
-                try db.setSetting("lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
-                let count = Int64(try db.query(update).affectedRows ?? 0)
-                try Ledger(db).advanceBackfill(
-                    playbook: playbook, step: step.id, nextPage: nextPage, rows: count)
-                let row = try db.query(Self.costQuery).first!
-                return (
-                    count,
-                    WriterCost(
-                        waiting: try row.decode("waiting"),
-                        slowest: .milliseconds(try row.decode("slowest_ms", as: Int64.self)),
-                        hidden: try row.decode("hidden"))
-                )
+        var attempt = 0
+        while true {
+            do {
+                return try batch(update, on: db, siblings: siblings, resumeAt: resumeAt)
+            } catch let error as PostgresError
+                where error.isLockNotAvailable && attempt < step.retries
+            {
+                attempt += 1
+                let pause = Duration.milliseconds(min(200 * (1 << attempt), 5000))
+                report(.retrying(step: step.id, attempt: attempt, of: step.retries, pause: pause))
+                sleepThread(for: pause)
             }
         }
-        return result
+    }
+
+    private func batch(
+        _ update: Query, on db: Connection, siblings: [Int32], resumeAt: (() -> Int64)?
+    ) throws -> (changed: Int64, cost: WriterCost) {
+        try db.withTransaction { db in
+            try db.setSetting("lock_timeout", String(step.lockTimeoutMilliseconds), local: true)
+            let count = Int64(try db.query(update).affectedRows ?? 0)
+            try Ledger(db).advanceBackfill(
+                playbook: playbook, step: step.id, nextPage: resumeAt?(), rows: count)
+            let row = try db.query(Self.costQuery(siblings: siblings)).first!
+            return (
+                count,
+                WriterCost(
+                    waiting: try row.decode("waiting"),
+                    slowest: .milliseconds(try row.decode("slowest_ms", as: Int64.self)),
+                    hidden: try row.decode("hidden"))
+            )
+        }
     }
 
     /// Waiters on this session's locks, the slowest active statement of another client, and
-    /// the sessions whose statements this role may not see.
+    /// the sessions whose statements this role may not see; the backfill's own other
+    /// connections (`siblings`) are none of these: their batches are not the application's.
     ///
     /// Without `pg_read_all_stats`, a role sees only its own sessions' state; `pid` and the
     /// database are visible for all, so waiters (`pg_blocking_pids`) are always counted.
-    static let costQuery: Query = """
+    static func costQuery(siblings: [Int32]) -> Query {
+        """
         select count(*) filter (where pg_backend_pid() = any(pg_blocking_pids(pid))) as waiting,
                coalesce(max(extract(epoch from clock_timestamp() - query_start) * 1000)
                           filter (where state = 'active' and backend_type = 'client backend'), 0)::bigint as slowest_ms,
                count(*) filter (where backend_type is null) as hidden
         from pg_stat_activity
         where datname = current_database() and pid <> pg_backend_pid()
+          and pid <> all(\(siblings.map { String($0) })::int[])
         """
+    }
 
     /// How many times the sweep looks for rows the page walk missed.
     static let sweepPasses = 5
@@ -249,11 +380,18 @@ struct Governor {
 
     init(backfill: BackfillStep) { self.backfill = backfill }
 
-    /// Takes in what the last batch cost.
+    /// Takes in what the last batch cost, and how long it held its locks.
+    ///
+    /// A writer that waited for the batch's locks waited at most as long as the batch: it paid
+    /// only when the batch outlasted the `writer_latency` it tolerates (a waiter of another role,
+    /// whose statement this role cannot see, is known by that alone). Otherwise any statement
+    /// slower than that says the application pays, whatever slowed it.
     ///
     /// - Returns: whether the application paid for it (the caller makes its next batch smaller).
-    mutating func observe(_ cost: WriterCost) -> Bool {
-        let paid = cost.waiting > 0 || cost.slowest > backfill.writerLatency
+    mutating func observe(_ cost: WriterCost, batch: Duration) -> Bool {
+        let paid =
+            (cost.waiting > 0 && batch > backfill.writerLatency)
+            || cost.slowest > backfill.writerLatency
         if paid {
             yielding = min(backfill.maxPause, max(yielding * 2, .milliseconds(50)))
         } else {

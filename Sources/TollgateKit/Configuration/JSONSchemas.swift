@@ -446,8 +446,14 @@ public enum JSONSchemas {
                         "minimum": 1,
                         "description": "Pages per batch to start with; default 8."
                       },
+                      "connections": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 16,
+                        "description": "Connections that walk the table side by side, each on page ranges of its own; default 2."
+                      },
                       "target": {
-                        "description": "How long one batch should take; default 150ms.",
+                        "description": "How long one batch should take; default 50ms, under writer_latency, so a writer meeting its locks waits less than it tolerates.",
                         "allOf": [
                           {
                             "$ref": "#/definitions/duration"

@@ -98,7 +98,7 @@ final class YAMLReader {
     }
 
     /// A non-negative integer written plainly.
-    func integer(_ node: Node, key: String, minimum: Int = 0) -> Int? {
+    func integer(_ node: Node, key: String, minimum: Int = 0, maximum: Int = .max) -> Int? {
         guard case .scalar(let scalar) = node, scalar.style == .plain,
             let value = Int(scalar.string)
         else {
@@ -109,6 +109,11 @@ final class YAMLReader {
         guard value >= minimum else {
             diagnostics.error(
                 "'\(key)' must be at least \(minimum), found \(value)", at: location(node))
+            return nil
+        }
+        guard value <= maximum else {
+            diagnostics.error(
+                "'\(key)' must be at most \(maximum), found \(value)", at: location(node))
             return nil
         }
         return value

@@ -391,13 +391,15 @@ public struct Ledger {
 
     /// Moves the cursor; call inside the batch's transaction, so a batch is done exactly once.
     ///
-    /// `nextPage` nil leaves the page walk where it is (the sweep).
+    /// `nextPage` nil leaves the page walk where it is (the sweep). The cursor never moves back:
+    /// batches on several connections commit in any order, each with the point the walk could
+    /// resume from as it commits.
     public func advanceBackfill(
         playbook: String, step: String, nextPage: Int64?, rows: Int64
     ) throws {
         try db.query(
             """
-            update tollgate.backfill_cursors set next_page = coalesce(\(nextPage), next_page), rows_done = rows_done + \(rows),
+            update tollgate.backfill_cursors set next_page = greatest(next_page, coalesce(\(nextPage), next_page)), rows_done = rows_done + \(rows),
               updated_at = clock_timestamp() where playbook = \(playbook) and step = \(step)
             """)
     }

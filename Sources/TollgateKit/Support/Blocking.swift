@@ -22,3 +22,24 @@ public func sleepThread(for duration: Duration) {
     let (seconds, attoseconds) = duration.components
     Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
 }
+
+/// Runs `body(0)` … `body(count - 1)` each on a thread of its own (index 0 on the calling
+/// thread) and returns when all have: for blocking work on several connections at once.
+func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    guard count > 1 else {
+        if count == 1 { body(0) }
+        return
+    }
+    let group = DispatchGroup()
+    for index in 1..<count {
+        group.enter()
+        let thread = Thread {
+            body(index)
+            group.leave()
+        }
+        thread.name = "tollgate-worker"
+        thread.start()
+    }
+    body(0)
+    group.wait()
+}

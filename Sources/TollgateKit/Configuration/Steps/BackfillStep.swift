@@ -34,6 +34,9 @@ public struct BackfillStep: StepAction {
     /// The application's latency the backfill tolerates: when another session's statement in
     /// the database has been running longer than this as a batch ends, the backfill yields.
     public var writerLatency: Duration = .milliseconds(100)
+    /// Connections that walk the table side by side, each batch on pages no other has: the
+    /// server's cores do the work together (the sweep after the walk takes one).
+    public var connections = 2
 
     public var checksum: String? { normalizedChecksum("\(table)\n\(set)\n\(`where`)") }
 
@@ -43,8 +46,8 @@ public struct BackfillStep: StepAction {
             let fields = reader.mapping(
                 node, "'backfill'",
                 allowed: [
-                    "table", "set", "where", "batch_pages", "target", "pause", "max_pause",
-                    "writer_latency",
+                    "table", "set", "where", "batch_pages", "connections", "target", "pause",
+                    "max_pause", "writer_latency",
                 ],
                 required: ["table", "set", "where"]),
             let table = fields["table"].flatMap({ reader.string($0.value, key: "table") }),
@@ -57,12 +60,17 @@ public struct BackfillStep: StepAction {
                 reader.integer($0.value, key: "batch_pages", minimum: 1)
             } ?? 8,
             target: fields["target"].flatMap { reader.duration($0.value, key: "target") }
-                ?? .milliseconds(150),
+                ?? .milliseconds(50),
             pause: fields["pause"].flatMap { reader.duration($0.value, key: "pause") } ?? .zero)
         if let maxPause = fields["max_pause"].flatMap({
             reader.duration($0.value, key: "max_pause")
         }) {
             step.maxPause = maxPause
+        }
+        if let connections = fields["connections"].flatMap({
+            reader.integer($0.value, key: "connections", minimum: 1, maximum: 16)
+        }) {
+            step.connections = connections
         }
         if let latency = fields["writer_latency"].flatMap({
             reader.duration($0.value, key: "writer_latency")

@@ -8,8 +8,13 @@ extension BackfillStep: RunnableStep {
         do {
             let rows = try BackfillRunner(
                 db: context.db, backfill: self, playbook: context.playbook.name, step: context.step,
-                progress: { context.emit(.backfill($0)) },
-                retry: { body in try context.withLockRetries(body) }
+                emit: context.emit,
+                openAnother: {
+                    // As the run's own connection is: the environment's variables set.
+                    let another = try context.db.openAnother()
+                    try PlaybookRunner.setVariables(of: context.environment, on: another)
+                    return another
+                }
             ).run()
             try context.record(.succeeded, output: "\(rows) rows")
         } catch let error as PostgresError {
