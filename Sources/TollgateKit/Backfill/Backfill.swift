@@ -44,6 +44,13 @@ public struct BackfillProgress: Sendable {
     }
 }
 
+/// What a backfill reports as it goes.
+enum BackfillEvent {
+    case progress(BackfillProgress)
+    /// A batch met `lock_timeout` and is tried again after `pause`.
+    case retrying(attempt: Int, pause: Duration)
+}
+
 /// What a backfill's batch cost the application, read just before the batch commits.
 public struct WriterCost: Sendable, Equatable, CustomStringConvertible {
     /// Sessions waiting for the batch's locks.
@@ -79,7 +86,7 @@ struct BackfillRunner {
     let playbook: String
     let step: Playbook.Step
     /// Where progress and retries are reported; called from one thread at a time.
-    let emit: (RunEvent) -> Void
+    let emit: (BackfillEvent) -> Void
     /// Opens another connection to the same database, for each connection past the first.
     let openAnother: () throws -> Connection
 
@@ -121,7 +128,7 @@ struct BackfillRunner {
         var total = walk.rows
         total += try sweep(quoted: quoted, relation: relation, governor: walk.governor)
         emit(
-            .backfill(
+            .progress(
                 BackfillProgress(
                     table: relation, pagesDone: last, pages: last, rows: total, rowsPerSecond: 0,
                     finished: true)))
@@ -134,7 +141,7 @@ struct BackfillRunner {
         let relation: String
         let last: Int64
         let backfill: BackfillStep
-        let emit: (RunEvent) -> Void
+        let emit: (BackfillEvent) -> Void
         private(set) var next: Int64
         private(set) var rows: Int64
         private var rowsThisRun: Int64 = 0
@@ -146,7 +153,7 @@ struct BackfillRunner {
 
         init(
             relation: String, next: Int64, last: Int64, rows: Int64, backfill: BackfillStep,
-            emit: @escaping (RunEvent) -> Void
+            emit: @escaping (BackfillEvent) -> Void
         ) {
             self.relation = relation
             self.next = next
@@ -198,13 +205,13 @@ struct BackfillRunner {
                     line.cost = cost
                 }
                 line.unseen = cost.hidden
-                emit(.backfill(line))
+                emit(.progress(line))
                 return paid
             }
         }
 
         func failed(_ error: any Error) { locked { if self.error == nil { self.error = error } } }
-        func report(_ event: RunEvent) { locked { emit(event) } }
+        func report(_ event: BackfillEvent) { locked { emit(event) } }
         func pause() { locked { governor }.pause() }
     }
 
@@ -310,20 +317,12 @@ struct BackfillRunner {
     /// it done, whatever the other connections still have in hand); the sweep passes nil.
     func batchMeasuringCost(
         _ update: Query, on db: Connection, siblings: [Int32] = [], resumeAt: (() -> Int64)?,
-        report: (RunEvent) -> Void
+        report: (BackfillEvent) -> Void
     ) throws -> (changed: Int64, cost: WriterCost) {
-        var attempt = 0
-        while true {
-            do {
-                return try batch(update, on: db, siblings: siblings, resumeAt: resumeAt)
-            } catch let error as PostgresError
-                where error.isLockNotAvailable && attempt < step.retries
-            {
-                attempt += 1
-                let pause = Duration.milliseconds(min(200 * (1 << attempt), 5000))
-                report(.retrying(step: step.id, attempt: attempt, of: step.retries, pause: pause))
-                sleepThread(for: pause)
-            }
+        try retryingLockTimeouts(
+            retries: step.retries, onRetry: { report(.retrying(attempt: $0, pause: $1)) }
+        ) {
+            try batch(update, on: db, siblings: siblings, resumeAt: resumeAt)
         }
     }
 

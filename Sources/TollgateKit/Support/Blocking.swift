@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 
 /// Runs blocking work (a libpq call, a child process) on a thread of its own, so that the
 /// cooperative pool stays free and several environments are handled in parallel.
@@ -42,4 +43,25 @@ func runOnThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
     }
     body(0)
     group.wait()
+}
+
+/// Runs `body`, retrying it while it fails on `lock_timeout` (SQLSTATE 55P03).
+///
+/// Up to `retries` times, with backoff (400 ms, doubling, at most 5 s): a busy table makes a
+/// step wait its turn in short tries instead of queueing writers behind it. `onRetry` hears of
+/// each retry before its pause.
+func retryingLockTimeouts<T>(
+    retries: Int, onRetry: (_ attempt: Int, _ pause: Duration) -> Void, _ body: () throws -> T
+) throws -> T {
+    var attempt = 0
+    while true {
+        do {
+            return try body()
+        } catch let error as PostgresError where error.isLockNotAvailable && attempt < retries {
+            attempt += 1
+            let pause = Duration.milliseconds(min(200 * (1 << attempt), 5000))
+            onRetry(attempt, pause)
+            sleepThread(for: pause)
+        }
+    }
 }

@@ -47,13 +47,7 @@ extension Connection {
             let value = try body(results)
             return value
         }
-        guard isInTransaction == nested else {
-            if !nested { _ = try? query("rollback") }
-            throw PostgresError(
-                kind: .client,
-                message: "a rolled-back group of statements left the session's transaction open",
-                label: label)
-        }
+        try expectTransaction(open: nested)
         return value
     }
 
@@ -105,6 +99,13 @@ extension Connection {
         for index in own.sorted() {
             if case .failure(let error) = results[index] { throw error }
         }
+        try expectTransaction(open: nested)
+        return ranges.map { Array(results[$0]) }
+    }
+
+    /// Throws (after rolling back what it can) unless the session is in a transaction exactly
+    /// when it was before the groups ran.
+    private func expectTransaction(open nested: Bool) throws {
         guard isInTransaction == nested else {
             if !nested { _ = try? query("rollback") }
             throw PostgresError(
@@ -112,6 +113,5 @@ extension Connection {
                 message: "a rolled-back group of statements left the session's transaction open",
                 label: label)
         }
-        return ranges.map { Array(results[$0]) }
     }
 }

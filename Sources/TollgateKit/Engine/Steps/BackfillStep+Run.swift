@@ -8,7 +8,16 @@ extension BackfillStep: RunnableStep {
         do {
             let rows = try BackfillRunner(
                 db: context.db, backfill: self, playbook: context.playbook.name, step: context.step,
-                emit: context.emit,
+                emit: { event in
+                    switch event {
+                    case .progress(let line): context.emit(.backfill(line))
+                    case .retrying(let attempt, let pause):
+                        context.emit(
+                            .retrying(
+                                step: context.step.id, attempt: attempt, of: context.step.retries,
+                                pause: pause))
+                    }
+                },
                 openAnother: {
                     // As the run's own connection is: the environment's variables set.
                     let another = try context.db.openAnother()

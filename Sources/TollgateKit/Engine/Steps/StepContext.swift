@@ -98,20 +98,10 @@ struct StepContext {
     /// Retries `body` with backoff when it fails on `lock_timeout` (55P03): a busy table
     /// makes the step wait its turn in short tries instead of queueing writers behind it.
     func withLockRetries(_ body: () throws -> Void) throws {
-        var attempt = 0
-        while true {
-            do {
-                try body()
-                return
-            } catch let error as PostgresError
-                where error.isLockNotAvailable && attempt < step.retries
-            {
-                attempt += 1
-                let pause = Duration.milliseconds(min(200 * (1 << attempt), 5000))
-                emit(.retrying(step: step.id, attempt: attempt, of: step.retries, pause: pause))
-                sleepThread(for: pause)
-            }
-        }
+        try retryingLockTimeouts(
+            retries: step.retries,
+            onRetry: { emit(.retrying(step: step.id, attempt: $0, of: step.retries, pause: $1)) },
+            body)
     }
 
     /// Runs a suite on the work connection: passed, the first failure, and how many checks
