@@ -144,16 +144,33 @@ public final class Connection {
             throw PostgresError(kind: .client, message: "out of memory", label: self.label)
         }
         defer { PQconninfoFree(options) }
-        var parts: [String] = []
+        // The host and port this connection reached, not the list it was given: with several
+        // hosts, another try could land on another server (a standby).
+        let reached = endpoint
+        var values: [String: String] = [:]
+        var order: [String] = []
         var option = options
         while let keyword = option.pointee.keyword {
             if let value = option.pointee.val, value.pointee != 0 {
-                let text = String(cString: value)
+                values[String(cString: keyword)] = String(cString: value)
+            }
+            order.append(String(cString: keyword))
+            option += 1
+        }
+        if let host = reached.host, let port = reached.port {
+            values["host"] = host
+            values["port"] = port
+            values["hostaddr"] = PQhostaddr(handle).map { String(cString: $0) }.flatMap {
+                $0.isEmpty ? nil : $0
+            }
+        }
+        var parts: [String] = []
+        for keyword in order {
+            if let text = values[keyword] {
                 let quoted = text.replacingOccurrences(of: "\\", with: "\\\\")
                     .replacingOccurrences(of: "'", with: "\\'")
-                parts.append("\(String(cString: keyword))='\(quoted)'")
+                parts.append("\(keyword)='\(quoted)'")
             }
-            option += 1
         }
         return try Connection(
             ConnectionString(parts.joined(separator: " ")), label: label ?? self.label,
@@ -292,9 +309,9 @@ public final class Connection {
         reading body: (PipelineResults) throws -> T
     ) throws -> T {
         let settings = pendingSettings
-        pendingSettings = []
         let queries = settings + queries
         let statements = try queries.map { try $0.sql(quotingIdentifiersWith: quoteIdentifier) }
+        pendingSettings = []
         let results = PipelineResults(
             connection: self, statements: statements, file: file, line: line)
         guard !queries.isEmpty else { return try body(results) }
@@ -309,6 +326,9 @@ public final class Connection {
         // Blocking mode is safe with a long pipeline: while libpq waits to send, it reads what
         // the server sends back into its buffer, so neither side waits on the other.
         defer { PQexitPipelineMode(handle) }
+        // Whatever happens from here, the results of what was sent are read before the pipeline
+        // ends, so the connection is left ready for the next statement.
+        defer { results.drain() }
         for (query, sql) in zip(queries, statements) {
             let sent = withOptionalCStrings(query.binds) { values in
                 PQsendQueryParams(handle, sql, Int32(query.binds.count), nil, values, nil, nil, 0)
@@ -317,7 +337,6 @@ public final class Connection {
                 throw connectionError(statement: sql, callSite: callSite)
             }
         }
-        defer { results.drain() }
         for _ in settings { _ = try results.next().get() }
         return try body(results)
     }
@@ -503,7 +522,8 @@ public final class Connection {
     /// just before it, instead of in a round trip of its own.
     ///
     /// For the start of a session: a setting sent inside a transaction that then rolls back
-    /// would be undone with it. An invalid value fails the next statement.
+    /// would be undone with it. An invalid value makes the next call throw its error, though
+    /// the statement itself has run.
     public func setSettingWithNextStatement(_ name: String, _ value: String) {
         pendingSettings.append("select set_config(\(name), \(value), false)")
     }

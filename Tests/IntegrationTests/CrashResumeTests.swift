@@ -163,8 +163,9 @@ struct CrashResumeTests {
         }
     }
 
-    /// A backfill walking on one connection or several, killed while each has a batch in
-    /// hand, finishes on the next run with every row updated exactly once.
+    /// A backfill walking on one connection or several, killed while one connection's batch
+    /// waits in the middle of the table and the others have walked past it, finishes on the next
+    /// run with every row updated exactly once, and its cursor never passed the waiting batch.
     @Test(arguments: [1, 3])
     func aKilledBackfillResumesWithEveryRowUpdatedOnce(connections: Int) throws {
         let gate: Int64 = 4_242_003
@@ -185,8 +186,8 @@ struct CrashResumeTests {
         try PlaybookEngineTests().withProject(playbooks: ["day-2-demo.yml": playbook]) {
             project, dev, _, db, _ in
             let database: String = try db.query("select current_database() as d").first!.decode("d")
-            // Rows past 12,000 wait on the gate while the test holds it: every connection ends
-            // up with a batch there, at its own pages.
+            // A few rows in the middle wait on the gate while the test holds it: the batch that
+            // holds them waits, and the other connections walk on past it to the end.
             try db.execute(
                 script: """
                     create table public.visits (id int primary key, org_id uuid, visits int not null default 0,
@@ -194,7 +195,7 @@ struct CrashResumeTests {
                     insert into public.visits select i, null, 0, repeat('x', 200) from generate_series(1, 20000) i;
                     create function public.visits_gate() returns trigger language plpgsql as $$
                     begin
-                      if new.id > 12000 then perform pg_advisory_xact_lock_shared(\(gate)); end if;
+                      if new.id between 6000 and 6010 then perform pg_advisory_xact_lock_shared(\(gate)); end if;
                       return new;
                     end $$;
                     create trigger visits_gate before update on public.visits
@@ -204,14 +205,21 @@ struct CrashResumeTests {
             try holder.query("select pg_advisory_lock(\(gate))")
             let admin = try PostgresTestServer.connect()
             let process = try start(project, ["run", "day-2-demo", "--env", "dev"])
-            try waitUntil("\(connections) connections wait at the gate") {
-                try admin.query(
+            try waitUntil("a batch waits at the gate and the others walked past it") {
+                let row = try admin.query(
                     """
-                    select count(*) as n from pg_locks where locktype = 'advisory' and not granted
-                      and objid = \(gate % (1 << 32)) and objsubid = 1
-                      and database = (select oid from pg_database where datname = \(database))
+                    select (select count(*) from pg_locks where locktype = 'advisory' and not granted
+                              and objid = \(gate % (1 << 32)) and objsubid = 1
+                              and database = (select oid from pg_database where datname = \(database))) as waiting
                     """
-                ).first!.decode("n", as: Int.self) >= connections
+                ).first!
+                let waiting: Int = try row.decode("waiting")
+                guard waiting == 1 else { return false }
+                if connections == 1 { return true }
+                let past: Int = try db.query(
+                    "select count(*) as n from public.visits where id > 12000 and visits = 0"
+                ).first!.decode("n")
+                return past == 0
             }
             process.kill()
             let killed = try process.wait()

@@ -319,6 +319,50 @@ struct GateHonestyTests {
         }
     }
 
+    /// A backfill that cannot open all the connections it asks for (a role's connection limit,
+    /// a small pool) walks on those it has and says so, instead of failing.
+    @Test func aBackfillWalksOnTheConnectionsItCanOpen() throws {
+        let role = "tollgate_narrow_\(UUID().uuidString.prefix(8).lowercased())"
+        let admin = try PostgresTestServer.connect()
+        try Sandbox.installRoles(on: admin, applicationPassword: "unused")
+        try admin.query(
+            "create role \(identifier: role) login in role tollgate_app connection limit 2")
+        defer { _ = try? admin.query("drop role \(identifier: role)") }
+        let playbook = """
+            version: 1
+            playbook: narrow
+            gates:
+              promotion: false
+            steps:
+              - id: fill-notes
+                backfill:
+                  table: public.leads
+                  set: notes = 'filled'
+                  where: t.notes is distinct from 'filled'
+                  connections: 4
+            """
+        try engine.withProject(playbooks: ["narrow.yml": playbook], rows: 300, devUser: role) {
+            project, dev, _, db, _ in
+            nonisolated(unsafe) var events: [RunEvent] = []
+            try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")) { event in
+                events.append(event)
+            }.run(try project.playbook(named: "narrow"), on: dev)
+            let narrowed = events.compactMap { event -> Int? in
+                if case .backfillNarrowed(_, let connections, let reason) = event,
+                    reason.contains("too many connections")
+                {
+                    return connections
+                }
+                return nil
+            }
+            #expect(narrowed.count == 1 && narrowed[0] >= 1 && narrowed[0] < 4, "\(events)")
+            let left: Int = try db.query(
+                "select count(*) as n from public.leads where notes is distinct from 'filled'"
+            ).first!.decode("n")
+            #expect(left == 0)
+        }
+    }
+
     /// The backfill also watches the application's latency: while another session's statements
     /// in the database run longer than the step's writer_latency, it yields, and says why.
     @Test func aBackfillYieldsWhenTheApplicationIsSlow() throws {

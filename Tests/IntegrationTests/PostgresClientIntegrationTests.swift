@@ -153,6 +153,28 @@ struct PostgresClientIntegrationTests {
             try other.query(Query(unsafeSQL: facts)).first!.values
                 == db.query(Query(unsafeSQL: facts)).first!.values)
         #expect(other.backendPID != db.backendPID && other.label == "dev")
+
+        // Over TCP with a password full of what quoting must survive; the password is in
+        // libpq's parameters, never in what is printed.
+        let role = "tollgate_sibling_\(UUID().uuidString.prefix(8).lowercased())"
+        let password = #"p\a'q s@:/w%"#
+        try db.query(
+            Query(
+                unsafeSQL:
+                    "create role \(role) login password '\(password.replacingOccurrences(of: "'", with: "''"))'"
+            ))
+        defer { _ = try? db.query("drop role \(identifier: role)") }
+        let escaped = password.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "'", with: "\\'")
+        let remote = try Connection(
+            ConnectionString(
+                "host=127.0.0.1 port=\(try PostgresTestServer.port()) dbname=postgres user=\(role) password='\(escaped)'"
+            ))
+        let sibling = try remote.openAnother()
+        #expect(
+            try sibling.query("select current_user as u").first!.decode("u", as: String.self)
+                == role)
+        #expect(sibling.endpoint.host == "127.0.0.1")
     }
 
     /// A setting sent with the next statement costs no round trip of its own.

@@ -49,6 +49,8 @@ enum BackfillEvent {
     case progress(BackfillProgress)
     /// A batch met `lock_timeout` and is tried again after `pause`.
     case retrying(attempt: Int, pause: Duration)
+    /// The walk goes on `connections`, fewer than asked: another could not be opened.
+    case narrowed(connections: Int, reason: String)
 }
 
 /// What a backfill's batch cost the application, read just before the batch commits.
@@ -115,7 +117,15 @@ struct BackfillRunner {
         // its own transaction on its own connection.
         var connections = [db]
         if next < last {
-            for _ in 1..<max(1, backfill.connections) { connections.append(try openAnother()) }
+            for _ in 1..<max(1, backfill.connections) {
+                do {
+                    connections.append(try openAnother())
+                } catch let error as PostgresError {
+                    // A connection limit or a small pool: the walk goes on with what it has.
+                    emit(.narrowed(connections: connections.count, reason: error.message))
+                    break
+                }
+            }
         }
         let pids = connections.map(\.backendPID)
         let workers = connections.map { connection in

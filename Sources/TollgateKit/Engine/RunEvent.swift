@@ -20,6 +20,9 @@ public enum RunEvent: Sendable {
     case overLockBudget(step: String, LockHold)
     /// A batch of a backfill committed.
     case backfill(BackfillProgress)
+    /// A backfill walks on fewer connections than its step asks for: another could not be
+    /// opened (a connection limit, a small pool).
+    case backfillNarrowed(step: String, connections: Int, reason: String)
     /// An after-gate suite passed; `notApplicable` checks did not apply (a rehearsal copy).
     case suitePassed(suite: String, notApplicable: Int)
     /// A rehearsal copies an environment's schema.

@@ -53,6 +53,9 @@ final class RunEventPrinter: @unchecked Sendable {
             return "copying the schema of \(environment) into \(database) on the sandbox"
         case .restoreError(let error): return "  restore: \(error)"
         case .backfill(let progress): return "    " + progress.line()
+        case .backfillNarrowed(let step, let connections, let reason):
+            return
+                "  … \(step): walking on \(connections) connection\(connections == 1 ? "" : "s"): another could not be opened (\(reason)); set 'connections: \(connections)' on the step to stop asking"
         }
     }
 

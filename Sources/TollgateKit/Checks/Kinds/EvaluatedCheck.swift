@@ -18,17 +18,6 @@ indirect enum Staged<Value> {
     case done(Value)
     case needs(
         RolledBackStatements, then: ([Result<QueryResult, PostgresError>]) throws -> Staged<Value>)
-
-    /// Runs the work on `db`, each stage a round trip of its own: for work that is not sent
-    /// with others.
-    func run(on db: Connection) throws -> Value {
-        var stage = self
-        while case .needs(let statements, let then) = stage {
-            stage = try then(try db.runRolledBack([statements])[0])
-        }
-        guard case .done(let value) = stage else { fatalError("unreachable") }
-        return value
-    }
 }
 
 /// What a check is decided with: the connection (for quoting names), the snapshot read once

@@ -11,6 +11,10 @@ extension BackfillStep: RunnableStep {
                 emit: { event in
                     switch event {
                     case .progress(let line): context.emit(.backfill(line))
+                    case .narrowed(let connections, let reason):
+                        context.emit(
+                            .backfillNarrowed(
+                                step: context.step.id, connections: connections, reason: reason))
                     case .retrying(let attempt, let pause):
                         context.emit(
                             .retrying(
