@@ -18,7 +18,9 @@ final class YAMLReader {
     /// Parses `text`; a syntax error is recorded and `nil` returned.
     func compose(_ text: String) -> Node? {
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // The reader reads every scalar itself: resolving tags (a regular expression per
+            // scalar) would only cost the start-up of every command.
+            guard let node = try Yams.compose(yaml: text, .basic) else {
                 diagnostics.error(
                     "the file is empty", at: SourceLocation(file: file, line: 1, column: 1))
                 return nil
