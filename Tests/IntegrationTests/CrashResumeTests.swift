@@ -186,8 +186,8 @@ struct CrashResumeTests {
         try PlaybookEngineTests().withProject(playbooks: ["day-2-demo.yml": playbook]) {
             project, dev, _, db, _ in
             let database: String = try db.query("select current_database() as d").first!.decode("d")
-            // A few rows in the middle wait on the gate while the test holds it: the batch that
-            // holds them waits, and the other connections walk on past it to the end.
+            // A row in the middle waits on the gate while the test holds it: the batch that
+            // holds it waits, and the other connections walk on past it to the end.
             try db.execute(
                 script: """
                     create table public.visits (id int primary key, org_id uuid, visits int not null default 0,
@@ -195,7 +195,7 @@ struct CrashResumeTests {
                     insert into public.visits select i, null, 0, repeat('x', 200) from generate_series(1, 20000) i;
                     create function public.visits_gate() returns trigger language plpgsql as $$
                     begin
-                      if new.id between 6000 and 6010 then perform pg_advisory_xact_lock_shared(\(gate)); end if;
+                      if new.id = 6000 then perform pg_advisory_xact_lock_shared(\(gate)); end if;
                       return new;
                     end $$;
                     create trigger visits_gate before update on public.visits
@@ -214,7 +214,7 @@ struct CrashResumeTests {
                     """
                 ).first!
                 let waiting: Int = try row.decode("waiting")
-                guard waiting == 1 else { return false }
+                guard waiting >= 1 else { return false }
                 if connections == 1 { return true }
                 let past: Int = try db.query(
                     "select count(*) as n from public.visits where id > 12000 and visits = 0"
