@@ -243,6 +243,24 @@ struct GateHonestyTests {
         }
     }
 
+    /// A playbook whose one step backfills `notes` on `public.leads`, with `options` (flat
+    /// `key: value` lines) added to the step's `backfill`.
+    static func fillNotes(_ name: String, _ options: String) -> String {
+        """
+        version: 1
+        playbook: \(name)
+        gates:
+          promotion: false
+        steps:
+          - id: fill-notes
+            backfill:
+              table: public.leads
+              set: notes = 'filled'
+              where: t.notes is distinct from 'filled'
+        \(options.split(separator: "\n").map { "      " + $0.trimmingCharacters(in: .whitespaces) }.joined(separator: "\n"))
+        """
+    }
+
     /// A backfill governed by the writers: when its batches make other sessions wait for their
     /// locks longer than the step's writer_latency, it pauses (within the step's max_pause) and
     /// says so in its progress line.
@@ -250,22 +268,14 @@ struct GateHonestyTests {
     /// It runs as the application's role, which may not see other roles' statements: the writer is
     /// another role, so waiters are counted all the same, and the line says what it cannot see.
     @Test func aBackfillYieldsWhenWritersWaitForIt() throws {
-        let governed = """
-            version: 1
-            playbook: governed
-            gates:
-              promotion: false
-            steps:
-              - id: fill-notes
-                backfill:
-                  table: public.leads
-                  set: notes = 'filled'
-                  where: t.notes is distinct from 'filled'
-                  batch_pages: 1
-                  target: 100ms
-                  max_pause: 400ms
-                  writer_latency: 20ms
+        let governed = Self.fillNotes(
+            "governed",
             """
+                batch_pages: 1
+                target: 100ms
+                max_pause: 400ms
+                writer_latency: 20ms
+            """)
         try engine.withProject(
             playbooks: ["governed.yml": governed], rows: 400, devUser: "tollgate_app"
         ) {
@@ -328,19 +338,7 @@ struct GateHonestyTests {
         try admin.query(
             "create role \(identifier: role) login in role tollgate_app connection limit 2")
         defer { _ = try? admin.query("drop role \(identifier: role)") }
-        let playbook = """
-            version: 1
-            playbook: narrow
-            gates:
-              promotion: false
-            steps:
-              - id: fill-notes
-                backfill:
-                  table: public.leads
-                  set: notes = 'filled'
-                  where: t.notes is distinct from 'filled'
-                  connections: 4
-            """
+        let playbook = Self.fillNotes("narrow", "connections: 4")
         try engine.withProject(playbooks: ["narrow.yml": playbook], rows: 300, devUser: role) {
             project, dev, _, db, _ in
             nonisolated(unsafe) var events: [RunEvent] = []
@@ -366,22 +364,14 @@ struct GateHonestyTests {
     /// The backfill also watches the application's latency: while another session's statements
     /// in the database run longer than the step's writer_latency, it yields, and says why.
     @Test func aBackfillYieldsWhenTheApplicationIsSlow() throws {
-        let governed = """
-            version: 1
-            playbook: governed
-            gates:
-              promotion: false
-            steps:
-              - id: fill-notes
-                backfill:
-                  table: public.leads
-                  set: notes = 'filled'
-                  where: t.notes is distinct from 'filled'
-                  batch_pages: 1
-                  target: 20ms
-                  max_pause: 200ms
-                  writer_latency: 50ms
+        let governed = Self.fillNotes(
+            "governed",
             """
+                batch_pages: 1
+                target: 20ms
+                max_pause: 200ms
+                writer_latency: 50ms
+            """)
         try engine.withProject(playbooks: ["governed.yml": governed], rows: 300) {
             project, dev, _, db, _ in
             // An application statement that runs long, on no table the backfill touches: nobody
