@@ -12,6 +12,21 @@ struct RolledBackStatements {
         self.statements = statements
         self.readOnly = readOnly
     }
+
+    /// The statements that open and close the group's transaction: its own, or a savepoint
+    /// when the session is already in one (`nested`); either way rolled back.
+    func transaction(nested: Bool) -> (opening: [Query], closing: [Query]) {
+        guard nested else {
+            return ([readOnly ? "begin transaction read only" : "begin"], ["rollback"])
+        }
+        return (
+            ["savepoint tollgate_rolled_back"] + (readOnly ? ["set transaction read only"] : []),
+            [
+                "rollback to savepoint tollgate_rolled_back",
+                "release savepoint tollgate_rolled_back",
+            ]
+        )
+    }
 }
 
 /// How groups of statements reach the server.
@@ -30,18 +45,7 @@ extension Connection {
         _ group: RolledBackStatements, reading body: (PipelineResults) throws -> T
     ) throws -> T {
         let nested = isInTransaction
-        let opening: [Query] =
-            nested
-            ? ["savepoint tollgate_rolled_back"]
-                + (group.readOnly ? ["set transaction read only"] : [])
-            : [group.readOnly ? "begin transaction read only" : "begin"]
-        let closing: [Query] =
-            nested
-            ? [
-                "rollback to savepoint tollgate_rolled_back",
-                "release savepoint tollgate_rolled_back",
-            ]
-            : ["rollback"]
+        let (opening, closing) = group.transaction(nested: nested)
         let value = try pipeline(opening + group.statements + closing) { results in
             for _ in opening { _ = try results.next().get() }
             let value = try body(results)
@@ -66,21 +70,10 @@ extension Connection {
         var statements: [Query] = []
         var ranges: [Range<Int>] = []
         for group in groups {
-            if nested {
-                statements.append("savepoint tollgate_rolled_back")
-                if group.readOnly { statements.append("set transaction read only") }
-            } else {
-                statements.append(group.readOnly ? "begin transaction read only" : "begin")
-            }
+            let (opening, closing) = group.transaction(nested: nested)
+            statements += opening
             ranges.append(statements.count..<(statements.count + group.statements.count))
-            statements += group.statements
-            statements +=
-                nested
-                ? [
-                    "rollback to savepoint tollgate_rolled_back",
-                    "release savepoint tollgate_rolled_back",
-                ]
-                : ["rollback"]
+            statements += group.statements + closing
         }
         let results: [Result<QueryResult, PostgresError>]
         switch sending {
