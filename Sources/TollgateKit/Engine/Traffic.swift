@@ -31,12 +31,20 @@ public struct TrafficGenerator: Sendable {
         public var gotrue: ConnectionString? = nil
         /// Each client stops after this many requests, if set (whatever `until` says).
         public var requestsPerClient: Int? = nil
+        /// The longest an operation may wait for a lock, if set: one that waits longer fails
+        /// (`lock_timeout`, 55P03) and is reported, whatever else slowed it.
+        ///
+        /// Latency counts every cause, a busy client machine too; this counts only the waits a
+        /// rollout can cause: a step's lock, or a batch's rows.
+        public var lockWait: Duration? = nil
 
         public init(
             clients: Int = 2, jwtExpiry: Duration = .zero, signUpEvery: Int = 10,
             pause: Duration = .milliseconds(5), newBackendAfterDay4: Bool = true,
-            gotrue: ConnectionString? = nil, requestsPerClient: Int? = nil
+            gotrue: ConnectionString? = nil, requestsPerClient: Int? = nil,
+            lockWait: Duration? = nil
         ) {
+            self.lockWait = lockWait
             self.gotrue = gotrue
             self.requestsPerClient = requestsPerClient
             self.newBackendAfterDay4 = newBackendAfterDay4
@@ -223,6 +231,13 @@ public struct TrafficGenerator: Sendable {
                 _ = try? gotrue?.query("rollback")
                 if error.isInsufficientPrivilege && error.message.contains("row-level security") {
                     report.refusals += 1
+                } else if error.isLockNotAvailable, let lockWait = options.lockWait {
+                    report.failures.append(
+                        Failure(
+                            operation: "request \(request)", sqlState: error.sqlState,
+                            message:
+                                "waited longer than \(DurationParser.format(lockWait)) for a lock: \(error.message)"
+                        ))
                 } else {
                     report.failures.append(
                         Failure(
@@ -235,6 +250,13 @@ public struct TrafficGenerator: Sendable {
         }
         report.latencies.sort()
         return report
+    }
+
+    /// Sets the transaction's `lock_timeout` to ``Options/lockWait``, if set.
+    func limitLockWait(_ db: Connection) throws {
+        guard let lockWait = options.lockWait else { return }
+        try db.setSetting(
+            "lock_timeout", String(DurationParser.milliseconds(lockWait)), local: true)
     }
 
     /// What `app_metadata` holds now goes into a new token, as GoTrue issues one.
@@ -255,6 +277,7 @@ public struct TrafficGenerator: Sendable {
     /// The old backend writes `user_id` only; the new one the JWT's `org_id` too.
     func act(_ db: Connection, user: UUID, token: Token, newCode: Bool) throws {
         try db.withTransaction { db in
+            try limitLockWait(db)
             try db.query("set local role authenticated")
             try db.setSetting("request.jwt.claims", token.claims.postgresText, local: true)
             let lead: UUID
@@ -299,6 +322,7 @@ public struct TrafficGenerator: Sendable {
         let domain = email.split(separator: "@").last.map(String.init) ?? "example.com"
         let address = "user-signup-\(client)-\(request)-\(id.postgresText.prefix(8))@\(domain)"
         try db.withTransaction { db in
+            try limitLockWait(db)
             if options.gotrue != nil {
                 try db.query("set local role supabase_auth_admin")
                 try db.setSetting("search_path", "auth", local: true)

@@ -13,6 +13,7 @@ struct Traffic: TollgateCommand {
             examples: [
                 "tollgate traffic --env dev --duration 1m",
                 "tollgate traffic --env dev --stop-file /tmp/stop --json",
+                "tollgate traffic --env dev --duration 5m --lock-wait 1s",
             ],
             exits: [.success, .blocked, .badConfiguration, .unreachable]))
 
@@ -22,6 +23,11 @@ struct Traffic: TollgateCommand {
     var environment: String
     @Option(help: "How long to run, such as 30s or 5m.") var duration = "30s"
     @Option(help: "Concurrent clients.") var clients = 2
+    @Option(
+        help:
+            "Fail any operation that waits longer than this for a lock (lock_timeout), such as 1s: the waits a rollout can cause, apart from a slow machine."
+    )
+    var lockWait: String?
     @Option(help: "Stop as soon as this file exists (for scripts), whatever --duration says.")
     var stopFile: String?
     @Flag(help: "Print the report as JSON (latencies in milliseconds).") var json = false
@@ -32,6 +38,9 @@ struct Traffic: TollgateCommand {
         }
         guard (1...64).contains(clients) else {
             throw ValidationError("--clients must be between 1 and 64")
+        }
+        if let lockWait, (DurationParser.parse(lockWait) ?? .zero) <= .zero {
+            throw ValidationError("--lock-wait takes a duration above zero, such as 500ms or 1s")
         }
     }
 
@@ -52,7 +61,9 @@ struct Traffic: TollgateCommand {
             } : nil
         let report = try await TrafficGenerator(
             environment: environment,
-            options: .init(clients: clients, jwtExpiry: jwtExpiry, gotrue: gotrue)
+            options: .init(
+                clients: clients, jwtExpiry: jwtExpiry, gotrue: gotrue,
+                lockWait: lockWait.flatMap(DurationParser.parse))
         )
         .run(until: { [stopFile] in
             ContinuousClock.now >= until
