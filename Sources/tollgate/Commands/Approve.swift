@@ -4,6 +4,7 @@ import TollgateKit
 /// `tollgate approve <playbook> --env E --as NAME`: one approval, recorded in the ledger.
 struct Approve: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "approve",
         abstract: "Record an approval of a playbook on an environment.",
         discussion: CommandHelp.discussion(
             nil,

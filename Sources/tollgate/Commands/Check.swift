@@ -5,6 +5,7 @@ import TollgateKit
 /// `tollgate check`: run check suites (all by default) on environments, in parallel.
 struct Check: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "check",
         abstract: "Run check suites against environments (all suites and environments by default).",
         discussion: CommandHelp.discussion(
             nil,
@@ -42,6 +43,7 @@ struct Check: TollgateCommand {
 /// `tollgate gate <suite> --env E`: the CI gate; exit 0 only when every check passes.
 struct Gate: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "gate",
         abstract:
             "Pass or block a deployment: run one suite on the named environments; exit 0 only if every check passes.",
         discussion: CommandHelp.discussion(

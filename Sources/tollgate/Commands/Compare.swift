@@ -5,6 +5,7 @@ import TollgateKit
 /// `tollgate compare`: environments side by side, and which of them block Warden.
 struct Compare: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "compare",
         abstract:
             "Compare environments: migrations, rollout, schema objects, check results; which block Warden and why.",
         discussion: CommandHelp.discussion(

@@ -6,6 +6,7 @@ import TollgateKit
 /// read from its supabase-js calls, without a database.
 struct Expectations: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "expectations",
         abstract: "List the tables, columns, embeds and functions the application's code expects.",
         discussion: CommandHelp.discussion(
             """

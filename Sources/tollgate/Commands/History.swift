@@ -4,6 +4,7 @@ import TollgateKit
 /// `tollgate history --env E`: the ledger's events, oldest first.
 struct History: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "history",
         abstract: "Show what ran on an environment, who approved it, and which gates held.",
         discussion: CommandHelp.discussion(
             nil,

@@ -5,6 +5,7 @@ import TollgateKit
 /// `tollgate init`: Tollgate's files for an existing Supabase project.
 struct Init: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "init",
         abstract: "Make an existing Supabase project a Tollgate project.",
         discussion: CommandHelp.discussion(
             """

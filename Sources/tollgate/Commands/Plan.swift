@@ -4,6 +4,7 @@ import TollgateKit
 /// `tollgate plan <playbook> --env E`: what a run would do and what blocks it; changes nothing.
 struct Plan: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "plan",
         abstract:
             "Show a playbook's gates and steps on an environment: what ran, what would run, what blocks. Changes nothing.",
         discussion: CommandHelp.discussion(

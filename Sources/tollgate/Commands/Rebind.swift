@@ -5,6 +5,7 @@ import TollgateKit
 /// purpose and on the record (a restored copy, a renamed environment).
 struct Rebind: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rebind",
         abstract:
             "Bind an environment's ledger to the database it now points at (a restored copy, a renamed environment).",
         discussion: CommandHelp.discussion(

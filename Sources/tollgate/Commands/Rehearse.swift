@@ -5,6 +5,7 @@ import TollgateKit
 /// `tollgate rehearse <playbook> --env E`: run it on a copy of E's schema in the sandbox first.
 struct Rehearse: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "rehearse",
         abstract:
             "Run a playbook on a copy of an environment's schema in the sandbox, to see a failure before it happens there.",
         discussion: CommandHelp.discussion(

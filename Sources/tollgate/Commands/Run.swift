@@ -5,6 +5,7 @@ import TollgateKit
 /// `tollgate run <playbook> --env E`: check every gate, then apply the steps.
 struct Run: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract:
             "Run a playbook (or every playbook up to --through) on an environment, gates first.",
         discussion: CommandHelp.discussion(

@@ -5,6 +5,7 @@ import TollgateKit
 /// `tollgate sandbox up|down|reset|status`: a local cluster with dev, staging and production.
 struct Sandbox: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sandbox",
         abstract:
             "Run a local PostgreSQL cluster holding dev, staging and production in the report's starting state.",
         subcommands: [Up.self, Down.self, Reset.self, Show.self])
@@ -44,6 +45,7 @@ struct Sandbox: AsyncParsableCommand {
 
     struct Up: TollgateCommand {
         static let configuration = CommandConfiguration(
+            commandName: "up",
             abstract: "Create, start and seed the sandbox (only what is missing).",
             discussion: CommandHelp.discussion(
                 nil,
@@ -72,6 +74,7 @@ struct Sandbox: AsyncParsableCommand {
 
     struct Down: TollgateCommand {
         static let configuration = CommandConfiguration(
+            commandName: "down",
             abstract: "Stop the sandbox, keeping its data.",
             discussion: CommandHelp.discussion(
                 nil,
@@ -97,6 +100,7 @@ struct Sandbox: AsyncParsableCommand {
 
     struct Reset: TollgateCommand {
         static let configuration = CommandConfiguration(
+            commandName: "reset",
             abstract: "Delete the sandbox and build it again from scratch.",
             discussion: CommandHelp.discussion(
                 nil,

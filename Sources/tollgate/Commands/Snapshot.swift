@@ -8,6 +8,7 @@ import TollgateKit
 /// Not in the help: an inspection tool.
 struct Snapshot: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "snapshot",
         abstract:
             "Print one environment's catalog snapshot as JSON, with the queries and time it took.",
         discussion: CommandHelp.discussion(

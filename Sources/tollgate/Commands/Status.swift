@@ -4,6 +4,7 @@ import TollgateKit
 /// `tollgate status`: where every environment stands, checked in parallel.
 struct Status: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "status",
         abstract:
             "Show each environment: reachable, server version, migrations, rollout, schema fingerprint.",
         discussion: CommandHelp.discussion(

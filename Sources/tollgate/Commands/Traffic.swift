@@ -6,6 +6,7 @@ import TollgateKit
 /// watch a rollout under load (run it beside `tollgate run` in another terminal).
 struct Traffic: TollgateCommand {
     static let configuration = CommandConfiguration(
+        commandName: "traffic",
         abstract:
             "Act as the application on an environment (old backend, new backend from Day 4, sign-ups) and report what failed.",
         discussion: CommandHelp.discussion(
