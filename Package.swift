@@ -43,7 +43,7 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["TollgateKit", "PostgresClient"]
+            dependencies: ["TollgateKit", "PostgresClient", "Yams"]
         ),
     ]
 )
