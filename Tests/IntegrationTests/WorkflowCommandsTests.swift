@@ -17,6 +17,8 @@ import Yams
             }
             let kind: String
             let names: [Name]?
+            let valueName: String?
+            let isOptional: Bool
             let isRepeating: Bool
             let allValues: [String]?
         }
@@ -49,6 +51,7 @@ import Yams
         let arguments = command.arguments ?? []
         let positionals = arguments.filter { $0.kind == "positional" }
         var positionalsSeen = 0
+        var optionsSeen: [String] = []
         while let word = rest.popFirst() {
             if word.hasPrefix("-") {
                 let parts = word.split(separator: "=", maxSplits: 1).map(String.init)
@@ -62,6 +65,7 @@ import Yams
                             }
                     })
                 else { return "\(command.commandName) has no option \(parts[0])" }
+                optionsSeen.append(argument.names?.first?.name ?? "")
                 guard argument.kind == "option" else {
                     if parts.count > 1 { return "\(parts[0]) takes no value" }
                     continue
@@ -82,6 +86,16 @@ import Yams
                         "\(command.commandName) takes \(positionals.count) argument(s), given '\(word)' too"
                 }
             }
+        }
+        for (index, positional) in positionals.enumerated()
+        where !positional.isOptional && positionalsSeen <= index {
+            return "\(command.commandName) needs <\(positional.valueName ?? "argument")>"
+        }
+        for option in arguments
+        where option.kind == "option" && !option.isOptional
+            && !optionsSeen.contains(option.names?.first?.name ?? "")
+        {
+            return "\(command.commandName) needs --\(option.names?.first?.name ?? "")"
         }
         return nil
     }
@@ -179,23 +193,33 @@ import Yams
         #expect(checked >= 8)
     }
 
-    /// The checker refuses what the binary would refuse.
-    @Test func theCheckerRefusesWhatTollgateWouldRefuse() throws {
+    /// The checker refuses what the binary refuses: each refused line, run, exits 2 (bad
+    /// arguments) before it reads anything.
+    @Test func theCheckerRefusesWhatTollgateRefuses() throws {
         let root = try Self.commands()
-        func check(_ line: String) -> String? {
-            Self.problem(Array(Self.words(line).dropFirst()), root: root)
+        func check(_ line: String) throws -> String? {
+            let words = Array(Self.words(line).dropFirst())
+            let problem = Self.problem(words, root: root)
+            if problem != nil {
+                let run = try tollgate(words)
+                #expect(run.status == 2, "tollgate \(words.joined(separator: " ")): \(run.stderr)")
+            }
+            return problem
         }
         #expect(
-            check("bin/tollgate gate warden --env \"$ENVIRONMENT\" --format junit > w.xml") == nil)
-        #expect(check("tollgate run day-1-organizations --env dev --yes --wait=10m") == nil)
-        #expect(check("tollgate sandbox up --port 5 --rows 10") == nil)
-        #expect(check("tollgate gates warden --env dev") != nil)
-        #expect(check("tollgate gate warden --envs dev") != nil)
-        #expect(check("tollgate gate warden --env dev --format yaml") != nil)
-        #expect(check("tollgate gate warden extra --env dev") != nil)
-        #expect(check("tollgate run x --env dev --yes=1") != nil)
-        #expect(check("tollgate run x --env") != nil)
-        #expect(check("tollgate sandbox launch") != nil)
+            try check("bin/tollgate gate warden --env \"$ENVIRONMENT\" --format junit > w.xml")
+                == nil)
+        #expect(try check("tollgate run day-1-organizations --env dev --yes --wait=10m") == nil)
+        #expect(try check("tollgate sandbox up --port 5 --rows 10") == nil)
+        #expect(try check("tollgate gates warden --env dev") != nil)
+        #expect(try check("tollgate gate warden --envs dev") != nil)
+        #expect(try check("tollgate gate warden --env dev --format yaml") != nil)
+        #expect(try check("tollgate gate warden extra --env dev") != nil)
+        #expect(try check("tollgate run x --env dev --yes=1") != nil)
+        #expect(try check("tollgate run x --env") != nil)
+        #expect(try check("tollgate sandbox launch") != nil)
+        #expect(try check("tollgate plan --env dev") != nil)
+        #expect(try check("tollgate approve day-1-organizations --env dev") != nil)
         #expect(
             Self.words("a \"b c\" ${{ matrix.x y }} 'd'|e") == [
                 "a", "b c", "${{ matrix.x y }}", "d",

@@ -236,7 +236,7 @@ public struct TrafficGenerator: Sendable {
                         Failure(
                             operation: "request \(request)", sqlState: error.sqlState,
                             message:
-                                "waited longer than \(DurationParser.format(lockWait)) for a lock: \(error.message)"
+                                "waited longer than \(DurationParser.milliseconds(lockWait))ms for a lock: \(error.message)"
                         ))
                 } else {
                     report.failures.append(

@@ -40,8 +40,14 @@ struct Traffic: TollgateCommand {
         guard (1...64).contains(clients) else {
             throw ValidationError("--clients must be between 1 and 64")
         }
-        if let lockWait, (DurationParser.parse(lockWait) ?? .zero) <= .zero {
-            throw ValidationError("--lock-wait takes a duration above zero, such as 500ms or 1s")
+        if let lockWait {
+            guard let wait = DurationParser.parse(lockWait) else {
+                throw ValidationError("--lock-wait takes a duration such as 500ms or 1s")
+            }
+            // lock_timeout takes whole milliseconds, at most 2^31 - 1.
+            guard (1...Int64(Int32.max)).contains(DurationParser.milliseconds(wait)) else {
+                throw ValidationError("--lock-wait must be between 1ms and 24 days")
+            }
         }
     }
 
