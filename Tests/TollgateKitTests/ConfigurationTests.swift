@@ -79,7 +79,10 @@ import Testing
             ["dev.yml": "1️⃣version: 1\nname: dev\n"],
             [
                 ("dev.yml", "1️⃣", "missing required key 'order' in the environment"),
-                ("dev.yml", "1️⃣", "missing required key 'connection' in the environment"),
+                (
+                    "dev.yml", "1️⃣",
+                    "missing required key 'connection' (or 'members', for a fleet) in the environment"
+                ),
             ])
     }
 

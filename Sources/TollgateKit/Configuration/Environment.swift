@@ -1,5 +1,6 @@
 import Foundation
 import PostgresClient
+import Yams
 
 /// One database in the promotion chain: dev → staging → production.
 public struct Environment: Sendable, Identifiable {
@@ -28,6 +29,38 @@ public struct Environment: Sendable, Identifiable {
     /// True when the connection resolves to the local sandbox (its socket folder), usually
     /// because the `*_DATABASE_URL` variable was not set.
     public var pointsAtSandbox = false
+    /// A fleet's databases (`members:`), each with its own ledger; empty for one database.
+    ///
+    /// Commands act on ``Project/environments(named:)``, where a fleet stands for one
+    /// environment per member.
+    public var members: [Member] = []
+    /// The fleet this environment is a member of (`tenants` for `tenants/acme`).
+    public var fleet: String?
+
+    /// One database of a fleet.
+    public struct Member: Sendable {
+        public let name: String
+        public let connection: ParsedConnection
+        public let location: SourceLocation
+    }
+
+    /// True for a fleet: an environment that stands for many databases.
+    public var isFleet: Bool { !members.isEmpty }
+
+    /// The environment of each member, named `fleet/member`; the environment itself when it
+    /// is not a fleet.
+    public var expanded: [Environment] {
+        guard isFleet else { return [self] }
+        return members.map { member in
+            var environment = Environment(
+                name: "\(name)/\(member.name)", order: order, description: description,
+                connection: member.connection.value, protection: protection,
+                variables: variables, location: member.location)
+            environment.fleet = name
+            member.connection.apply(to: &environment)
+            return environment
+        }
+    }
 
     public var id: String { name }
 
@@ -79,15 +112,19 @@ enum EnvironmentFile {
 
     enum Key {
         static let all = [
-            "version", "name", "order", "description", "connection", "protection", "variables",
+            "version", "name", "order", "description", "connection", "members", "protection",
+            "variables",
         ]
-        static let required = ["version", "name", "order", "connection"]
+        static let required = ["version", "name", "order"]
         static let protection = ["approvals_required", "soak_after_previous"]
     }
 
     /// Parses one file; problems go to `reader.diagnostics`.
+    /// - Parameter memberFile: a `members: {file:}` path's text (nil when it cannot be read)
+    ///   and the path to show.
     static func read(
-        _ text: String, reader: YAMLReader, lookup: (String) -> String?
+        _ text: String, reader: YAMLReader, lookup: (String) -> String?,
+        memberFile: (String) -> (text: String?, path: String) = { (nil, $0) }
     ) -> Environment? {
         guard let root = reader.compose(text),
             let entries = reader.mapping(
@@ -105,34 +142,22 @@ enum EnvironmentFile {
         let description = entries["description"].flatMap {
             reader.string($0.value, key: "description")
         }
-        var unsetConnectionVariable: String?
-        let connection = entries["connection"].flatMap { entry -> String? in
-            // Only an unset (or empty: CI sets a secret it cannot read to "") variable waits
-            // until the environment is used; a syntax error is reported now, whatever is set.
-            guard let raw = reader.string(entry.value, key: "connection") else { return nil }
-            guard (try? Interpolation.expand(raw, lookup: { _ in "x" })) != nil else {
-                return reader.interpolated(entry.value, key: "connection", lookup: lookup)
-            }
-            do {
-                let value = try Interpolation.expand(raw, lookup: lookup)
-                if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
-                    let variable = Interpolation.variables(in: raw).first
-                {
-                    unsetConnectionVariable = variable
-                }
-                return value
-            } catch {
-                unsetConnectionVariable = (error as? Interpolation.Failure)?.unset
-                return unsetConnectionVariable == nil
-                    ? reader.interpolated(entry.value, key: "connection", lookup: lookup) : ""
-            }
+        let connection = entries["connection"].flatMap {
+            ParsedConnection.read($0.value, reader: reader, lookup: lookup)
         }
-        if unsetConnectionVariable == nil, let connection,
-            connection.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
-            let node = entries["connection"]?.value
-        {
+        let members = entries["members"].map {
+            readMembers($0.value, reader: reader, lookup: lookup, memberFile: memberFile)
+        }
+        switch (entries["connection"], entries["members"]) {
+        case (nil, nil):
             reader.diagnostics.error(
-                "'connection' is empty after interpolation", at: reader.location(node))
+                "missing required key 'connection' (or 'members', for a fleet) in the environment",
+                at: reader.location(root))
+        case (_?, let members?):
+            reader.diagnostics.error(
+                "'connection' and 'members' both given: an environment is one database or a fleet of them, not both",
+                at: reader.location(members.key))
+        default: break
         }
 
         var protection = Protection()
@@ -169,22 +194,93 @@ enum EnvironmentFile {
                 at: reader.location(node))
         }
 
-        guard let name, let order, let connection, let nameNode = entries["name"]?.value else {
-            return nil
-        }
+        guard let name, let order, let nameNode = entries["name"]?.value,
+            connection != nil || !(members ?? []).isEmpty
+        else { return nil }
         var environment = Environment(
             name: name, order: order, description: description,
-            connection: ConnectionString(connection), protection: protection, variables: variables,
-            location: reader.location(nameNode))
-        environment.unsetConnectionVariable = unsetConnectionVariable
-        environment.connectionLocation = entries["connection"].map { reader.location($0.value) }
-        if let node = entries["connection"]?.value, let raw = reader.string(node, key: "connection")
-        {
-            environment.connectionVariables = Interpolation.variables(in: raw).filter {
-                !$0.hasPrefix("TOLLGATE_")
+            connection: connection?.value ?? ConnectionString(""), protection: protection,
+            variables: variables, location: reader.location(nameNode))
+        connection?.apply(to: &environment)
+        environment.members = members ?? []
+        return environment
+    }
+
+    /// `members:` as a list of `{name, connection}`, or `{file: PATH}`: a file in the project
+    /// with one member a line, `NAME CONNECTION` (blank lines and `#` comments skipped).
+    static func readMembers(
+        _ node: Node, reader: YAMLReader, lookup: (String) -> String?,
+        memberFile: (String) -> (text: String?, path: String)
+    ) -> [Environment.Member] {
+        var members: [Environment.Member] = []
+        func add(_ name: String, _ connection: ParsedConnection?, at location: SourceLocation) {
+            if !isValidName(name) {
+                reader.diagnostics.error(
+                    "member name '\(name)' must be lowercase letters, digits, '-' or '_'",
+                    at: location)
+            } else if let first = members.first(where: { $0.name == name }) {
+                reader.diagnostics.error(
+                    "duplicate member '\(name)' (also at \(first.location))", at: location)
+            } else if let connection {
+                members.append(.init(name: name, connection: connection, location: location))
             }
         }
-        return environment
+        switch node {
+        case .sequence(let items):
+            for item in items {
+                guard
+                    let fields = reader.mapping(
+                        item, "a member", allowed: ["name", "connection"],
+                        required: ["name", "connection"]),
+                    let nameNode = fields["name"]?.value,
+                    let name = reader.string(nameNode, key: "name"),
+                    let connectionNode = fields["connection"]?.value
+                else { continue }
+                add(
+                    name, ParsedConnection.read(connectionNode, reader: reader, lookup: lookup),
+                    at: reader.location(nameNode))
+            }
+        case .mapping:
+            guard
+                let fields = reader.mapping(
+                    node, "'members'", allowed: ["file"], required: ["file"]),
+                let fileNode = fields["file"]?.value,
+                let file = reader.string(fileNode, key: "file")
+            else { return [] }
+            let (text, path) = memberFile(file)
+            guard let text else {
+                reader.diagnostics.error(
+                    "cannot read the members file '\(path)'", at: reader.location(fileNode))
+                return []
+            }
+            for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false)
+                .enumerated()
+            {
+                let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !line.isEmpty, !line.hasPrefix("#") else { continue }
+                let location = SourceLocation(file: path, line: index + 1, column: 1)
+                let parts = line.split(maxSplits: 1, whereSeparator: { $0 == " " || $0 == "\t" })
+                guard parts.count == 2 else {
+                    reader.diagnostics.error(
+                        "expected 'NAME CONNECTION' (a member's name, then its connection string)",
+                        at: location)
+                    continue
+                }
+                let connection = ParsedConnection.expand(
+                    String(parts[1]).trimmingCharacters(in: .whitespaces), at: location,
+                    reader: reader, lookup: lookup)
+                add(String(parts[0]), connection, at: location)
+            }
+        default:
+            reader.diagnostics.error(
+                "expected a list of members ({name, connection}) or {file: PATH} for 'members', found \(reader.kind(of: node))",
+                at: reader.location(node))
+            return []
+        }
+        if members.isEmpty, reader.diagnostics.diagnostics.allSatisfy({ $0.severity != .error }) {
+            reader.diagnostics.error("a fleet needs at least one member", at: reader.location(node))
+        }
+        return members
     }
 
     static func isValidName(_ name: String) -> Bool {
@@ -192,6 +288,67 @@ enum EnvironmentFile {
             && name.unicodeScalars.allSatisfy {
                 ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_"
             }
+    }
+}
+
+/// A `connection` after interpolation, with what messages need to say where it came from.
+public struct ParsedConnection: Sendable {
+    public let value: ConnectionString
+    /// The variable it needs that is not set (or is empty): the environment loads (a CI job
+    /// that gates production sets only production's), and connecting to it is the error.
+    let unsetVariable: String?
+    /// The variables it names, Tollgate's built-ins left out.
+    let variables: [String]
+    let location: SourceLocation
+
+    func apply(to environment: inout Environment) {
+        environment.unsetConnectionVariable = unsetVariable
+        environment.connectionVariables = variables
+        environment.connectionLocation = location
+    }
+
+    /// A `connection:` value; problems go to `reader.diagnostics`.
+    static func read(
+        _ node: Node, reader: YAMLReader, lookup: (String) -> String?
+    ) -> ParsedConnection? {
+        guard let raw = reader.string(node, key: "connection") else { return nil }
+        // Only an unset (or empty: CI sets a secret it cannot read to "") variable waits until
+        // the environment is used; a syntax error is reported now, whatever is set.
+        guard (try? Interpolation.expand(raw, lookup: { _ in "x" })) != nil else {
+            _ = reader.interpolated(node, key: "connection", lookup: lookup)
+            return nil
+        }
+        return expand(raw, at: reader.location(node), reader: reader, lookup: lookup)
+    }
+
+    /// `raw` interpolated; an error at `location` when it cannot be, or is empty.
+    static func expand(
+        _ raw: String, at location: SourceLocation, reader: YAMLReader,
+        lookup: (String) -> String?
+    ) -> ParsedConnection? {
+        var unset: String?
+        let value: String
+        do {
+            value = try Interpolation.expand(raw, lookup: lookup)
+            if value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                unset = Interpolation.variables(in: raw).first
+            }
+        } catch {
+            guard let variable = error.unset else {
+                reader.diagnostics.error("in 'connection': \(error.message)", at: location)
+                return nil
+            }
+            unset = variable
+            value = ""
+        }
+        if unset == nil, value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            reader.diagnostics.error("'connection' is empty after interpolation", at: location)
+            return nil
+        }
+        return ParsedConnection(
+            value: ConnectionString(value), unsetVariable: unset,
+            variables: Interpolation.variables(in: raw).filter { !$0.hasPrefix("TOLLGATE_") },
+            location: location)
     }
 }
 

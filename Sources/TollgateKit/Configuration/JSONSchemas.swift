@@ -51,14 +51,13 @@ public enum JSONSchemas {
         {
           "$schema": "http://json-schema.org/draft-07/schema#",
           "title": "Tollgate environment (Environments/*.yml)",
-          "description": "One database in the promotion chain: dev, staging, production.",
+          "description": "One database in the promotion chain (dev, staging, production), or a fleet of databases that stand together in it.",
           "type": "object",
           "additionalProperties": false,
           "required": [
             "version",
             "name",
-            "order",
-            "connection"
+            "order"
           ],
           "properties": {
             "version": {
@@ -93,6 +92,50 @@ public enum JSONSchemas {
                 }
               ],
               "minLength": 1
+            },
+            "members": {
+              "description": "A fleet instead of one connection: each member a database with its own ledger, named on the command line as <name>/<member>. A list of {name, connection}, or {file: PATH}: a file in the project with one member a line, NAME CONNECTION.",
+              "oneOf": [
+                {
+                  "type": "array",
+                  "minItems": 1,
+                  "items": {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": [
+                      "name",
+                      "connection"
+                    ],
+                    "properties": {
+                      "name": {
+                        "type": "string",
+                        "pattern": "^[a-z0-9_-]+$"
+                      },
+                      "connection": {
+                        "allOf": [
+                          {
+                            "$ref": "#/definitions/string"
+                          }
+                        ],
+                        "minLength": 1
+                      }
+                    }
+                  }
+                },
+                {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "required": [
+                    "file"
+                  ],
+                  "properties": {
+                    "file": {
+                      "type": "string",
+                      "minLength": 1
+                    }
+                  }
+                }
+              ]
             },
             "protection": {
               "type": "object",
@@ -148,7 +191,19 @@ public enum JSONSchemas {
                 ]
               }
             }
-          }
+          },
+          "oneOf": [
+            {
+              "required": [
+                "connection"
+              ]
+            },
+            {
+              "required": [
+                "members"
+              ]
+            }
+          ]
         }
         """##
 

@@ -109,7 +109,14 @@ public struct Project: Sendable {
             name, text, reader in
             guard
                 let environment = EnvironmentFile.read(
-                    text, reader: reader, lookup: variables.value(of:))
+                    text, reader: reader, lookup: variables.value(of:),
+                    memberFile: { path in
+                        let url = URL(fileURLWithPath: path, relativeTo: root).standardizedFileURL
+                        return (
+                            try? String(contentsOf: url, encoding: .utf8),
+                            displayPath(url, base: base)
+                        )
+                    })
             else { return }
             let stem = (name as NSString).deletingPathExtension
             if environment.name != stem {
@@ -259,18 +266,36 @@ public struct Project: Sendable {
     /// Looks environments up by name, in chain order; unknown names are an error with a
     /// suggestion.
     /// - Parameter names: names from `--env`; empty or `all` means every environment.
+    ///
+    /// A fleet's name stands for all its members, each an environment of its own
+    /// (`tenants/acme`), and `fleet/member` for one of them.
     public func environments(named names: [String]) throws(ConfigurationError) -> [Environment] {
-        if names.isEmpty || names == ["all"] { return environments }
+        if names.isEmpty || names == ["all"] { return environments.flatMap(\.expanded) }
         let known = environments.map(\.name)
         var diagnostics = DiagnosticsEngine()
         for name in names where !known.contains(name) {
+            let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+            if parts.count == 2, let fleet = environments.first(where: { $0.name == parts[0] }),
+                fleet.isFleet
+            {
+                let members = fleet.members.map(\.name)
+                if !members.contains(parts[1]) {
+                    diagnostics.error(
+                        "fleet '\(fleet.name)' has no member '\(parts[1])' (\(members.count) members)"
+                            + Suggestion.didYouMean(parts[1], in: members),
+                        at: nil)
+                }
+                continue
+            }
             diagnostics.error(
                 "unknown environment '\(name)' (known: \(known.joined(separator: ", ")))"
                     + Suggestion.didYouMean(name, in: known),
                 at: nil)
         }
         try diagnostics.throwIfErrors()
-        return environments.filter { names.contains($0.name) }
+        return environments.flatMap(\.expanded).filter {
+            names.contains($0.name) || $0.fleet.map(names.contains) ?? false
+        }
     }
 
     /// The one environment a single-environment command (`run`, `plan`, `approve`, `history`,
@@ -286,7 +311,13 @@ public struct Project: Sendable {
                 "--env '\(name)': this command acts on exactly one environment (one of: \(environments.map(\.name).joined(separator: ", ")))"
             )
         }
-        return try environments(named: names)[0]
+        let selected = try environments(named: names)
+        guard selected.count == 1 else {
+            throw ConfigurationError(
+                "--env '\(name)' is a fleet of \(selected.count) databases; this command acts on one of them: name a member, such as '\(selected[0].name)'"
+            )
+        }
+        return selected[0]
     }
 
     /// The environment before `environment` in the chain.

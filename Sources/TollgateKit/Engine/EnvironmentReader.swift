@@ -136,16 +136,26 @@ public struct EnvironmentReader: Sendable {
     }
 
     public let project: Project
+    /// How many environments are read at once (`--jobs`): a fleet of hundreds is read a few
+    /// at a time, not with hundreds of connections and threads.
+    public let jobs: Int
 
-    public init(project: Project) { self.project = project }
+    public init(project: Project, jobs: Int = Self.defaultJobs) {
+        self.project = project
+        self.jobs = max(1, jobs)
+    }
 
-    /// Reads every environment at once, each on a thread of its own; the result keeps the
-    /// order given.
+    /// Environments read at once unless `--jobs` says otherwise.
+    public static let defaultJobs = 16
+
+    /// Reads the environments, up to ``jobs`` at once, each on a thread of its own; the
+    /// result keeps the order given.
     public func read(
         _ environments: [Environment], _ request: Request
     ) async -> [EnvironmentReading] {
         await withTaskGroup(of: (Int, EnvironmentReading).self) { group in
-            for (index, environment) in environments.enumerated() {
+            func start(_ index: Int) {
+                let environment = environments[index]
                 group.addTask {
                     let reading =
                         (try? await runBlocking { self.read(environment, request) })
@@ -154,8 +164,19 @@ public struct EnvironmentReader: Sendable {
                     return (index, reading)
                 }
             }
+            var next = 0
+            while next < min(jobs, environments.count) {
+                start(next)
+                next += 1
+            }
             var results: [(Int, EnvironmentReading)] = []
-            for await result in group { results.append(result) }
+            for await result in group {
+                results.append(result)
+                if next < environments.count {
+                    start(next)
+                    next += 1
+                }
+            }
             return results.sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
@@ -311,9 +332,12 @@ extension CheckReport.EnvironmentChecks {
 }
 
 extension CheckRunner {
-    /// Runs `suites` on every environment in parallel.
-    public func run(_ suites: [Suite], on environments: [Environment]) async -> CheckReport {
-        let readings = await EnvironmentReader(project: project).read(
+    /// Runs `suites` on every environment, `jobs` at a time.
+    public func run(
+        _ suites: [Suite], on environments: [Environment],
+        jobs: Int = EnvironmentReader.defaultJobs
+    ) async -> CheckReport {
+        let readings = await EnvironmentReader(project: project, jobs: jobs).read(
             environments, .checks(suites.map(\.name)))
         return CheckReport(readings: readings, suites: suites.map(\.name))
     }

@@ -137,7 +137,7 @@ public struct PlaybookRunner {
         // Upstream suites run on every earlier environment, read-only, through its own connection.
         var upstream: [(suite: String, environment: String, passed: Bool, firstFailure: String?)] =
             []
-        for earlier in project.environments
+        for earlier in project.environments.flatMap(\.expanded)
         where earlier.order < environment.order && !playbook.gates.upstream.isEmpty {
             let report = CheckRunner(project: project).run(
                 try playbook.gates.upstream.map { try project.suite(named: $0) }, on: earlier)
@@ -265,6 +265,16 @@ public struct PlaybookRunner {
                         "set \(sandboxed.map(\.connectionSetting).joined(separator: " and ")) to the real database\(sandboxed.count == 1 ? "" : "s")"
                 )
             }
+        }
+        if previous.isFleet {
+            // Every member's ledger would be the evidence; runs over fleets come later.
+            return Planner.Previous(
+                name: previous.name, lastSuccess: nil,
+                problem:
+                    "\(previous.name) is a fleet of \(previous.members.count) databases, and promotion from a fleet is not supported yet",
+                unblock:
+                    "turn off this playbook's promotion gate, or order the fleet after \(environment.name)"
+            )
         }
         let ledger = Ledger(try previous.connect())
         if let binding = try ledger.binding(), binding.environment != previous.name {

@@ -4,9 +4,106 @@ import Foundation
 public enum CheckRenderer {
     /// One block per suite and environment; a check that passed for every subject is one
     /// line, a failing one lists each failing subject with expected, found and the fix.
+    ///
+    /// A fleet's members (`tenants/acme`) are summarised instead: how many pass, the others
+    /// grouped by what failed, with the details once per group (its first member's).
     /// - Parameter suites: the suites by name, for each check's one-line description.
     public static func text(
         _ report: CheckReport, suites: [String: Suite] = [:], color: Bool
+    ) -> String {
+        var fleets: [(name: String, members: [CheckReport.EnvironmentChecks])] = []
+        var single: [CheckReport.EnvironmentChecks] = []
+        for environment in report.environments {
+            guard let slash = environment.environment.firstIndex(of: "/") else {
+                single.append(environment)
+                continue
+            }
+            let fleet = String(environment.environment[..<slash])
+            if let index = fleets.firstIndex(where: { $0.name == fleet }) {
+                fleets[index].members.append(environment)
+            } else {
+                fleets.append((fleet, [environment]))
+            }
+        }
+        var blocks: [String] = []
+        if !single.isEmpty {
+            blocks.append(details(CheckReport(environments: single), suites: suites, color: color))
+        }
+        for fleet in fleets {
+            blocks.append(
+                fleetSummary(fleet.name, fleet.members, suites: suites, color: color))
+        }
+        return blocks.joined(separator: "\n")
+    }
+
+    /// What a fleet's members have in common: the passing ones counted, the others grouped by
+    /// the checks that failed (or why they could not be checked), largest group first.
+    static func fleetSummary(
+        _ fleet: String, _ members: [CheckReport.EnvironmentChecks], suites: [String: Suite],
+        color: Bool
+    ) -> String {
+        let paint = Paint(enabled: color)
+        func what(_ member: CheckReport.EnvironmentChecks) -> String {
+            if member.error != nil {
+                return member.reachable ? "could not be checked" : "unreachable"
+            }
+            let failed = member.suites.compactMap { run -> String? in
+                let ids = orderedChecks(run.results).filter { id in
+                    run.results.contains { $0.check == id && !$0.passed }
+                }
+                return ids.isEmpty ? nil : "\(run.suite): \(ids.joined(separator: ", ")) failed"
+            }
+            return failed.joined(separator: "; ")
+        }
+        var groups: [(what: String, members: [CheckReport.EnvironmentChecks])] = []
+        for member in members {
+            let key = what(member)
+            if let index = groups.firstIndex(where: { $0.what == key }) {
+                groups[index].members.append(member)
+            } else {
+                groups.append((key, [member]))
+            }
+        }
+        let passed = groups.first { $0.what.isEmpty }?.members ?? []
+        let failing = groups.filter { !$0.what.isEmpty }.sorted {
+            $0.members.count > $1.members.count
+        }
+        let suiteNames = Array(Set(members.flatMap { $0.suites.map(\.suite) })).sorted()
+        let verdict =
+            failing.isEmpty
+            ? paint.green("passed")
+            : paint.red("BLOCKED")
+                + " — \(members.count - passed.count) of \(members.count) did not pass"
+        var lines = [
+            paint.bold(
+                "\(suiteNames.isEmpty ? "checks" : suiteNames.joined(separator: ", ")) on fleet \(fleet) (\(members.count) member\(members.count == 1 ? "" : "s")): "
+            ) + verdict
+        ]
+        func names(_ members: [CheckReport.EnvironmentChecks]) -> String {
+            let shown = members.prefix(10).map {
+                String($0.environment.dropFirst(fleet.count + 1))
+            }
+            return shown.joined(separator: ", ")
+                + (members.count > shown.count ? " and \(members.count - shown.count) more" : "")
+        }
+        if !passed.isEmpty {
+            lines.append(paint.green("  ✓ \(passed.count) passed: ") + names(passed))
+        }
+        for group in failing {
+            lines.append(
+                paint.red("  ✗ \(group.members.count) \(group.what): ") + names(group.members))
+            let first = details(
+                CheckReport(environments: [group.members[0]]), suites: suites, color: color)
+            lines += first.split(separator: "\n", omittingEmptySubsequences: false).map {
+                "      " + $0
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Every environment's blocks, one after another.
+    static func details(
+        _ report: CheckReport, suites: [String: Suite], color: Bool
     ) -> String {
         let paint = Paint(enabled: color)
         var lines: [String] = []

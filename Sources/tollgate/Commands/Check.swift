@@ -18,6 +18,7 @@ struct Check: TollgateCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environments: EnvironmentOption
+    @OptionGroup var fleet: FleetOptions
     @Option(
         name: .customLong("suite"),
         help: ArgumentHelp("Suites to run, comma-separated or repeated.", valueName: "name"),
@@ -33,8 +34,8 @@ struct Check: TollgateCommand {
         let suites = try (names.isEmpty ? project.suites.keys.sorted() : names).map {
             try project.suite(named: $0)
         }
-        let selected = try project.environments(named: environments.names)
-        let report = await CheckRunner(project: project).run(suites, on: selected)
+        let selected = fleet.apply(try project.environments(named: environments.names))
+        let report = await CheckRunner(project: project).run(suites, on: selected, jobs: fleet.jobs)
         try CheckOutput.print(report, format: format.format, project: project, context: context)
         return report.exitStatus
     }
@@ -58,6 +59,7 @@ struct Gate: TollgateCommand {
     @OptionGroup var global: GlobalOptions
     @Argument(help: "The suite, such as warden.", completion: Completion.suites) var suite: String
     @OptionGroup var environments: GatedEnvironmentsOption
+    @OptionGroup var fleet: FleetOptions
     @OptionGroup var format: FormatOption
 
     func validate() throws {
@@ -70,8 +72,9 @@ struct Gate: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let suite = try project.suite(named: suite)
-        let selected = try project.environments(named: environments.names)
-        let report = await CheckRunner(project: project).run([suite], on: selected)
+        let selected = fleet.apply(try project.environments(named: environments.names))
+        let report = await CheckRunner(project: project).run(
+            [suite], on: selected, jobs: fleet.jobs)
         try CheckOutput.print(report, format: format.format, project: project, context: context)
         return report.exitStatus
     }

@@ -20,6 +20,7 @@ struct Compare: TollgateCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environments: EnvironmentOption
+    @OptionGroup var fleet: FleetOptions
     @OptionGroup var format: FormatOption
     @Flag(help: "Also list the objects that are the same everywhere.") var all = false
     @Option(
@@ -34,7 +35,7 @@ struct Compare: TollgateCommand {
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
-        let selected = try project.environments(named: environments.names)
+        let selected = fleet.apply(try project.environments(named: environments.names))
         if let reference, !selected.contains(where: { $0.name == reference }) {
             throw ValidationError(
                 "--reference \(reference) is not among the environments compared (\(selected.map(\.name).joined(separator: ", ")))"
@@ -42,7 +43,8 @@ struct Compare: TollgateCommand {
         }
         // A bad -o is known before any database is read.
         if let output { try OutputFile.checkWritable(output) }
-        let readings = await EnvironmentReader(project: project).read(selected, .comparison)
+        let readings = await EnvironmentReader(project: project, jobs: fleet.jobs).read(
+            selected, .comparison)
         let report = Comparison.compare(
             readings, project: project, all: all, reference: reference)
         // Colour only for a person reading a terminal, never in a file.

@@ -18,15 +18,17 @@ struct Status: TollgateCommand {
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var environments: EnvironmentOption
+    @OptionGroup var fleet: FleetOptions
     @OptionGroup var format: FormatOption
 
     func validate() throws { try format.check(for: StatusReport.self) }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
-        let selected = try project.environments(named: environments.names)
+        let selected = fleet.apply(try project.environments(named: environments.names))
         let report = StatusReport(
-            readings: await EnvironmentReader(project: project).read(selected, .status))
+            readings: await EnvironmentReader(project: project, jobs: fleet.jobs).read(
+                selected, .status))
         context.printer.output(try report.render(format.format, options: context.renderOptions()))
         // Unreachable, or a database that refused what status reads: exit 3.
         let refused = report.environments.contains { $0.error != nil || $0.rolloutError != nil }
