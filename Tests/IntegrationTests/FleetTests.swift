@@ -135,6 +135,10 @@ struct FleetTests {
                 $0.hasPrefix("  ✗ 3 warden: org-id-column") && $0.hasSuffix(": m15, m16, m17")
             })
         #expect(groups.contains { $0 == "  ✗ 1 unreachable: m19" }, "\(groups)")
+        // Each member that could not be checked says why, on a line of its own.
+        #expect(
+            lines.contains { $0.hasPrefix("      m19: ") && $0.contains("does not exist") },
+            "\(text.stdout)")
         #expect(lines.filter { $0.hasPrefix("      warden on tenants/") }.count == 2)
         #expect(
             !text.stdout.contains(

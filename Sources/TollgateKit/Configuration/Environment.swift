@@ -42,6 +42,8 @@ public struct Environment: Sendable, Identifiable {
         public let name: String
         public let connection: ParsedConnection
         public let location: SourceLocation
+        /// As ``Environment/pointsAtSandbox``, for this member's connection.
+        public var pointsAtSandbox = false
     }
 
     /// True for a fleet: an environment that stands for many databases.
@@ -57,6 +59,7 @@ public struct Environment: Sendable, Identifiable {
                 connection: member.connection.value, protection: protection,
                 variables: variables, location: member.location)
             environment.fleet = name
+            environment.pointsAtSandbox = member.pointsAtSandbox
             member.connection.apply(to: &environment)
             return environment
         }
@@ -194,8 +197,10 @@ enum EnvironmentFile {
                 at: reader.location(node))
         }
 
+        // An environment whose connection was refused is kept (the error already fails the
+        // load), so that the checks after this one still report on it.
         guard let name, let order, let nameNode = entries["name"]?.value,
-            connection != nil || !(members ?? []).isEmpty
+            entries["connection"] != nil || !(members ?? []).isEmpty
         else { return nil }
         var environment = Environment(
             name: name, order: order, description: description,
@@ -213,10 +218,17 @@ enum EnvironmentFile {
         memberFile: (String) -> (text: String?, path: String)
     ) -> [Environment.Member] {
         var members: [Environment.Member] = []
-        func add(_ name: String, _ connection: ParsedConnection?, at location: SourceLocation) {
+        /// - Parameter quoted: whether an invalid name may be quoted back: not a file's first
+        ///   word, which may be a connection string (and its password) written first.
+        func add(
+            _ name: String, _ connection: ParsedConnection?, at location: SourceLocation,
+            quoted: Bool = true
+        ) {
             if !isValidName(name) {
                 reader.diagnostics.error(
-                    "member name '\(name)' must be lowercase letters, digits, '-' or '_'",
+                    quoted
+                        ? "member name '\(name)' must be lowercase letters, digits, '-' or '_'"
+                        : "a line's first word is the member's name, which must be lowercase letters, digits, '-' or '_' (then its connection string)",
                     at: location)
             } else if let first = members.first(where: { $0.name == name }) {
                 reader.diagnostics.error(
@@ -250,12 +262,15 @@ enum EnvironmentFile {
             let (text, path) = memberFile(file)
             guard let text else {
                 reader.diagnostics.error(
-                    "cannot read the members file '\(path)'", at: reader.location(fileNode))
+                    "cannot read the members file '\(path)' (a path relative to the project folder, or absolute)",
+                    at: reader.location(fileNode))
                 return []
             }
-            for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false)
-                .enumerated()
-            {
+            // Any line ending (a file saved on Windows ends its lines with CRLF), and no byte
+            // order mark.
+            let lines = text.drop { $0 == "\u{FEFF}" }
+                .split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+            for (index, raw) in lines.enumerated() {
                 let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !line.isEmpty, !line.hasPrefix("#") else { continue }
                 let location = SourceLocation(file: path, line: index + 1, column: 1)
@@ -269,7 +284,7 @@ enum EnvironmentFile {
                 let connection = ParsedConnection.expand(
                     String(parts[1]).trimmingCharacters(in: .whitespaces), at: location,
                     reader: reader, lookup: lookup)
-                add(String(parts[0]), connection, at: location)
+                add(String(parts[0]), connection, at: location, quoted: false)
             }
         default:
             reader.diagnostics.error(
@@ -312,9 +327,8 @@ public struct ParsedConnection: Sendable {
         _ node: Node, reader: YAMLReader, lookup: (String) -> String?
     ) -> ParsedConnection? {
         guard let raw = reader.string(node, key: "connection") else { return nil }
-        // Only an unset (or empty: CI sets a secret it cannot read to "") variable waits until
-        // the environment is used; a syntax error is reported now, whatever is set.
         guard (try? Interpolation.expand(raw, lookup: { _ in "x" })) != nil else {
+            // A syntax error, reported at its own column.
             _ = reader.interpolated(node, key: "connection", lookup: lookup)
             return nil
         }
@@ -326,6 +340,14 @@ public struct ParsedConnection: Sendable {
         _ raw: String, at location: SourceLocation, reader: YAMLReader,
         lookup: (String) -> String?
     ) -> ParsedConnection? {
+        // Only an unset (or empty: CI sets a secret it cannot read to "") variable waits until
+        // the environment is used; a syntax error is reported now, whatever is set.
+        do {
+            _ = try Interpolation.expand(raw, lookup: { _ in "x" })
+        } catch {
+            reader.diagnostics.error("in 'connection': \(error.message)", at: location)
+            return nil
+        }
         var unset: String?
         let value: String
         do {

@@ -111,7 +111,12 @@ public struct Project: Sendable {
                 let environment = EnvironmentFile.read(
                     text, reader: reader, lookup: variables.value(of:),
                     memberFile: { path in
-                        let url = URL(fileURLWithPath: path, relativeTo: root).standardizedFileURL
+                        // Relative to the project folder (not to the folder above it, as
+                        // `relativeTo:` would read a root URL without its trailing slash).
+                        let url =
+                            (path.hasPrefix("/")
+                            ? URL(fileURLWithPath: path) : root.appendingPathComponent(path))
+                            .standardizedFileURL
                         return (
                             try? String(contentsOf: url, encoding: .utf8),
                             displayPath(url, base: base)
@@ -127,6 +132,11 @@ public struct Project: Sendable {
             var resolved = environment
             resolved.pointsAtSandbox = pointsAtSandbox(
                 environment.connection.endpoint, builtins: variables.builtins)
+            for index in resolved.members.indices {
+                resolved.members[index].pointsAtSandbox = pointsAtSandbox(
+                    resolved.members[index].connection.value.endpoint,
+                    builtins: variables.builtins)
+            }
             environments.append(resolved)
         }
         // With a file that failed to load, the chain is incomplete: checking its first link
@@ -312,9 +322,9 @@ public struct Project: Sendable {
             )
         }
         let selected = try environments(named: names)
-        guard selected.count == 1 else {
+        if let fleet = environments.first(where: { $0.name == names[0] && $0.isFleet }) {
             throw ConfigurationError(
-                "--env '\(name)' is a fleet of \(selected.count) databases; this command acts on one of them: name a member, such as '\(selected[0].name)'"
+                "--env '\(name)' is a fleet of \(fleet.members.count) database\(fleet.members.count == 1 ? "" : "s"); this command acts on one of them: name a member, such as '\(selected[0].name)'"
             )
         }
         return selected[0]

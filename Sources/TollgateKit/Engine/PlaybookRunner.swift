@@ -252,7 +252,7 @@ public struct PlaybookRunner {
             return nil
         }
         if !environment.pointsAtSandbox {
-            let sandboxed = project.environments.filter {
+            let sandboxed = project.environments.flatMap(\.expanded).filter {
                 $0.order < environment.order && $0.pointsAtSandbox
             }
             if !sandboxed.isEmpty {

@@ -44,8 +44,12 @@ public enum CheckRenderer {
     ) -> String {
         let paint = Paint(enabled: color)
         func what(_ member: CheckReport.EnvironmentChecks) -> String {
-            if member.error != nil {
-                return member.reachable ? "could not be checked" : "unreachable"
+            if let problem = member.problem, member.error != nil {
+                switch problem {
+                case .unreachable: return "unreachable"
+                case .refused: return "could not be checked (a query was refused)"
+                case .notThisApplication: return "not this application's database"
+                }
             }
             let failed = member.suites.compactMap { run -> String? in
                 let ids = orderedChecks(run.results).filter { id in
@@ -92,6 +96,19 @@ public enum CheckRenderer {
         for group in failing {
             lines.append(
                 paint.red("  ✗ \(group.members.count) \(group.what): ") + names(group.members))
+            // Members that could not be checked each have their own reason (a missing
+            // database, a password, an unset variable): one line each.
+            if group.members[0].error != nil {
+                for member in group.members.prefix(10) {
+                    lines.append(
+                        "      \(member.environment.dropFirst(fleet.count + 1)): \(member.error ?? "")"
+                    )
+                }
+                if group.members.count > 10 {
+                    lines.append("      and \(group.members.count - 10) more")
+                }
+                continue
+            }
             let first = details(
                 CheckReport(environments: [group.members[0]]), suites: suites, color: color)
             lines += first.split(separator: "\n", omittingEmptySubsequences: false).map {

@@ -1,9 +1,10 @@
 import ArgumentParser
+import Foundation
 import TollgateKit
 
 /// `--jobs` and `--shard` for the commands that read many environments (a fleet's members).
 struct FleetOptions: ParsableArguments {
-    @Option(help: "Environments read at once (default: 16).")
+    @Option(help: "Environments read at once.")
     var jobs = EnvironmentReader.defaultJobs
     @Option(
         help: ArgumentHelp(
@@ -28,12 +29,19 @@ struct FleetOptions: ParsableArguments {
         return (index, count)
     }
 
-    /// `environments` narrowed to this shard, in their own order.
+    /// `environments` narrowed to this shard, in their own order; a shard with none says so
+    /// on standard error (a fleet smaller than the matrix), and the command goes on with none.
     func apply(_ environments: [Environment]) -> [Environment] {
         guard let shard, let (index, count) = Self.parse(shard) else { return environments }
         let mine = Set(
             environments.map(\.name).sorted().enumerated()
                 .filter { $0.offset % count == index - 1 }.map(\.element))
+        if mine.isEmpty {
+            FileHandle.standardError.write(
+                Data(
+                    "note: shard \(shard) of \(environments.count) environment\(environments.count == 1 ? "" : "s") selects none\n"
+                        .utf8))
+        }
         return environments.filter { mine.contains($0.name) }
     }
 }
