@@ -83,6 +83,27 @@ struct FleetTests {
         try shardsPartitionTheFleetExactly(fleet)
         try fewerJobsGiveTheSameVerdicts(fleet)
         try aMemberIsAnEnvironmentOfItsOwn(fleet)
+        try gitHubIsShownOneMemberPerGroup(fleet)
+    }
+
+    /// Under GitHub Actions, annotations and the step summary show each group by its first
+    /// member, as the text does: not 18 members' failures.
+    func gitHubIsShownOneMemberPerGroup(_ fleet: Fleet) throws {
+        let summary = fleet.project.appendingPathComponent("summary.md")
+        let result = try tollgate(
+            ["gate", "warden", "--env", "tenants"],
+            environment: ["GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": summary.path],
+            in: fleet.project)
+        #expect(result.status == 3)
+        let annotated = Set(
+            result.stdout.split(separator: "\n").filter { $0.hasPrefix("::error") }.compactMap {
+                line in
+                ["m02", "m03", "m15", "m16", "m19"].first { line.contains("tenants/\($0)") }
+            })
+        #expect(annotated == ["m02", "m15", "m19"], "\(annotated)")
+        let markdown = try String(contentsOf: summary, encoding: .utf8)
+        #expect(markdown.contains("- fleet tenants: 2 of 20 passed; 14 warden:"), "\(markdown)")
+        #expect(!markdown.contains("tenants/m03"))
     }
 
     func gate(_ fleet: Fleet, _ extra: [String] = []) throws -> (CommandResult, [String: Bool]) {

@@ -11,6 +11,26 @@ public enum CheckRenderer {
     public static func text(
         _ report: CheckReport, suites: [String: Suite] = [:], color: Bool
     ) -> String {
+        let (single, fleets) = splitFleets(report)
+        var blocks: [String] = []
+        if !single.isEmpty {
+            blocks.append(details(CheckReport(environments: single), suites: suites, color: color))
+        }
+        for fleet in fleets {
+            blocks.append(
+                fleetSummary(fleet.name, fleet.members, suites: suites, color: color))
+        }
+        return blocks.joined(separator: "\n")
+    }
+
+    /// The environments of one database, and each fleet's members (`tenants/acme`) by fleet,
+    /// in the report's order.
+    static func splitFleets(
+        _ report: CheckReport
+    ) -> (
+        single: [CheckReport.EnvironmentChecks],
+        fleets: [(name: String, members: [CheckReport.EnvironmentChecks])]
+    ) {
         var fleets: [(name: String, members: [CheckReport.EnvironmentChecks])] = []
         var single: [CheckReport.EnvironmentChecks] = []
         for environment in report.environments {
@@ -25,24 +45,35 @@ public enum CheckRenderer {
                 fleets.append((fleet, [environment]))
             }
         }
-        var blocks: [String] = []
-        if !single.isEmpty {
-            blocks.append(details(CheckReport(environments: single), suites: suites, color: color))
-        }
-        for fleet in fleets {
-            blocks.append(
-                fleetSummary(fleet.name, fleet.members, suites: suites, color: color))
-        }
-        return blocks.joined(separator: "\n")
+        return (single, fleets)
     }
 
-    /// What a fleet's members have in common: the passing ones counted, the others grouped by
-    /// the checks that failed (or why they could not be checked), largest group first.
-    static func fleetSummary(
-        _ fleet: String, _ members: [CheckReport.EnvironmentChecks], suites: [String: Suite],
-        color: Bool
-    ) -> String {
-        let paint = Paint(enabled: color)
+    /// What GitHub is shown of a report (annotations and the step summary, which GitHub caps
+    /// at 1 MiB): each fleet by one member per group, the first, as the text details them;
+    /// and a line per fleet with its groups.
+    public static func forGitHub(
+        _ report: CheckReport
+    ) -> (report: CheckReport, fleetLines: [String]) {
+        let (single, fleets) = splitFleets(report)
+        var shown = single
+        var lines: [String] = []
+        for fleet in fleets {
+            let groups = fleetGroups(fleet.members)
+            let passed = groups.first { $0.what.isEmpty }?.members.count ?? 0
+            lines.append(
+                "fleet \(fleet.name): \(passed) of \(fleet.members.count) passed"
+                    + groups.filter { !$0.what.isEmpty }.map {
+                        "; \($0.members.count) \($0.what) (such as \($0.members[0].environment))"
+                    }.joined())
+            shown += groups.filter { !$0.what.isEmpty }.map { $0.members[0] }
+        }
+        return (CheckReport(environments: shown), lines)
+    }
+
+    /// A fleet's members grouped by what went wrong (empty: passed), largest group first.
+    static func fleetGroups(
+        _ members: [CheckReport.EnvironmentChecks]
+    ) -> [(what: String, members: [CheckReport.EnvironmentChecks])] {
         func what(_ member: CheckReport.EnvironmentChecks) -> String {
             if let problem = member.problem, member.error != nil {
                 switch problem {
@@ -68,6 +99,20 @@ public enum CheckRenderer {
                 groups.append((key, [member]))
             }
         }
+        // Largest first; equal sizes in the order they were met.
+        return groups.enumerated().sorted {
+            ($0.element.members.count, -$0.offset) > ($1.element.members.count, -$1.offset)
+        }.map(\.element)
+    }
+
+    /// What a fleet's members have in common: the passing ones counted, the others grouped by
+    /// the checks that failed (or why they could not be checked), largest group first.
+    static func fleetSummary(
+        _ fleet: String, _ members: [CheckReport.EnvironmentChecks], suites: [String: Suite],
+        color: Bool
+    ) -> String {
+        let paint = Paint(enabled: color)
+        let groups = fleetGroups(members)
         let passed = groups.first { $0.what.isEmpty }?.members ?? []
         let failing = groups.filter { !$0.what.isEmpty }.sorted {
             $0.members.count > $1.members.count

@@ -88,7 +88,10 @@ enum CheckOutput {
         context.printer.output(
             try report.render(format, options: context.renderOptions(suites: project.suites)))
         guard context.environment["GITHUB_ACTIONS"] == "true" else { return }
-        let annotations = CheckExports.githubAnnotations(report)
+        // A fleet is shown by one member per group, as the text details it: hundreds of
+        // members' annotations and summaries would pass GitHub's limits.
+        let (shown, fleetLines) = CheckRenderer.forGitHub(report)
+        let annotations = CheckExports.githubAnnotations(shown)
         // Workflow commands are read from stdout; with a machine format on stdout they go to
         // stderr, which the runner reads too, so the JSON or XML stays parseable.
         if !annotations.isEmpty {
@@ -99,7 +102,10 @@ enum CheckOutput {
             }
         }
         if let path = context.environment["GITHUB_STEP_SUMMARY"], !path.isEmpty {
-            let summary = CheckExports.markdown(report) + "\n"
+            let summary =
+                CheckExports.markdown(shown)
+                + fleetLines.map { "\n- \($0.replacingOccurrences(of: "`", with: "'"))" }.joined()
+                + "\n"
             if let handle = FileHandle(forWritingAtPath: path) {
                 handle.seekToEndOfFile()
                 handle.write(Data(summary.utf8))
