@@ -84,6 +84,21 @@ struct FleetTests {
         try fewerJobsGiveTheSameVerdicts(fleet)
         try aMemberIsAnEnvironmentOfItsOwn(fleet)
         try gitHubIsShownOneMemberPerGroup(fleet)
+        try statusReadsAsTheFleetsFewStates(fleet)
+    }
+
+    /// `status` shows a row per state of the fleet, not per member.
+    func statusReadsAsTheFleetsFewStates(_ fleet: Fleet) throws {
+        let status = try tollgate(["status", "--env", "tenants"], in: fleet.project)
+        let rows = status.stdout.split(separator: "\n").filter { $0.hasPrefix("tenants (") }
+        #expect(rows.count == 4, "\(status.stdout)")
+        #expect(rows.first?.hasPrefix("tenants (2 of 20)") == true, "\(status.stdout)")
+        #expect(rows.contains { $0.hasPrefix("tenants (14 of 20)") }, "\(status.stdout)")
+        #expect(
+            status.stdout.contains(
+                "  └ members: m02, m03, m04, m05, m06, m07, m08, m09, m10, m11 and 4 more"),
+            "\(status.stdout)")
+        #expect(!status.stdout.contains("tenants/m05"))
     }
 
     /// Under GitHub Actions, annotations and the step summary show each group by its first

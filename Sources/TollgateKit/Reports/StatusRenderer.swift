@@ -35,6 +35,8 @@ public enum StatusRenderer {
             }
             if !note.isEmpty { notes[index] = note.joined(separator: "\n  └ ") }
         }
+        var reachable = report.environments.map(\.reachable)
+        collapseFleets(&rows, &notes, &reachable)
         let widths = header.indices.map { column in
             ([header] + rows).map { $0[column].count }.max() ?? 0
         }
@@ -48,8 +50,9 @@ public enum StatusRenderer {
         }
         var output: [String] = [paint.bold(line(header))]
         for (index, row) in rows.enumerated() {
-            let reachable = report.environments[index].reachable
-            let state: (String) -> String = { reachable ? paint.green($0) : paint.red($0) }
+            let state: (String) -> String = {
+                reachable[index] ? paint.green($0) : paint.red($0)
+            }
             let plain: (String) -> String = { $0 }
             let styles: [(String) -> String] = [
                 { paint.bold($0) }, plain, state, plain, plain, plain, plain, { paint.dim($0) },
@@ -58,6 +61,61 @@ public enum StatusRenderer {
             if let note = notes[index] { output.append("  " + paint.red("└ " + note)) }
         }
         return output.joined(separator: "\n")
+    }
+
+    /// A fleet's members that stand alike as one row, so that a fleet of hundreds reads as
+    /// its few states.
+    ///
+    /// Members (`tenants/acme`) alike in state, server, migrations, rollout, schema,
+    /// fingerprint and note become `tenants (12 of 20)`, their names in a note. A fleet with
+    /// one member in the report keeps that member's own row.
+    static func collapseFleets(
+        _ rows: inout [[String]], _ notes: inout [Int: String], _ reachable: inout [Bool]
+    ) {
+        var members: [String: Int] = [:]
+        for row in rows {
+            if let slash = row[0].firstIndex(of: "/") {
+                members[String(row[0][..<slash]), default: 0] += 1
+            }
+        }
+        var out: [[String]] = []
+        var outNotes: [Int: String] = [:]
+        var outReachable: [Bool] = []
+        var groupOf: [[String]: Int] = [:]
+        var names: [Int: [String]] = [:]
+        for (index, row) in rows.enumerated() {
+            guard let slash = row[0].firstIndex(of: "/"),
+                let count = members[String(row[0][..<slash])], count > 1
+            else {
+                out.append(row)
+                outReachable.append(reachable[index])
+                if let note = notes[index] { outNotes[out.count - 1] = note }
+                continue
+            }
+            let fleet = String(row[0][..<slash])
+            let key = [fleet] + Array(row[2...]) + [notes[index] ?? ""]
+            if let group = groupOf[key] {
+                names[group, default: []].append(String(row[0][row[0].index(after: slash)...]))
+                continue
+            }
+            out.append(row)
+            outReachable.append(reachable[index])
+            groupOf[key] = out.count - 1
+            names[out.count - 1] = [String(row[0][row[0].index(after: slash)...])]
+            if let note = notes[index] { outNotes[out.count - 1] = note }
+        }
+        for (group, list) in names {
+            let fleet = String(out[group][0].prefix { $0 != "/" })
+            out[group][0] = "\(fleet) (\(list.count) of \(members[fleet] ?? list.count))"
+            out[group][1] = ""
+            let shown = list.prefix(10).joined(separator: ", ")
+            let members =
+                "members: " + shown + (list.count > 10 ? " and \(list.count - 10) more" : "")
+            outNotes[group] = outNotes[group].map { members + "\n  └ " + $0 } ?? members
+        }
+        rows = out
+        notes = outNotes
+        reachable = outReachable
     }
 
     /// Pretty-printed JSON with sorted keys: reruns on an unchanged database are identical.
