@@ -49,6 +49,13 @@ public struct Environment: Sendable, Identifiable {
     /// True for a fleet: an environment that stands for many databases.
     public var isFleet: Bool { !members.isEmpty }
 
+    /// The fleet and the member a member's environment name holds (`tenants/acme`), or nil
+    /// for an environment of one database: names have no other `/`.
+    public static func fleetMember(_ name: String) -> (fleet: String, member: String)? {
+        guard let slash = name.firstIndex(of: "/") else { return nil }
+        return (String(name[..<slash]), String(name[name.index(after: slash)...]))
+    }
+
     /// The environment of each member, named `fleet/member`; the environment itself when it
     /// is not a fleet.
     public var expanded: [Environment] {

@@ -284,15 +284,14 @@ public struct Project: Sendable {
         let known = environments.map(\.name)
         var diagnostics = DiagnosticsEngine()
         for name in names where !known.contains(name) {
-            let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
-            if parts.count == 2, let fleet = environments.first(where: { $0.name == parts[0] }),
-                fleet.isFleet
+            if let parts = Environment.fleetMember(name),
+                let fleet = environments.first(where: { $0.name == parts.fleet }), fleet.isFleet
             {
                 let members = fleet.members.map(\.name)
-                if !members.contains(parts[1]) {
+                if !members.contains(parts.member) {
                     diagnostics.error(
-                        "fleet '\(fleet.name)' has no member '\(parts[1])' (\(members.count) members)"
-                            + Suggestion.didYouMean(parts[1], in: members),
+                        "fleet '\(fleet.name)' has no member '\(parts.member)' (\(members.count) members)"
+                            + Suggestion.didYouMean(parts.member, in: members),
                         at: nil)
                 }
                 continue

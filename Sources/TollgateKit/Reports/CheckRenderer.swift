@@ -34,11 +34,10 @@ public enum CheckRenderer {
         var fleets: [(name: String, members: [CheckReport.EnvironmentChecks])] = []
         var single: [CheckReport.EnvironmentChecks] = []
         for environment in report.environments {
-            guard let slash = environment.environment.firstIndex(of: "/") else {
+            guard let fleet = Environment.fleetMember(environment.environment)?.fleet else {
                 single.append(environment)
                 continue
             }
-            let fleet = String(environment.environment[..<slash])
             if let index = fleets.firstIndex(where: { $0.name == fleet }) {
                 fleets[index].members.append(environment)
             } else {
@@ -130,7 +129,7 @@ public enum CheckRenderer {
         ]
         func names(_ members: [CheckReport.EnvironmentChecks]) -> String {
             let shown = members.prefix(10).map {
-                String($0.environment.dropFirst(fleet.count + 1))
+                Environment.fleetMember($0.environment)?.member ?? $0.environment
             }
             return shown.joined(separator: ", ")
                 + (members.count > shown.count ? " and \(members.count - shown.count) more" : "")
@@ -146,7 +145,7 @@ public enum CheckRenderer {
             if group.members[0].error != nil {
                 for member in group.members.prefix(10) {
                     lines.append(
-                        "      \(member.environment.dropFirst(fleet.count + 1)): \(member.error ?? "")"
+                        "      \(Environment.fleetMember(member.environment)?.member ?? member.environment): \(member.error ?? "")"
                     )
                 }
                 if group.members.count > 10 {

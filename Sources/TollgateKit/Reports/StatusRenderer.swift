@@ -74,8 +74,8 @@ public enum StatusRenderer {
     ) {
         var members: [String: Int] = [:]
         for row in rows {
-            if let slash = row[0].firstIndex(of: "/") {
-                members[String(row[0][..<slash]), default: 0] += 1
+            if let fleet = Environment.fleetMember(row[0])?.fleet {
+                members[fleet, default: 0] += 1
             }
         }
         var out: [[String]] = []
@@ -84,28 +84,27 @@ public enum StatusRenderer {
         var groupOf: [[String]: Int] = [:]
         var names: [Int: [String]] = [:]
         for (index, row) in rows.enumerated() {
-            guard let slash = row[0].firstIndex(of: "/"),
-                let count = members[String(row[0][..<slash])], count > 1
+            guard let (fleet, member) = Environment.fleetMember(row[0]),
+                let count = members[fleet], count > 1
             else {
                 out.append(row)
                 outReachable.append(reachable[index])
                 if let note = notes[index] { outNotes[out.count - 1] = note }
                 continue
             }
-            let fleet = String(row[0][..<slash])
             let key = [fleet] + Array(row[2...]) + [notes[index] ?? ""]
             if let group = groupOf[key] {
-                names[group, default: []].append(String(row[0][row[0].index(after: slash)...]))
+                names[group, default: []].append(member)
                 continue
             }
             out.append(row)
             outReachable.append(reachable[index])
             groupOf[key] = out.count - 1
-            names[out.count - 1] = [String(row[0][row[0].index(after: slash)...])]
+            names[out.count - 1] = [member]
             if let note = notes[index] { outNotes[out.count - 1] = note }
         }
         for (group, list) in names {
-            let fleet = String(out[group][0].prefix { $0 != "/" })
+            let fleet = Environment.fleetMember(out[group][0])?.fleet ?? out[group][0]
             out[group][0] = "\(fleet) (\(list.count) of \(members[fleet] ?? list.count))"
             out[group][1] = ""
             let shown = list.prefix(10).joined(separator: ", ")
