@@ -1,7 +1,8 @@
 import Foundation
 import PostgresClient
 import Testing
-import TollgateKit
+
+@testable import TollgateKit
 
 /// A fleet of 20 databases in mixed states (two rolled out, fourteen at the report's starting
 /// state, three with only the organizations table, one that does not exist), gated and read as
@@ -77,7 +78,7 @@ struct FleetTests {
     }
 
     /// One fleet for every part: creating and seeding 19 databases is most of the time.
-    @Test func aFleetOfTwentyDatabases() throws {
+    @Test func aFleetOfTwentyDatabases() async throws {
         let fleet = try Fleet()
         try theGateSummarisesTheFleetGroupedByWhatFailed(fleet)
         try shardsPartitionTheFleetExactly(fleet)
@@ -85,6 +86,18 @@ struct FleetTests {
         try aMemberIsAnEnvironmentOfItsOwn(fleet)
         try gitHubIsShownOneMemberPerGroup(fleet)
         try statusReadsAsTheFleetsFewStates(fleet)
+        try await theCodeIsReadOncePerRun(fleet)
+    }
+
+    /// The `code` check's reading of the application happens once for the whole fleet.
+    func theCodeIsReadOncePerRun(_ fleet: Fleet) async throws {
+        let project = try Project.load(
+            root: fleet.project, variables: VariableLookup(environment: [:]))
+        let reader = EnvironmentReader(project: project)
+        let readings = await reader.read(
+            try project.environments(named: ["tenants"]), .checks(["warden"]))
+        #expect(readings.filter { !$0.suites.isEmpty }.count == Self.size - 1)
+        #expect(reader.checks.code.reads == 1)
     }
 
     /// `status` shows a row per state of the fleet, not per member.

@@ -139,10 +139,14 @@ public struct EnvironmentReader: Sendable {
     /// How many environments are read at once (`--jobs`): a fleet of hundreds is read a few
     /// at a time, not with hundreds of connections and threads.
     public let jobs: Int
+    /// One runner for every environment read, so that what it reads once per run (the
+    /// application's code, for a `code` check) is read once, not once per fleet member.
+    let checks: CheckRunner
 
     public init(project: Project, jobs: Int = Self.defaultJobs) {
         self.project = project
         self.jobs = max(1, jobs)
+        checks = CheckRunner(project: project)
     }
 
     /// Environments read at once unless `--jobs` says otherwise.
@@ -204,12 +208,12 @@ public struct EnvironmentReader: Sendable {
             if request.snapshot || !request.suites.isEmpty {
                 let snapshot = try CatalogSnapshot.load(from: db)
                 reading.snapshot = snapshot
-                reading.foreign = CheckRunner(project: project).notThisApplication(
+                reading.foreign = checks.notThisApplication(
                     snapshot, environment: environment, endpoint: reached)
                 if reading.foreign == nil {
                     for name in request.suites {
                         guard let suite = project.suites[name] else { continue }
-                        reading.suites[name] = try CheckRunner(project: project).run(
+                        reading.suites[name] = try checks.run(
                             suite, on: db, environment: environment.name, snapshot: snapshot)
                     }
                 }

@@ -14,6 +14,8 @@ protocol ExpandingCheck: CheckKind {
 final class CodeExpectationsCache: @unchecked Sendable {
     private let lock = NSLock()
     private var read: [String: Result<CodeExpectations, CodeReader.Problem>] = [:]
+    /// How many times the code was read: once per distinct check, whatever the environments.
+    var reads: Int { lock.withLock { read.count } }
 
     func expectations(_ check: CodeCheck, root: URL) -> Result<CodeExpectations, CodeReader.Problem>
     {
