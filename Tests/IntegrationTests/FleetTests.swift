@@ -87,6 +87,194 @@ struct FleetTests {
         try gitHubIsShownOneMemberPerGroup(fleet)
         try statusReadsAsTheFleetsFewStates(fleet)
         try await theCodeIsReadOncePerRun(fleet)
+        try planReadsAsTheFleetsFewStates(fleet)
+        // Last: these change the members.
+        try aWaveStopsAtTheFirstFailingMember(fleet)
+        try keepingGoingRunsEveryMember(fleet)
+        try anEnvironmentAfterTheFleetWaitsForEveryMember(fleet)
+    }
+
+    /// Promotion from a fleet: the environment after it may run a playbook once every member
+    /// has, whichever member is missing.
+    func anEnvironmentAfterTheFleetWaitsForEveryMember(_ fleet: Fleet) throws {
+        let after = fleet.databases[0].replacingOccurrences(of: "_00", with: "_after")
+        let admin = try PostgresTestServer.connect()
+        try admin.query("create database \(identifier: after)")
+        defer { _ = try? admin.query("drop database if exists \(identifier: after) with (force)") }
+        try Sandbox.seedDatabase(
+            try PostgresTestServer.connect(database: after), options: .init(rows: 10, seed: 99))
+        try """
+        version: 1
+        name: regional
+        order: 2
+        connection: "\(try PostgresTestServer.connectionString().rawValue) dbname=\(after)"
+        variables:
+          jwt_expiry: 0
+          tenant_model: org-per-email-domain
+        """.write(
+            to: fleet.project.appendingPathComponent("Environments/regional.yml"),
+            atomically: true, encoding: .utf8)
+        defer {
+            try? FileManager.default.removeItem(
+                at: fleet.project.appendingPathComponent("Environments/regional.yml"))
+        }
+        let blocked = try tollgate(
+            ["plan", "day-1-organizations", "--env", "regional"], in: fleet.project)
+        #expect(blocked.status == 1, "\(blocked.stdout)\(blocked.stderr)")
+        // A member that cannot be read blocks before one that has not run.
+        #expect(
+            blocked.stdout.contains("promotion from tenants")
+                && blocked.stdout.contains("tenants/m19: cannot read its ledger: ")
+                && blocked.stdout.contains("does not exist"),
+            "\(blocked.stdout)")
+        // Repair m10, create m19, and roll the fleet out again: only they run.
+        try PostgresTestServer.connect(database: fleet.databases[10]).query(
+            "drop table public.organizations cascade")
+        try admin.query("create database \(identifier: fleet.databases[19])")
+        try Sandbox.seedDatabase(
+            try PostgresTestServer.connect(database: fleet.databases[19]),
+            options: .init(rows: 10, seed: 19))
+        let rerun = try tollgate(
+            ["run", "day-1-organizations", "--env", "tenants"], in: fleet.project)
+        #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
+        #expect(rerun.stdout.contains("tenants: 20 of 20 members succeeded"))
+        let promoted = try tollgate(
+            ["plan", "day-1-organizations", "--env", "regional"], in: fleet.project)
+        #expect(promoted.status == 0, "\(promoted.stdout)\(promoted.stderr)")
+        #expect(promoted.stdout.contains("succeeded on tenants"), "\(promoted.stdout)")
+        // Day 2 has run on two members only.
+        let day2 = try tollgate(
+            ["plan", "day-2-backfill", "--env", "regional"], in: fleet.project)
+        #expect(
+            day2.stdout.contains(
+                "day-2-backfill has not succeeded on 18 of 20 members of tenants: m02, m03, m04, m05, m06 and 13 more"
+            ), "\(day2.stdout)")
+    }
+
+    /// `plan` over the fleet: a line per group of alike members, the details once per group.
+    func planReadsAsTheFleetsFewStates(_ fleet: Fleet) throws {
+        let plan = try tollgate(
+            ["plan", "day-1-organizations", "--env", "tenants"], in: fleet.project)
+        #expect(plan.status == 3, "\(plan.stdout)\(plan.stderr)")
+        let lines = plan.stdout.split(separator: "\n").map(String.init)
+        #expect(
+            lines.prefix(4) == [
+                "day-1-organizations on fleet tenants (20 members): BLOCKED on 1 of 20",
+                "  ✓ 17 ready, 3 steps to run: m02, m03, m04, m05, m06, m07, m08, m09, m10, m11 and 7 more",
+                "  ✓ 2 ready, nothing to run: m00, m01",
+                "  ✗ 1 cannot be planned: m19",
+            ], "\(plan.stdout)")
+        #expect(lines[4].hasPrefix("      m19: cannot connect to environment 'tenants/m19'"))
+        // Day 2 needs Day 1: one blocked group, its gates shown once, like its first member.
+        let day2 = try tollgate(
+            ["plan", "day-2-backfill", "--env", "tenants"], in: fleet.project)
+        #expect(day2.status == 3, "\(day2.stdout)\(day2.stderr)")
+        let database = fleet.databases[19]
+        #expect(
+            day2.stdout.replacingOccurrences(
+                of: #"socket ".*" failed"#, with: "…", options: .regularExpression
+            )
+            .replacingOccurrences(of: database, with: "tenants_19") == """
+                day-2-backfill on fleet tenants (20 members): BLOCKED on 18 of 20
+                  ✗ 17 blocked by requires day-1-organizations: m02, m03, m04, m05, m06, m07, m08, m09, m10, m11 and 7 more
+                  ✓ 2 ready, nothing to run: m00, m01
+                  ✗ 1 cannot be planned: m19
+                      m19: cannot connect to environment 'tenants/m19': connection to server on …: FATAL: database "tenants_19" does not exist
+
+                like tenants/m02:
+                  ✗ requires day-1-organizations: day-1-organizations has not succeeded on tenants/m02
+                      to unblock: tollgate run day-1-organizations --env tenants/m02
+
+                """, "\(day2.stdout)")
+        let json = try tollgate(
+            ["plan", "day-1-organizations", "--env", "tenants", "--format", "json"],
+            in: fleet.project)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8))
+        let members = try #require((object as? [String: Any])?["members"] as? [[String: Any]])
+        #expect(members.count == Self.size)
+        #expect(members.filter { $0["error"] != nil }.count == 1)
+    }
+
+    /// The lines `run` printed for each member, from its header to its last line.
+    func blocks(_ output: String, _ playbook: String) -> [String: [String]] {
+        var blocks: [String: [String]] = [:]
+        var current: String?
+        for line in output.split(separator: "\n").map(String.init) {
+            if line.hasPrefix("\(playbook) on tenants/"), line.hasSuffix(":") {
+                current = String(line.dropFirst("\(playbook) on tenants/".count).dropLast())
+            }
+            if let current { blocks[current, default: []].append(line) }
+            if line.hasSuffix(": succeeded") || line.hasSuffix(": failed") { current = nil }
+        }
+        return blocks
+    }
+
+    /// Waves of four, in the fleet's order: m10, whose organizations table has integer keys
+    /// made by hand, fails in the third wave after m08, m09 and m11 ran beside it, and the
+    /// waves after it never start.
+    func aWaveStopsAtTheFirstFailingMember(_ fleet: Fleet) throws {
+        try PostgresTestServer.connect(database: fleet.databases[10]).query(
+            "create table public.organizations (id integer primary key, name text)")
+        let run = try tollgate(
+            ["run", "day-1-organizations", "--env", "tenants", "--wave", "4"], in: fleet.project)
+        #expect(run.status == 4, "\(run.stdout)\(run.stderr)")
+        #expect(
+            run.stdout.hasPrefix(
+                "day-1-organizations on tenants: 20 members, in 5 waves of up to 4"),
+            "\(run.stdout)")
+        #expect(
+            run.stdout.contains("wave 3 of 5: tenants/m08, tenants/m09, tenants/m10, tenants/m11"))
+        #expect(!run.stdout.contains("wave 4 of 5"))
+        #expect(
+            run.stdout.contains(
+                "tenants: 11 of 20 members succeeded, 1 failed, 8 not run\n  failed: tenants/m10\n  not run: tenants/m12, tenants/m13, tenants/m14, tenants/m15, tenants/m16, tenants/m17, tenants/m18, tenants/m19 (stopped after the wave where tenants/m10 failed"
+            ), "\(run.stdout)")
+        #expect(
+            run.stderr.contains(
+                "error: step 'organizations' of day-1-organizations failed on tenants/m10"),
+            "\(run.stderr)")
+        // Members that ran at once print their lines together, each block whole.
+        let blocks = blocks(run.stdout, "day-1-organizations")
+        let steps = blocks["m02"]?.count ?? 0
+        #expect(steps >= 5, "\(blocks)")
+        for member in ["m02", "m05", "m08", "m09", "m11"] {
+            #expect(blocks[member]?.count == steps, "\(member): \(blocks[member] ?? [])")
+            #expect(blocks[member]?.last == "day-1-organizations on tenants/\(member): succeeded")
+        }
+        #expect(blocks["m00"]?.dropFirst().first?.hasSuffix(".. already applied") == true)
+        // The members after the failing wave were not touched: no ledger, no organizations.
+        let untouched = try PostgresTestServer.connect(database: fleet.databases[18])
+        let present: Bool = try untouched.query(
+            "select to_regclass('public.organizations') is not null or to_regnamespace('tollgate') is not null as present"
+        ).first!.decode("present")
+        #expect(!present)
+    }
+
+    /// `--keep-going`, member by member: the members after a failure run too, and the exit
+    /// is the most serious failure's (a failed step, 4, before a member that does not exist, 3).
+    func keepingGoingRunsEveryMember(_ fleet: Fleet) throws {
+        let run = try tollgate(
+            ["run", "day-1-organizations", "--env", "tenants", "--keep-going"], in: fleet.project)
+        #expect(run.status == 4, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.contains(", one at a time"))
+        #expect(
+            run.stdout.contains(
+                "tenants: 18 of 20 members succeeded, 2 failed\n  failed: tenants/m10, tenants/m19"
+            ), "\(run.stdout)")
+        #expect(
+            blocks(run.stdout, "day-1-organizations")["m18"]?.last?.hasSuffix(": succeeded") == true
+        )
+        // One member by name, or a shard, is still one environment's run.
+        let shard = try tollgate(
+            ["run", "day-1-organizations", "--env", "tenants", "--shard", "2/20"], in: fleet.project
+        )
+        #expect(shard.status == 0, "\(shard.stdout)\(shard.stderr)")
+        #expect(shard.stdout.contains("tenants: 1 of 1 member succeeded"), "\(shard.stdout)")
+        let refused = try tollgate(
+            ["run", "day-1-organizations", "--env", "tenants/m18", "--wave", "2"], in: fleet.project
+        )
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("--wave, --keep-going and --shard are for a fleet"))
     }
 
     /// The `code` check's reading of the application happens once for the whole fleet.
@@ -227,9 +415,8 @@ struct FleetTests {
             ["gate", "warden", "--env", "tenants/nobody"], in: fleet.project)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("fleet 'tenants' has no member 'nobody' (20 members)"))
-        let run = try tollgate(
-            ["plan", "day-1-organizations", "--env", "tenants"], in: fleet.project)
-        #expect(run.status == 2)
-        #expect(run.stderr.contains("is a fleet of 20 databases"), "\(run.stderr)")
+        let history = try tollgate(["history", "--env", "tenants"], in: fleet.project)
+        #expect(history.status == 2)
+        #expect(history.stderr.contains("is a fleet of 20 databases"), "\(history.stderr)")
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PostgresClient
 import Testing
 import TollgateKit
 
@@ -78,5 +79,74 @@ import TollgateKit
             return
         }
         #expect(empty.diagnostics.contains { $0.description.contains("at least one member") })
+    }
+}
+
+/// How `run --wave` cuts a fleet and when it stops, with members that only record their turn.
+@Suite struct FleetRolloutTests {
+    let members = (1...10).map {
+        Environment(
+            name: String(format: "tenants/t%02d", $0), order: 1,
+            connection: ConnectionString("dbname=x"),
+            location: SourceLocation(file: "tenants.txt", line: $0, column: 1))
+    }
+
+    @Test func waveSizesAreCountsOrSharesRoundedUp() {
+        #expect(FleetRollout.WaveSize.parse("10%")?.size(of: 100) == 10)
+        #expect(FleetRollout.WaveSize.parse("10%")?.size(of: 15) == 2)
+        #expect(FleetRollout.WaveSize.parse("1%")?.size(of: 3) == 1)
+        #expect(FleetRollout.WaveSize.parse("100%")?.size(of: 7) == 7)
+        #expect(FleetRollout.WaveSize.parse("25")?.size(of: 7) == 7)
+        for bad in ["0", "-1", "0%", "101%", "ten", "", "%", "1.5"] {
+            #expect(FleetRollout.WaveSize.parse(bad) == nil, "\(bad)")
+        }
+        let waves = FleetRollout(wave: .count(4)).waves(of: members)
+        #expect(waves.map(\.count) == [4, 4, 2])
+        #expect(waves.flatMap { $0 }.map(\.name) == members.map(\.name))
+    }
+
+    @Test func aFailureStopsTheWavesAfterItsOwn() async {
+        let started = Recorder()
+        let result = await FleetRollout(wave: .count(3), jobs: 3).run(members) { member in
+            started.add(member.name)
+            if member.name == "tenants/t05" { throw ConfigurationError("t05 is broken") }
+        }
+        // t04 to t06 run at once; t07 on never start.
+        #expect(started.names.sorted() == members.prefix(6).map(\.name))
+        #expect(result.failed.map { $0.environment.name } == ["tenants/t05"])
+        #expect(result.notRun.map(\.name) == members.suffix(4).map(\.name))
+        #expect(result.exitStatus == .badConfiguration)
+    }
+
+    @Test func oneAtATimeStopsAtTheFailingMemberAndKeepGoingDoesNot() async {
+        let stopping = await FleetRollout().run(members) { member in
+            if member.name == "tenants/t02" { throw ConfigurationError("no") }
+        }
+        #expect(stopping.succeeded.map(\.name) == ["tenants/t01"])
+        #expect(stopping.notRun.count == 8)
+        let going = await FleetRollout(keepGoing: true).run(members) { member in
+            if ["tenants/t02", "tenants/t09"].contains(member.name) {
+                throw ConfigurationError("no")
+            }
+        }
+        #expect(going.succeeded.count == 8)
+        #expect(going.failed.count == 2)
+        #expect(going.notRun.isEmpty)
+    }
+
+    @Test func aWaveWiderThanItsJobsStartsNoMoreAfterAFailure() async {
+        let started = Recorder()
+        let result = await FleetRollout(wave: .count(10), jobs: 1).run(members) { member in
+            started.add(member.name)
+            if member.name == "tenants/t03" { throw ConfigurationError("no") }
+        }
+        #expect(started.names == ["tenants/t01", "tenants/t02", "tenants/t03"])
+        #expect(result.notRun.count == 7)
+    }
+
+    final class Recorder: @unchecked Sendable {
+        let lock = NSLock()
+        var names: [String] = []
+        func add(_ name: String) { lock.withLock { names.append(name) } }
     }
 }

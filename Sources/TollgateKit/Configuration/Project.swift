@@ -329,6 +329,17 @@ public struct Project: Sendable {
         return selected[0]
     }
 
+    /// The environment, or the fleet, a command that acts member by member (`run`, `plan`)
+    /// acts on: the fleet itself (nil for one environment) and the environments to act on.
+    public func environmentOrFleet(
+        named name: String
+    ) throws(ConfigurationError) -> (fleet: Environment?, environments: [Environment]) {
+        if let fleet = environments.first(where: { $0.name == name && $0.isFleet }) {
+            return (fleet, fleet.expanded)
+        }
+        return (nil, [try environment(named: name)])
+    }
+
     /// The environment before `environment` in the chain.
     public func previous(of environment: Environment) -> Environment? {
         environments.last { $0.order < environment.order }

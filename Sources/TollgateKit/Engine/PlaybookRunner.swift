@@ -267,15 +267,20 @@ public struct PlaybookRunner {
             }
         }
         if previous.isFleet {
-            // Every member's ledger would be the evidence; runs over fleets come later.
-            return Planner.Previous(
-                name: previous.name, lastSuccess: nil,
-                problem:
-                    "\(previous.name) is a fleet of \(previous.members.count) databases, and promotion from a fleet is not supported yet",
-                unblock:
-                    "turn off this playbook's promotion gate, or order the fleet after \(environment.name)"
-            )
+            let members = previous.expanded
+            let readings = blockingMap(members, jobs: EnvironmentReader.defaultJobs) { member in
+                Result { try Self.evidence(from: member, for: playbook) }
+            }
+            return Self.fleetEvidence(
+                previous.name, playbook: playbook.name, members: zip(members, readings).map { $0 })
         }
+        return try Self.evidence(from: previous, for: playbook)
+    }
+
+    /// The record of `playbook` in one previous environment's ledger.
+    static func evidence(
+        from previous: Environment, for playbook: Playbook
+    ) throws -> Planner.Previous {
         let ledger = Ledger(try previous.connect())
         if let binding = try ledger.binding(), binding.environment != previous.name {
             return Planner.Previous(
@@ -298,6 +303,74 @@ public struct PlaybookRunner {
         }
         result.succeededSteps = succeeded
         result.supabaseHistory = try Self.supabaseHistory(for: playbook, db: ledger.db)
+        return result
+    }
+
+    /// A fleet as the previous environment: the playbook must have succeeded on every member.
+    ///
+    /// The soak counts from the last of them. A step counts as run there when every
+    /// member ran it with the same checksum; a lock over budget on any member needs an approval.
+    static func fleetEvidence(
+        _ fleet: String, playbook: String,
+        members: [(Environment, Result<Planner.Previous, any Error>)]
+    ) -> Planner.Previous {
+        func short(_ member: Environment) -> String {
+            Environment.fleetMember(member.name)?.member ?? member.name
+        }
+        func names(_ members: [Environment]) -> String {
+            let shown = members.prefix(5).map(short).joined(separator: ", ")
+            return members.count > 5 ? "\(shown) and \(members.count - 5) more" : shown
+        }
+        var readings: [(Environment, Planner.Previous)] = []
+        var problems: [(Environment, String, String?)] = []
+        for (member, result) in members {
+            switch result {
+            case .success(let reading):
+                if let problem = reading.problem {
+                    problems.append((member, problem, reading.unblock))
+                } else {
+                    readings.append((member, reading))
+                }
+            case .failure(let error):
+                problems.append(
+                    (
+                        member,
+                        "cannot read its ledger: \((error as? any TollgateError)?.userMessage ?? "\(error)")",
+                        "check \(member.connectionSetting)"
+                    ))
+            }
+        }
+        if let (member, problem, unblock) = problems.first {
+            return Planner.Previous(
+                name: fleet, lastSuccess: nil,
+                problem: "\(member.name): \(problem)"
+                    + (problems.count > 1
+                        ? " (and \(problems.count - 1) more member\(problems.count == 2 ? "" : "s"): \(names(problems.dropFirst().map(\.0))))"
+                        : ""),
+                unblock: unblock)
+        }
+        let missing = readings.filter { $0.1.lastSuccess == nil }.map(\.0)
+        if !missing.isEmpty {
+            return Planner.Previous(
+                name: fleet, lastSuccess: nil,
+                problem:
+                    "\(playbook) has not succeeded on \(missing.count) of \(members.count) members of \(fleet): \(names(missing))",
+                unblock: "tollgate run \(playbook) --env \(fleet)")
+        }
+        var result = Planner.Previous(
+            name: fleet, lastSuccess: readings.compactMap(\.1.lastSuccess).max(),
+            locksOverBudget: readings.flatMap { member, reading in
+                reading.locksOverBudget.map { "\(short(member)): \($0)" }
+            },
+            overBudgetAt: readings.compactMap(\.1.overBudgetAt).max())
+        // What every member agrees on.
+        func agreed<Value: Equatable>(_ maps: [[String: Value]]) -> [String: Value] {
+            guard let first = maps.first else { return [:] }
+            return first.filter { key, value in maps.allSatisfy { $0[key] == value } }
+        }
+        let steps = readings.map(\.1.succeededSteps)
+        result.succeededSteps = steps.contains { $0 == nil } ? nil : agreed(steps.map { $0! })
+        result.supabaseHistory = agreed(readings.map(\.1.supabaseHistory))
         return result
     }
 

@@ -65,3 +65,36 @@ func retryingLockTimeouts<T>(
         }
     }
 }
+
+/// `transform` of every item, in the items' order, up to `jobs` at once.
+///
+/// Each worker is a thread of its own (as for ``runBlocking(_:)``): for synchronous code that
+/// reads many databases, such as a fleet's ledgers.
+public func blockingMap<T: Sendable, R: Sendable>(
+    _ items: [T], jobs: Int, _ transform: @escaping @Sendable (T) -> R
+) -> [R] {
+    guard items.count > 1, jobs > 1 else { return items.map(transform) }
+    let lock = NSLock()
+    nonisolated(unsafe) var results = [R?](repeating: nil, count: items.count)
+    nonisolated(unsafe) var next = 0
+    let done = DispatchGroup()
+    for _ in 0..<min(jobs, items.count) {
+        done.enter()
+        let thread = Thread {
+            while true {
+                let index: Int? = lock.withLock {
+                    defer { next += 1 }
+                    return next < items.count ? next : nil
+                }
+                guard let index else { break }
+                let result = transform(items[index])
+                lock.withLock { results[index] = result }
+            }
+            done.leave()
+        }
+        thread.name = "tollgate-blocking"
+        thread.start()
+    }
+    done.wait()
+    return results.map { $0! }
+}

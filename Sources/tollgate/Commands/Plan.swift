@@ -10,7 +10,8 @@ struct Plan: TollgateCommand {
         discussion: CommandHelp.discussion(
             nil,
             examples: [
-                "tollgate plan day-4-warden --env production"
+                "tollgate plan day-4-warden --env production",
+                "tollgate plan day-1-organizations --env tenants",
             ],
             exits: [.success, .blocked, .badConfiguration, .unreachable])
     )
@@ -22,13 +23,35 @@ struct Plan: TollgateCommand {
         name: .customLong("env"), help: "The environment.", completion: Completion.environments)
     var environment: String
     @OptionGroup var format: FormatOption
+    @OptionGroup var fleet: FleetOptions
 
     func validate() throws { try format.check(for: TollgateKit.Plan.self) }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let playbook = try project.playbook(named: playbook)
-        let environment = try project.environment(named: environment)
+        let (fleet, environments) = try project.environmentOrFleet(named: environment)
+        if let fleet {
+            let members = self.fleet.apply(environments)
+            let plans = blockingMap(members, jobs: self.fleet.jobs) { member in
+                do {
+                    return FleetPlan.Member(
+                        environment: member.name,
+                        plan: try PlaybookRunner.plan(playbook, on: member, project: project))
+                } catch {
+                    return FleetPlan.Member(environment: member.name, error: error)
+                }
+            }
+            let report = FleetPlan(fleet: fleet.name, playbook: playbook.name, members: plans)
+            context.printer.output(
+                format.format == .json
+                    ? try report.json() : report.text(color: context.printer.stdoutColor))
+            return report.exitStatus
+        }
+        if self.fleet.shard != nil {
+            throw ConfigurationError("--shard is for a fleet; \(environment) is one database")
+        }
+        let environment = environments[0]
         let plan = try PlaybookRunner.plan(playbook, on: environment, project: project)
         context.printer.output(try plan.render(format.format, options: context.renderOptions()))
         return plan.isBlocked ? .blocked : .success

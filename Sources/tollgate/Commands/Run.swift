@@ -14,6 +14,7 @@ struct Run: TollgateCommand {
                 "tollgate run day-1-organizations --env dev",
                 "tollgate run --through day-5-verify --env dev",
                 "tollgate run day-2-backfill --env staging --wait 10m",
+                "tollgate run day-1-organizations --env tenants --wave 10% --yes",
             ],
             exits: [.success, .blocked, .badConfiguration, .unreachable, .stepFailed])
     )
@@ -35,6 +36,14 @@ struct Run: TollgateCommand {
     @Flag(help: "Record edited steps that already ran as repaired instead of blocking.")
     var acceptChanged = false
     @Option(help: "Who runs it, for the ledger (default: the OS user).") var actor: String?
+    @Option(
+        help: ArgumentHelp(
+            "On a fleet: members per wave, a count or a share (10%); a wave's members run at once, up to --jobs (default: 1, member by member).",
+            valueName: "N|P%"))
+    var wave: String?
+    @Flag(help: "On a fleet: go on with the next waves after a member fails.")
+    var keepGoing = false
+    @OptionGroup var fleetOptions: FleetOptions
 
     func validate() throws {
         guard (playbook == nil) != (through == nil) else {
@@ -43,11 +52,19 @@ struct Run: TollgateCommand {
         if let wait, DurationParser.parse(wait) == nil {
             throw ValidationError("--wait takes a duration such as 30s or 5m")
         }
+        if let wave, FleetRollout.WaveSize.parse(wave) == nil {
+            throw ValidationError("--wave takes a count such as 5 or a share such as 10%")
+        }
     }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
-        let environment = try project.environment(named: environment)
+        let (fleet, environments) = try project.environmentOrFleet(named: environment)
+        if fleet == nil && (wave != nil || keepGoing || fleetOptions.shard != nil) {
+            throw ConfigurationError(
+                "--wave, --keep-going and --shard are for a fleet; \(environment) is one database")
+        }
+        let environment = fleet ?? environments[0]
         let playbooks: [Playbook]
         if let through {
             let last = try project.playbook(named: through)
@@ -74,6 +91,11 @@ struct Run: TollgateCommand {
             host: ProcessInfo.processInfo.hostName,
             wait: wait.flatMap(DurationParser.parse) ?? .zero, acceptChanged: acceptChanged)
         let events = RunEventPrinter(printer: context.printer)
+        if fleet != nil {
+            return await runFleet(
+                environment, members: fleetOptions.apply(environments), playbooks: playbooks,
+                project: project, options: options, context: context)
+        }
         let runner = PlaybookRunner(project: project, options: options, events: events.show)
         for playbook in playbooks {
             context.printer.output("\(playbook.name) on \(environment.name):")
@@ -81,5 +103,101 @@ struct Run: TollgateCommand {
             context.printer.output("\(playbook.name) on \(environment.name): succeeded")
         }
         return .success
+    }
+
+    /// A fleet, wave by wave: each member's lines together (held back while members run at
+    /// once), its error after them, and a summary of the fleet at the end.
+    func runFleet(
+        _ fleet: Environment, members: [Environment], playbooks: [Playbook], project: Project,
+        options: PlaybookRunner.Options, context: CommandContext
+    ) async -> ExitStatus {
+        let rollout = FleetRollout(
+            wave: wave.flatMap(FleetRollout.WaveSize.parse) ?? .count(1), jobs: fleetOptions.jobs,
+            keepGoing: keepGoing)
+        let waves = rollout.waves(of: members)
+        let printer = context.printer
+        let names = playbooks.map(\.name).joined(separator: ", ")
+        let size = waves.first?.count ?? 0
+        printer.output(
+            "\(names) on \(fleet.name): \(members.count) member\(members.count == 1 ? "" : "s")"
+                + (size > 1 ? ", in \(waves.count) waves of up to \(size)" : ", one at a time"))
+        let together = size > 1 && rollout.jobs > 1
+        let streaming = RunEventPrinter(printer: printer)
+        let result = await rollout.run(
+            members,
+            waveStarting: { index, count, wave in
+                guard wave.count > 1 else { return }
+                printer.output(
+                    "wave \(index) of \(count): \(FleetSummary.list(wave.map(\.name)))")
+            }
+        ) { member in
+            let log = together ? MemberLog() : nil
+            let say: @Sendable (String) -> Void = { line in
+                if let log { log.append(line) } else { printer.output(line) }
+            }
+            let runner = PlaybookRunner(
+                project: project, options: options,
+                events: { event in
+                    if let log {
+                        if case .backfill(let progress) = event, !progress.finished { return }
+                        if let line = RunEventPrinter.line(for: event) { log.append(line) }
+                    } else {
+                        streaming.show(event)
+                    }
+                })
+            defer { if let log { printer.output(log.text) } }
+            for playbook in playbooks {
+                say("\(playbook.name) on \(member.name):")
+                do {
+                    try runner.run(playbook, on: member)
+                } catch {
+                    say("\(playbook.name) on \(member.name): failed")
+                    throw error
+                }
+                say("\(playbook.name) on \(member.name): succeeded")
+            }
+        }
+        for failure in result.failed {
+            printer.report(message: failure.message)
+        }
+        printer.output(FleetSummary.run(result, fleet: fleet.name, keepGoing: keepGoing))
+        return result.exitStatus
+    }
+}
+
+/// A member's lines while members run at once, printed together when it is done.
+final class MemberLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lines: [String] = []
+
+    func append(_ line: String) { lock.withLock { lines.append(line) } }
+    var text: String { lock.withLock { lines.joined(separator: "\n") } }
+}
+
+/// How a fleet's run reads at its end.
+enum FleetSummary {
+    /// Names, the first few and how many more.
+    static func list(_ names: [String], first: Int = 8) -> String {
+        names.count <= first
+            ? names.joined(separator: ", ")
+            : names.prefix(first).joined(separator: ", ") + " +\(names.count - first) more"
+    }
+
+    static func run(_ result: FleetRollout.Result, fleet: String, keepGoing: Bool) -> String {
+        let total = result.members.count
+        var lines = [
+            "\(fleet): \(result.succeeded.count) of \(total) member\(total == 1 ? "" : "s") succeeded"
+                + (result.failed.isEmpty ? "" : ", \(result.failed.count) failed")
+                + (result.notRun.isEmpty ? "" : ", \(result.notRun.count) not run")
+        ]
+        if !result.failed.isEmpty {
+            lines.append("  failed: \(list(result.failed.map { $0.environment.name }))")
+        }
+        if !result.notRun.isEmpty {
+            lines.append(
+                "  not run: \(list(result.notRun.map(\.name))) (stopped after the wave where \(result.failed.first?.environment.name ?? "a member") failed; fix it and run again, or pass --keep-going)"
+            )
+        }
+        return lines.joined(separator: "\n")
     }
 }
