@@ -88,6 +88,7 @@ struct FleetTests {
         try statusReadsAsTheFleetsFewStates(fleet)
         try await theCodeIsReadOncePerRun(fleet)
         try planReadsAsTheFleetsFewStates(fleet)
+        try aQueryOnAControlPlaneNamesTheMembers(fleet)
         // Last: these change the members.
         try aWaveStopsAtTheFirstFailingMember(fleet)
         try keepingGoingRunsEveryMember(fleet)
@@ -193,6 +194,88 @@ struct FleetTests {
         let members = try #require((object as? [String: Any])?["members"] as? [[String: Any]])
         #expect(members.count == Self.size)
         #expect(members.filter { $0["error"] != nil }.count == 1)
+    }
+
+    /// `members: {query:, connection:}`: the members come from a control plane's table, read
+    /// read-only when the fleet is named, and what goes wrong names the query's line.
+    func aQueryOnAControlPlaneNamesTheMembers(_ fleet: Fleet) throws {
+        let control = fleet.databases[0].replacingOccurrences(of: "_00", with: "_control")
+        let admin = try PostgresTestServer.connect()
+        try admin.query("create database \(identifier: control)")
+        defer {
+            _ = try? admin.query("drop database if exists \(identifier: control) with (force)")
+        }
+        let server = try PostgresTestServer.connectionString().rawValue
+        let plane = try PostgresTestServer.connect(database: control)
+        try plane.query("create schema control")
+        try plane.query("create table control.tenants (slug text, url text, active boolean)")
+        for (index, name) in fleet.databases.prefix(5).enumerated() {
+            let slug = String(format: "t%02d", index)
+            let url = "\(server) dbname=\(name)"
+            try plane.query(
+                "insert into control.tenants values (\(slug), \(url), \(index != 4))")
+        }
+        let file = fleet.project.appendingPathComponent("Environments/regions.yml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        func write(_ query: String, database: String = control) throws {
+            try """
+            version: 1
+            name: regions
+            order: 3
+            members:
+              query: \(query)
+              connection: "\(server) dbname=\(database)"
+            """.write(to: file, atomically: true, encoding: .utf8)
+        }
+        try write(
+            "select slug as name, url as connection from control.tenants where active order by slug"
+        )
+        let status = try tollgate(
+            ["status", "--env", "regions", "--format", "json"], in: fleet.project)
+        #expect(status.status == 0, "\(status.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8))
+        let environments = try #require(
+            (object as? [String: Any])?["environments"] as? [[String: Any]])
+        #expect(
+            environments.compactMap { $0["environment"] as? String }
+                == ["regions/t00", "regions/t01", "regions/t02", "regions/t03"],
+            "\(status.stdout.prefix(500))")
+        let one = try tollgate(["gate", "warden", "--env", "regions/t01"], in: fleet.project)
+        #expect(one.status == 0, "\(one.stdout)\(one.stderr)")
+        let unknown = try tollgate(["gate", "warden", "--env", "regions/t04"], in: fleet.project)
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.contains("fleet 'regions' has no member 't04' (4 members)"))
+
+        // A query that would write is refused by its read-only transaction; nothing changes.
+        try write("delete from control.tenants returning slug as name, url as connection")
+        let writing = try tollgate(["status", "--env", "regions"], in: fleet.project)
+        #expect(writing.status == 2)
+        #expect(
+            writing.stderr.contains(
+                "Environments/regions.yml:5:10: the members query of fleet 'regions': "),
+            "\(writing.stderr)")
+        #expect(writing.stderr.contains("25006"), "\(writing.stderr)")
+        let rows: Int = try plane.query("select count(*)::int as n from control.tenants").first!
+            .decode("n")
+        #expect(rows == 5)
+        // Columns swapped: the "name" is a connection string, and its password is not shown.
+        try plane.query(
+            "insert into control.tenants values ('postgresql://app:sekrit-canary@db/x', 'x', true)")
+        try write("select url as name, slug as connection from control.tenants where active")
+        let swapped = try tollgate(["gate", "warden", "--env", "regions"], in: fleet.project)
+        #expect(swapped.status == 2)
+        #expect(swapped.stderr.contains("row 1: 'name' must be lowercase"), "\(swapped.stderr)")
+        #expect(!swapped.stderr.contains("sekrit"), "\(swapped.stderr)")
+        try write("select 1")
+        let columns = try tollgate(["status", "--env", "regions"], in: fleet.project)
+        #expect(columns.stderr.contains("it must return 'name' and 'connection'"))
+        // The control plane unreachable: exit 3. An environment not in the fleet is unaffected.
+        try write("select 'a' as name, 'b' as connection", database: control + "_gone")
+        let gone = try tollgate(["gate", "warden", "--env", "regions"], in: fleet.project)
+        #expect(gone.status == 3, "\(gone.stderr)")
+        #expect(gone.stderr.contains("regions (members query)"), "\(gone.stderr)")
+        let other = try tollgate(["gate", "warden", "--env", "tenants/m00"], in: fleet.project)
+        #expect(other.status == 0, "\(other.stderr)")
     }
 
     /// The lines `run` printed for each member, from its header to its last line.

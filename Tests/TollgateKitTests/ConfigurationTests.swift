@@ -244,14 +244,14 @@ import Testing
             Issue.record("expected an error")
         } catch {
             #expect(
-                error.description
+                "\(error)"
                     == "error: unknown environment 'prod' (known: dev, staging, production)")
         }
         do {
             _ = try project.environments(named: ["stagin"])
             Issue.record("expected an error")
         } catch {
-            #expect(error.description.hasSuffix("(did you mean 'staging'?)"))
+            #expect("\(error)".hasSuffix("(did you mean 'staging'?)"))
         }
     }
 }

@@ -80,6 +80,43 @@ import TollgateKit
         }
         #expect(empty.diagnostics.contains { $0.description.contains("at least one member") })
     }
+
+    /// `members: {query:, connection:}` loads without connecting; a half-written one is an
+    /// error at load, naming its line.
+    @Test func aMembersQueryNeedsItsConnectionAndNothingElse() throws {
+        func load(_ members: String) throws -> Result<Project, ConfigurationError> {
+            let root = try makeProject([
+                "tenants.yml": "version: 1\nname: tenants\norder: 1\nmembers:\n" + members
+            ])
+            defer { try? FileManager.default.removeItem(at: root) }
+            return Result { () throws(ConfigurationError) -> Project in
+                try Project.load(
+                    root: root, variables: VariableLookup(environment: [:]), displayBase: root)
+            }
+        }
+        let good = try load(
+            "  query: select slug as name, url as connection from tenants\n  connection: host=/nowhere dbname=control\n"
+        ).get()
+        #expect(good.environments.first?.isFleet == true)
+        #expect(
+            good.environments.first?.memberQuery?.location.description
+                == "Environments/tenants.yml:5:10")
+        for (members, message) in [
+            ("  query: select 1\n", "needs both 'query'"),
+            ("  connection: host=/x\n", "needs both 'query'"),
+            ("  query: select 1\n  connection: host=/x\n  file: a.txt\n", "not both"),
+            ("  {}\n", "takes a list, {file: PATH} or {query: SQL, connection: CONN}"),
+            ("  query: ' '\n  connection: host=/x\n", "'query' is empty"),
+        ] {
+            guard case .failure(let error) = try load(members) else {
+                Issue.record("loaded: \(members)")
+                continue
+            }
+            let text = error.diagnostics.map(\.description).joined(separator: "\n")
+            #expect(text.contains(message), "\(members): \(text)")
+            #expect(text.contains("Environments/tenants.yml:"), "\(text)")
+        }
+    }
 }
 
 /// How `run --wave` cuts a fleet and when it stops, with members that only record their turn.

@@ -36,6 +36,17 @@ public struct Environment: Sendable, Identifiable {
     public var members: [Member] = []
     /// The fleet this environment is a member of (`tenants` for `tenants/acme`).
     public var fleet: String?
+    /// A fleet whose members a query returns (`members: {query:, connection:}`): read when a
+    /// command first needs them (``Project/members(of:)``), not when the project loads.
+    public var memberQuery: Environment.MemberQuery?
+
+    /// `members: {query: SQL, connection: CONN}`: a query, run read-only on another database
+    /// (a control plane), whose rows (`name`, `connection`) are the fleet's members.
+    public struct MemberQuery: Sendable {
+        public let sql: String
+        public let connection: ParsedConnection
+        public let location: SourceLocation
+    }
 
     /// One database of a fleet.
     public struct Member: Sendable {
@@ -47,7 +58,7 @@ public struct Environment: Sendable, Identifiable {
     }
 
     /// True for a fleet: an environment that stands for many databases.
-    public var isFleet: Bool { !members.isEmpty }
+    public var isFleet: Bool { !members.isEmpty || memberQuery != nil }
 
     /// The fleet and the member a member's environment name holds (`tenants/acme`), or nil
     /// for an environment of one database: names have no other `/`.
@@ -56,8 +67,9 @@ public struct Environment: Sendable, Identifiable {
         return (String(name[..<slash]), String(name[name.index(after: slash)...]))
     }
 
-    /// The environment of each member, named `fleet/member`; the environment itself when it
-    /// is not a fleet.
+    /// The environment of each member, named `fleet/member`, or itself when it is not a fleet.
+    ///
+    /// A query's members are in ``Project/members(of:)``.
     public var expanded: [Environment] {
         guard isFleet else { return [self] }
         return members.map { member in
@@ -155,8 +167,11 @@ enum EnvironmentFile {
         let connection = entries["connection"].flatMap {
             ParsedConnection.read($0.value, reader: reader, lookup: lookup)
         }
+        var memberQuery: Environment.MemberQuery?
         let members = entries["members"].map {
-            readMembers($0.value, reader: reader, lookup: lookup, memberFile: memberFile)
+            readMembers(
+                $0.value, reader: reader, lookup: lookup, memberFile: memberFile,
+                query: &memberQuery)
         }
         switch (entries["connection"], entries["members"]) {
         case (nil, nil):
@@ -207,7 +222,7 @@ enum EnvironmentFile {
         // An environment whose connection was refused is kept (the error already fails the
         // load), so that the checks after this one still report on it.
         guard let name, let order, let nameNode = entries["name"]?.value,
-            entries["connection"] != nil || !(members ?? []).isEmpty
+            entries["connection"] != nil || !(members ?? []).isEmpty || memberQuery != nil
         else { return nil }
         var environment = Environment(
             name: name, order: order, description: description,
@@ -215,14 +230,16 @@ enum EnvironmentFile {
             variables: variables, location: reader.location(nameNode))
         connection?.apply(to: &environment)
         environment.members = members ?? []
+        environment.memberQuery = memberQuery
         return environment
     }
 
     /// `members:` as a list of `{name, connection}`, or `{file: PATH}`: a file in the project
-    /// with one member a line, `NAME CONNECTION` (blank lines and `#` comments skipped).
+    /// with one member a line, `NAME CONNECTION` (blank lines and `#` comments skipped), or
+    /// `{query: SQL, connection: CONN}` (set in `query`, the members left empty).
     static func readMembers(
         _ node: Node, reader: YAMLReader, lookup: (String) -> String?,
-        memberFile: (String) -> (text: String?, path: String)
+        memberFile: (String) -> (text: String?, path: String), query: inout Environment.MemberQuery?
     ) -> [Environment.Member] {
         var members: [Environment.Member] = []
         /// - Parameter quoted: whether an invalid name may be quoted back: not a file's first
@@ -262,10 +279,43 @@ enum EnvironmentFile {
         case .mapping:
             guard
                 let fields = reader.mapping(
-                    node, "'members'", allowed: ["file"], required: ["file"]),
-                let fileNode = fields["file"]?.value,
-                let file = reader.string(fileNode, key: "file")
+                    node, "'members'", allowed: ["file", "query", "connection"])
             else { return [] }
+            if fields["query"] != nil || fields["connection"] != nil {
+                guard fields["file"] == nil else {
+                    reader.diagnostics.error(
+                        "'members' takes {file: PATH} or {query: SQL, connection: CONN}, not both",
+                        at: reader.location(node))
+                    return []
+                }
+                guard let sqlNode = fields["query"]?.value,
+                    let connectionNode = fields["connection"]?.value
+                else {
+                    reader.diagnostics.error(
+                        "'members' with a query needs both 'query' (SQL returning name and connection) and 'connection' (the database to run it on)",
+                        at: reader.location(node))
+                    return []
+                }
+                guard let sql = reader.string(sqlNode, key: "query"),
+                    let connection = ParsedConnection.read(
+                        connectionNode, reader: reader, lookup: lookup)
+                else { return [] }
+                if sql.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    reader.diagnostics.error(
+                        "'query' is empty", at: reader.location(sqlNode))
+                    return []
+                }
+                query = Environment.MemberQuery(
+                    sql: sql, connection: connection, location: reader.location(sqlNode))
+                return []
+            }
+            guard let fileNode = fields["file"]?.value else {
+                reader.diagnostics.error(
+                    "'members' takes a list, {file: PATH} or {query: SQL, connection: CONN}",
+                    at: reader.location(node))
+                return []
+            }
+            guard let file = reader.string(fileNode, key: "file") else { return [] }
             let (text, path) = memberFile(file)
             guard let text else {
                 reader.diagnostics.error(

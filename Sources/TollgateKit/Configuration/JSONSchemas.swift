@@ -94,7 +94,7 @@ public enum JSONSchemas {
               "minLength": 1
             },
             "members": {
-              "description": "A fleet instead of one connection: each member a database with its own ledger, named on the command line as <name>/<member>. A list of {name, connection}, or {file: PATH}: a file in the project with one member a line, NAME CONNECTION.",
+              "description": "A fleet instead of one connection: each member a database with its own ledger, named on the command line as <name>/<member>. A list of {name, connection}, {file: PATH}: a file in the project with one member a line, NAME CONNECTION, or {query: SQL, connection: CONN}: a query on another database (a control plane) returning name and connection.",
               "oneOf": [
                 {
                   "type": "array",
@@ -131,6 +131,29 @@ public enum JSONSchemas {
                   "properties": {
                     "file": {
                       "type": "string",
+                      "minLength": 1
+                    }
+                  }
+                },
+                {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "required": [
+                    "query",
+                    "connection"
+                  ],
+                  "properties": {
+                    "query": {
+                      "type": "string",
+                      "minLength": 1,
+                      "description": "SQL returning one row per member, with the columns name and connection; run read-only on the database of connection when a command names the fleet."
+                    },
+                    "connection": {
+                      "allOf": [
+                        {
+                          "$ref": "#/definitions/string"
+                        }
+                      ],
                       "minLength": 1
                     }
                   }

@@ -16,6 +16,11 @@ public struct Project: Sendable {
     /// What loading noticed and did not refuse (a file a migrations folder skips), for the
     /// command to print.
     public var warnings: [Diagnostic] = []
+    /// Tollgate's built-in variables (the sandbox's folder and port), to tell which members a
+    /// fleet's query returns point at the sandbox.
+    var sandboxBuiltins: [String: String] = [:]
+    /// The members fleets' queries returned, shared by copies of the project.
+    let fleetQueries = FleetQueryCache()
 
     public init(
         root: URL, environments: [Environment], suites: [String: Suite] = [:],
@@ -149,6 +154,7 @@ public struct Project: Sendable {
             root: root, environments: environments, suites: suites, tableSets: tableSets,
             playbooks: playbooks)
         project.warnings = diagnostics.diagnostics.filter { $0.severity == .warning }
+        project.sandboxBuiltins = variables.builtins
         return project
     }
 
@@ -279,15 +285,19 @@ public struct Project: Sendable {
     ///
     /// A fleet's name stands for all its members, each an environment of its own
     /// (`tenants/acme`), and `fleet/member` for one of them.
-    public func environments(named names: [String]) throws(ConfigurationError) -> [Environment] {
-        if names.isEmpty || names == ["all"] { return environments.flatMap(\.expanded) }
+    ///
+    /// A fleet whose members a query returns is read here, when it is named (or `all`).
+    public func environments(named names: [String]) throws -> [Environment] {
+        if names.isEmpty || names == ["all"] { return try allEnvironments() }
         let known = environments.map(\.name)
         var diagnostics = DiagnosticsEngine()
         for name in names where !known.contains(name) {
             if let parts = Environment.fleetMember(name),
                 let fleet = environments.first(where: { $0.name == parts.fleet }), fleet.isFleet
             {
-                let members = fleet.members.map(\.name)
+                let members = try self.members(of: fleet).map {
+                    Environment.fleetMember($0.name)?.member ?? $0.name
+                }
                 if !members.contains(parts.member) {
                     diagnostics.error(
                         "fleet '\(fleet.name)' has no member '\(parts.member)' (\(members.count) members)"
@@ -302,7 +312,11 @@ public struct Project: Sendable {
                 at: nil)
         }
         try diagnostics.throwIfErrors()
-        return environments.flatMap(\.expanded).filter {
+        return try environments.filter {
+            environment in
+            names.contains(environment.name)
+                || (environment.isFleet && names.contains { $0.hasPrefix(environment.name + "/") })
+        }.flatMap { try members(of: $0) }.filter {
             names.contains($0.name) || $0.fleet.map(names.contains) ?? false
         }
     }
@@ -312,7 +326,7 @@ public struct Project: Sendable {
     ///
     /// `all` or a list is refused rather than narrowed to its first name: `approve X --env all`
     /// must not quietly approve on dev.
-    public func environment(named name: String) throws(ConfigurationError) -> Environment {
+    public func environment(named name: String) throws -> Environment {
         let names = name.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }
         guard names.count == 1, names != ["all"] else {
@@ -320,22 +334,26 @@ public struct Project: Sendable {
                 "--env '\(name)': this command acts on exactly one environment (one of: \(environments.map(\.name).joined(separator: ", ")))"
             )
         }
-        let selected = try environments(named: names)
         if let fleet = environments.first(where: { $0.name == names[0] && $0.isFleet }) {
+            let example =
+                fleet.members.first.map { "'\(fleet.name)/\($0.name)'" } ?? "'\(fleet.name)/NAME'"
             throw ConfigurationError(
-                "--env '\(name)' is a fleet of \(fleet.members.count) database\(fleet.members.count == 1 ? "" : "s"); this command acts on one of them: name a member, such as '\(selected[0].name)'"
+                (fleet.memberQuery != nil
+                    ? "--env '\(name)' is a fleet (its members from a query)"
+                    : "--env '\(name)' is a fleet of \(fleet.members.count) database\(fleet.members.count == 1 ? "" : "s")")
+                    + "; this command acts on one of them: name a member, such as \(example)"
             )
         }
-        return selected[0]
+        return try environments(named: names)[0]
     }
 
     /// The environment, or the fleet, a command that acts member by member (`run`, `plan`)
     /// acts on: the fleet itself (nil for one environment) and the environments to act on.
     public func environmentOrFleet(
         named name: String
-    ) throws(ConfigurationError) -> (fleet: Environment?, environments: [Environment]) {
+    ) throws -> (fleet: Environment?, environments: [Environment]) {
         if let fleet = environments.first(where: { $0.name == name && $0.isFleet }) {
-            return (fleet, fleet.expanded)
+            return (fleet, try members(of: fleet))
         }
         return (nil, [try environment(named: name)])
     }

@@ -137,7 +137,7 @@ public struct PlaybookRunner {
         // Upstream suites run on every earlier environment, read-only, through its own connection.
         var upstream: [(suite: String, environment: String, passed: Bool, firstFailure: String?)] =
             []
-        for earlier in project.environments.flatMap(\.expanded)
+        for earlier in try project.allEnvironments()
         where earlier.order < environment.order && !playbook.gates.upstream.isEmpty {
             let report = CheckRunner(project: project).run(
                 try playbook.gates.upstream.map { try project.suite(named: $0) }, on: earlier)
@@ -252,7 +252,7 @@ public struct PlaybookRunner {
             return nil
         }
         if !environment.pointsAtSandbox {
-            let sandboxed = project.environments.flatMap(\.expanded).filter {
+            let sandboxed = try project.allEnvironments().filter {
                 $0.order < environment.order && $0.pointsAtSandbox
             }
             if !sandboxed.isEmpty {
@@ -267,7 +267,7 @@ public struct PlaybookRunner {
             }
         }
         if previous.isFleet {
-            let members = previous.expanded
+            let members = try project.members(of: previous)
             let readings = blockingMap(members, jobs: EnvironmentReader.defaultJobs) { member in
                 Result { try Self.evidence(from: member, for: playbook) }
             }
