@@ -88,6 +88,7 @@ struct FleetTests {
         try statusReadsAsTheFleetsFewStates(fleet)
         try await theCodeIsReadOncePerRun(fleet)
         try planReadsAsTheFleetsFewStates(fleet)
+        try compareSetsTheFleetsStatesSideBySide(fleet)
         try aQueryOnAControlPlaneNamesTheMembers(fleet)
         // Last: these change the members.
         try aWaveStopsAtTheFirstFailingMember(fleet)
@@ -194,6 +195,41 @@ struct FleetTests {
         let members = try #require((object as? [String: Any])?["members"] as? [[String: Any]])
         #expect(members.count == Self.size)
         #expect(members.filter { $0["error"] != nil }.count == 1)
+    }
+
+    /// `compare` shows a column per state of the fleet, not per member; a member or the fleet
+    /// may be the reference.
+    func compareSetsTheFleetsStatesSideBySide(_ fleet: Fleet) throws {
+        let json = try tollgate(
+            ["compare", "--env", "tenants", "--format", "json", "--reference", "tenants/m05"],
+            in: fleet.project)
+        #expect(json.status == 3, "\(json.stderr)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let environments = try #require(object["environments"] as? [[String: Any]])
+        var groups: [String: [String]] = [:]
+        for environment in environments {
+            groups[environment["name"] as? String ?? "?"] = environment["members"] as? [String]
+        }
+        #expect(
+            groups == [
+                "tenants (2 of 20)": ["m00", "m01"],
+                "tenants (14 of 20)": (Array(2...14) + [18]).map { String(format: "m%02d", $0) },
+                "tenants (3 of 20)": ["m15", "m16", "m17"],
+                "tenants (1 of 20)": ["m19"],
+            ], "\(groups)")
+        #expect(object["reference"] as? String == "tenants (14 of 20)")
+        let text = try tollgate(
+            ["compare", "--env", "tenants", "--reference", "tenants"], in: fleet.project)
+        #expect(
+            text.stdout.contains(
+                "  └ members: m02, m03, m04, m05, m06, m07, m08, m09, m10, m11 and 4 more"),
+            "\(text.stdout)")
+        #expect(!text.stdout.contains("tenants/m0"), "\(text.stdout)")
+        #expect(text.stdout.contains("against tenants (14 of 20) (chosen)"), "\(text.stdout)")
+        let html = try tollgate(
+            ["compare", "--env", "tenants", "--format", "html"], in: fleet.project)
+        #expect(html.stdout.contains("id=\"env-tenants--14-of-20-\""))
     }
 
     /// `members: {query:, connection:}`: the members come from a control plane's table, read

@@ -23,6 +23,10 @@ public struct ComparisonReport: Sendable, Codable, Equatable {
         /// their lock budget (`playbook/step held … for …ms (budget …ms)`).
         public var longestLock: String?
         public var locksOverBudget: [String]?
+        /// For a group of a fleet's members alike (`tenants (14 of 20)`): their names.
+        ///
+        /// The group is shown as its first member was read.
+        public var members: [String]?
 
         public init(
             name: String, error: String? = nil, serverVersion: String? = nil,
@@ -234,7 +238,77 @@ public enum Comparison {
             reads.reads[index] = read
             reads.lock.unlock()
         }
-        return diff(reads.reads.map { $0! }, all: all, reference: reference)
+        var collapsed = reads.reads.map { $0! }
+        let groupOf = collapseFleets(&collapsed)
+        return diff(
+            collapsed, all: all, reference: reference.map { groupOf[$0] ?? $0 })
+    }
+
+    /// A fleet's members that read alike become one column, so that a fleet of hundreds
+    /// compares as its few states.
+    ///
+    /// Alike: the same schema fingerprint, migrations (and their checksums), rollout and
+    /// suite results; members that could not be read are one group per fleet. Each group is
+    /// named `tenants (14 of 20)`, shown as its first member was read, its members listed.
+    /// A fleet with one member in the report keeps that member's own name.
+    /// - Returns: each member's name, and each fleet's name (its largest group), → its
+    ///   group's name, for `--reference`.
+    static func collapseFleets(_ reads: inout [EnvironmentRead]) -> [String: String] {
+        var counts: [String: Int] = [:]
+        for read in reads {
+            if let fleet = Environment.fleetMember(read.state.name)?.fleet {
+                counts[fleet, default: 0] += 1
+            }
+        }
+        guard counts.values.contains(where: { $0 > 1 }) else { return [:] }
+        var out: [EnvironmentRead] = []
+        var groupOf: [String: Int] = [:]
+        var names: [Int: [String]] = [:]
+        var memberGroup: [String: Int] = [:]
+        for read in reads {
+            guard let (fleet, member) = Environment.fleetMember(read.state.name),
+                let count = counts[fleet], count > 1
+            else {
+                out.append(read)
+                continue
+            }
+            let state = read.state
+            let key =
+                state.error != nil
+                ? "\(fleet)\u{0}unreadable"
+                : [
+                    fleet, state.fingerprint ?? "", state.migrations.joined(separator: ","),
+                    read.migrationChecksums.sorted { $0.key < $1.key }.map {
+                        "\($0.key)=\($0.value)"
+                    }
+                    .joined(separator: ","),
+                    state.rollout.map(\.playbook).joined(separator: ","),
+                    state.checks.sorted { $0.key < $1.key }.map {
+                        "\($0.key)=\($0.value.passed) \($0.value.firstFailure ?? "")"
+                    }.joined(separator: ","),
+                ].joined(separator: "\u{0}")
+            if let group = groupOf[key] {
+                names[group, default: []].append(member)
+                memberGroup[state.name] = group
+                continue
+            }
+            out.append(read)
+            groupOf[key] = out.count - 1
+            names[out.count - 1] = [member]
+            memberGroup[state.name] = out.count - 1
+        }
+        var largest: [String: Int] = [:]
+        for (group, list) in names.sorted(by: { $0.key < $1.key }) {
+            let fleet = Environment.fleetMember(out[group].state.name)?.fleet ?? ""
+            out[group].state.name = "\(fleet) (\(list.count) of \(counts[fleet] ?? list.count))"
+            out[group].state.members = list
+            if let best = largest[fleet], names[best]!.count >= list.count { continue }
+            largest[fleet] = group
+        }
+        var renamed: [String: String] = memberGroup.mapValues { out[$0].state.name }
+        for (fleet, group) in largest { renamed[fleet] = out[group].state.name }
+        reads = out
+        return renamed
     }
 
     /// The objects of several environments set side by side against `reference`: those not

@@ -19,7 +19,7 @@ extension ComparisonRenderer {
         for environment in environments {
             if let error = environment.error {
                 body +=
-                    "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td class=\"bad\" colspan=\"5\">unreachable: \(escape(error))</td></tr>\n"
+                    "<tr id=\"env-\(anchor(environment.name))\"><th>\(heading(environment))</th><td class=\"bad\" colspan=\"5\">unreachable: \(escape(error))</td></tr>\n"
                 continue
             }
             func suite(_ name: String) -> String {
@@ -37,7 +37,7 @@ extension ComparisonRenderer {
                     )
                 }.joined(separator: "<br/>")
             body +=
-                "<tr id=\"env-\(escape(environment.name))\"><th>\(escape(environment.name))</th><td>\(escape(environment.serverVersion ?? ""))</td><td><code>\(escape(String((environment.fingerprint ?? "").prefix(12))))</code></td><td>\(environment.rollout.isEmpty ? escape(rollout) : rollout)</td>\(suite("warden"))\(suite("verify"))</tr>\n"
+                "<tr id=\"env-\(anchor(environment.name))\"><th>\(heading(environment))</th><td>\(escape(environment.serverVersion ?? ""))</td><td><code>\(escape(String((environment.fingerprint ?? "").prefix(12))))</code></td><td>\(environment.rollout.isEmpty ? escape(rollout) : rollout)</td>\(suite("warden"))\(suite("verify"))</tr>\n"
         }
         body += "</tbody></table></section>\n"
         body += timelineSection(report.timeline)
@@ -262,6 +262,20 @@ extension ComparisonRenderer {
     /// The start of a definition, for a cell's summary.
     static func clip(_ text: String, to length: Int) -> String {
         text.count <= length ? text : String(text.prefix(length - 1)) + "…"
+    }
+
+    /// An environment's name as an `id`: HTML's ids have no spaces (`tenants (14 of 20)`).
+    static func anchor(_ name: String) -> String {
+        escape(
+            String(
+                name.map { $0.isLetter || $0.isNumber || "-_/".contains($0) ? $0 : "-" }))
+    }
+
+    /// An environment's heading cell: its name, and a fleet group's members beneath.
+    static func heading(_ environment: ComparisonReport.EnvironmentState) -> String {
+        guard let members = environment.members else { return escape(environment.name) }
+        return escape(environment.name) + "<br/><small>"
+            + escape(ComparisonRenderer.memberList(members)) + "</small>"
     }
 
     static func escape(_ text: String) -> String {

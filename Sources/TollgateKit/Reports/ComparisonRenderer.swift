@@ -10,6 +10,11 @@ public enum ComparisonRenderer {
         let width = max(11, report.environments.map(\.name.count).max() ?? 0)
         for environment in report.environments {
             let name = environment.name.padding(toLength: width, withPad: " ", startingAt: 0)
+            defer {
+                if let members = environment.members {
+                    lines.append("  └ members: " + memberList(members))
+                }
+            }
             if let error = environment.error {
                 lines.append("\(paint.bold(name))  \(paint.red("unreachable: \(error)"))")
                 continue
@@ -139,6 +144,12 @@ public enum ComparisonRenderer {
         }
     }
 
+    /// A fleet group's members: the first ten, and how many more.
+    static func memberList(_ members: [String]) -> String {
+        members.prefix(10).joined(separator: ", ")
+            + (members.count > 10 ? " and \(members.count - 10) more" : "")
+    }
+
     static func includes(_ entry: ComparisonReport.Drift) -> String {
         entry.includes == 0 ? "" : " (+\(entry.includes) of its columns, constraints and indexes)"
     }
@@ -151,8 +162,11 @@ public enum ComparisonRenderer {
         lines.append("| environment | server | fingerprint | rollout | warden | verify |")
         lines.append("|---|---|---|---|---|---|")
         for environment in report.environments {
+            let name =
+                environment.name
+                + (environment.members.map { "<br/>" + cell(memberList($0)) } ?? "")
             if let error = environment.error {
-                lines.append("| \(environment.name) | unreachable: \(cell(error)) | | | | |")
+                lines.append("| \(name) | unreachable: \(cell(error)) | | | | |")
                 continue
             }
             func suite(_ name: String) -> String {
@@ -162,7 +176,7 @@ public enum ComparisonRenderer {
             }
             let rollout = environment.rollout.map(\.playbook).last ?? "not started"
             lines.append(
-                "| \(environment.name) | \(environment.serverVersion ?? "") | `\((environment.fingerprint ?? "").prefix(12))` | \(rollout) | \(suite("warden")) | \(suite("verify")) |"
+                "| \(name) | \(environment.serverVersion ?? "") | `\((environment.fingerprint ?? "").prefix(12))` | \(rollout) | \(suite("warden")) | \(suite("verify")) |"
             )
         }
         let partial = report.migrations.filter { !$0.missingIn.isEmpty }

@@ -25,7 +25,7 @@ struct Compare: TollgateCommand {
     @Flag(help: "Also list the objects that are the same everywhere.") var all = false
     @Option(
         help:
-            "The environment the others are compared against (default: the one furthest along the rollout)."
+            "The environment the others are compared against (default: the one furthest along the rollout); a fleet's name is its largest group of alike members."
     )
     var reference: String?
     @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
@@ -36,7 +36,10 @@ struct Compare: TollgateCommand {
     func run(in context: CommandContext) async throws -> ExitStatus {
         let project = try context.loadProject()
         let selected = fleet.apply(try project.environments(named: environments.names))
-        if let reference, !selected.contains(where: { $0.name == reference }) {
+        // A fleet's name is its largest group of alike members.
+        if let reference,
+            !selected.contains(where: { $0.name == reference || $0.fleet == reference })
+        {
             throw ValidationError(
                 "--reference \(reference) is not among the environments compared (\(selected.map(\.name).joined(separator: ", ")))"
             )
