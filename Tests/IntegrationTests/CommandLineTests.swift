@@ -311,11 +311,12 @@ struct CommandLineTests {
             let script = try tollgate(["--generate-completion-script", shell])
             #expect(script.status == 0 && script.stdout.contains("---completion"), "\(shell)")
         }
-        let environments = try tollgate(["---completion", "run", "--", "--env"])
+        // As the scripts ask: the word's index and the cursor in it, then the words.
+        let environments = try tollgate(["---completion", "run", "--", "--env", "0", "0"])
         #expect(environments.stdout.split(separator: "\n") == ["dev", "production", "staging"])
-        let playbooks = try tollgate(["---completion", "run", "--", "positional@0"])
+        let playbooks = try tollgate(["---completion", "run", "--", "positional@0", "0", "0"])
         #expect(playbooks.stdout.contains("day-4-warden\n"))
-        let suites = try tollgate(["---completion", "gate", "--", "positional@0"])
+        let suites = try tollgate(["---completion", "gate", "--", "positional@0", "0", "0"])
         #expect(suites.stdout.contains("warden\n") && suites.stdout.contains("verify\n"))
     }
 

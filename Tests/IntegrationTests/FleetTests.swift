@@ -534,6 +534,32 @@ struct FleetTests {
             ["gate", "warden", "--env", "tenants/nobody"], in: fleet.project)
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("fleet 'tenants' has no member 'nobody' (20 members)"))
+        // Shell completion offers the members once the fleet's name and a slash are typed,
+        // through the bash script the binary writes.
+        let script = try tollgate(["--generate-completion-script", "bash"], in: fleet.project)
+        let scriptFile = fleet.project.appendingPathComponent("complete.bash")
+        try script.stdout.write(to: scriptFile, atomically: true, encoding: .utf8)
+        let completed = try ProcessRunner().run(
+            "/bin/bash",
+            [
+                "-c",
+                #"""
+                source "$1"
+                COMP_WORDS=(tollgate gate warden --env tenants/m1); COMP_CWORD=4
+                COMP_LINE="${COMP_WORDS[*]}"; COMP_POINT=${#COMP_LINE}
+                _tollgate tollgate tenants/m1 --env
+                printf '%s\n' "${COMPREPLY[@]}"
+                """#, "bash", scriptFile.path,
+            ],
+            environment: [
+                "PATH": Repository.binary.deletingLastPathComponent().path + ":/usr/bin:/bin",
+                "HOME": fleet.project.path,
+            ],
+            directory: fleet.project.path)
+        #expect(
+            completed.stdout.split(separator: "\n").map(String.init)
+                == (10...19).map { "tenants/m\($0)" },
+            "\(completed.stdout)\(completed.stderr)")
         let history = try tollgate(["history", "--env", "tenants"], in: fleet.project)
         #expect(history.status == 2)
         #expect(history.stderr.contains("is a fleet of 20 databases"), "\(history.stderr)")
