@@ -94,6 +94,17 @@ struct FleetTests {
         try aWaveStopsAtTheFirstFailingMember(fleet)
         try keepingGoingRunsEveryMember(fleet)
         try anEnvironmentAfterTheFleetWaitsForEveryMember(fleet)
+        try oneApprovalCoversTheFleet(fleet)
+    }
+
+    /// `approve --env tenants` records the approval in every member's ledger.
+    func oneApprovalCoversTheFleet(_ fleet: Fleet) throws {
+        let approve = try tollgate(
+            ["approve", "day-2-backfill", "--env", "tenants", "--as", "alice"], in: fleet.project)
+        #expect(approve.status == 0, "\(approve.stdout)\(approve.stderr)")
+        #expect(approve.stdout.hasSuffix("tenants: approved on 20 of 20 members\n"))
+        let history = try tollgate(["history", "--env", "tenants/m13"], in: fleet.project)
+        #expect(history.stdout.contains("alice"), "\(history.stdout)")
     }
 
     /// Promotion from a fleet: the environment after it may run a playbook once every member
@@ -185,7 +196,7 @@ struct FleetTests {
 
                 like tenants/m02:
                   ✗ requires day-1-organizations: day-1-organizations has not succeeded on tenants/m02
-                      to unblock: tollgate run day-1-organizations --env tenants/m02
+                      to unblock: tollgate run day-1-organizations --env tenants
 
                 """, "\(day2.stdout)")
         let json = try tollgate(
@@ -312,6 +323,17 @@ struct FleetTests {
         #expect(gone.stderr.contains("regions (members query)"), "\(gone.stderr)")
         let other = try tollgate(["gate", "warden", "--env", "tenants/m00"], in: fleet.project)
         #expect(other.status == 0, "\(other.stderr)")
+        // Nor does a plan elsewhere read the query; a report on everything shows the fleet
+        // as unreachable beside the others.
+        let plan = try tollgate(
+            ["plan", "day-1-organizations", "--env", "tenants/m00"], in: fleet.project)
+        #expect(!plan.stdout.contains("members query") && plan.status != 3, "\(plan.stdout)")
+        let all = try tollgate(["status"], in: fleet.project)
+        #expect(all.status == 3, "\(all.stderr)")
+        #expect(
+            all.stdout.contains("regions") && all.stdout.contains("tenants (2 of 20)"),
+            "\(all.stdout)")
+        #expect(all.stdout.contains("regions (members query)"), "\(all.stdout)")
     }
 
     /// The lines `run` printed for each member, from its header to its last line.

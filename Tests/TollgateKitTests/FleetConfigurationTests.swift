@@ -1,7 +1,8 @@
 import Foundation
 import PostgresClient
 import Testing
-import TollgateKit
+
+@testable import TollgateKit
 
 /// `members:` read from a file as people write them: any line ending, comments, variables, and
 /// mistakes that must not print what a connection string holds.
@@ -185,5 +186,45 @@ import TollgateKit
         let lock = NSLock()
         var names: [String] = []
         func add(_ name: String) { lock.withLock { names.append(name) } }
+    }
+}
+
+/// `compare` sets a fleet's alike members side by side as one column.
+@Suite struct FleetComparisonTests {
+    func read(
+        _ name: String, _ fingerprint: String, server: String = "16.4"
+    ) -> Comparison.EnvironmentRead {
+        var state = ComparisonReport.EnvironmentState(
+            name: name, serverVersion: server, fingerprint: fingerprint, migrations: [],
+            rollout: [], checks: [:])
+        state.members = nil
+        return Comparison.EnvironmentRead(state: state, objects: [:])
+    }
+
+    /// Two outliers of one size get names of their own (the names key the report's columns),
+    /// and a server version the fingerprint leaves out still tells members apart.
+    @Test func groupsOfOneSizeHaveNamesOfTheirOwn() {
+        var reads = [
+            read("t/a", "x"), read("t/b", "y"), read("t/c", "x"), read("t/d", "x"),
+            read("t/e", "x", server: "15.8"), read("t/f", "z"), read("dev", "x"),
+        ]
+        let renamed = Comparison.collapseFleets(&reads)
+        #expect(
+            reads.map(\.state.name) == [
+                "t (3 of 6)", "t (1 of 6)", "t (1 of 6, like e)", "t (1 of 6, like f)", "dev",
+            ])
+        #expect(reads[0].state.members == ["a", "c", "d"])
+        #expect(renamed["t/d"] == "t (3 of 6)")
+        #expect(renamed["t"] == "t (3 of 6)")
+        let report = Comparison.diff(reads, reference: "t (1 of 6, like f)")
+        #expect(report.environments.count == 5)
+        #expect(report.reference == "t (1 of 6, like f)")
+    }
+
+    @Test func aFleetWithOneMemberInTheReportIsThatMember() {
+        var reads = [read("dev", "x"), read("t/b", "y")]
+        let renamed = Comparison.collapseFleets(&reads)
+        #expect(reads.map(\.state.name) == ["dev", "t/b"])
+        #expect(renamed == ["t": "t/b"])
     }
 }

@@ -39,6 +39,9 @@ public struct Environment: Sendable, Identifiable {
     /// A fleet whose members a query returns (`members: {query:, connection:}`): read when a
     /// command first needs them (``Project/members(of:)``), not when the project loads.
     public var memberQuery: Environment.MemberQuery?
+    /// Why a fleet's query could not say who its members are, when every environment was
+    /// asked for: the fleet then stands as itself, unreachable.
+    public var membersProblem: String?
 
     /// `members: {query: SQL, connection: CONN}`: a query, run read-only on another database
     /// (a control plane), whose rows (`name`, `connection`) are the fleet's members.
@@ -439,6 +442,16 @@ extension Environment {
     /// Opens a connection to this environment's database, labelled with its name.
     /// - Throws: ``ConnectionError`` (exit 3) when it cannot be reached or refuses the login.
     public func connect(timeout: Int = 10) throws -> Connection {
+        // A fleet has no connection of its own: an empty one would reach libpq's defaults.
+        if isFleet {
+            throw ConnectionError(
+                environment: name,
+                underlying: PostgresError(
+                    kind: .connection,
+                    message: membersProblem
+                        ?? "\(name) is a fleet: its members have the connections", label: name),
+                badString: membersProblem == nil)
+        }
         if let variable = unsetConnectionVariable {
             throw ConnectionError(
                 environment: name,

@@ -15,22 +15,30 @@ public struct FleetQueryError: TollgateError {
     }
 }
 
-/// The members each fleet's query returned, read once per process however many times the
-/// fleet is named.
-final class FleetQueryCache: @unchecked Sendable {
+/// What a command works out once per key however many threads ask: a fleet's members from
+/// its query, a previous fleet's evidence for a playbook.
+final class OnceCache<Value: Sendable>: @unchecked Sendable {
+    private final class Entry: @unchecked Sendable {
+        let lock = NSLock()
+        var result: Result<Value, any Error>?
+    }
     private let lock = NSLock()
-    private var results: [String: Result<[Environment.Member], any Error>] = [:]
+    private var entries: [String: Entry] = [:]
 
-    /// The lock is held while reading: a second caller waits for the first read, never
-    /// reads again.
-    func members(
-        of fleet: String, _ read: () throws -> [Environment.Member]
-    ) throws -> [Environment.Member] {
-        lock.lock()
-        defer { lock.unlock() }
-        if let result = results[fleet] { return try result.get() }
-        let result = Result { try read() }
-        results[fleet] = result
+    /// Each key has its own lock, held while `make` runs: a second caller for the key waits
+    /// for the first and never makes it again; other keys do not wait.
+    func value(for key: String, _ make: () throws -> Value) throws -> Value {
+        let entry = lock.withLock {
+            if let entry = entries[key] { return entry }
+            let entry = Entry()
+            entries[key] = entry
+            return entry
+        }
+        entry.lock.lock()
+        defer { entry.lock.unlock() }
+        if let result = entry.result { return try result.get() }
+        let result = Result { try make() }
+        entry.result = result
         return try result.get()
     }
 }
@@ -42,7 +50,7 @@ extension Project {
     ///   ``FleetQueryError`` when the query fails or returns something other than members.
     public func members(of fleet: Environment) throws -> [Environment] {
         guard let query = fleet.memberQuery else { return fleet.expanded }
-        let members = try fleetQueries.members(of: fleet.name) {
+        let members = try fleetQueries.value(for: fleet.name) {
             try readMembers(of: fleet, query)
         }
         var resolved = fleet
@@ -51,8 +59,21 @@ extension Project {
     }
 
     /// Every environment, fleets as their members.
-    public func allEnvironments() throws -> [Environment] {
-        try environments.flatMap { try members(of: $0) }
+    ///
+    /// A fleet whose query fails stands as itself with the failure as its
+    /// ``Environment/membersProblem``, so that a report on every environment still shows the
+    /// others, and that fleet as unreachable.
+    public func allEnvironments() -> [Environment] {
+        environments.flatMap { environment in
+            do {
+                return try members(of: environment)
+            } catch {
+                var fleet = environment
+                fleet.membersProblem =
+                    (error as? any TollgateError)?.userMessage ?? "\(error)"
+                return [fleet]
+            }
+        }
     }
 
     func readMembers(
@@ -73,6 +94,9 @@ extension Project {
             _ = try db.query("set local statement_timeout = '30s'")
             result = try db.query(Query(unsafeSQL: query.sql))
             _ = try? db.query("rollback")
+        } catch let error as PostgresError where error.kind == .connection {
+            // The control plane went away mid-query: unreachable (exit 3), not a bad query.
+            throw ConnectionError(environment: control.name, underlying: error)
         } catch let error as PostgresError {
             throw fail(error.explained)
         }

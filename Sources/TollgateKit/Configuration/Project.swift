@@ -20,7 +20,9 @@ public struct Project: Sendable {
     /// fleet's query returns point at the sandbox.
     var sandboxBuiltins: [String: String] = [:]
     /// The members fleets' queries returned, shared by copies of the project.
-    let fleetQueries = FleetQueryCache()
+    let fleetQueries = OnceCache<[Environment.Member]>()
+    /// A previous fleet's evidence for a playbook, read once however many members plan.
+    let fleetEvidence = OnceCache<Planner.Previous>()
 
     public init(
         root: URL, environments: [Environment], suites: [String: Suite] = [:],
@@ -288,7 +290,7 @@ public struct Project: Sendable {
     ///
     /// A fleet whose members a query returns is read here, when it is named (or `all`).
     public func environments(named names: [String]) throws -> [Environment] {
-        if names.isEmpty || names == ["all"] { return try allEnvironments() }
+        if names.isEmpty || names == ["all"] { return allEnvironments() }
         let known = environments.map(\.name)
         var diagnostics = DiagnosticsEngine()
         for name in names where !known.contains(name) {

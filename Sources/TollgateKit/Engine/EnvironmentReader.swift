@@ -188,6 +188,10 @@ public struct EnvironmentReader: Sendable {
     /// Reads one environment; what goes wrong becomes its `problem`, never a throw.
     public func read(_ environment: Environment, _ request: Request) -> EnvironmentReading {
         var reading = EnvironmentReading(environment: environment)
+        if let problem = environment.membersProblem {
+            reading.problem = .unreachable(problem)
+            return reading
+        }
         // An unset connection variable points nowhere: no "(default host)" for it.
         reading.target =
             environment.unsetConnectionVariable != nil

@@ -137,8 +137,13 @@ public struct PlaybookRunner {
         // Upstream suites run on every earlier environment, read-only, through its own connection.
         var upstream: [(suite: String, environment: String, passed: Bool, firstFailure: String?)] =
             []
-        for earlier in try project.allEnvironments()
-        where earlier.order < environment.order && !playbook.gates.upstream.isEmpty {
+        let earlier =
+            playbook.gates.upstream.isEmpty
+            ? []
+            : try project.environments.filter { $0.order < environment.order }.flatMap {
+                try project.members(of: $0)
+            }
+        for earlier in earlier {
             let report = CheckRunner(project: project).run(
                 try playbook.gates.upstream.map { try project.suite(named: $0) }, on: earlier)
             if let error = report.error {
@@ -252,7 +257,9 @@ public struct PlaybookRunner {
             return nil
         }
         if !environment.pointsAtSandbox {
-            let sandboxed = try project.allEnvironments().filter {
+            // A query's members are not read for this: only the previous environment's are
+            // evidence, and a control plane elsewhere must not stop an unrelated plan.
+            let sandboxed = project.environments.flatMap(\.expanded).filter {
                 $0.order < environment.order && $0.pointsAtSandbox
             }
             if !sandboxed.isEmpty {
@@ -267,12 +274,17 @@ public struct PlaybookRunner {
             }
         }
         if previous.isFleet {
-            let members = try project.members(of: previous)
-            let readings = blockingMap(members, jobs: EnvironmentReader.defaultJobs) { member in
-                Result { try Self.evidence(from: member, for: playbook) }
+            // Once per command: every member of a fleet after this one plans against it.
+            return try project.fleetEvidence.value(for: "\(previous.name)\u{0}\(playbook.name)") {
+                let members = try project.members(of: previous)
+                let readings = blockingMap(members, jobs: EnvironmentReader.defaultJobs) {
+                    member in
+                    Result { try Self.evidence(from: member, for: playbook) }
+                }
+                return Self.fleetEvidence(
+                    previous.name, playbook: playbook.name,
+                    members: zip(members, readings).map { $0 })
             }
-            return Self.fleetEvidence(
-                previous.name, playbook: playbook.name, members: zip(members, readings).map { $0 })
         }
         return try Self.evidence(from: previous, for: playbook)
     }

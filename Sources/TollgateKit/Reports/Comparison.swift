@@ -260,7 +260,14 @@ public enum Comparison {
                 counts[fleet, default: 0] += 1
             }
         }
-        guard counts.values.contains(where: { $0 > 1 }) else { return [:] }
+        // A fleet with one member in the report: the fleet's name is that member.
+        var renamed: [String: String] = [:]
+        for read in reads {
+            if let fleet = Environment.fleetMember(read.state.name)?.fleet, counts[fleet] == 1 {
+                renamed[fleet] = read.state.name
+            }
+        }
+        guard counts.values.contains(where: { $0 > 1 }) else { return renamed }
         var out: [EnvironmentRead] = []
         var groupOf: [String: Int] = [:]
         var names: [Int: [String]] = [:]
@@ -273,20 +280,30 @@ public enum Comparison {
                 continue
             }
             let state = read.state
+            // What a column shows or the drift is attributed from: the fingerprint leaves the
+            // server's version out, and the ledger's effects and locks are not in it.
+            let effects: [String] = read.effects.map {
+                "\($0.playbook)/\($0.step) \($0.kind.rawValue) \($0.object) \($0.description ?? "-")"
+            }
+            let history: [String] = (read.history ?? []).map { "\($0.version) \($0.unrecorded)" }
+            let legacy: [String] = read.legacy.map { "\($0.key)=\($0.value)" }.sorted()
+            let checksums: [String] = read.migrationChecksums.map { "\($0.key)=\($0.value)" }
+                .sorted()
+            let checks: [String] = state.checks.map {
+                "\($0.key)=\($0.value.passed) \($0.value.firstFailure ?? "")"
+            }.sorted()
+            var parts: [String] = [fleet, state.fingerprint ?? "", state.serverVersion ?? ""]
+            // Not the longest lock: its milliseconds differ from member to member. A lock
+            // over its budget does set a member apart.
+            parts.append((state.locksOverBudget ?? []).joined(separator: ","))
+            parts += [effects, history, legacy, checksums, checks].map {
+                $0.joined(separator: ",")
+            }
+            parts.append(state.migrations.joined(separator: ","))
+            parts.append(state.rollout.map(\.playbook).joined(separator: ","))
             let key =
                 state.error != nil
-                ? "\(fleet)\u{0}unreadable"
-                : [
-                    fleet, state.fingerprint ?? "", state.migrations.joined(separator: ","),
-                    read.migrationChecksums.sorted { $0.key < $1.key }.map {
-                        "\($0.key)=\($0.value)"
-                    }
-                    .joined(separator: ","),
-                    state.rollout.map(\.playbook).joined(separator: ","),
-                    state.checks.sorted { $0.key < $1.key }.map {
-                        "\($0.key)=\($0.value.passed) \($0.value.firstFailure ?? "")"
-                    }.joined(separator: ","),
-                ].joined(separator: "\u{0}")
+                ? "\(fleet)\u{0}unreadable" : parts.joined(separator: "\u{0}")
             if let group = groupOf[key] {
                 names[group, default: []].append(member)
                 memberGroup[state.name] = group
@@ -298,14 +315,21 @@ public enum Comparison {
             memberGroup[state.name] = out.count - 1
         }
         var largest: [String: Int] = [:]
+        var taken: Set<String> = []
         for (group, list) in names.sorted(by: { $0.key < $1.key }) {
             let fleet = Environment.fleetMember(out[group].state.name)?.fleet ?? ""
-            out[group].state.name = "\(fleet) (\(list.count) of \(counts[fleet] ?? list.count))"
+            // Two groups of a size are told apart by their first member: names are keys.
+            var name = "\(fleet) (\(list.count) of \(counts[fleet] ?? list.count))"
+            if taken.contains(name) {
+                name = "\(fleet) (\(list.count) of \(counts[fleet] ?? list.count), like \(list[0]))"
+            }
+            taken.insert(name)
+            out[group].state.name = name
             out[group].state.members = list
             if let best = largest[fleet], names[best]!.count >= list.count { continue }
             largest[fleet] = group
         }
-        var renamed: [String: String] = memberGroup.mapValues { out[$0].state.name }
+        renamed.merge(memberGroup.mapValues { out[$0].state.name }) { $1 }
         for (fleet, group) in largest { renamed[fleet] = out[group].state.name }
         reads = out
         return renamed

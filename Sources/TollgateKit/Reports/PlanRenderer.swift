@@ -151,8 +151,11 @@ public struct FleetPlan: Sendable, Encodable {
                 details.append("like \(first.environment):")
                 for gate in plan.blockingGates {
                     details.append("  \(paint.red("✗")) \(gate.name): \(gate.detail)")
+                    // What unblocks the member unblocks its group: say it of the fleet.
                     if let unblock = gate.unblock {
-                        details.append("      " + paint.yellow("to unblock:") + " \(unblock)")
+                        let forAll = unblock.replacingOccurrences(
+                            of: "--env \(first.environment)", with: "--env \(fleet)")
+                        details.append("      " + paint.yellow("to unblock:") + " \(forAll)")
                     }
                 }
                 for step in plan.changedSteps {

@@ -139,13 +139,27 @@ struct Run: TollgateCommand {
                 project: project, options: options,
                 events: { event in
                     if let log {
-                        if case .backfill(let progress) = event, !progress.finished { return }
-                        if let line = RunEventPrinter.line(for: event) { log.append(line) }
+                        switch event {
+                        case .backfill(let progress):
+                            // Progress as a normal run shows it, on stderr: the last line.
+                            if progress.finished {
+                                printer.info("\(member.name):     " + progress.line())
+                            }
+                        case .waitingForLock, .waiting, .retrying:
+                            // Said at once: a member waiting must not look like a hang.
+                            if let line = RunEventPrinter.line(for: event) {
+                                printer.info(
+                                    "\(member.name): " + line.trimmingCharacters(in: .whitespaces))
+                                log.append(line)
+                            }
+                        default:
+                            if let line = RunEventPrinter.line(for: event) { log.append(line) }
+                        }
                     } else {
                         streaming.show(event)
                     }
                 })
-            defer { if let log { printer.output(log.text) } }
+            defer { if let log { MemberLog.print(log.text, with: printer) } }
             for playbook in playbooks {
                 say("\(playbook.name) on \(member.name):")
                 do {
@@ -172,6 +186,13 @@ final class MemberLog: @unchecked Sendable {
 
     func append(_ line: String) { lock.withLock { lines.append(line) } }
     var text: String { lock.withLock { lines.joined(separator: "\n") } }
+
+    /// One member's block at a time: a pipe splits writes over 4 KB, and two members' lines
+    /// must not interleave.
+    static func print(_ text: String, with printer: Printer) {
+        output.withLock { printer.output(text) }
+    }
+    private static let output = NSLock()
 }
 
 /// How a fleet's run reads at its end.
