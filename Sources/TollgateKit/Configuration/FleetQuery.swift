@@ -15,34 +15,6 @@ public struct FleetQueryError: TollgateError {
     }
 }
 
-/// What a command works out once per key however many threads ask: a fleet's members from
-/// its query, a previous fleet's evidence for a playbook.
-final class OnceCache<Value: Sendable>: @unchecked Sendable {
-    private final class Entry: @unchecked Sendable {
-        let lock = NSLock()
-        var result: Result<Value, any Error>?
-    }
-    private let lock = NSLock()
-    private var entries: [String: Entry] = [:]
-
-    /// Each key has its own lock, held while `make` runs: a second caller for the key waits
-    /// for the first and never makes it again; other keys do not wait.
-    func value(for key: String, _ make: () throws -> Value) throws -> Value {
-        let entry = lock.withLock {
-            if let entry = entries[key] { return entry }
-            let entry = Entry()
-            entries[key] = entry
-            return entry
-        }
-        entry.lock.lock()
-        defer { entry.lock.unlock() }
-        if let result = entry.result { return try result.get() }
-        let result = Result { try make() }
-        entry.result = result
-        return try result.get()
-    }
-}
-
 extension Project {
     /// A fleet's members, each an environment of its own (`tenants/acme`); for a fleet whose
     /// members a query returns, the query runs (read-only, once per process) on its database.
@@ -50,7 +22,7 @@ extension Project {
     ///   ``FleetQueryError`` when the query fails or returns something other than members.
     public func members(of fleet: Environment) throws -> [Environment] {
         guard let query = fleet.memberQuery else { return fleet.expanded }
-        let members = try fleetQueries.value(for: fleet.name) {
+        let members: [Environment.Member] = try memo.value(for: "members\u{0}\(fleet.name)") {
             try readMembers(of: fleet, query)
         }
         var resolved = fleet

@@ -19,10 +19,10 @@ public struct Project: Sendable {
     /// Tollgate's built-in variables (the sandbox's folder and port), to tell which members a
     /// fleet's query returns point at the sandbox.
     var sandboxBuiltins: [String: String] = [:]
-    /// The members fleets' queries returned, shared by copies of the project.
-    let fleetQueries = OnceCache<[Environment.Member]>()
-    /// A previous fleet's evidence for a playbook, read once however many members plan.
-    let fleetEvidence = OnceCache<Planner.Previous>()
+    /// What a command works out once, shared by copies of the project.
+    ///
+    /// The members fleets' queries returned, a previous fleet's evidence for a playbook.
+    public let memo = Memo()
 
     public init(
         root: URL, environments: [Environment], suites: [String: Suite] = [:],

@@ -275,7 +275,8 @@ public struct PlaybookRunner {
         }
         if previous.isFleet {
             // Once per command: every member of a fleet after this one plans against it.
-            return try project.fleetEvidence.value(for: "\(previous.name)\u{0}\(playbook.name)") {
+            return try project.memo.value(for: "evidence\u{0}\(previous.name)\u{0}\(playbook.name)")
+            {
                 let members = try project.members(of: previous)
                 let readings = blockingMap(members, jobs: EnvironmentReader.defaultJobs) {
                     member in
