@@ -528,6 +528,14 @@ struct FleetTests {
         for index in 1...3 {
             let (_, passed) = try gate(fleet, ["--shard", "\(index)/3"])
             #expect((6...7).contains(passed.count), "shard \(index)/3: \(passed.keys.sorted())")
+            if index == 1 {
+                let text = try tollgate(
+                    ["gate", "warden", "--env", "tenants", "--shard", "1/3"], in: fleet.project)
+                #expect(
+                    text.stdout.hasPrefix(
+                        "warden on fleet tenants (\(passed.count) of 20 members)"),
+                    "\(text.stdout)")
+            }
             seen += passed.keys
         }
         #expect(seen.count == Self.size)

@@ -8,8 +8,10 @@ public enum CheckRenderer {
     /// A fleet's members (`tenants/acme`) are summarised instead: how many pass, the others
     /// grouped by what failed, with the details once per group (its first member's).
     /// - Parameter suites: the suites by name, for each check's one-line description.
+    /// - Parameter fleetSizes: each fleet's size, for a fleet narrowed by `--shard`.
     public static func text(
-        _ report: CheckReport, suites: [String: Suite] = [:], color: Bool
+        _ report: CheckReport, suites: [String: Suite] = [:], color: Bool,
+        fleetSizes: [String: Int] = [:]
     ) -> String {
         let (single, fleets) = splitFleets(report)
         var blocks: [String] = []
@@ -18,7 +20,9 @@ public enum CheckRenderer {
         }
         for fleet in fleets {
             blocks.append(
-                fleetSummary(fleet.name, fleet.members, suites: suites, color: color))
+                fleetSummary(
+                    fleet.name, fleet.members, suites: suites, color: color,
+                    size: fleetSizes[fleet.name]))
         }
         return blocks.joined(separator: "\n")
     }
@@ -108,7 +112,7 @@ public enum CheckRenderer {
     /// the checks that failed (or why they could not be checked), largest group first.
     static func fleetSummary(
         _ fleet: String, _ members: [CheckReport.EnvironmentChecks], suites: [String: Suite],
-        color: Bool
+        color: Bool, size: Int? = nil
     ) -> String {
         let paint = Paint(enabled: color)
         let groups = fleetGroups(members)
@@ -124,7 +128,7 @@ public enum CheckRenderer {
                 + " — \(members.count - passed.count) of \(members.count) did not pass"
         var lines = [
             paint.bold(
-                "\(suiteNames.isEmpty ? "checks" : suiteNames.joined(separator: ", ")) on fleet \(fleet) (\(members.count) member\(members.count == 1 ? "" : "s")): "
+                "\(suiteNames.isEmpty ? "checks" : suiteNames.joined(separator: ", ")) on fleet \(fleet) (\(size.map { $0 != members.count ? "\(members.count) of \($0)" : nil }.flatMap { $0 } ?? "\(members.count)") member\((size ?? members.count) == 1 ? "" : "s")): "
             ) + verdict
         ]
         func names(_ members: [CheckReport.EnvironmentChecks]) -> String {

@@ -13,6 +13,8 @@ public struct RenderOptions: Sendable {
     public var color: Bool
     /// The suites by name, for each check's one-line description.
     public var suites: [String: Suite]
+    /// Each fleet's size, so that a fleet narrowed by `--shard` says how many of how many.
+    public var fleetSizes: [String: Int] = [:]
 
     public init(color: Bool = false, suites: [String: Suite] = [:]) {
         self.color = color
@@ -70,7 +72,9 @@ extension CheckReport: RenderableReport {
     public static let formats: [ReportFormat] = [.text, .json, .junit, .markdown]
     public func render(_ format: ReportFormat, options: RenderOptions) throws -> String {
         switch format {
-        case .text: return CheckRenderer.text(self, suites: options.suites, color: options.color)
+        case .text:
+            return CheckRenderer.text(
+                self, suites: options.suites, color: options.color, fleetSizes: options.fleetSizes)
         case .json: return try ReportJSON.encode(self)
         case .junit: return CheckExports.junit(self)
         case .markdown: return CheckExports.markdown(self)

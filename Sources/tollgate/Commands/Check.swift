@@ -85,8 +85,17 @@ enum CheckOutput {
     static func print(
         _ report: CheckReport, format: ReportFormat, project: Project, context: CommandContext
     ) throws {
-        context.printer.output(
-            try report.render(format, options: context.renderOptions(suites: project.suites)))
+        var options = context.renderOptions(suites: project.suites)
+        // Only the fleets in the report, whose members are known by now (a query's, in the
+        // memo): no query runs for this.
+        let inReport = Set(
+            report.environments.compactMap { Environment.fleetMember($0.environment)?.fleet })
+        for fleet in project.environments where fleet.isFleet && inReport.contains(fleet.name) {
+            if let members = try? project.members(of: fleet) {
+                options.fleetSizes[fleet.name] = members.count
+            }
+        }
+        context.printer.output(try report.render(format, options: options))
         guard context.environment["GITHUB_ACTIONS"] == "true" else { return }
         // A fleet is shown by one member per group, as the text details it: hundreds of
         // members' annotations and summaries would pass GitHub's limits.
