@@ -316,6 +316,31 @@ struct FleetTests {
         try write("select 1")
         let columns = try tollgate(["status", "--env", "regions"], in: fleet.project)
         #expect(columns.stderr.contains("it must return 'name' and 'connection'"))
+        // A wrong query is the configuration's error in a report on everything too.
+        let everything = try tollgate(["status"], in: fleet.project)
+        #expect(everything.status == 2, "\(everything.stdout)\(everything.stderr)")
+        // Members on the local sandbox are no evidence for a real environment after the fleet.
+        let sandbox = fleet.project.appendingPathComponent("sandbox-folder").path
+        try plane.query("create table control.local (slug text, url text)")
+        let local = "host=\(sandbox) dbname=dev"
+        try plane.query("insert into control.local values ('a', \(local))")
+        try write("select slug as name, url as connection from control.local")
+        let later = fleet.project.appendingPathComponent("Environments/later.yml")
+        defer { try? FileManager.default.removeItem(at: later) }
+        try """
+        version: 1
+        name: later
+        order: 4
+        connection: "\(server) dbname=\(fleet.databases[0])"
+        """.write(to: later, atomically: true, encoding: .utf8)
+        let evidence = try tollgate(
+            ["plan", "day-1-organizations", "--env", "later"],
+            environment: ["TOLLGATE_SANDBOX_DIR": sandbox], in: fleet.project)
+        #expect(
+            evidence.stdout.contains(
+                "regions/a points at the local sandbox, which is no evidence for later"),
+            "\(evidence.stdout)\(evidence.stderr)")
+        try FileManager.default.removeItem(at: later)
         // The control plane unreachable: exit 3. An environment not in the fleet is unaffected.
         try write("select 'a' as name, 'b' as connection", database: control + "_gone")
         let gone = try tollgate(["gate", "warden", "--env", "regions"], in: fleet.project)

@@ -221,6 +221,23 @@ import Testing
         #expect(report.reference == "t (1 of 6, like f)")
     }
 
+    /// A lock over its budget sets a member apart by which step, not by its milliseconds; who
+    /// approved sets it apart too.
+    @Test func timingsDoNotSplitAGroupButApproversDo() {
+        var reads = [read("t/a", "x"), read("t/b", "x"), read("t/c", "x")]
+        reads[0].state.locksOverBudget = [
+            "day-1/organizations held ACCESS EXCLUSIVE for 7ms (budget 1ms)"
+        ]
+        reads[1].state.locksOverBudget = [
+            "day-1/organizations held ACCESS EXCLUSIVE for 12ms (budget 1ms)"
+        ]
+        reads[2].state.locksOverBudget = reads[0].state.locksOverBudget
+        reads[2].state.rollout = [.init(playbook: "day-1", ranBy: "ci", approvedBy: ["carol"])]
+        _ = Comparison.collapseFleets(&reads)
+        #expect(reads.map(\.state.name) == ["t (2 of 3)", "t (1 of 3)"])
+        #expect(reads[0].state.members == ["a", "b"])
+    }
+
     @Test func aFleetWithOneMemberInTheReportIsThatMember() {
         var reads = [read("dev", "x"), read("t/b", "y")]
         let renamed = Comparison.collapseFleets(&reads)

@@ -32,17 +32,17 @@ extension Project {
 
     /// Every environment, fleets as their members.
     ///
-    /// A fleet whose query fails stands as itself with the failure as its
+    /// A fleet whose control plane cannot be reached stands as itself with the failure as its
     /// ``Environment/membersProblem``, so that a report on every environment still shows the
-    /// others, and that fleet as unreachable.
-    public func allEnvironments() -> [Environment] {
-        environments.flatMap { environment in
+    /// others, and that fleet as unreachable. A query that is wrong is the configuration's
+    /// error (exit 2), as when the fleet is named.
+    public func allEnvironments() throws -> [Environment] {
+        try environments.flatMap { environment in
             do {
                 return try members(of: environment)
-            } catch {
+            } catch let error as ConnectionError {
                 var fleet = environment
-                fleet.membersProblem =
-                    (error as? any TollgateError)?.userMessage ?? "\(error)"
+                fleet.membersProblem = error.userMessage
                 return [fleet]
             }
         }

@@ -290,7 +290,7 @@ public struct Project: Sendable {
     ///
     /// A fleet whose members a query returns is read here, when it is named (or `all`).
     public func environments(named names: [String]) throws -> [Environment] {
-        if names.isEmpty || names == ["all"] { return allEnvironments() }
+        if names.isEmpty || names == ["all"] { return try allEnvironments() }
         let known = environments.map(\.name)
         var diagnostics = DiagnosticsEngine()
         for name in names where !known.contains(name) {

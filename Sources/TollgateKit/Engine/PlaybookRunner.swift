@@ -117,6 +117,13 @@ public struct PlaybookRunner {
         try planAndHistory(playbook, on: environment, db: db).plan
     }
 
+    /// An upstream suite's result on one earlier environment.
+    struct UpstreamResult: Sendable {
+        var suite: String
+        var passed: Bool
+        var firstFailure: String?
+    }
+
     /// The plan, and the Supabase CLI's history it was made with (a run needs it again).
     func planAndHistory(
         _ playbook: Playbook, on environment: Environment, db: Connection
@@ -144,16 +151,32 @@ public struct PlaybookRunner {
                 try project.members(of: $0)
             }
         for earlier in earlier {
-            let report = CheckRunner(project: project).run(
-                try playbook.gates.upstream.map { try project.suite(named: $0) }, on: earlier)
-            if let error = report.error {
-                for suite in playbook.gates.upstream {
-                    upstream.append((suite, earlier.name, false, "cannot check: \(error)"))
+            // Once per command: every member of a fleet plans against the same earlier ones.
+            let results: [UpstreamResult] = try project.memo.value(
+                for:
+                    "upstream\u{0}\(earlier.name)\u{0}\(playbook.gates.upstream.joined(separator: ","))"
+            ) {
+                let report = CheckRunner(project: project).run(
+                    try playbook.gates.upstream.map { try project.suite(named: $0) }, on: earlier)
+                var results: [UpstreamResult] = []
+                if let error = report.error {
+                    for suite in playbook.gates.upstream {
+                        results.append(
+                            .init(
+                                suite: suite, passed: false, firstFailure: "cannot check: \(error)")
+                        )
+                    }
                 }
+                for run in report.suites {
+                    results.append(
+                        .init(
+                            suite: run.suite, passed: run.passed,
+                            firstFailure: run.failures.first.map(Self.describe)))
+                }
+                return results
             }
-            for run in report.suites {
-                upstream.append(
-                    (run.suite, earlier.name, run.passed, run.failures.first.map(Self.describe)))
+            for result in results {
+                upstream.append((result.suite, earlier.name, result.passed, result.firstFailure))
             }
         }
         let history = try Self.supabaseHistory(for: playbook, db: db)
@@ -257,11 +280,11 @@ public struct PlaybookRunner {
             return nil
         }
         if !environment.pointsAtSandbox {
-            // A query's members are not read for this: only the previous environment's are
-            // evidence, and a control plane elsewhere must not stop an unrelated plan.
-            let sandboxed = project.environments.flatMap(\.expanded).filter {
-                $0.order < environment.order && $0.pointsAtSandbox
-            }
+            // The previous environment's members are read (they are the evidence); an earlier
+            // fleet's query is not, so that a control plane elsewhere cannot stop this plan.
+            let sandboxed = try project.environments.filter { $0.order < environment.order }
+                .flatMap { $0.name == previous.name ? try project.members(of: $0) : $0.expanded }
+                .filter(\.pointsAtSandbox)
             if !sandboxed.isEmpty {
                 return Planner.Previous(
                     name: previous.name, lastSuccess: nil,

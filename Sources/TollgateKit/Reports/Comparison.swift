@@ -293,14 +293,21 @@ public enum Comparison {
                 "\($0.key)=\($0.value.passed) \($0.value.firstFailure ?? "")"
             }.sorted()
             var parts: [String] = [fleet, state.fingerprint ?? "", state.serverVersion ?? ""]
-            // Not the longest lock: its milliseconds differ from member to member. A lock
-            // over its budget does set a member apart.
-            parts.append((state.locksOverBudget ?? []).joined(separator: ","))
+            // Not the longest lock, nor how long a lock over its budget was held: milliseconds
+            // differ from member to member. Which step went over does set a member apart.
+            parts.append(
+                (state.locksOverBudget ?? []).map {
+                    $0.replacingOccurrences(
+                        of: #"[0-9]+(\.[0-9]+)? ?ms"#, with: "", options: .regularExpression)
+                }.joined(separator: ","))
             parts += [effects, history, legacy, checksums, checks].map {
                 $0.joined(separator: ",")
             }
             parts.append(state.migrations.joined(separator: ","))
-            parts.append(state.rollout.map(\.playbook).joined(separator: ","))
+            parts.append(
+                state.rollout.map {
+                    "\($0.playbook) \($0.ranBy) \($0.approvedBy.joined(separator: "+"))"
+                }.joined(separator: ","))
             let key =
                 state.error != nil
                 ? "\(fleet)\u{0}unreadable" : parts.joined(separator: "\u{0}")
