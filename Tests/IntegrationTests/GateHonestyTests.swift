@@ -26,6 +26,78 @@ struct GateHonestyTests {
         }
     }
 
+    /// Checks only read: a check whose SQL would delete rows, write a table or take a
+    /// sequence's next value (each through a function, as a no_rows check is wrapped in a
+    /// query of Tollgate's) fails with the read-only transaction's SQLSTATE (25006), sent
+    /// together with a check that only reads and passes; the database is as it was.
+    @Test func checksCannotWrite() throws {
+        try withTestDatabase { db, name in
+            try db.query("create table public.leads (id serial primary key, note text)")
+            try db.query(
+                "insert into public.leads (note) select 'row ' || g from generate_series(1, 5) g")
+            // Writes a check could hide in a function it calls.
+            try db.query(
+                "create function public.purge() returns setof int language sql as 'delete from public.leads returning id'"
+            )
+            try db.query(
+                "create function public.stamp() returns setof int language sql as $$insert into public.leads (note) values ('x') returning id$$"
+            )
+            let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "tollgate-read-only-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: root) }
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent("Playbooks/checks"),
+                withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                at: Repository.root.appendingPathComponent("Environments"),
+                to: root.appendingPathComponent("Environments"))
+            try """
+            version: 1
+            suite: writer
+            checks:
+              - id: reads
+                no_rows: select id from public.leads where id < 0
+              - id: deletes
+                no_rows: select id from public.purge() as id
+              - id: inserts
+                no_rows: select id from public.stamp() as id where id < 0
+              - id: takes-a-sequence-value
+                no_rows: select id from public.leads where nextval('public.leads_id_seq') < 0
+            """.write(
+                to: root.appendingPathComponent("Playbooks/checks/writer.yml"), atomically: true,
+                encoding: .utf8)
+            let variables = [
+                "DEV_DATABASE_URL": try PostgresTestServer.connectionString().rawValue
+                    + " dbname=\(name)"
+            ]
+            let result = try tollgate(
+                ["check", "--env", "dev", "--suite", "writer", "--format", "json"],
+                environment: variables, in: root)
+            #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+            let results =
+                try #require(
+                    ((object as? [String: Any])?["environments"] as? [[String: Any]])?.first?[
+                        "suites"]
+                        as? [[String: Any]])?.first?["results"] as? [[String: Any]]
+            var outcomes: [String: String] = [:]
+            for check in results ?? [] {
+                outcomes[check["check"] as? String ?? "?"] =
+                    "\(check["outcome"] ?? "?") \(check["found"] ?? "") \(check["detail"] ?? "")"
+            }
+            #expect(outcomes["reads"]?.hasPrefix("passed") == true, "\(outcomes)")
+            for writer in ["deletes", "inserts", "takes-a-sequence-value"] {
+                #expect(outcomes[writer]?.contains("25006") == true, "\(writer): \(outcomes)")
+            }
+            let rows: Int = try db.query("select count(*)::int as n from public.leads").first!
+                .decode("n")
+            #expect(rows == 5)
+            let next: Int = try db.query("select nextval('public.leads_id_seq')::int as n").first!
+                .decode("n")
+            #expect(next == 6)
+        }
+    }
+
     /// Blank names are refused, `bob` and ` BOB ` are one person, and an approval given
     /// before a step was edited does not count for the edited playbook.
     @Test func approvalsCountPeopleOnceAndOnlyForWhatTheyApproved() throws {
