@@ -320,6 +320,16 @@ struct CommandLineTests {
         #expect(suites.stdout.contains("warden\n") && suites.stdout.contains("verify\n"))
     }
 
+    /// `traffic --lock-wait` takes a duration PostgreSQL's `lock_timeout` can hold, refused
+    /// before any database is touched.
+    @Test func trafficLockWaitIsChecked() throws {
+        for bad in ["soon", "0s", "-1s", "30d"] {
+            let result = try tollgate(["traffic", "--env", "dev", "--lock-wait", bad])
+            #expect(result.status == 2, "\(bad): \(result.stderr)")
+            #expect(result.stderr.contains("--lock-wait"), "\(bad): \(result.stderr)")
+        }
+    }
+
     @Test func gateArgumentsAreChecked() throws {
         let unknown = try tollgate(["gate", "wardn", "--env", "dev"])
         #expect(unknown.status == 2)
