@@ -19,9 +19,8 @@ public struct Project: Sendable {
     /// Tollgate's built-in variables (the sandbox's folder and port), to tell which members a
     /// fleet's query returns point at the sandbox.
     var sandboxBuiltins: [String: String] = [:]
-    /// What a command works out once, shared by copies of the project.
-    ///
-    /// The members fleets' queries returned, a previous fleet's evidence for a playbook.
+    /// What the loaded project reads once, shared by its copies: the members fleets' queries
+    /// returned, as the project's files are read once.
     public let memo = Memo()
 
     public init(

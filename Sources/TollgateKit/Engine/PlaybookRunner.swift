@@ -63,6 +63,12 @@ public struct PlaybookRunner {
         public var now: @Sendable () -> Date
         /// How a `wait` step waits; tests pass one that records instead of sleeping.
         public var sleep: @Sendable (Duration) -> Void
+        /// What one command over a fleet reads once for all its members.
+        ///
+        /// The earlier environments' upstream suites, a previous fleet's evidence. Nil reads
+        /// them afresh each time, as a long-lived caller whose databases change between plans
+        /// needs.
+        public var memo: Memo?
 
         public init(
             actor: String, host: String, wait: Duration = .zero, acceptChanged: Bool = false,
@@ -99,11 +105,20 @@ public struct PlaybookRunner {
     }
 
     /// What a run would do, read-only: no actor, no lock, no ledger written.
+    /// - Parameter memo: shared by the plans of one command over a fleet (see ``Options/memo``).
     public static func plan(
-        _ playbook: Playbook, on environment: Environment, project: Project
+        _ playbook: Playbook, on environment: Environment, project: Project, memo: Memo? = nil
     ) throws -> Plan {
-        try PlaybookRunner(project: project, options: Options(actor: "", host: "")).plan(
+        var options = Options(actor: "", host: "")
+        options.memo = memo
+        return try PlaybookRunner(project: project, options: options).plan(
             playbook, on: environment)
+    }
+
+    /// `make`'s value, once per ``Options/memo`` when there is one.
+    func once<Value: Sendable>(_ key: String, _ make: () throws -> Value) throws -> Value {
+        guard let memo = options.memo else { return try make() }
+        return try memo.value(for: key, make)
     }
 
     /// Computes the plan and changes nothing: a missing ledger reads as empty, and
@@ -152,9 +167,8 @@ public struct PlaybookRunner {
             }
         for earlier in earlier {
             // Once per command: every member of a fleet plans against the same earlier ones.
-            let results: [UpstreamResult] = try project.memo.value(
-                for:
-                    "upstream\u{0}\(earlier.name)\u{0}\(playbook.gates.upstream.joined(separator: ","))"
+            let results: [UpstreamResult] = try once(
+                "upstream\u{0}\(earlier.name)\u{0}\(playbook.gates.upstream.joined(separator: ","))"
             ) {
                 let report = CheckRunner(project: project).run(
                     try playbook.gates.upstream.map { try project.suite(named: $0) }, on: earlier)
@@ -298,8 +312,7 @@ public struct PlaybookRunner {
         }
         if previous.isFleet {
             // Once per command: every member of a fleet after this one plans against it.
-            return try project.memo.value(for: "evidence\u{0}\(previous.name)\u{0}\(playbook.name)")
-            {
+            return try once("evidence\u{0}\(previous.name)\u{0}\(playbook.name)") {
                 let members = try project.members(of: previous)
                 let readings = blockingMap(members, jobs: EnvironmentReader.defaultJobs) {
                     member in

@@ -2,8 +2,9 @@ import Foundation
 
 /// What a command works out once per key, however many threads ask.
 ///
-/// A fleet's members from its query, a previous fleet's evidence for a playbook. One per loaded
-/// project, shared by its copies; any layer may keep a value in it.
+/// A fleet's members from its query (one memo per loaded project), or what the plans of one
+/// command over a fleet share (a previous fleet's evidence, earlier environments' upstream
+/// suites); any layer may keep a value in it.
 public final class Memo: @unchecked Sendable {
     private final class Entry: @unchecked Sendable {
         let lock = NSLock()

@@ -33,11 +33,14 @@ struct Plan: TollgateCommand {
         let (fleet, environments) = try project.environmentOrFleet(named: environment)
         if let fleet {
             let members = self.fleet.apply(environments)
+            // One memo for the command: what every member plans against is read once.
+            let memo = Memo()
             let plans = blockingMap(members, jobs: self.fleet.jobs) { member in
                 do {
                     return FleetPlan.Member(
                         environment: member.name,
-                        plan: try PlaybookRunner.plan(playbook, on: member, project: project))
+                        plan: try PlaybookRunner.plan(
+                            playbook, on: member, project: project, memo: memo))
                 } catch {
                     return FleetPlan.Member(environment: member.name, error: error)
                 }

@@ -111,6 +111,10 @@ struct Run: TollgateCommand {
         _ fleet: Environment, members: [Environment], playbooks: [Playbook], project: Project,
         options: PlaybookRunner.Options, context: CommandContext
     ) async -> ExitStatus {
+        // One memo for the run: what every member plans against is read once.
+        var shared = options
+        shared.memo = Memo()
+        let options = shared
         let rollout = FleetRollout(
             wave: wave.flatMap(FleetRollout.WaveSize.parse) ?? .count(1), jobs: fleetOptions.jobs,
             keepGoing: keepGoing)
