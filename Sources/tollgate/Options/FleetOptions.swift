@@ -4,7 +4,7 @@ import TollgateKit
 
 /// `--jobs` and `--shard` for the commands that read many environments (a fleet's members).
 struct FleetOptions: ParsableArguments {
-    @Option(help: "Environments read at once.")
+    @Option(help: "Environments (a fleet's members) read at once, or run at once in a wave.")
     var jobs = EnvironmentReader.defaultJobs
     @Option(
         help: ArgumentHelp(
