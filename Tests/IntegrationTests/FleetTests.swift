@@ -153,8 +153,14 @@ struct FleetTests {
         #expect(rerun.stdout.contains("tenants: 20 of 20 members succeeded"))
         let promoted = try tollgate(
             ["plan", "day-1-organizations", "--env", "regional"], in: fleet.project)
-        #expect(promoted.status == 0, "\(promoted.stdout)\(promoted.stderr)")
-        #expect(promoted.stdout.contains("succeeded on tenants"), "\(promoted.stdout)")
+        // The promotion gate passes. (On a loaded machine a member's Day 1 may hold its lock
+        // past the 200 ms budget; the lock budget gate then asks for an approval, rightly.)
+        #expect(
+            promoted.stdout.contains("✓ promotion from tenants: succeeded on tenants"),
+            "\(promoted.stdout)\(promoted.stderr)")
+        #expect(
+            promoted.status == 0 || promoted.stdout.contains("✗ lock budget on tenants: "),
+            "\(promoted.stdout)")
         // Day 2 has run on two members only.
         let day2 = try tollgate(
             ["plan", "day-2-backfill", "--env", "regional"], in: fleet.project)
