@@ -228,13 +228,16 @@ struct FleetTests {
         for environment in environments {
             groups[environment["name"] as? String ?? "?"] = environment["members"] as? [String]
         }
+        // The two rolled out are one group, unless a step's lock went over its budget on one
+        // of them (a loaded machine), which sets it apart as a column of its own.
+        let fourteen = (Array(2...14) + [18]).map { String(format: "m%02d", $0) }
+        let lists = Set(groups.values)
         #expect(
-            groups == [
-                "tenants (2 of 20)": ["m00", "m01"],
-                "tenants (14 of 20)": (Array(2...14) + [18]).map { String(format: "m%02d", $0) },
-                "tenants (3 of 20)": ["m15", "m16", "m17"],
-                "tenants (1 of 20)": ["m19"],
-            ], "\(groups)")
+            lists == [fourteen, ["m15", "m16", "m17"], ["m19"], ["m00", "m01"]]
+                || lists == [fourteen, ["m15", "m16", "m17"], ["m19"], ["m00"], ["m01"]],
+            "\(groups)")
+        #expect(groups["tenants (14 of 20)"] == fourteen, "\(groups)")
+        #expect(groups["tenants (3 of 20)"] == ["m15", "m16", "m17"], "\(groups)")
         #expect(object["reference"] as? String == "tenants (14 of 20)")
         let text = try tollgate(
             ["compare", "--env", "tenants", "--reference", "tenants"], in: fleet.project)
