@@ -63,6 +63,14 @@ public struct Environment: Sendable, Identifiable {
     /// True for a fleet: an environment that stands for many databases.
     public var isFleet: Bool { !members.isEmpty || memberQuery != nil }
 
+    /// Names for one line: the first `first`, then how many more (`m02, m03 and 12 more`);
+    /// with `short`, a member's own name (`acme` for `tenants/acme`).
+    public static func nameList(_ names: [String], first: Int = 10, short: Bool = false) -> String {
+        let shown = names.prefix(first).map { short ? (fleetMember($0)?.member ?? $0) : $0 }
+            .joined(separator: ", ")
+        return names.count > first ? "\(shown) and \(names.count - first) more" : shown
+    }
+
     /// The fleet and the member a member's environment name holds (`tenants/acme`), or nil
     /// for an environment of one database: names have no other `/`.
     public static func fleetMember(_ name: String) -> (fleet: String, member: String)? {

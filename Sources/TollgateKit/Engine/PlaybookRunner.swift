@@ -367,8 +367,7 @@ public struct PlaybookRunner {
             Environment.fleetMember(member.name)?.member ?? member.name
         }
         func names(_ members: [Environment]) -> String {
-            let shown = members.prefix(5).map(short).joined(separator: ", ")
-            return members.count > 5 ? "\(shown) and \(members.count - 5) more" : shown
+            Environment.nameList(members.map(\.name), first: 5, short: true)
         }
         var readings: [(Environment, Planner.Previous)] = []
         var problems: [(Environment, String, String?)] = []

@@ -132,11 +132,7 @@ public enum CheckRenderer {
             ) + verdict
         ]
         func names(_ members: [CheckReport.EnvironmentChecks]) -> String {
-            let shown = members.prefix(10).map {
-                Environment.fleetMember($0.environment)?.member ?? $0.environment
-            }
-            return shown.joined(separator: ", ")
-                + (members.count > shown.count ? " and \(members.count - shown.count) more" : "")
+            Environment.nameList(members.map(\.environment), short: true)
         }
         if !passed.isEmpty {
             lines.append(paint.green("  ✓ \(passed.count) passed: ") + names(passed))

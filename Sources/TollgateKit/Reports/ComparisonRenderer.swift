@@ -145,10 +145,7 @@ public enum ComparisonRenderer {
     }
 
     /// A fleet group's members: the first ten, and how many more.
-    static func memberList(_ members: [String]) -> String {
-        members.prefix(10).joined(separator: ", ")
-            + (members.count > 10 ? " and \(members.count - 10) more" : "")
-    }
+    static func memberList(_ members: [String]) -> String { Environment.nameList(members) }
 
     static func includes(_ entry: ComparisonReport.Drift) -> String {
         entry.includes == 0 ? "" : " (+\(entry.includes) of its columns, constraints and indexes)"

@@ -122,8 +122,7 @@ public struct FleetPlan: Sendable, Encodable {
             Environment.fleetMember(member.environment)?.member ?? member.environment
         }
         func names(_ members: [Member]) -> String {
-            let shown = members.prefix(10).map(short).joined(separator: ", ")
-            return members.count > 10 ? "\(shown) and \(members.count - 10) more" : shown
+            Environment.nameList(members.map(\.environment), short: true)
         }
         var details: [String] = []
         for (_, group) in groups {

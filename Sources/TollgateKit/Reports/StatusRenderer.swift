@@ -107,9 +107,7 @@ public enum StatusRenderer {
             let fleet = Environment.fleetMember(out[group][0])?.fleet ?? out[group][0]
             out[group][0] = "\(fleet) (\(list.count) of \(members[fleet] ?? list.count))"
             out[group][1] = ""
-            let shown = list.prefix(10).joined(separator: ", ")
-            let members =
-                "members: " + shown + (list.count > 10 ? " and \(list.count - 10) more" : "")
+            let members = "members: " + Environment.nameList(list)
             outNotes[group] = outNotes[group].map { members + "\n  └ " + $0 } ?? members
         }
         rows = out

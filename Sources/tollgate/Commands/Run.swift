@@ -201,12 +201,7 @@ final class MemberLog: @unchecked Sendable {
 
 /// How a fleet's run reads at its end.
 enum FleetSummary {
-    /// Names, the first few and how many more.
-    static func list(_ names: [String], first: Int = 8) -> String {
-        names.count <= first
-            ? names.joined(separator: ", ")
-            : names.prefix(first).joined(separator: ", ") + " +\(names.count - first) more"
-    }
+    static func list(_ names: [String]) -> String { Environment.nameList(names, first: 8) }
 
     static func run(_ result: FleetRollout.Result, fleet: String, keepGoing: Bool) -> String {
         let total = result.members.count
