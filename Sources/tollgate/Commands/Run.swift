@@ -106,7 +106,7 @@ struct Run: TollgateCommand {
     }
 
     /// A fleet, wave by wave: each member's lines together (held back while members run at
-    /// once), its error after them, and a summary of the fleet at the end.
+    /// once), then each failed member's error and the fleet's tally.
     func runFleet(
         _ fleet: Environment, members: [Environment], playbooks: [Playbook], project: Project,
         options: PlaybookRunner.Options, context: CommandContext
