@@ -14,12 +14,7 @@ import Testing
 
     /// The expectations of one file's text.
     func read(_ text: String, jsx: Bool = true) -> CodeExpectations {
-        let result = CodeReader.readFile(Array(text.utf8), file: "f.ts", jsx: jsx)
-        var expectations = result.expectations
-        for chain in result.pending where chain.roots.contains(where: result.clients.contains) {
-            expectations.merge(chain.expectations)
-        }
-        return expectations
+        CodeReader.readFile(Array(text.utf8), file: "f.ts", jsx: jsx).resolved()
     }
 
     func tables(_ expectations: CodeExpectations) -> [String] {
@@ -252,6 +247,82 @@ import Testing
             atPath: root.appendingPathComponent("src/up").path, withDestinationPath: "..")
         let expectations = try CodeReader.read(paths: ["src"], types: nil, root: root)
         #expect(expectations.files == 1)
+    }
+
+    /// A client made with a schema in one module and imported by others: its chains are in
+    /// that schema, however it is imported; a name made with two schemas is not guessed at.
+    @Test func aClientsSchemaFollowsItIntoTheFilesThatImportIt() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tollgate-imports-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let files = [
+            "lib/supabase.ts": """
+            import { createClient, type SupabaseClient } from '@supabase/supabase-js'
+            import type { Database } from './database.types'
+            export const supabase: SupabaseClient<Database> = createClient<Database>(
+              process.env.URL!, process.env.KEY!, { db: { schema: 'api' } })
+            export const billing = supabase.schema('billing')
+            export const plain = createClient(process.env.URL!, process.env.KEY!)
+            supabase.from('local_use').select('id')
+            """,
+            "lib/other.ts": """
+            export const twice = createClient(u, k, { db: { schema: 'one' } })
+            """,
+            "lib/third.js": """
+            const twice = createClient(u, k, { db: { schema: 'two' } })
+            module.exports = { twice }
+            """,
+            "routes/leads.ts": """
+            import { supabase as db, billing } from '../lib/supabase'
+            import type { plain } from '../lib/supabase'
+            export async function list(orgId: string) {
+              let query = db.from('leads').select('id')
+              query = query.eq('org_id', orgId)
+              await billing.from('invoices').select('total')
+              await db.rpc('refresh_totals', { org: orgId })
+              await db.schema('audit').from('events').insert({ kind: 'list' })
+              return db.from('pending_ones')
+            }
+            """,
+            "routes/plain.ts": """
+            import { plain } from '../lib/supabase'
+            import { twice } from '../lib/other'
+            plain.from('notes').select('body')
+            twice.from('ambiguous').select('id')
+            """,
+            "jobs/worker.js": """
+            const { supabase, billing: money } = require('../lib/supabase')
+            supabase.from('jobs').update({ done: true }).eq('id', 1)
+            money.rpc('settle', { day: 1 })
+            """,
+            "jobs/local.ts": """
+            import { supabase } from '../lib/supabase'
+            function run(supabase: SupabaseClient) {
+              return supabase.schema('own').from('mine').select('id')
+            }
+            """,
+        ]
+        for (path, text) in files {
+            let url = root.appendingPathComponent("src/" + path)
+            try FileManager.default.createDirectory(
+                at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: true, encoding: .utf8)
+        }
+        let expectations = try CodeReader.read(paths: ["src"], types: nil, root: root)
+        #expect(
+            tables(expectations) == [
+                "api.jobs", "api.leads", "api.local_use", "api.pending_ones", "audit.events",
+                "billing.invoices", "own.mine", "public.ambiguous", "public.notes",
+            ])
+        #expect(columns(expectations, "api.leads") == ["id", "org_id"])
+        #expect(columns(expectations, "api.jobs") == ["done", "id"])
+        #expect(
+            expectations.functions.keys.map(\.description).sorted() == [
+                "api.refresh_totals", "billing.settle",
+            ])
+        #expect(
+            expectations.tables[QualifiedName("api", "leads")]?.sites.sites.map(\.description)
+                == ["src/routes/leads.ts:4:18"])
     }
 
     // MARK: PostgREST's grammar

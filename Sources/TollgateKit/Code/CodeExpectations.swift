@@ -15,8 +15,18 @@ public struct CodeSites: Sendable, Hashable, Codable {
         if sites.count < Self.limit, sites.last != site { sites.append(site) }
     }
 
+    /// Adds the sites of the same expectation elsewhere: most often later in the reading
+    /// order (the next file), so they go on the end; when some come before (chains kept aside
+    /// until the whole tree was read), the first ``limit`` of both, in order.
     mutating func add(_ other: CodeSites) {
         count += other.count
+        guard let first = other.sites.first else { return }
+        if let last = sites.last, first < last {
+            var union = sites
+            for site in other.sites where !union.contains(site) { union.append(site) }
+            sites = Array(union.sorted().prefix(Self.limit))
+            return
+        }
         for site in other.sites where sites.count < Self.limit && !sites.contains(site) {
             sites.append(site)
         }

@@ -157,24 +157,14 @@ public enum CodeReader {
                     jsx:
                         !(files[index].path.hasSuffix(".ts") || files[index].path.hasSuffix(".mts")
                         || files[index].path.hasSuffix(".cts")))
-                merged.expectations.merge(result.expectations)
-                merged.pending += result.pending.filter { !$0.expectations.isEmpty }
-                merged.clients.formUnion(result.clients)
+                merged.add(result)
             }
             results[worker] = merged
         }
-        var expectations = CodeExpectations()
-        var pending: [SupabaseCallReader.Pending] = []
-        var clients: Set<String> = []
-        for case let result? in results.values {
-            expectations.merge(result.expectations)
-            pending += result.pending
-            clients.formUnion(result.clients)
-        }
-        for chain in pending where chain.roots.contains(where: clients.contains) {
-            expectations.merge(chain.expectations)
-        }
-        return expectations
+        var whole = SupabaseCallReader.Result(
+            expectations: CodeExpectations(), pending: [], clients: [])
+        for case let result? in results.values { whole.add(result) }
+        return whole.resolved()
     }
 
     /// One file's expectations.
@@ -313,6 +303,70 @@ extension CodeExpectations {
         for (name, function) in functions {
             functions[name]?.typesSite = types.functions[name]?.site
             _ = function
+        }
+    }
+}
+
+extension SupabaseCallReader.Result {
+    /// Adds what a later file (or run of files) found.
+    mutating func add(_ other: Self) {
+        expectations.merge(other.expectations)
+        pending += other.pending.filter { !$0.expectations.isEmpty }
+        clients.formUnion(other.clients)
+        for (name, found) in other.imported {
+            imported[name, default: CodeExpectations()].merge(found)
+        }
+        for (name, schemas) in other.declaredSchemas {
+            declaredSchemas[name, default: []].formUnion(schemas)
+        }
+    }
+
+    /// What the whole tree expects, once every file is read.
+    ///
+    /// That adds the chains whose receiver another file showed to be a client, and those on
+    /// an imported client, in the schema the file that made it gave it. A name made with two
+    /// schemas in two files is not guessed between: its chains keep the default schema.
+    func resolved() -> CodeExpectations {
+        var result = expectations
+        func schema(of name: String?) -> String? {
+            guard let name, let schemas = declaredSchemas[name], schemas.count == 1 else {
+                return nil
+            }
+            return schemas.first
+        }
+        for name in imported.keys.sorted() {
+            var found = imported[name]!
+            if let schema = schema(of: name) { found.moveDefaultSchema(to: schema) }
+            result.merge(found)
+        }
+        // A name some file makes a client of at its top level is a client where it is imported.
+        for chain in pending
+        where chain.roots.contains(where: clients.contains)
+            || chain.schemaRoot.map({ declaredSchemas[$0] != nil }) == true
+        {
+            var found = chain.expectations
+            if let schema = schema(of: chain.schemaRoot) { found.moveDefaultSchema(to: schema) }
+            result.merge(found)
+        }
+        return result
+    }
+}
+
+extension CodeExpectations {
+    /// Moves the tables and functions named in `public`, the default schema, to `schema`.
+    mutating func moveDefaultSchema(to schema: String) {
+        guard schema != "public" else { return }
+        for (name, use) in tables where name.schema == "public" {
+            tables[name] = nil
+            let moved = QualifiedName(schema, name.name)
+            var renamed = use
+            renamed.name = moved
+            tables[moved, default: TableUse(name: moved)].merge(renamed)
+        }
+        for (name, call) in functions where name.schema == "public" {
+            functions[name] = nil
+            let moved = QualifiedName(schema, name.name)
+            functions[moved, default: FunctionCall(name: moved)].merge(call)
         }
     }
 }

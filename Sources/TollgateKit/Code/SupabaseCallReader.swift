@@ -16,6 +16,8 @@ struct SupabaseCallReader {
         /// The receiver's name, and the function it was made by (`const db = clientFor(t)`).
         var roots: [String]
         var expectations: CodeExpectations
+        /// The name the receiver was imported by, when its schema is another file's to say.
+        var schemaRoot: String?
     }
 
     struct Result {
@@ -23,6 +25,12 @@ struct SupabaseCallReader {
         var pending: [Pending]
         /// Receiver names that started a confirmed chain here.
         var clients: Set<String>
+        /// What chains on an imported client expect, by the name it was exported by, in the
+        /// default schema: the file that makes the client says which schema that is.
+        var imported: [String: CodeExpectations] = [:]
+        /// Clients made at a file's top level, by name: the schema each was made for
+        /// (`createClient(…, { db: { schema } })`, `client.schema('s')`, else `public`).
+        var declaredSchemas: [String: Set<String>] = [:]
     }
 
     private let file: String
@@ -56,6 +64,11 @@ struct SupabaseCallReader {
     private var schemaClients: [String: String] = [:]
     /// A client's default schema, from `createClient(url, key, { db: { schema: 'x' } })`.
     private var clientSchemas: [String: String] = [:]
+    /// `import { supabase as db } from '…'`, `const { db } = require('…')`: local name →
+    /// the name it was exported by.
+    private var importedNames: [String: String] = [:]
+    private var imported: [String: CodeExpectations] = [:]
+    private var declaredSchemas: [String: String] = [:]
     private var scratch = CodeExpectations()
     /// The last character column computed (``characterColumn(_:byteColumn:)``).
     private let columns = ColumnCache()
@@ -70,6 +83,8 @@ struct SupabaseCallReader {
     private enum Destination: Equatable {
         case confirmed
         case pending(Int)
+        /// A confirmed chain on an imported client, without a schema of its own.
+        case imported(String)
         /// A chain being read before it is known whether it counts.
         case scratch
     }
@@ -141,7 +156,8 @@ struct SupabaseCallReader {
         reader.readDeclarations()
         reader.readCalls()
         return Result(
-            expectations: reader.expectations, pending: reader.pending, clients: reader.clients)
+            expectations: reader.expectations, pending: reader.pending, clients: reader.clients,
+            imported: reader.imported, declaredSchemas: reader.declaredSchemas.mapValues { [$0] })
     }
 
     private init(file: String, buffer: UnsafeBufferPointer<UInt8>, tokens: [JSToken]) {
@@ -578,8 +594,17 @@ struct SupabaseCallReader {
                 readFunction(named: word(index + 1), open: index + 2)
                 continue
             }
+            if enclosing[index] == -1, `is`(index, "import"), !isDot(index - 1) {
+                readImport(at: index)
+                continue
+            }
+            if `is`(index, "require"), isPunctuator(index + 1, Punctuator.openParen) {
+                readRequire(at: index)
+                continue
+            }
             guard let value = assignedValue(of: index) else { continue }
             let name = word(index)
+            let topLevel = enclosing[index] == -1 && isDeclarationKeyword(index - 1)
             let declaredConstant =
                 index > 0 && isIdentifier(index - 1) && `is`(index - 1, "const")
             if declaredConstant, tokens[value].kind == .string,
@@ -605,10 +630,11 @@ struct SupabaseCallReader {
                         && isClientFactory(value + 1))
             {
                 clients.insert(name)
-                let open = `is`(value, "new") ? value + 2 : value + 1
-                if isPunctuator(open, Punctuator.openParen), let schema = schemaOption(open) {
-                    clientSchemas[name] = schema
-                }
+                // Past type arguments: `createClient<Database>(url, key, {…})`.
+                let schema = callParen(after: `is`(value, "new") ? value + 1 : value).flatMap(
+                    schemaOption)
+                if let schema { clientSchemas[name] = schema }
+                if topLevel { declaredSchemas[name] = schema ?? "public" }
             } else if isIdentifier(value), isPunctuator(value + 1, Punctuator.openParen) {
                 madeBy[name] = word(value)
             }
@@ -625,7 +651,69 @@ struct SupabaseCallReader {
             // `const billing = supabase.schema('billing')`
             if let (schema, end) = schemaCall(from: value), !isDot(end + 1) {
                 schemaClients[name] = schema
+                clients.insert(name)
+                if topLevel { declaredSchemas[name] = schema }
             }
+        }
+    }
+
+    /// Notes the local names of `import X, { a, b as c } from '…'`.
+    ///
+    /// Each by the name it was exported by (a default import by its own name, as the module
+    /// most often calls it). Type-only imports and namespaces (`import * as m`) bind no
+    /// client.
+    private mutating func readImport(at index: Int) {
+        var at = index + 1
+        if `is`(at, "type"), isIdentifier(at + 1) || isPunctuator(at + 1, Punctuator.openBrace) {
+            return
+        }
+        if isIdentifier(at), !`is`(at, "from") {
+            importedNames[word(at)] = word(at)
+            at += 1
+            guard isPunctuator(at, Punctuator.comma) else { return }
+            at += 1
+        }
+        guard isPunctuator(at, Punctuator.openBrace), matching[at] > at else { return }
+        readNames(from: at + 1, to: Int(matching[at]), colon: false)
+    }
+
+    /// `const { a, b: c } = require('…')`.
+    private mutating func readRequire(at index: Int) {
+        guard isPunctuator(index - 1, Punctuator.assign),
+            isPunctuator(index - 2, Punctuator.closeBrace)
+        else { return }
+        let open = Int(matching[index - 2])
+        guard open >= 1, open < index - 2, isDeclarationKeyword(open - 1) else { return }
+        readNames(from: open + 1, to: index - 2, colon: true)
+    }
+
+    /// The names of `{ a, type T, b as c }` (or, with `colon`, `{ a, b: c }`) between
+    /// `start` and `end`.
+    private mutating func readNames(from start: Int, to end: Int, colon: Bool) {
+        var at = start
+        while at < end {
+            var item = at
+            if `is`(item, "type"), isIdentifier(item + 1), !`is`(item + 1, "as") {
+                // `{ type Row }`: a type, not a value.
+                while at < end, !isPunctuator(at, Punctuator.comma) { at += 1 }
+                at += 1
+                continue
+            }
+            if isIdentifier(item) {
+                let exported = word(item)
+                item += 1
+                var local = exported
+                let renamed = colon ? isPunctuator(item, Punctuator.colon) : `is`(item, "as")
+                if renamed, isIdentifier(item + 1) {
+                    local = word(item + 1)
+                    item += 2
+                }
+                if isPunctuator(item, Punctuator.comma) || item == end {
+                    importedNames[local] = exported
+                }
+            }
+            while at < end, !isPunctuator(at, Punctuator.comma) { at += 1 }
+            at += 1
         }
     }
 
@@ -759,8 +847,7 @@ struct SupabaseCallReader {
                     if case .pending(let slot) = chain.destination,
                         let first = methods.first, Self.starters.contains(first)
                     {
-                        confirm(slot)
-                        chain.destination = .confirmed
+                        chain.destination = confirm(slot)
                     }
                     keep(chain, startingAt: index)
                 }
@@ -768,13 +855,38 @@ struct SupabaseCallReader {
         }
     }
 
-    private mutating func confirm(_ slot: Int) {
+    /// Counts a pending chain of this file, and says where its expectations went.
+    private mutating func confirm(_ slot: Int) -> Destination {
         clients.insert(pending[slot].roots[0])
-        expectations.merge(pending[slot].expectations)
+        let destination = pending[slot].schemaRoot.map { Destination.imported($0) } ?? .confirmed
+        let found = pending[slot].expectations
         pending[slot].expectations = CodeExpectations()
+        update(destination) { $0.merge(found) }
         for (name, builder) in builders where builder.chain.destination == .pending(slot) {
-            builders[name]?.chain.destination = .confirmed
+            builders[name]?.chain.destination = destination
         }
+        return destination
+    }
+
+    /// Changes the expectations a chain's `destination` names.
+    private mutating func update(
+        _ destination: Destination, _ change: (inout CodeExpectations) -> Void
+    ) {
+        switch destination {
+        case .confirmed: change(&expectations)
+        case .pending(let slot): change(&pending[slot].expectations)
+        case .scratch: change(&scratch)
+        case .imported(let name): change(&imported[name, default: CodeExpectations()])
+        }
+    }
+
+    /// The name an imported client was exported by, when a chain on `root` takes its schema
+    /// from the file that made the client: it names no schema, and this file made no client
+    /// of that name.
+    private func importedClient(_ root: String?, schema: String?) -> String? {
+        guard schema == nil, let root, clientSchemas[root] == nil, schemaClients[root] == nil
+        else { return nil }
+        return importedNames[root]
     }
 
     /// The receiver of the member call whose name is at `index`: its root name (the last
@@ -872,16 +984,17 @@ struct SupabaseCallReader {
             isDot(next) && isIdentifier(next + 1)
             && method(at: next + 1).map(Self.starters.contains) == true
         let certain = startsQuery || known || receiverIsSchemaCall(index)
+        let bucket = importedClient(root, schema: schema)
+        let counted = bucket.map { Destination.imported($0) } ?? .confirmed
         scratch = CodeExpectations()
-        var chain = Chain(table: nil, destination: certain ? .confirmed : .scratch)
+        var chain = Chain(table: nil, destination: certain ? counted : .scratch)
         let table = args.first.flatMap(literal)
         if let table {
             let name = QualifiedName(schema ?? "public", table)
             chain.table = name
-            if certain {
-                expectations.tables[name, default: .init(name: name)].sites.add(site(index))
-            } else {
-                scratch.tables[name, default: .init(name: name)].sites.add(site(index))
+            let tableSite = site(index)
+            update(chain.destination) {
+                $0.tables[name, default: .init(name: name)].sites.add(tableSite)
             }
         }
         var methods: [String] = []
@@ -897,10 +1010,15 @@ struct SupabaseCallReader {
         }
         if confirmed {
             if let root { clients.insert(root) }
-            if !certain { expectations.merge(scratch) }
-            chain.destination = .confirmed
+            if !certain {
+                let found = scratch
+                scratch = CodeExpectations()
+                update(counted) { $0.merge(found) }
+            }
+            chain.destination = counted
         } else if let root {
-            pending.append(Pending(roots: roots(of: root), expectations: scratch))
+            pending.append(
+                Pending(roots: roots(of: root), expectations: scratch, schemaRoot: bucket))
             chain.destination = .pending(pending.count - 1)
         } else {
             return
@@ -981,11 +1099,20 @@ struct SupabaseCallReader {
             if let root, !storage, !Self.notClients.contains(root) {
                 var scratch = CodeExpectations()
                 recordRPC(at: index, open: open, schema: schema, into: &scratch)
-                pending.append(Pending(roots: roots(of: root), expectations: scratch))
+                pending.append(
+                    Pending(
+                        roots: roots(of: root), expectations: scratch,
+                        schemaRoot: importedClient(root, schema: schema)))
             }
             return
         }
-        recordRPC(at: index, open: open, schema: schema, into: &expectations)
+        if let bucket = importedClient(root, schema: schema) {
+            recordRPC(
+                at: index, open: open, schema: schema,
+                into: &imported[bucket, default: CodeExpectations()])
+        } else {
+            recordRPC(at: index, open: open, schema: schema, into: &expectations)
+        }
     }
 
     private func recordRPC(
@@ -1146,6 +1273,8 @@ struct SupabaseCallReader {
             target = pending[slot].expectations
             pending[slot].expectations = CodeExpectations()
         case .scratch: target = scratch; scratch = CodeExpectations()
+        case .imported(let name):
+            target = imported.removeValue(forKey: name) ?? CodeExpectations()
         }
         let destination = chain.destination
         defer {
@@ -1153,6 +1282,7 @@ struct SupabaseCallReader {
             case .confirmed: expectations = target
             case .pending(let slot): pending[slot].expectations = target
             case .scratch: scratch = target
+            case .imported(let name): imported[name] = target
             }
         }
         guard let table = chain.table else { return }
