@@ -150,14 +150,16 @@ public enum CodeReader {
             let start = worker * chunk
             let end = min(start + chunk, files.count)
             guard start < end else { return }
+            // Each file is read straight into the worker's expectations, in order: merging a
+            // file's own expectations afterwards hashed every name twice.
             for index in start..<end {
                 guard let bytes = contents(of: files[index].path) else { continue }
-                let result = readFile(
+                readFile(
                     SourceText.utf8(bytes), file: files[index].shown,
                     jsx:
                         !(files[index].path.hasSuffix(".ts") || files[index].path.hasSuffix(".mts")
-                        || files[index].path.hasSuffix(".cts")))
-                merged.add(result)
+                        || files[index].path.hasSuffix(".cts")),
+                    into: &merged)
             }
             results[worker] = merged
         }
@@ -169,19 +171,22 @@ public enum CodeReader {
 
     /// One file's expectations.
     static func readFile(_ bytes: [UInt8], file: String, jsx: Bool) -> SupabaseCallReader.Result {
+        var result = SupabaseCallReader.Result(
+            expectations: CodeExpectations(), pending: [], clients: [])
+        readFile(bytes, file: file, jsx: jsx, into: &result)
+        return result
+    }
+
+    /// Adds one file's expectations to `result`, which holds those of the files before it.
+    static func readFile(
+        _ bytes: [UInt8], file: String, jsx: Bool, into result: inout SupabaseCallReader.Result
+    ) {
         bytes.withUnsafeBufferPointer { buffer in
-            guard mayHoldQueries(buffer) else {
-                var skipped = SupabaseCallReader.Result(
-                    expectations: CodeExpectations(), pending: [], clients: [])
-                skipped.expectations.files = 1
-                skipped.expectations.lines = lineCount(buffer)
-                return skipped
-            }
+            result.expectations.files += 1
+            result.expectations.lines += lineCount(buffer)
+            guard mayHoldQueries(buffer) else { return }
             let tokens = JavaScriptTokenizer.tokenize(buffer, jsx: jsx)
-            var result = SupabaseCallReader.read(buffer, tokens: tokens, file: file)
-            result.expectations.files = 1
-            result.expectations.lines = lineCount(buffer)
-            return result
+            SupabaseCallReader.read(buffer, tokens: tokens, file: file, into: &result)
         }
     }
 }
