@@ -325,6 +325,54 @@ import Testing
                 == ["src/routes/leads.ts:4:18"])
     }
 
+    /// Source files as editors save them, read one after another through one worker's
+    /// buffer: with a byte order mark (UTF-8, UTF-16 either way), empty, and a large file
+    /// before a small one, whose bytes must not show through.
+    @Test func sourceFilesReadInEveryEncodingAndSize() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tollgate-encodings-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("src"), withIntermediateDirectories: true)
+        func query(_ table: String) -> String {
+            "const db = createClient(u, k)\r\ndb.from('\(table)').select('id, name')\r\n"
+        }
+        func utf16(_ text: String, little: Bool) -> [UInt8] {
+            var bytes: [UInt8] = little ? [0xFF, 0xFE] : [0xFE, 0xFF]
+            for unit in text.utf16 {
+                bytes +=
+                    little
+                    ? [UInt8(unit & 0xFF), UInt8(unit >> 8)]
+                    : [UInt8(unit >> 8), UInt8(unit & 0xFF)]
+            }
+            return bytes
+        }
+        let large = query("big") + String(repeating: "// padding padding padding\n", count: 10_000)
+        let files: [(String, [UInt8])] = [
+            ("a.ts", [0xEF, 0xBB, 0xBF] + Array(query("with_bom").utf8)),
+            ("b.ts", utf16(query("little_endian"), little: true)),
+            ("c.ts", utf16(query("big_endian"), little: false)),
+            ("d.ts", []),
+            ("e.ts", Array(large.utf8)),
+            ("f.ts", Array("db.from('small').select('id')".utf8)),
+        ]
+        for (name, bytes) in files {
+            try Data(bytes).write(to: root.appendingPathComponent("src/" + name))
+        }
+        let expectations = try CodeReader.read(paths: ["src"], types: nil, root: root)
+        #expect(
+            tables(expectations) == [
+                "public.big", "public.big_endian", "public.little_endian", "public.small",
+                "public.with_bom",
+            ])
+        #expect(expectations.files == 6)
+        #expect(expectations.lines == 2 + 2 + 2 + 0 + 10_002 + 1)
+        #expect(columns(expectations, "public.little_endian") == ["id", "name"])
+        #expect(
+            expectations.tables[QualifiedName("public", "with_bom")]?.sites.sites.map(\.description)
+                == ["src/a.ts:2:4"])
+    }
+
     // MARK: PostgREST's grammar
 
     @Test func selectGrammar() throws {

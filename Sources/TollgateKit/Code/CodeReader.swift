@@ -116,27 +116,38 @@ public enum CodeReader {
         return files.sorted { $0.1 < $1.1 }
     }
 
-    /// A file's bytes, read with one `read` per chunk into a buffer of the file's size.
-    static func contents(of path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return nil }
-        let size = Int(status.st_size)
-        var bytes = [UInt8](repeating: 0, count: size)
-        var total = 0
-        let complete = bytes.withUnsafeMutableBytes { buffer -> Bool in
+    /// One worker's buffer for the file it reads: grown to the largest file, never cleared
+    /// nor given back between files (a new zeroed array per file cost its page faults).
+    final class FileBuffer {
+        private var storage: UnsafeMutableRawPointer?
+        private var capacity = 0
+
+        deinit { free(storage) }
+
+        /// A file's bytes, valid until the next call; nil when it cannot be read.
+        func read(_ path: String) -> UnsafeBufferPointer<UInt8>? {
+            let descriptor = open(path, O_RDONLY)
+            guard descriptor >= 0 else { return nil }
+            defer { close(descriptor) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else { return nil }
+            let size = Int(status.st_size)
+            if size > capacity || storage == nil {
+                let grown = max(size, capacity * 2, 1 << 16)
+                guard let larger = realloc(storage, grown) else { return nil }
+                storage = larger
+                capacity = grown
+            }
+            var total = 0
             while total < size {
-                let count = Glibc.read(descriptor, buffer.baseAddress! + total, size - total)
-                if count <= 0 { return count == 0 }
+                let count = Glibc.read(descriptor, storage! + total, size - total)
+                if count < 0 { return nil }
+                if count == 0 { break }
                 total += count
             }
-            return true
+            return UnsafeBufferPointer(
+                start: storage!.assumingMemoryBound(to: UInt8.self), count: total)
         }
-        guard complete else { return nil }
-        if total < size { bytes.removeLast(size - total) }
-        return bytes
     }
 
     /// Reads files on every core; each worker keeps one file's bytes and tokens at a time.
@@ -152,14 +163,20 @@ public enum CodeReader {
             guard start < end else { return }
             // Each file is read straight into the worker's expectations, in order: merging a
             // file's own expectations afterwards hashed every name twice.
+            let buffer = FileBuffer()
             for index in start..<end {
-                guard let bytes = contents(of: files[index].path) else { continue }
-                readFile(
-                    SourceText.utf8(bytes), file: files[index].shown,
-                    jsx:
-                        !(files[index].path.hasSuffix(".ts") || files[index].path.hasSuffix(".mts")
-                        || files[index].path.hasSuffix(".cts")),
-                    into: &merged)
+                guard let bytes = buffer.read(files[index].path) else { continue }
+                let path = files[index].path
+                let jsx =
+                    !(path.hasSuffix(".ts") || path.hasSuffix(".mts") || path.hasSuffix(".cts"))
+                if let first = bytes.first, first == 0xEF || first == 0xFF || first == 0xFE {
+                    // A byte order mark: UTF-16 is converted, and UTF-8's mark taken off.
+                    SourceText.utf8(Array(bytes)).withUnsafeBufferPointer {
+                        readFile($0, file: files[index].shown, jsx: jsx, into: &merged)
+                    }
+                } else {
+                    readFile(bytes, file: files[index].shown, jsx: jsx, into: &merged)
+                }
             }
             results[worker] = merged
         }
@@ -173,21 +190,20 @@ public enum CodeReader {
     static func readFile(_ bytes: [UInt8], file: String, jsx: Bool) -> SupabaseCallReader.Result {
         var result = SupabaseCallReader.Result(
             expectations: CodeExpectations(), pending: [], clients: [])
-        readFile(bytes, file: file, jsx: jsx, into: &result)
+        bytes.withUnsafeBufferPointer { readFile($0, file: file, jsx: jsx, into: &result) }
         return result
     }
 
     /// Adds one file's expectations to `result`, which holds those of the files before it.
     static func readFile(
-        _ bytes: [UInt8], file: String, jsx: Bool, into result: inout SupabaseCallReader.Result
+        _ buffer: UnsafeBufferPointer<UInt8>, file: String, jsx: Bool,
+        into result: inout SupabaseCallReader.Result
     ) {
-        bytes.withUnsafeBufferPointer { buffer in
-            result.expectations.files += 1
-            result.expectations.lines += lineCount(buffer)
-            guard mayHoldQueries(buffer) else { return }
-            let tokens = JavaScriptTokenizer.tokenize(buffer, jsx: jsx)
-            SupabaseCallReader.read(buffer, tokens: tokens, file: file, into: &result)
-        }
+        result.expectations.files += 1
+        result.expectations.lines += lineCount(buffer)
+        guard mayHoldQueries(buffer) else { return }
+        let tokens = JavaScriptTokenizer.tokenize(buffer, jsx: jsx)
+        SupabaseCallReader.read(buffer, tokens: tokens, file: file, into: &result)
     }
 }
 
