@@ -640,8 +640,9 @@ struct SupabaseCallReader {
             {
                 clients.insert(name)
                 // Past type arguments: `createClient<Database>(url, key, {…})`.
-                let schema = callParen(after: `is`(value, "new") ? value + 1 : value).flatMap(
-                    schemaOption)
+                let schema = callParen(after: `is`(value, "new") ? value + 1 : value).flatMap {
+                    schemaOption($0)
+                }
                 if let schema { clientSchemas[name] = schema }
                 if topLevel { declaredSchemas[name] = schema ?? "public" }
             } else if isIdentifier(value), isPunctuator(value + 1, Punctuator.openParen) {
@@ -922,7 +923,7 @@ struct SupabaseCallReader {
             guard `is`(open - 1, "schema"), isDot(open - 2) else {
                 return (word(open - 1), schema, false)
             }
-            if schema == nil { schema = arguments(open).first.flatMap(literal) }
+            if schema == nil { schema = arguments(open).first.flatMap { literal($0) } }
             at = open - 1
         }
     }
@@ -982,7 +983,7 @@ struct SupabaseCallReader {
             return
         }
         if let root, Self.notClients.contains(root) { return }
-        let known = root.map(isKnownClient) ?? false
+        let known = root.map { isKnownClient($0) } ?? false
         // Most chains show at once that they are queries (`.from('t').select(…)`): read
         // straight into the file's expectations. Others are read aside first: whether they
         // count depends on what follows.
@@ -997,7 +998,7 @@ struct SupabaseCallReader {
         let counted = bucket.map { Destination.imported($0) } ?? .confirmed
         scratch = CodeExpectations()
         var chain = Chain(table: nil, destination: certain ? counted : .scratch)
-        let table = args.first.flatMap(literal)
+        let table = args.first.flatMap { literal($0) }
         if let table {
             let name = QualifiedName(schema ?? "public", table)
             chain.table = name
@@ -1015,7 +1016,7 @@ struct SupabaseCallReader {
         if table == nil {
             guard confirmed else { return }
             expectations.noteUnchecked(
-                "table name", args.first.map(source) ?? "(none)", at: site(index))
+                "table name", args.first.map { source($0) } ?? "(none)", at: site(index))
         }
         if confirmed {
             if let root { clients.insert(root) }
@@ -1130,7 +1131,7 @@ struct SupabaseCallReader {
         let args = arguments(open)
         guard let first = args.first, let name = literal(first) else {
             target.noteUnchecked(
-                "function name", args.first.map(source) ?? "(none)", at: site(index))
+                "function name", args.first.map { source($0) } ?? "(none)", at: site(index))
             return
         }
         let function = QualifiedName(schema ?? "public", name)
