@@ -174,6 +174,20 @@ struct PlaybookEngineTests {
                 try migrations.map { try $0.decode("migration", as: String.self) } == [
                     "20250110090000"
                 ])
+            // A transactional step's change and its ledger row commit in one transaction; what
+            // it changed is read and written in another, after it: the whole catalog's reading
+            // must not run under the step's locks.
+            let transactions = try db.query(
+                """
+                select (select xmin::text from pg_attribute
+                        where attrelid = 'public.leads'::regclass and attname = 'org_id') as change,
+                       (select xmin::text from tollgate.step_runs where step = 'org-id-leads') as ledger,
+                       (select min(xmin::text) from tollgate.schema_effects where step = 'org-id-leads') as effects
+                """
+            ).rows[0]
+            let change: String = try transactions.decode("change")
+            #expect(try transactions.decode("ledger", as: String.self) == change)
+            #expect(try transactions.decode("effects", as: String.self) != change)
         }
     }
 

@@ -16,8 +16,9 @@ final class SchemaEffectsRecorder {
         if before == nil { before = SchemaObjects.describe(try CatalogSnapshot.load(from: db)) }
     }
 
-    /// Records what the step changed; call inside a transactional step's transaction, so the
-    /// rows commit with it, then ``committed()`` once it has.
+    /// Records what the step changed, then ``committed()``; call once the step's changes are
+    /// committed (a transactional step's after its commit, so that the catalog read does not
+    /// run under the locks the step took).
     func record(
         run: Int64, playbook: String, step: String, sql: String?, migration: String?, db: Connection
     ) throws {

@@ -29,4 +29,7 @@ public enum RunEvent: Sendable {
     case copying(environment: String, into: String)
     /// A statement of a rehearsal's schema copy that did not restore.
     case restoreError(String)
+    /// A step committed, but what it changed could not be written to the ledger afterwards:
+    /// `compare` will not attribute those objects to it.
+    case effectsNotRecorded(step: String, reason: String)
 }

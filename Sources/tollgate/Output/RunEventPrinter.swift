@@ -52,6 +52,9 @@ final class RunEventPrinter: @unchecked Sendable {
         case .copying(let environment, let database):
             return "copying the schema of \(environment) into \(database) on the sandbox"
         case .restoreError(let error): return "  restore: \(error)"
+        case .effectsNotRecorded(let step, let reason):
+            return
+                "  ! \(step): committed, but what it changed was not recorded (\(reason)); compare will not attribute those objects to it"
         case .backfill(let progress): return "    " + progress.line()
         case .backfillNarrowed(let step, let connections, let reason):
             return
