@@ -23,8 +23,9 @@ public final class Connection {
     private let noticeSink: NoticeSink
     private let logger: Logger
     private var transactionDepth = 0
-    /// Settings that go to the server with the next statement.
-    private var pendingSettings: [Query] = []
+    /// Settings, and writes nobody reads the result of, that go to the server with the next
+    /// statement.
+    private var pendingStatements: [Query] = []
 
     /// The label put on every error from this connection; Tollgate uses the environment name.
     public let label: String?
@@ -244,7 +245,7 @@ public final class Connection {
     ) throws
         -> QueryResult
     {
-        if !pendingSettings.isEmpty {
+        if !pendingStatements.isEmpty {
             let results = try pipeline([query], file: file, line: line)
             return try results[0].get()
         }
@@ -268,7 +269,7 @@ public final class Connection {
     /// - Throws: `PostgresError` for the first failing statement.
     public func execute(script sql: String, file: String = #fileID, line: Int = #line) throws {
         // A script is sent as a simple query, which no pipeline can carry.
-        if !pendingSettings.isEmpty { _ = try pipeline([], file: file, line: line) }
+        if !pendingStatements.isEmpty { _ = try pipeline([], file: file, line: line) }
         logger.trace("script", metadata: ["bytes": "\(sql.utf8.count)"])
         statementCount += 1
         roundTripCount += 1
@@ -308,10 +309,10 @@ public final class Connection {
         _ queries: [Query], file: String = #fileID, line: Int = #line,
         reading body: (PipelineResults) throws -> T
     ) throws -> T {
-        let settings = pendingSettings
+        let settings = pendingStatements
         let queries = settings + queries
         let statements = try queries.map { try $0.sql(quotingIdentifiersWith: quoteIdentifier) }
-        pendingSettings = []
+        pendingStatements = []
         let results = PipelineResults(
             connection: self, statements: statements, file: file, line: line)
         guard !queries.isEmpty else { return try body(results) }
@@ -525,7 +526,19 @@ public final class Connection {
     /// would be undone with it. An invalid value makes the next call throw its error, though
     /// the statement itself has run.
     public func setSettingWithNextStatement(_ name: String, _ value: String) {
-        pendingSettings.append("select set_config(\(name), \(value), false)")
+        pendingStatements.append("select set_config(\(name), \(value), false)")
+    }
+
+    /// Sends a statement whose result nobody reads (an insert) with the next statement, in the
+    /// same round trip and just before it.
+    ///
+    /// Inside a transaction, the writes that must commit with it then go with its `COMMIT`:
+    /// over a network, the locks the transaction holds are released a round trip after the
+    /// last statement that needed an answer, not one round trip per write later. When a write
+    /// fails, the next call throws its error, though the statement itself has run: a `COMMIT`
+    /// after a failed write ends the transaction rolled back.
+    public func sendWithNextStatement(_ query: Query) {
+        pendingStatements.append(query)
     }
 
     /// Sets `statement_timeout` like ``setStatementTimeout(_:)``, with the next statement

@@ -194,6 +194,34 @@ struct PostgresClientIntegrationTests {
         )
     }
 
+    /// Writes sent with a transaction's COMMIT cost no round trip of their own and commit with
+    /// it; one that fails makes the COMMIT throw its error, and nothing of the transaction
+    /// stays, neither what ran before nor the other writes.
+    @Test func writesGoWithTheCommitAndFailWithIt() throws {
+        try withTestDatabase { db, _ in
+            try db.query("create table t (n int primary key)")
+            try db.withTransaction { db in
+                try db.query("insert into t values (\(1))")
+                let trips = db.roundTripCount
+                db.sendWithNextStatement("insert into t values (\(2))")
+                db.sendWithNextStatement("insert into t values (\(3))")
+                #expect(db.roundTripCount == trips)
+            }
+            #expect(try db.query("select count(*) as n from t").first!.values == ["3"])
+            var thrown: PostgresError?
+            do {
+                try db.withTransaction { db in
+                    try db.query("insert into t values (\(4))")
+                    db.sendWithNextStatement("insert into t values (\(1))")  // a duplicate
+                    db.sendWithNextStatement("insert into t values (\(5))")
+                }
+            } catch let error as PostgresError { thrown = error }
+            #expect(thrown?.sqlState == "23505")
+            #expect(!db.isInTransaction)
+            #expect(try db.query("select count(*) as n from t").first!.values == ["3"])
+        }
+    }
+
     /// A pipeline is one round trip whose statements end as they would one by one.
     @Test func aPipelineRunsEachStatementAsItWouldAlone() throws {
         try withTestDatabase { db, _ in

@@ -289,6 +289,40 @@ struct SupabaseProjectTests {
         }
     }
 
+    /// The file's history row goes with its COMMIT: when that row fails there (its version
+    /// pushed by someone else meanwhile, simulated by a file that records its own version),
+    /// the file's changes roll back with it and the step fails naming the history.
+    @Test func aHistoryRowThatFailsAtCommitTakesTheFileWithIt() throws {
+        try withTestDatabase { db, name in
+            let root = try project(["dev": 1])
+            defer { try? FileManager.default.removeItem(at: root) }
+            try """
+            create table raced (id int);
+            insert into supabase_migrations.schema_migrations (version) values ('20240501000000');
+            """.write(
+                to: root.appendingPathComponent("supabase/migrations/20240501000000_raced.sql"),
+                atomically: true, encoding: .utf8)
+            let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
+            let run = try tollgate(
+                ["run", "supabase-migrations", "--env", "dev"],
+                environment: ["DEV_DATABASE_URL": url], in: root)
+            #expect(run.status == 4, "\(run.stdout)\(run.stderr)")
+            #expect(run.stderr.contains("migrations/20240501000000_raced"), "\(run.stderr)")
+            #expect(run.stderr.contains("23505"), "\(run.stderr)")
+            #expect(
+                try db.query("select to_regclass('public.raced') is null as absent").first!.decode(
+                    "absent", as: Bool.self))
+            #expect(
+                try db.query(
+                    "select count(*) as n from supabase_migrations.schema_migrations where version = '20240501000000'"
+                ).first!.values == ["0"])
+            let status = try db.query(
+                "select status from tollgate.step_runs where step = 'migrations/20240501000000_raced'"
+            ).first?.decode("status", as: String.self)
+            #expect(status == "failed")
+        }
+    }
+
     /// `tollgate init` in the project, then its first playbook on a database where the CLI
     /// applied half the migrations, as a newcomer would.
     @Test func initMakesASupabaseProjectATollgateProject() throws {

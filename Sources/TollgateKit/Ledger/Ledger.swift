@@ -256,13 +256,20 @@ public struct Ledger {
     }
 
     /// Records a step's state; for a transactional step, call inside the step's transaction.
+    ///
+    /// - Parameter withNextStatement: the rows go with the connection's next statement (a
+    ///   transactional step's `COMMIT`) instead of in round trips of their own; a failure is
+    ///   then that statement's error.
     public func recordStep(
         run: Int64, playbook: String, step: StepIdentity, status: StepStatus, error: String? = nil,
         output: String? = nil, lock: LockHold? = nil,
-        actor: String, host: String
+        actor: String, host: String, withNextStatement: Bool = false
     ) throws {
         let status = status.rawValue
-        try db.query(
+        func send(_ query: Query) throws {
+            if withNextStatement { db.sendWithNextStatement(query) } else { try db.query(query) }
+        }
+        try send(
             """
             insert into tollgate.step_runs
               (playbook, step, run_id, kind, checksum, transactional, status, error, output, actor, host, started_at, finished_at)
@@ -277,7 +284,7 @@ public struct Ledger {
         // A finished step replaces its lock record, so a rerun that held no strong lock does
         // not keep an earlier run's hold (and its over-budget gate).
         if status != StepStatus.started.rawValue {
-            try db.query(
+            try send(
                 """
                 update tollgate.step_runs set lock_mode = \(lock?.mode), lock_relations = \(lock?.relations),
                   lock_held_ms = \(lock?.heldMilliseconds), lock_budget_ms = \(lock?.budgetMilliseconds)
@@ -286,16 +293,16 @@ public struct Ledger {
         }
         try event(
             run: run, playbook: playbook, step: step.id, LedgerEvent(rawValue: status)!,
-            actor: actor, detail: error ?? lock?.description)
+            actor: actor, detail: error ?? lock?.description, withNextStatement: withNextStatement)
     }
 
     public func event(
         run: Int64?, playbook: String, step: String?, _ event: LedgerEvent, actor: String,
-        detail: String? = nil
+        detail: String? = nil, withNextStatement: Bool = false
     ) throws {
-        try db.query(
+        let insert: Query =
             "insert into tollgate.events (run_id, playbook, step, event, actor, detail) values (\(run), \(playbook), \(step), \(event.rawValue), \(actor), \(detail))"
-        )
+        if withNextStatement { db.sendWithNextStatement(insert) } else { try db.query(insert) }
     }
 
     /// Accepts an edited step's new checksum without running it (`--accept-changed`), on the

@@ -33,16 +33,22 @@ extension SQLStep: RunnableStep {
 /// Its version, name and statements. A migration of a Supabase migrations folder creates the history where
 /// it is missing, as the CLI does; one of `Playbooks/migrations/` is recorded only where the
 /// history exists.
+///
+/// With `withCommit`, the row goes with the transaction's `COMMIT`
+/// (``Connection/sendWithNextStatement(_:)``).
 private func recordInHistory(
-    _ migration: MigrationStep?, in context: StepContext, db: Connection
+    _ migration: MigrationStep?, in context: StepContext, db: Connection, withCommit: Bool = false
 )
     throws
 {
     guard let migration, context.supabase || migration.folder != nil else { return }
+    func send(_ query: Query) throws {
+        if withCommit { db.sendWithNextStatement(query) } else { try db.query(query) }
+    }
     guard migration.folder != nil else {
         // A file of Playbooks/migrations the CLI applied under the same version (the drifted
         // staging) keeps its row.
-        try db.query(
+        try send(
             """
             insert into supabase_migrations.schema_migrations (version, name, statements)
             values (\(migration.version), \(migration.name), \(migration.statements)) on conflict (version) do nothing
@@ -64,7 +70,7 @@ private func recordInHistory(
     }
     // No ON CONFLICT: a version someone pushed meanwhile fails the file's transaction, as the
     // CLI's own insert would, instead of applying it twice.
-    try db.query(
+    try send(
         """
         insert into supabase_migrations.schema_migrations (version, name, statements)
         values (\(migration.version), \(migration.name), \(migration.statements))
@@ -103,8 +109,11 @@ private func runSQL(
                     // The hold the step's own SQL costs, measured before Tollgate's recording
                     // adds its own time under the same locks.
                     let lock = try context.strongestLock(on: db)
-                    try recordInHistory(migration, in: context, db: db)
-                    try context.record(.succeeded, lock: lock, on: db)
+                    // The rows that commit with the step go with its COMMIT, in one round
+                    // trip: over a network each would otherwise hold the step's locks for a
+                    // round trip more.
+                    try recordInHistory(migration, in: context, db: db, withCommit: true)
+                    try context.record(.succeeded, lock: lock, on: db, withCommit: true)
                     if let lock, lock.overBudget {
                         context.emit(.overLockBudget(step: step.id, lock))
                     }

@@ -33,11 +33,12 @@ struct StepContext {
     /// Records the step's state in the ledger (inside the step's transaction when it has one).
     func record(
         _ status: StepStatus, error: String? = nil, output: String? = nil, lock: LockHold? = nil,
-        on db: Connection? = nil
+        on db: Connection? = nil, withCommit: Bool = false
     ) throws {
         try Ledger(db ?? self.db).recordStep(
             run: run, playbook: playbook.name, step: identity, status: status, error: error,
-            output: output, lock: lock, actor: options.actor, host: options.host)
+            output: output, lock: lock, actor: options.actor, host: options.host,
+            withNextStatement: withCommit)
     }
 
     /// The strongest lock this transaction holds on a tenant table, and how long the transaction
