@@ -301,6 +301,29 @@ import Testing
               return supabase.schema('own').from('mine').select('id')
             }
             """,
+            // Names that hide the import where they are: a parameter, a local client, a
+            // destructured local, an arrow's parameter. Their tables are not the import's.
+            "routes/shadow.ts": """
+            import { supabase } from '../lib/supabase'
+            export function withParameter(supabase: SupabaseClient) {
+              return supabase.from('param_table').select('id')
+            }
+            export async function asAdmin() {
+              const supabase = createClient(url, serviceKey)
+              return supabase.from('audit_log').select('id')
+            }
+            export function fromAHook() {
+              const { supabase } = useSomething()
+              return supabase.from('hooked').select('id')
+            }
+            export const mapped = (supabase) => supabase.from('arrowed').select('id')
+            export const stillImported = () => supabase.from('imported_here').select('id')
+            """,
+            // A script's own client, made but not exported, says nothing of what others import.
+            "scripts/backfill.ts": """
+            const supabase = createClient(u, k, { db: { schema: 'analytics' } })
+            supabase.from('events_rollup').select('id')
+            """,
         ]
         for (path, text) in files {
             let url = root.appendingPathComponent("src/" + path)
@@ -311,9 +334,16 @@ import Testing
         let expectations = try CodeReader.read(paths: ["src"], types: nil, root: root)
         #expect(
             tables(expectations) == [
-                "api.jobs", "api.leads", "api.local_use", "api.pending_ones", "audit.events",
-                "billing.invoices", "own.mine", "public.ambiguous", "public.notes",
+                "analytics.events_rollup", "api.imported_here", "api.jobs", "api.leads",
+                "api.local_use", "api.pending_ones", "audit.events", "billing.invoices",
+                "own.mine", "public.ambiguous", "public.arrowed", "public.audit_log",
+                "public.hooked", "public.notes", "public.param_table",
             ])
+        // The same tree through paths that overlap, in another order: each file read once, in
+        // one order, so the same expectations and sites.
+        let again = try CodeReader.read(
+            paths: ["src/routes", "src/lib", "src"], types: nil, root: root)
+        #expect(again == expectations)
         #expect(columns(expectations, "api.leads") == ["id", "org_id"])
         #expect(columns(expectations, "api.jobs") == ["done", "id"])
         #expect(

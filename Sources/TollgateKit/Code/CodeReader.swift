@@ -57,6 +57,11 @@ public enum CodeReader {
                 )
             }
         }
+        // One reading order for the whole tree, each file once: sites are kept in it (the first
+        // 50 of each expectation), so paths that overlap or come in another order, and how the
+        // files fall to the workers, change nothing.
+        var seen: Set<String> = []
+        files = files.sorted { $0.shown < $1.shown }.filter { seen.insert($0.path).inserted }
         var expectations = read(files)
         if let typesFile { expectations.apply(typesFile) }
         return expectations

@@ -68,7 +68,14 @@ struct SupabaseCallReader {
     /// the name it was exported by.
     private var importedNames: [String: String] = [:]
     private var imported: [String: CodeExpectations] = [:]
-    private var declaredSchemas: [String: String] = [:]
+    /// Clients made at the top level, by name: the schema each was made for.
+    private var topLevelSchemas: [String: String] = [:]
+    /// What the file exports: the exported name → the local name (`export const a`,
+    /// `export { a as b }`, `export default a`, `module.exports = { a }`).
+    private var exports: [String: String] = [:]
+    /// The names each block declares with `const`, `let` or `var` (not the top level's), found
+    /// once, when a chain on an imported name needs to know whether a local one hides it.
+    private let localDeclarations = BindingCache()
     private var scratch = CodeExpectations()
     /// The last character column computed (``characterColumn(_:byteColumn:)``).
     private let columns = ColumnCache()
@@ -250,7 +257,11 @@ struct SupabaseCallReader {
         var index = use - 1
         let limit = max(Int(enclosing[use]), use - 256)
         while index > limit {
-            if isPunctuator(index, Punctuator.semicolon) { return false }
+            // The statement's start: a `;`, or (in code without semicolons) the `const`,
+            // `let` or `var` that begins it.
+            if isPunctuator(index, Punctuator.semicolon) || isDeclarationKeyword(index) {
+                return false
+            }
             if isPunctuator(index, Punctuator.arrow) {
                 if isIdentifier(index - 1), word(index - 1) == name { return true }
                 if isPunctuator(index - 1, Punctuator.closeParen), matching[index - 1] >= 0,
@@ -607,6 +618,9 @@ struct SupabaseCallReader {
                 readImport(at: index)
                 continue
             }
+            if enclosing[index] == -1, `is`(index, "export") || `is`(index, "exports") {
+                readExport(at: index)
+            }
             if `is`(index, "require"), isPunctuator(index + 1, Punctuator.openParen) {
                 readRequire(at: index)
                 continue
@@ -644,7 +658,7 @@ struct SupabaseCallReader {
                     schemaOption($0)
                 }
                 if let schema { clientSchemas[name] = schema }
-                if topLevel { declaredSchemas[name] = schema ?? "public" }
+                if topLevel { topLevelSchemas[name] = schema ?? "public" }
             } else if isIdentifier(value), isPunctuator(value + 1, Punctuator.openParen) {
                 madeBy[name] = word(value)
             }
@@ -662,8 +676,83 @@ struct SupabaseCallReader {
             if let (schema, end) = schemaCall(from: value), !isDot(end + 1) {
                 schemaClients[name] = schema
                 clients.insert(name)
-                if topLevel { declaredSchemas[name] = schema }
+                if topLevel { topLevelSchemas[name] = schema }
             }
+            if topLevel, `is`(index - 2, "export") { exports[name] = name }
+        }
+    }
+
+    /// The clients this file makes and exports, with the schema each was made for.
+    ///
+    /// By the name another module imports them by. A client made but not exported (a
+    /// script's own) says nothing of the clients other modules import.
+    var declaredSchemas: [String: String] {
+        var result: [String: String] = [:]
+        for (exported, local) in exports {
+            if let schema = topLevelSchemas[local] { result[exported] = schema }
+        }
+        return result
+    }
+
+    /// Notes `export { a, b as c }`, `export default a`, `module.exports = { a, b: c }`,
+    /// `module.exports = a` and `exports.a = b` at `index` (the `export` or `exports`).
+    private mutating func readExport(at index: Int) {
+        if `is`(index, "export") {
+            if `is`(index + 1, "default"), isIdentifier(index + 2),
+                !isPunctuator(index + 3, Punctuator.openParen), !isDot(index + 3)
+            {
+                exports[word(index + 2)] = word(index + 2)
+            } else if isPunctuator(index + 1, Punctuator.openBrace), matching[index + 1] > index {
+                // `export { a as b }` (not `export { a } from '…'`, a re-export).
+                let close = Int(matching[index + 1])
+                guard !`is`(close + 1, "from") else { return }
+                var at = index + 2
+                while at < close {
+                    if isIdentifier(at) {
+                        let local = word(at)
+                        var exported = local
+                        if `is`(at + 1, "as"), isIdentifier(at + 2) {
+                            exported = word(at + 2)
+                            at += 2
+                        }
+                        exports[exported] = local
+                    }
+                    while at < close, !isPunctuator(at, Punctuator.comma) { at += 1 }
+                    at += 1
+                }
+            }
+            return
+        }
+        // `module.exports …` or `exports.a = b`.
+        guard `is`(index, "exports"), !isDot(index - 1) || `is`(index - 2, "module") else {
+            return
+        }
+        if isPunctuator(index + 1, Punctuator.assign) {
+            if isIdentifier(index + 2) {
+                exports[word(index + 2)] = word(index + 2)
+            } else if isPunctuator(index + 2, Punctuator.openBrace), matching[index + 2] > index {
+                let close = Int(matching[index + 2])
+                var at = index + 3
+                while at < close {
+                    if isIdentifier(at) {
+                        let exported = word(at)
+                        var local = exported
+                        if isPunctuator(at + 1, Punctuator.colon), isIdentifier(at + 2) {
+                            local = word(at + 2)
+                        }
+                        exports[exported] = local
+                    }
+                    while at < close, !isPunctuator(at, Punctuator.comma) {
+                        if matching[at] > at { at = Int(matching[at]) }
+                        at += 1
+                    }
+                    at += 1
+                }
+            }
+        } else if isDot(index + 1), isIdentifier(index + 2),
+            isPunctuator(index + 3, Punctuator.assign), isIdentifier(index + 4)
+        {
+            exports[word(index + 2)] = word(index + 4)
         }
     }
 
@@ -893,10 +982,49 @@ struct SupabaseCallReader {
     /// The name an imported client was exported by, when a chain on `root` takes its schema
     /// from the file that made the client: it names no schema, and this file made no client
     /// of that name.
-    private func importedClient(_ root: String?, schema: String?) -> String? {
-        guard schema == nil, let root, clientSchemas[root] == nil, schemaClients[root] == nil
+    ///
+    /// A parameter, an arrow's parameter or a `const|let|var` of the same name in a block
+    /// around the use hides the import there (`function f(supabase: SupabaseClient)`).
+    private func importedClient(_ root: String?, schema: String?, at use: Int) -> String? {
+        guard schema == nil, let root, clientSchemas[root] == nil, schemaClients[root] == nil,
+            let exported = importedNames[root]
         else { return nil }
-        return importedNames[root]
+        if arrowBinds(root, before: use) { return nil }
+        var block = Int(enclosing[use])
+        while block >= 0 {
+            if parameters(ofBodyAt: block).contains(root) || declared(in: block).contains(root) {
+                return nil
+            }
+            block = Int(enclosing[block])
+        }
+        return exported
+    }
+
+    /// The names the block whose `{` is at `open` declares with `const`, `let` or `var`
+    /// (destructured ones too), wherever in the block.
+    private func declared(in open: Int) -> Set<String> {
+        if let cached = localDeclarations.names[open] { return cached }
+        var names: Set<String> = []
+        let close = matching[open] > open ? Int(matching[open]) : tokens.count
+        var index = open + 1
+        while index < close {
+            if enclosing[index] == Int32(open), isDeclarationKeyword(index) {
+                // To the end of the declaration: a `;`, the next declaration or the block's end.
+                var end = index + 1
+                while end < close, !isPunctuator(end, Punctuator.semicolon),
+                    !(enclosing[end] == Int32(open) && isDeclarationKeyword(end))
+                {
+                    end += 1
+                }
+                var at = index + 1
+                collectBindings(&at, end: end, into: &names)
+                index = end
+                continue
+            }
+            index += 1
+        }
+        localDeclarations.names[open] = names
+        return names
     }
 
     /// The receiver of the member call whose name is at `index`: its root name (the last
@@ -994,7 +1122,7 @@ struct SupabaseCallReader {
             isDot(next) && isIdentifier(next + 1)
             && method(at: next + 1).map(Self.starters.contains) == true
         let certain = startsQuery || known || receiverIsSchemaCall(index)
-        let bucket = importedClient(root, schema: schema)
+        let bucket = importedClient(root, schema: schema, at: index)
         let counted = bucket.map { Destination.imported($0) } ?? .confirmed
         scratch = CodeExpectations()
         var chain = Chain(table: nil, destination: certain ? counted : .scratch)
@@ -1112,11 +1240,11 @@ struct SupabaseCallReader {
                 pending.append(
                     Pending(
                         roots: roots(of: root), expectations: scratch,
-                        schemaRoot: importedClient(root, schema: schema)))
+                        schemaRoot: importedClient(root, schema: schema, at: index)))
             }
             return
         }
-        if let bucket = importedClient(root, schema: schema) {
+        if let bucket = importedClient(root, schema: schema, at: index) {
             recordRPC(
                 at: index, open: open, schema: schema,
                 into: &imported[bucket, default: CodeExpectations()])
