@@ -486,7 +486,19 @@ public final class Connection {
             throw error
         }
         transactionDepth -= 1
-        try query(transactionDepth == 0 ? "commit" : "release savepoint \(identifier: savepoint)")
+        guard transactionDepth > 0 else {
+            // A write sent with the COMMIT that failed leaves the transaction rolled back.
+            try query("commit")
+            return value
+        }
+        do {
+            try query("release savepoint \(identifier: savepoint)")
+        } catch {
+            // A write sent with the release that failed: the inner work is undone and the
+            // outer transaction goes on, as when the body throws.
+            _ = try? query("rollback to savepoint \(identifier: savepoint)")
+            throw error
+        }
         return value
     }
 

@@ -208,7 +208,7 @@ struct PlaybookEngineTests {
             #expect(try Ledger(db).schemaEffects().isEmpty)
             let again = try runner(project).run(try project.playbook(named: "day-1-demo"), on: dev)
             #expect(again.steps.allSatisfy { $0.disposition == .alreadyApplied })
-            #expect(try Ledger(db).version() == 5)
+            #expect(try Ledger(db).version() == 6)
             #expect(try Ledger(db).binding()?.environment == "dev")  // bound on its first use since
             let tables: Int = try db.query(
                 "select count(*) as n from pg_tables where schemaname = 'tollgate' and tablename in ('schema_effects', 'backfill_cursors')"

@@ -3,10 +3,19 @@
 enum LedgerSchema {
     /// The newest version; each version has an idempotent script that upgrades from the one
     /// before (`releases` records which were installed).
-    static let version = 5
+    static let version = 6
 
     /// The scripts in order, index 0 for version 1.
-    static let scripts = [v1, v2, v3, v4, v5]
+    static let scripts = [v1, v2, v3, v4, v5, v6]
+
+    /// Version 6: what the tables' comments say of a transactional step's effects (read and
+    /// written after its commit) and of its measured hold (up to the measurement, before the
+    /// step's ledger rows and COMMIT, one round trip more).
+    static let v6 = """
+        comment on table tollgate.schema_effects is 'Objects a step created, changed, dropped or names in its SQL, as it left them; read from the catalog and written once the step has committed (never under its locks), so a run killed in that moment leaves a succeeded step without them.';
+        comment on column tollgate.step_runs.lock_held_ms is 'How long a step held its strongest lock on a tenant table, measured right after its SQL (its transaction''s time so far, an upper bound of what the SQL held); its ledger rows and COMMIT follow in one round trip.';
+        insert into tollgate.releases (version) values (6) on conflict do nothing;
+        """
 
     /// Version 5: how long each step held a strong lock on a tenant table, and its budget.
     static let v5 = """

@@ -35,7 +35,8 @@ extension SQLStep: RunnableStep {
 /// history exists.
 ///
 /// With `withCommit`, the row goes with the transaction's `COMMIT`
-/// (``Connection/sendWithNextStatement(_:)``).
+/// (``Connection/sendWithNextStatement(_:)``). The table is there: ``prepareHistory(_:in:db:)``
+/// made it before the file ran.
 private func recordInHistory(
     _ migration: MigrationStep?, in context: StepContext, db: Connection, withCommit: Bool = false
 )
@@ -55,9 +56,27 @@ private func recordInHistory(
             """)
         return
     }
-    // The CLI's own table, made or completed as `supabase db push` does (an older CLI's table
-    // has no `statements` or `name`), only where it is not already whole: the ALTERs would
-    // lock the history until the file commits.
+    // No ON CONFLICT: a version someone pushed meanwhile fails the file's transaction, as the
+    // CLI's own insert would, instead of applying it twice.
+    try send(
+        """
+        insert into supabase_migrations.schema_migrations (version, name, statements)
+        values (\(migration.version), \(migration.name), \(migration.statements))
+        """)
+}
+
+/// Makes or completes the Supabase CLI's history table, as `supabase db push` does (an older
+/// CLI's table has no `statements` or `name`), where a file of a migrations folder is about to
+/// be recorded and it is not already whole.
+///
+/// Before the file's transaction, not in it: neither the read nor the ALTERs then run under
+/// the locks the file takes, nor hold the history's lock until the file commits.
+private func prepareHistory(
+    _ migration: MigrationStep?, in context: StepContext, db: Connection
+)
+    throws
+{
+    guard let migration, migration.folder != nil else { return }
     if !(try SupabaseHistoryTable.columns(on: db)).isSuperset(of: ["version", "statements", "name"])
     {
         try db.execute(
@@ -68,13 +87,6 @@ private func recordInHistory(
                 alter table supabase_migrations.schema_migrations add column if not exists name text;
                 """)
     }
-    // No ON CONFLICT: a version someone pushed meanwhile fails the file's transaction, as the
-    // CLI's own insert would, instead of applying it twice.
-    try send(
-        """
-        insert into supabase_migrations.schema_migrations (version, name, statements)
-        values (\(migration.version), \(migration.name), \(migration.statements))
-        """)
 }
 
 /// Runs SQL as a step: a transactional step commits with its ledger row (and, for a
@@ -97,6 +109,7 @@ private func runSQL(
     }
     do {
         try effects.prepare(db)
+        try prepareHistory(migration, in: context, db: db)
         var committed = false
         try context.withLockRetries {
             if step.transactional {
