@@ -67,6 +67,23 @@ import Testing
             ])
     }
 
+    /// `CONCURRENTLY` as a word, in any case, outside `--` comments.
+    @Test func concurrentlyIsFoundAsAWordOutsideComments() {
+        let found = [
+            "create index concurrently on t (a)", "CREATE INDEX CONCURRENTLY x ON t (a);",
+            "refresh materialized view\nConcurrently v", "concurrently",
+            "drop index\tconcurrently\n",
+            "select 1; -- a comment\nreindex index concurrently i",
+        ]
+        let notFound = [
+            "-- create index concurrently", "create index i on t (a) -- concurrently later",
+            "select concurrently_flag from t", "select xconcurrently", "select concurrentl",
+            "select 'concurrentlé'", "", "--\n--concurrently",
+        ]
+        for sql in found { #expect(PlaybookFile.mentionsConcurrently(sql), "\(sql)") }
+        for sql in notFound { #expect(!PlaybookFile.mentionsConcurrently(sql), "\(sql)") }
+    }
+
     @Test func checksumsIgnoreLineEndings() throws {
         let sql = "create table x (n int);\n"
         let (project, diagnostics) = try load(

@@ -292,9 +292,38 @@ enum PlaybookFile {
 
     /// `CONCURRENTLY` outside comments and string literals, roughly: enough to catch
     /// `CREATE INDEX CONCURRENTLY` in a transactional step.
+    ///
+    /// A scan of the bytes: every command loads every playbook's SQL, and the regular
+    /// expression this was cost `status` a tenth of its time.
     static func mentionsConcurrently(_ sql: String) -> Bool {
-        sql.split(separator: "\n").map { line in line.components(separatedBy: "--")[0] }
-            .joined(separator: "\n").range(
-                of: #"\bconcurrently\b"#, options: [.regularExpression, .caseInsensitive]) != nil
+        let word = Array("concurrently".utf8)
+        // Letters, digits, `_` and any non-ASCII byte are word characters, as for `\b`.
+        func isWord(_ byte: UInt8) -> Bool {
+            (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A) || (byte >= 0x30 && byte <= 0x39)
+                || byte == 0x5F || byte >= 0x80
+        }
+        var sql = sql
+        return sql.withUTF8 { bytes in
+            var index = 0
+            var inComment = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                if byte == 0x0A {
+                    inComment = false
+                } else if !inComment {
+                    if byte == 0x2D, index + 1 < bytes.count, bytes[index + 1] == 0x2D {
+                        inComment = true
+                    } else if byte | 0x20 == 0x63, index + word.count <= bytes.count,
+                        index == 0 || !isWord(bytes[index - 1]),
+                        index + word.count == bytes.count || !isWord(bytes[index + word.count]),
+                        (0..<word.count).allSatisfy({ bytes[index + $0] | 0x20 == word[$0] })
+                    {
+                        return true
+                    }
+                }
+                index += 1
+            }
+            return false
+        }
     }
 }
