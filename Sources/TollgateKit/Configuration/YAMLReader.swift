@@ -19,8 +19,9 @@ final class YAMLReader {
     func compose(_ text: String) -> Node? {
         do {
             // The reader reads every scalar itself: resolving tags (a regular expression per
-            // scalar) would only cost the start-up of every command.
-            guard let node = try Yams.compose(yaml: text, .basic) else {
+            // scalar) would only cost the start-up of every command. The encoding is given:
+            // Yams' default reads the whole process environment once per file to choose it.
+            guard let node = try Yams.compose(yaml: text, .basic, .default, .utf8) else {
                 diagnostics.error(
                     "the file is empty", at: SourceLocation(file: file, line: 1, column: 1))
                 return nil

@@ -110,8 +110,16 @@ public struct Sandbox: Sendable {
     public func builtinVariables() -> [String: String] {
         [
             "TOLLGATE_SANDBOX_DIR": folder.path,
-            "TOLLGATE_SANDBOX_PORT": String(state()?.port ?? Self.defaultPort),
+            "TOLLGATE_SANDBOX_PORT": String(port() ?? Self.defaultPort),
         ]
+    }
+
+    /// The remembered port: what every command needs to load a project, read without the
+    /// state's dates (whose ISO 8601 decoding costs the start-up of ICU's date formatting).
+    func port() -> Int? {
+        struct Port: Decodable { var port: Int }
+        guard let data = try? Data(contentsOf: stateFile) else { return nil }
+        return (try? JSONDecoder().decode(Port.self, from: data))?.port
     }
 
     /// The remembered state, if the sandbox was ever brought up.
