@@ -323,6 +323,35 @@ struct SupabaseProjectTests {
         }
     }
 
+    /// A file that makes the CLI's history table itself (a baseline taken with `pg_dump`) runs
+    /// where there is none: Tollgate makes a missing table after the file's SQL, not before.
+    @Test func aBaselineThatMakesTheHistoryTableItselfRuns() throws {
+        try withTestDatabase { db, name in
+            let root = try project(["dev": 1])
+            defer { try? FileManager.default.removeItem(at: root) }
+            let folder = root.appendingPathComponent("supabase/migrations")
+            for file in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+                try FileManager.default.removeItem(at: folder.appendingPathComponent(file))
+            }
+            try """
+            create schema supabase_migrations;
+            create table supabase_migrations.schema_migrations (version text not null primary key, statements text[], name text);
+            create table baseline (id int);
+            """.write(
+                to: folder.appendingPathComponent("20240101000000_baseline.sql"), atomically: true,
+                encoding: .utf8)
+            let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
+            let run = try tollgate(
+                ["run", "supabase-migrations", "--env", "dev"],
+                environment: ["DEV_DATABASE_URL": url], in: root)
+            #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+            #expect(
+                try db.query("select version from supabase_migrations.schema_migrations").rows.map {
+                    try $0.decode("version", as: String.self)
+                } == ["20240101000000"])
+        }
+    }
+
     /// `tollgate init` in the project, then its first playbook on a database where the CLI
     /// applied half the migrations, as a newcomer would.
     @Test func initMakesASupabaseProjectATollgateProject() throws {

@@ -318,6 +318,25 @@ import Testing
             }
             export const mapped = (supabase) => supabase.from('arrowed').select('id')
             export const stillImported = () => supabase.from('imported_here').select('id')
+            export const typed = (supabase: SupabaseClient): Query => supabase.from('typed_arrow')
+            export function afterALoop(clients) {
+              for (const supabase of clients) { supabase.from('in_loop').select('id') }
+              return supabase.from('after_loop').select('id')
+            }
+            export const asConst = (supabase) => pick('x' as const, supabase.from('as_const'))
+            export function later(event) {
+              handler = (supabase) => supabase.from('handled').select('id')
+              return supabase.from('next_statement').select('id')
+            }
+            export const member = (event) => event.locals.supabase.from('locals_member')
+            """,
+            "lib/admin.ts": """
+            const admin = createClient(u, k, { db: { schema: 'admin' } })
+            export { admin as default }
+            """,
+            "routes/admin.ts": """
+            import admin from '../lib/admin'
+            admin.from('by_default').select('id')
             """,
             // A script's own client, made but not exported, says nothing of what others import.
             "scripts/backfill.ts": """
@@ -334,15 +353,18 @@ import Testing
         let expectations = try CodeReader.read(paths: ["src"], types: nil, root: root)
         #expect(
             tables(expectations) == [
-                "analytics.events_rollup", "api.imported_here", "api.jobs", "api.leads",
-                "api.local_use", "api.pending_ones", "audit.events", "billing.invoices",
-                "own.mine", "public.ambiguous", "public.arrowed", "public.audit_log",
-                "public.hooked", "public.notes", "public.param_table",
+                "admin.by_default", "analytics.events_rollup", "api.after_loop",
+                "api.imported_here", "api.jobs", "api.leads", "api.local_use", "api.next_statement",
+                "api.pending_ones", "audit.events", "billing.invoices", "own.mine",
+                "public.ambiguous", "public.arrowed", "public.as_const", "public.audit_log",
+                "public.handled", "public.hooked", "public.in_loop", "public.locals_member",
+                "public.notes", "public.param_table", "public.typed_arrow",
             ])
         // The same tree through paths that overlap, in another order: each file read once, in
         // one order, so the same expectations and sites.
         let again = try CodeReader.read(
-            paths: ["src/routes", "src/lib", "src"], types: nil, root: root)
+            paths: ["src/routes", "src/lib", "src", "./src/routes/../routes/leads.ts"], types: nil,
+            root: root)
         #expect(again == expectations)
         #expect(columns(expectations, "api.leads") == ["id", "org_id"])
         #expect(columns(expectations, "api.jobs") == ["done", "id"])

@@ -37,7 +37,9 @@ public enum CodeReader {
             if isFolder.boolValue {
                 files += sourceFiles(in: url, root: root)
             } else {
-                files.append((url.path, display(url, root: root)))
+                // Standardized (no `./`, no `..`), as the folders' files are: each file once.
+                let file = url.standardizedFileURL
+                files.append((file.path, display(file, root: root)))
             }
         }
         var typesFile: SupabaseTypes?

@@ -257,15 +257,39 @@ struct SupabaseCallReader {
         var index = use - 1
         let limit = max(Int(enclosing[use]), use - 256)
         while index > limit {
-            // The statement's start: a `;`, or (in code without semicolons) the `const`,
-            // `let` or `var` that begins it.
-            if isPunctuator(index, Punctuator.semicolon) || isDeclarationKeyword(index) {
+            // The statement's start: a `;`, or (in code without semicolons) a keyword no
+            // expression holds, such as the `const` that begins a declaration (not `as const`).
+            if isPunctuator(index, Punctuator.semicolon) || startsStatement(index) {
                 return false
             }
             if isPunctuator(index, Punctuator.arrow) {
                 if isIdentifier(index - 1), word(index - 1) == name { return true }
-                if isPunctuator(index - 1, Punctuator.closeParen), matching[index - 1] >= 0,
-                    parameterNames(Int(matching[index - 1])..<(index - 1)).contains(name)
+                // `(a): Type => …`: back over the return type to the parameters' `)`.
+                var close = index - 1
+                if !isPunctuator(close, Punctuator.closeParen) {
+                    var back = index - 1
+                    while back > limit, index - back < 48,
+                        !(isPunctuator(back, Punctuator.closeParen)
+                            && isPunctuator(back + 1, Punctuator.colon))
+                    {
+                        if isPunctuator(back, Punctuator.semicolon)
+                            || isPunctuator(back, Punctuator.arrow) && back != index
+                        {
+                            break
+                        }
+                        if matching[back] >= 0, matching[back] < back {
+                            back = Int(matching[back])
+                        }
+                        back -= 1
+                    }
+                    if isPunctuator(back, Punctuator.closeParen),
+                        isPunctuator(back + 1, Punctuator.colon)
+                    {
+                        close = back
+                    }
+                }
+                if isPunctuator(close, Punctuator.closeParen), matching[close] >= 0,
+                    parameterNames(Int(matching[close])..<close).contains(name)
                 {
                     return true
                 }
@@ -277,6 +301,15 @@ struct SupabaseCallReader {
             index -= 1
         }
         return false
+    }
+
+    /// True when the identifier at `index` is a keyword that only starts a statement:
+    /// `const|let|var` (not TypeScript's `as const`), `return`, `export`, `if`, `throw`.
+    private func startsStatement(_ index: Int) -> Bool {
+        guard isIdentifier(index), !isDot(index - 1) else { return false }
+        if isDeclarationKeyword(index) { return !`is`(index - 1, "as") }
+        return `is`(index, "return") || `is`(index, "export") || `is`(index, "if")
+            || `is`(index, "throw")
     }
 
     /// The names a parameter list binds (the tokens strictly inside its parentheses, from
@@ -716,6 +749,8 @@ struct SupabaseCallReader {
                             at += 2
                         }
                         exports[exported] = local
+                        // A default import is matched by its own name (`export default a`).
+                        if exported == "default" { exports[local] = local }
                     }
                     while at < close, !isPunctuator(at, Punctuator.comma) { at += 1 }
                     at += 1
@@ -989,6 +1024,10 @@ struct SupabaseCallReader {
         guard schema == nil, let root, clientSchemas[root] == nil, schemaClients[root] == nil,
             let exported = importedNames[root]
         else { return nil }
+        // `event.locals.supabase.from(…)`: a property of that name, not the import.
+        var before = use - 2
+        while isPunctuator(before, Punctuator.bang) { before -= 1 }
+        if isIdentifier(before), isDot(before - 1) { return nil }
         if arrowBinds(root, before: use) { return nil }
         var block = Int(enclosing[use])
         while block >= 0 {
@@ -1008,6 +1047,11 @@ struct SupabaseCallReader {
         let close = matching[open] > open ? Int(matching[open]) : tokens.count
         var index = open + 1
         while index < close {
+            // `for (const x of xs)` binds x in the loop alone (its body's parameters).
+            if isPunctuator(index, Punctuator.openParen), matching[index] > index {
+                index = Int(matching[index]) + 1
+                continue
+            }
             if enclosing[index] == Int32(open), isDeclarationKeyword(index) {
                 // To the end of the declaration: a `;`, the next declaration or the block's end.
                 var end = index + 1

@@ -8,12 +8,20 @@ enum LedgerSchema {
     /// The scripts in order, index 0 for version 1.
     static let scripts = [v1, v2, v3, v4, v5, v6]
 
-    /// Version 6: what the tables' comments say of a transactional step's effects (read and
-    /// written after its commit) and of its measured hold (up to the measurement, before the
-    /// step's ledger rows and COMMIT, one round trip more).
+    /// Version 6: the tables' comments on a transactional step's effects and measured hold.
+    ///
+    /// Effects are read and written after the step's commit; the hold is measured before its
+    /// ledger rows and COMMIT, one round trip more. Comments need the tables' owner: a runner
+    /// that is not (the ledger made by another role) keeps the old comments rather than
+    /// failing every run.
     static let v6 = """
-        comment on table tollgate.schema_effects is 'Objects a step created, changed, dropped or names in its SQL, as it left them; read from the catalog and written once the step has committed (never under its locks), so a run killed in that moment leaves a succeeded step without them.';
-        comment on column tollgate.step_runs.lock_held_ms is 'How long a step held its strongest lock on a tenant table, measured right after its SQL (its transaction''s time so far, an upper bound of what the SQL held); its ledger rows and COMMIT follow in one round trip.';
+        do $$
+        begin
+          comment on table tollgate.schema_effects is 'Objects a step created, changed, dropped or names in its SQL, as it left them; read from the catalog and written once the step has committed (never under its locks), so a run killed in that moment leaves a succeeded step without them.';
+          comment on column tollgate.step_runs.lock_held_ms is 'How long a step held its strongest lock on a tenant table, measured right after its SQL (its transaction''s time so far, an upper bound of what the SQL held); its ledger rows and COMMIT follow in one round trip.';
+        exception when insufficient_privilege then null;
+        end
+        $$;
         insert into tollgate.releases (version) values (6) on conflict do nothing;
         """
 

@@ -38,11 +38,15 @@ extension SQLStep: RunnableStep {
 /// (``Connection/sendWithNextStatement(_:)``). The table is there: ``prepareHistory(_:in:db:)``
 /// made it before the file ran.
 private func recordInHistory(
-    _ migration: MigrationStep?, in context: StepContext, db: Connection, withCommit: Bool = false
+    _ migration: MigrationStep?, in context: StepContext, db: Connection, withCommit: Bool = false,
+    creating: Bool = false
 )
     throws
 {
     guard let migration, context.supabase || migration.folder != nil else { return }
+    if creating, migration.folder != nil {
+        try db.execute(script: SupabaseHistoryTable.creation)
+    }
     func send(_ query: Query) throws {
         if withCommit { db.sendWithNextStatement(query) } else { try db.query(query) }
     }
@@ -65,28 +69,28 @@ private func recordInHistory(
         """)
 }
 
-/// Makes or completes the Supabase CLI's history table, as `supabase db push` does (an older
-/// CLI's table has no `statements` or `name`), where a file of a migrations folder is about to
-/// be recorded and it is not already whole.
+/// Completes the Supabase CLI's history table, as `supabase db push` does (an older CLI's
+/// table has no `statements` or `name`), where a file of a migrations folder is about to be
+/// recorded; true when there is no table yet.
 ///
-/// Before the file's transaction, not in it: neither the read nor the ALTERs then run under
-/// the locks the file takes, nor hold the history's lock until the file commits.
+/// Before the file's transaction, in a short one of its own under the step's lock timeout:
+/// neither the read nor the ALTERs then run under the locks the file takes. A missing table
+/// is made after the file's SQL, in its transaction (``recordInHistory``), as before: a file
+/// may make it itself (a baseline taken with `pg_dump`).
 private func prepareHistory(
     _ migration: MigrationStep?, in context: StepContext, db: Connection
-)
-    throws
-{
-    guard let migration, migration.folder != nil else { return }
-    if !(try SupabaseHistoryTable.columns(on: db)).isSuperset(of: ["version", "statements", "name"])
-    {
-        try db.execute(
-            script: """
-                create schema if not exists supabase_migrations;
-                create table if not exists supabase_migrations.schema_migrations (version text not null primary key);
-                alter table supabase_migrations.schema_migrations add column if not exists statements text[];
-                alter table supabase_migrations.schema_migrations add column if not exists name text;
-                """)
+) throws -> Bool {
+    guard let migration, migration.folder != nil else { return false }
+    let columns = try SupabaseHistoryTable.columns(on: db)
+    guard !columns.isEmpty else { return true }
+    if !columns.isSuperset(of: ["version", "statements", "name"]) {
+        try db.withTransaction { db in
+            try db.setSetting(
+                "lock_timeout", String(context.step.lockTimeoutMilliseconds), local: true)
+            try db.execute(script: SupabaseHistoryTable.completion)
+        }
     }
+    return false
 }
 
 /// Runs SQL as a step: a transactional step commits with its ledger row (and, for a
@@ -109,9 +113,9 @@ private func runSQL(
     }
     do {
         try effects.prepare(db)
-        try prepareHistory(migration, in: context, db: db)
         var committed = false
         try context.withLockRetries {
+            let creating = try prepareHistory(migration, in: context, db: db)
             if step.transactional {
                 // The step and its ledger row commit together: it happened exactly once, or
                 // not at all.
@@ -125,7 +129,8 @@ private func runSQL(
                     // The rows that commit with the step go with its COMMIT, in one round
                     // trip: over a network each would otherwise hold the step's locks for a
                     // round trip more.
-                    try recordInHistory(migration, in: context, db: db, withCommit: true)
+                    try recordInHistory(
+                        migration, in: context, db: db, withCommit: true, creating: creating)
                     try context.record(.succeeded, lock: lock, on: db, withCommit: true)
                     if let lock, lock.overBudget {
                         context.emit(.overLockBudget(step: step.id, lock))
@@ -145,7 +150,7 @@ private func runSQL(
                     run: context.run, playbook: context.playbook.name, step: step.id, sql: sql,
                     migration: migration?.version, db: db)
                 effects.committed()
-                try recordInHistory(migration, in: context, db: db)
+                try recordInHistory(migration, in: context, db: db, creating: creating)
                 try context.record(.succeeded)
             }
         }
