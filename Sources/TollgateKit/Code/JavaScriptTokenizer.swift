@@ -182,7 +182,13 @@ struct JavaScriptTokenizer {
         while position < bytes.count {
             let byte = bytes[position]
             switch byte {
-            case 0x20, 0x09, 0x0B, 0x0C, 0x0A, 0x0D:
+            case 0x20, 0x09:
+                // A run of indentation at once: no line break among it to count.
+                position += 1
+                while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x09 {
+                    position += 1
+                }
+            case 0x0B, 0x0C, 0x0A, 0x0D:
                 advance()
             case 0x2F where peek(1) == 0x2F:  // //
                 skipLine()

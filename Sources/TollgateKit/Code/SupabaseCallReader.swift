@@ -76,6 +76,14 @@ struct SupabaseCallReader {
     /// The names each block declares with `const`, `let` or `var` (not the top level's), found
     /// once, when a chain on an imported name needs to know whether a local one hides it.
     private let localDeclarations = BindingCache()
+    /// Where the imports bind their local names (`supabase` in `import { supabase }`).
+    private var importBindings: Set<Int> = []
+    /// For each imported name, whether any other token could bind it again.
+    private let rebinding = RebindingCache()
+
+    private final class RebindingCache {
+        var names: [String: Bool] = [:]
+    }
     private var scratch = CodeExpectations()
     /// The last character column computed (``characterColumn(_:byteColumn:)``).
     private let columns = ColumnCache()
@@ -803,6 +811,7 @@ struct SupabaseCallReader {
         }
         if isIdentifier(at), !`is`(at, "from") {
             importedNames[word(at)] = word(at)
+            importBindings.insert(at)
             at += 1
             guard isPunctuator(at, Punctuator.comma) else { return }
             at += 1
@@ -844,6 +853,7 @@ struct SupabaseCallReader {
                 }
                 if isPunctuator(item, Punctuator.comma) || item == end {
                     importedNames[local] = exported
+                    importBindings.insert(item - 1)
                 }
             }
             while at < end, !isPunctuator(at, Punctuator.comma) { at += 1 }
@@ -1028,6 +1038,8 @@ struct SupabaseCallReader {
         var before = use - 2
         while isPunctuator(before, Punctuator.bang) { before -= 1 }
         if isIdentifier(before), isDot(before - 1) { return nil }
+        // Most files only ever use the import (`supabase.from(…)`): no scope to walk.
+        guard mayBeBoundAgain(root) else { return exported }
         if arrowBinds(root, before: use) { return nil }
         var block = Int(enclosing[use])
         while block >= 0 {
@@ -1037,6 +1049,35 @@ struct SupabaseCallReader {
             block = Int(enclosing[block])
         }
         return exported
+    }
+
+    /// False when no token but the import's own can bind `name`.
+    ///
+    /// That is, every other one is followed by `.`, `?.`, `!` or `(`: a use. Found once a
+    /// name, so that a file using its import in every function does not walk every
+    /// function's scope.
+    private func mayBeBoundAgain(_ name: String) -> Bool {
+        if let known = rebinding.names[name] { return known }
+        let bytes = Array(name.utf8)
+        var found = false
+        for index in tokens.indices
+        where tokens[index].kind == .identifier && !importBindings.contains(index)
+            && Int(tokens[index].end - tokens[index].start) == bytes.count && !isDot(index - 1)
+        {
+            let start = Int(tokens[index].start)
+            guard (0..<bytes.count).allSatisfy({ buffer[start + $0] == bytes[$0] }) else {
+                continue
+            }
+            if isDot(index + 1) || isPunctuator(index + 1, Punctuator.bang)
+                || isPunctuator(index + 1, Punctuator.openParen)
+            {
+                continue
+            }
+            found = true
+            break
+        }
+        rebinding.names[name] = found
+        return found
     }
 
     /// The names the block whose `{` is at `open` declares with `const`, `let` or `var`
