@@ -553,6 +553,12 @@ public final class Connection {
         pendingStatements.append(query)
     }
 
+    /// Runs a write whose result nobody reads: now, or with the next statement
+    /// (``sendWithNextStatement(_:)``).
+    public func write(_ query: Query, withNextStatement: Bool) throws {
+        if withNextStatement { sendWithNextStatement(query) } else { try self.query(query) }
+    }
+
     /// Sets `statement_timeout` like ``setStatementTimeout(_:)``, with the next statement
     /// (``setSettingWithNextStatement(_:_:)``).
     public func setStatementTimeoutWithNextStatement(_ timeout: Duration?) {

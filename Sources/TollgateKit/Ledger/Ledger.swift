@@ -267,7 +267,7 @@ public struct Ledger {
     ) throws {
         let status = status.rawValue
         func send(_ query: Query) throws {
-            if withNextStatement { db.sendWithNextStatement(query) } else { try db.query(query) }
+            try db.write(query, withNextStatement: withNextStatement)
         }
         try send(
             """
@@ -302,7 +302,7 @@ public struct Ledger {
     ) throws {
         let insert: Query =
             "insert into tollgate.events (run_id, playbook, step, event, actor, detail) values (\(run), \(playbook), \(step), \(event.rawValue), \(actor), \(detail))"
-        if withNextStatement { db.sendWithNextStatement(insert) } else { try db.query(insert) }
+        try db.write(insert, withNextStatement: withNextStatement)
     }
 
     /// Accepts an edited step's new checksum without running it (`--accept-changed`), on the

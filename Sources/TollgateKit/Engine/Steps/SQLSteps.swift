@@ -35,8 +35,8 @@ extension SQLStep: RunnableStep {
 /// history exists.
 ///
 /// With `withCommit`, the row goes with the transaction's `COMMIT`
-/// (``Connection/sendWithNextStatement(_:)``). The table is there: ``prepareHistory(_:in:db:)``
-/// made it before the file ran.
+/// (``Connection/sendWithNextStatement(_:)``). With `creating`, the table is made first, after
+/// the file's SQL (``prepareHistory(_:in:db:)`` found none).
 private func recordInHistory(
     _ migration: MigrationStep?, in context: StepContext, db: Connection, withCommit: Bool = false,
     creating: Bool = false
@@ -47,9 +47,7 @@ private func recordInHistory(
     if creating, migration.folder != nil {
         try db.execute(script: SupabaseHistoryTable.creation)
     }
-    func send(_ query: Query) throws {
-        if withCommit { db.sendWithNextStatement(query) } else { try db.query(query) }
-    }
+    func send(_ query: Query) throws { try db.write(query, withNextStatement: withCommit) }
     guard migration.folder != nil else {
         // A file of Playbooks/migrations the CLI applied under the same version (the drifted
         // staging) keeps its row.
