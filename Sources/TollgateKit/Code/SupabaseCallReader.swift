@@ -1016,11 +1016,30 @@ struct SupabaseCallReader {
     private mutating func update(
         _ destination: Destination, _ change: (inout CodeExpectations) -> Void
     ) {
+        var target = take(destination)
+        change(&target)
+        put(target, in: destination)
+    }
+
+    /// The expectations `destination` names, moved out (left empty there) so that changing
+    /// them copies nothing; ``put(_:in:)`` moves them back.
+    private mutating func take(_ destination: Destination) -> CodeExpectations {
+        var target = CodeExpectations()
         switch destination {
-        case .confirmed: change(&expectations)
-        case .pending(let slot): change(&pending[slot].expectations)
-        case .scratch: change(&scratch)
-        case .imported(let name): change(&imported[name, default: CodeExpectations()])
+        case .confirmed: swap(&target, &expectations)
+        case .pending(let slot): swap(&target, &pending[slot].expectations)
+        case .scratch: swap(&target, &scratch)
+        case .imported(let name): target = imported.removeValue(forKey: name) ?? target
+        }
+        return target
+    }
+
+    private mutating func put(_ target: CodeExpectations, in destination: Destination) {
+        switch destination {
+        case .confirmed: expectations = target
+        case .pending(let slot): pending[slot].expectations = target
+        case .scratch: scratch = target
+        case .imported(let name): imported[name] = target
         }
     }
 
@@ -1473,17 +1492,8 @@ struct SupabaseCallReader {
         // The destination, and the table's use in it, are taken out once for the whole chain
         // and put back at its end (moved, so that nothing is copied): taken once a method,
         // they cost two hashes and two moves a call.
-        var target: CodeExpectations
         let destination = chain.destination
-        switch destination {
-        case .confirmed: target = expectations; expectations = CodeExpectations()
-        case .pending(let slot):
-            target = pending[slot].expectations
-            pending[slot].expectations = CodeExpectations()
-        case .scratch: target = scratch; scratch = CodeExpectations()
-        case .imported(let name):
-            target = imported.removeValue(forKey: name) ?? CodeExpectations()
-        }
+        var target = take(destination)
         let table = chain.table
         // Moved out of the dictionary, not copied: a copy would make the first change to its
         // columns copy them all.
@@ -1497,12 +1507,7 @@ struct SupabaseCallReader {
         }
         defer {
             if let table, kept { target.tables[table] = use }
-            switch destination {
-            case .confirmed: expectations = target
-            case .pending(let slot): pending[slot].expectations = target
-            case .scratch: scratch = target
-            case .imported(let name): imported[name] = target
-            }
+            put(target, in: destination)
         }
         var index = start
         while true {
