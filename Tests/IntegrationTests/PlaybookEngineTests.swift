@@ -191,6 +191,44 @@ struct PlaybookEngineTests {
         }
     }
 
+    /// When what a transactional step changed cannot be written after its commit, the step
+    /// stays succeeded (its change is committed) and the run says so; it is not a failure.
+    @Test func effectsThatCannotBeWrittenLeaveTheStepSucceeded() throws {
+        let playbook = """
+            version: 1
+            playbook: day-1-demo
+            steps:
+              - id: org-id-leads
+                sql: alter table public.leads add column if not exists org_id uuid
+            """
+        try withProject(playbooks: ["day-1-demo.yml": playbook]) { project, dev, _, db, _ in
+            try Ledger(db).install()
+            try db.execute(
+                script: """
+                    create function public.refuse_effects() returns trigger language plpgsql
+                      as $$ begin raise exception 'no effects today'; end $$;
+                    create trigger refuse before insert on tollgate.schema_effects
+                      for each row execute function public.refuse_effects();
+                    """)
+            nonisolated(unsafe) var lines: [String] = []
+            try PlaybookRunner(project: project, options: .init(actor: "tester", host: "ci")) {
+                event in
+                if case .effectsNotRecorded(let step, let reason) = event {
+                    lines.append("\(step): \(reason)")
+                }
+            }.run(try project.playbook(named: "day-1-demo"), on: dev)
+            #expect(try stepRows(db) == ["org-id-leads:succeeded"])
+            #expect(
+                try db.query(
+                    "select count(*) as n from pg_attribute where attrelid = 'public.leads'::regclass and attname = 'org_id'"
+                ).first!.values == ["1"])
+            #expect(lines.count == 1)
+            #expect(lines.first?.contains("org-id-leads: ") == true)
+            #expect(lines.first?.contains("P0001") == true, "\(lines)")
+            #expect(lines.first?.contains("no effects today") == true)
+        }
+    }
+
     /// A ledger made by an older tollgate (version 1) is upgraded in place by the next run,
     /// keeping its history.
     @Test func anOlderLedgerIsUpgradedInPlace() throws {
