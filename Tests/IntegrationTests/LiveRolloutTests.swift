@@ -83,13 +83,13 @@ struct LiveRolloutTests {
                     lockWait: try Self.lockWait())
             ).start(until: { stop.isSet })
             // Let the application run on the single-tenant schema first.
-            try await Task.sleep(for: .milliseconds(300))
+            usleep(300_000)  // blocking: a Task.sleep can starve on a busy pool
             for day in Self.days {
                 try await runBlocking {
                     try PlaybookRunner(project: project, options: .init(actor: "t", host: "h")).run(
                         try project.playbook(named: day), on: environment)
                 }
-                try await Task.sleep(for: .milliseconds(300))
+                usleep(300_000)  // blocking: a Task.sleep can starve on a busy pool
             }
             stop.set()
             let report = traffic.wait()
@@ -167,7 +167,7 @@ extension LiveRolloutTests {
             let rerun = try tollgate(
                 ["run", "--through", "day-5-verify", "--env", "dev"], environment: variables)
             #expect(rerun.status == 0, "\(rerun.stdout)\(rerun.stderr)")
-            try await Task.sleep(for: .milliseconds(300))
+            usleep(300_000)  // blocking: a Task.sleep can starve on a busy pool
             stop.set()
             let report = traffic.wait()
             #expect(report.refusals == 0, "\(report.summary)")
@@ -220,7 +220,7 @@ extension LiveRolloutTests {
                     return error.description
                 }
             }
-            try await Task.sleep(for: .milliseconds(300))
+            usleep(300_000)  // blocking: a Task.sleep can starve on a busy pool
             stop.set()
             let report = traffic.wait()
             let fillTriggers: Int = try db.query(
@@ -326,7 +326,7 @@ extension LiveRolloutTests {
                 ).first!.decode("n")
                 return waiting > 0
             }
-            try await Task.sleep(for: .milliseconds(300))
+            usleep(300_000)  // blocking: a Task.sleep can starve on a busy pool
             try holder.query("rollback")
             try CrashResumeTests().waitUntil("a request succeeds once the lock is gone") {
                 let now: Int = try db.query(
