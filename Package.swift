@@ -19,6 +19,11 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .target(
             name: "PostgresClient",
             dependencies: ["CLibPQ", .product(name: "Logging", package: "swift-log")]
@@ -26,7 +31,8 @@ let package = Package(
         .target(
             name: "TollgateKit",
             dependencies: [
-                "PostgresClient", "Yams", .product(name: "Logging", package: "swift-log"),
+                "CLibCrypto", "PostgresClient", "Yams",
+                .product(name: "Logging", package: "swift-log"),
             ],
             exclude: ["README.md"]
         ),

@@ -1,26 +1,11 @@
-/// SHA-256 (FIPS 180-4), for schema fingerprints and, later, migration checksums.
-///
-/// Small and dependency-free: the only hash Tollgate needs, so no crypto package is pulled in.
-public enum SHA256 {
-    private static let k: [UInt32] = [
-        0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4,
-        0xab1c_5ed5,
-        0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7,
-        0xc19b_f174,
-        0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc,
-        0x76f9_88da,
-        0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351,
-        0x1429_2967,
-        0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e,
-        0x9272_2c85,
-        0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585,
-        0x106a_a070,
-        0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f,
-        0x682e_6ff3,
-        0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7,
-        0xc671_78f2,
-    ]
+import CLibCrypto
 
+/// SHA-256 (FIPS 180-4), for schema fingerprints, bodies and migration checksums.
+///
+/// OpenSSL's, from the libcrypto that libpq already loads: with the processor's SHA
+/// instructions it hashes a large schema's fingerprint several times faster than code of our
+/// own could.
+public enum SHA256 {
     /// The digest of `bytes` as 64 lowercase hex digits.
     public static func hex<Bytes: Sequence>(_ bytes: Bytes) -> String where Bytes.Element == UInt8 {
         var hasher = Hasher()
@@ -29,7 +14,12 @@ public enum SHA256 {
     }
 
     /// The digest of a string's UTF-8 bytes as hex.
-    public static func hex(_ text: String) -> String { hex(Array(text.utf8)) }
+    public static func hex(_ text: String) -> String {
+        var hasher = Hasher()
+        var text = text
+        text.withUTF8 { hasher.update(UnsafeRawBufferPointer($0)) }
+        return hasher.finalizeHex()
+    }
 
     /// The 32-byte digest.
     public static func digest(_ input: [UInt8]) -> [UInt8] {
@@ -40,106 +30,43 @@ public enum SHA256 {
 
     /// A digest fed piece by piece, so that what is hashed never has to be held whole.
     public struct Hasher {
-        private var state: [UInt32] = [
-            0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c,
-            0x1f83_d9ab, 0x5be0_cd19,
-        ]
-        /// Bytes not yet compressed: less than one 64-byte block.
-        private var pending: [UInt8] = []
-        private var length: UInt64 = 0
-        private var schedule = [UInt32](repeating: 0, count: 64)
+        private var context = SHA256_CTX()
 
-        public init() { pending.reserveCapacity(64) }
+        public init() { SHA256_Init(&context) }
 
         /// Adds bytes to the message.
         public mutating func update<Bytes: Collection>(_ bytes: Bytes)
         where Bytes.Element == UInt8 {
-            length &+= UInt64(bytes.count)
-            var rest = bytes[...]
-            if !pending.isEmpty {
-                let take = min(64 - pending.count, rest.count)
-                pending += rest.prefix(take)
-                rest = rest.dropFirst(take)
-                guard pending.count == 64 else { return }
-                let block = pending
-                pending.removeAll(keepingCapacity: true)
-                block.withUnsafeBufferPointer { compress($0.baseAddress!) }
+            let done: Void? = bytes.withContiguousStorageIfAvailable {
+                update(UnsafeRawBufferPointer($0))
             }
-            let whole = rest.count / 64 * 64
-            if whole > 0 {
-                let blocks = Array(rest.prefix(whole))
-                blocks.withUnsafeBufferPointer { buffer in
-                    for offset in stride(from: 0, to: whole, by: 64) {
-                        compress(buffer.baseAddress! + offset)
-                    }
-                }
-            }
-            pending += rest.dropFirst(whole)
+            if done == nil { Array(bytes).withUnsafeBytes { update($0) } }
+        }
+
+        /// Adds the bytes at `buffer` to the message.
+        public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+            guard let base = buffer.baseAddress, !buffer.isEmpty else { return }
+            SHA256_Update(&context, base, buffer.count)
         }
 
         /// The 32-byte digest of everything added.
         public mutating func finalize() -> [UInt8] {
-            let bitLength = length &* 8
-            var tail = pending
-            tail.append(0x80)
-            while tail.count % 64 != 56 { tail.append(0) }
-            for shift in stride(from: 56, through: 0, by: -8) {
-                tail.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
-            }
-            tail.withUnsafeBufferPointer { buffer in
-                for offset in stride(from: 0, to: tail.count, by: 64) {
-                    compress(buffer.baseAddress! + offset)
-                }
-            }
-            pending.removeAll()
-            return state.flatMap { word in
-                (0..<4).map { UInt8(truncatingIfNeeded: word >> UInt32(24 - $0 * 8)) }
-            }
+            var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
+            SHA256_Final(&digest, &context)
+            return digest
         }
 
         /// The digest as 64 lowercase hex digits.
         public mutating func finalizeHex() -> String {
-            finalize().map { byte in
-                let text = String(byte, radix: 16)
-                return byte < 16 ? "0" + text : text
-            }.joined()
-        }
-
-        private mutating func compress(_ block: UnsafePointer<UInt8>) {
-            schedule.withUnsafeMutableBufferPointer { w in
-                for i in 0..<16 {
-                    let j = i * 4
-                    w[i] =
-                        UInt32(block[j]) << 24 | UInt32(block[j + 1]) << 16
-                        | UInt32(block[j + 2]) << 8 | UInt32(block[j + 3])
+            let digits = Array("0123456789abcdef".utf8)
+            let digest = finalize()
+            return String(unsafeUninitializedCapacity: digest.count * 2) { text in
+                for (offset, byte) in digest.enumerated() {
+                    text[offset * 2] = digits[Int(byte >> 4)]
+                    text[offset * 2 + 1] = digits[Int(byte & 0x0F)]
                 }
-                for i in 16..<64 {
-                    let s0 = rotate(w[i - 15], 7) ^ rotate(w[i - 15], 18) ^ (w[i - 15] >> 3)
-                    let s1 = rotate(w[i - 2], 17) ^ rotate(w[i - 2], 19) ^ (w[i - 2] >> 10)
-                    w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-                }
-                var (a, b, c, d, e, f, g, hh) = (
-                    state[0], state[1], state[2], state[3], state[4], state[5], state[6], state[7]
-                )
-                SHA256.k.withUnsafeBufferPointer { k in
-                    for i in 0..<64 {
-                        let s1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
-                        let choice = (e & f) ^ (~e & g)
-                        let t1 = hh &+ s1 &+ choice &+ k[i] &+ w[i]
-                        let s0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
-                        let majority = (a & b) ^ (a & c) ^ (b & c)
-                        let t2 = s0 &+ majority
-                        (hh, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
-                    }
-                }
-                state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-                state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= hh
+                return digest.count * 2
             }
         }
     }
-
-}
-
-private func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
-    (value >> count) | (value << (32 - count))
 }
