@@ -1,7 +1,8 @@
 import Foundation
 import PostgresClient
 import Testing
-import TollgateKit
+
+@testable import TollgateKit
 
 /// `compare` against a corpus of schema pairs (`Tests/CompareCorpus`): every differing object
 /// named, by what changed, and nothing reported on identical pairs or on a dump round trip.
@@ -103,9 +104,17 @@ struct CompareCorpusTests {
     static func compare(
         _ left: Connection, _ right: Connection
     ) throws -> [ComparisonReport.Difference] {
+        let snapshots = [
+            try CatalogSnapshot.load(from: left), try CatalogSnapshot.load(from: right),
+        ]
+        // The fingerprint written field by field is the one its Encodable conformance gives,
+        // on every kind of object the corpus holds.
+        for snapshot in snapshots {
+            #expect(snapshot.fingerprint == snapshot.encodedFingerprint())
+        }
         let described = [
-            (name: "left", objects: SchemaObjects.details(try CatalogSnapshot.load(from: left))),
-            (name: "right", objects: SchemaObjects.details(try CatalogSnapshot.load(from: right))),
+            (name: "left", objects: SchemaObjects.details(snapshots[0])),
+            (name: "right", objects: SchemaObjects.details(snapshots[1])),
         ]
         var differences = Comparison.differences(described, reference: "left").differences
         Comparison.foldIntoRelations(&differences)

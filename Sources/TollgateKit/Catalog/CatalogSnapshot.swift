@@ -309,8 +309,18 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     /// SHA-256 over the snapshot's canonical encoding (``CanonicalHash``), leaving out the
     /// server version (an upgrade is not a schema change) and the fingerprint itself.
     ///
-    /// Hashed as it is encoded: the snapshot is never written out whole for it.
+    /// Hashed as it is written (``writeFingerprintFields(to:)``): the snapshot is never
+    /// written out whole for it.
     func computeFingerprint() -> String {
+        var writer = CanonicalHash.Writer()
+        writer.byte(0x7B)
+        writeFingerprintFields(to: &writer)
+        return writer.finish()
+    }
+
+    /// The same fingerprint through the snapshot's `Encodable` conformance, which
+    /// ``computeFingerprint()`` must match byte for byte (for tests).
+    func encodedFingerprint() -> String {
         var copy = self
         copy.serverVersionNumber = 0
         copy.fingerprint = ""

@@ -17,19 +17,23 @@ enum CanonicalHash {
         return sink.finish()
     }
 
-    final class Sink {
+    /// The bytes of an encoding, hashed 64 KiB at a time.
+    ///
+    /// A value, so that writing through it
+    /// (``CanonicalFields``) needs none of the run-time exclusivity checks a class's stored
+    /// properties get.
+    struct Writer {
         private var hasher = SHA256.Hasher()
         private var buffer: [UInt8] = []
-        private var refused: [ObjectIdentifier: Bool] = [:]
 
         init() { buffer.reserveCapacity(1 << 16) }
 
-        func byte(_ value: UInt8) {
+        mutating func byte(_ value: UInt8) {
             buffer.append(value)
             if buffer.count >= 1 << 16 { flush() }
         }
 
-        func text(_ value: String) {
+        mutating func text(_ value: String) {
             buffer.append(0x22)
             var value = value
             value.withUTF8 { bytes in
@@ -45,10 +49,35 @@ enum CanonicalHash {
             byte(0x22)
         }
 
-        func plain(_ value: String) {
+        mutating func plain(_ value: String) {
             buffer.append(contentsOf: value.utf8)
             if buffer.count >= 1 << 16 { flush() }
         }
+
+        mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+            buffer.append(contentsOf: bytes)
+            if buffer.count >= 1 << 16 { flush() }
+        }
+
+        private mutating func flush() {
+            hasher.update(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+
+        mutating func finish() -> String {
+            flush()
+            return hasher.finalizeHex()
+        }
+    }
+
+    /// The ``Writer`` the `Encoder` containers share.
+    final class Sink {
+        private var writer = Writer()
+        private var refused: [ObjectIdentifier: Bool] = [:]
+
+        func byte(_ value: UInt8) { writer.byte(value) }
+        func text(_ value: String) { writer.text(value) }
+        func plain(_ value: String) { writer.plain(value) }
 
         /// Refuses keys whose order is the hash order of a `Dictionary`.
         func checkOrdered<Key>(_ type: Key.Type) {
@@ -62,15 +91,7 @@ enum CanonicalHash {
             )
         }
 
-        private func flush() {
-            hasher.update(buffer)
-            buffer.removeAll(keepingCapacity: true)
-        }
-
-        func finish() -> String {
-            flush()
-            return hasher.finalizeHex()
-        }
+        func finish() -> String { writer.finish() }
     }
 
     /// `(` the value `)`: what the value wrote is closed, whatever containers it opened.
