@@ -416,11 +416,17 @@ public final class Connection {
                     if PQgetisnull(result, Int32(row), Int32(column)) == 1 {
                         values.append(nil)
                     } else {
+                        let bytes = UnsafeRawPointer(
+                            PQgetvalue(result, Int32(row), Int32(column))!
+                        ).assumingMemoryBound(to: UInt8.self)
+                        let length = Int(PQgetlength(result, Int32(row), Int32(column)))
                         values.append(
-                            String(cString: PQgetvalue(result, Int32(row), Int32(column))))
+                            String(
+                                decoding: UnsafeBufferPointer(start: bytes, count: length),
+                                as: UTF8.self))
                     }
                 }
-                rows.append(Row(columnIndex: index, values: values))
+                rows.append(Row(columns: columns, columnIndex: index, values: values))
             }
             let affected = String(cString: PQcmdTuples(result))
             return QueryResult(columns: columns, rows: rows, affectedRows: Int(affected))

@@ -16,9 +16,19 @@ public struct QueryResult: Sendable {
 
 /// One result row; values are decoded by column name or position.
 public struct Row: Sendable {
+    /// The result's column names in order, shared by its rows.
+    let columns: [String]
+    /// Each column name's first position, for results too wide to search in order.
     let columnIndex: [String: Int]
     /// Raw text values; `nil` is SQL NULL.
     public let values: [String?]
+
+    /// Where `column` is: a result of a few dozen columns is searched in order, which costs
+    /// less than hashing the name (catalog reads decode hundreds of thousands of values).
+    func position(of column: String) -> Int? {
+        if columns.count <= 32 { return columns.firstIndex(of: column) }
+        return columnIndex[column]
+    }
 
     /// Decodes a non-NULL column.
     /// - Throws: `PostgresError` of kind `.decoding` when the column is missing, NULL, or not
@@ -40,7 +50,7 @@ public struct Row: Sendable {
     public func decodeIfPresent<T: PostgresDecodable>(
         _ column: String, as type: T.Type = T.self
     ) throws -> T? {
-        guard let index = columnIndex[column] else {
+        guard let index = position(of: column) else {
             throw PostgresError(kind: .decoding, message: "no column '\(column)' in result")
         }
         return try decodeIfPresent(at: index, as: type)

@@ -348,23 +348,44 @@ public enum Comparison {
         _ described: [(name: String, objects: [SchemaObjects.Key: SchemaObjects.Description])],
         reference: String, all: Bool = false
     ) -> (differences: [ComparisonReport.Difference], identical: [ComparisonReport.Difference]) {
-        var keys = Set<SchemaObjects.Key>()
-        for item in described { keys.formUnion(item.objects.keys) }
         let base = described.first { $0.name == reference }?.objects ?? [:]
         var differences: [ComparisonReport.Difference] = []
         var identical: [ComparisonReport.Difference] = []
-        for key in keys.sorted() {
-            let values = described.map { $0.objects[key] }
+        // Every key once, each with its description in each environment: an environment's own
+        // value needs no lookup, and a key an earlier environment holds was taken there. Most
+        // objects are the same everywhere, so only what is reported is sorted, at the end.
+        var values: [SchemaObjects.Description?] = []
+        for (position, item) in described.enumerated() {
+            entries: for (key, value) in item.objects {
+                values.removeAll(keepingCapacity: true)
+                for earlier in described[..<position] where earlier.objects[key] != nil {
+                    continue entries
+                }
+                values.append(contentsOf: repeatElement(nil, count: position))
+                values.append(value)
+                for later in described[(position + 1)...] { values.append(later.objects[key]) }
+                compare(key, values)
+            }
+        }
+        let order = { (a: ComparisonReport.Difference, b: ComparisonReport.Difference) in
+            SchemaObjects.Key(kind: a.kind, name: a.object)
+                < SchemaObjects.Key(kind: b.kind, name: b.object)
+        }
+        differences.sort(by: order)
+        identical.sort(by: order)
+        return (differences, identical)
+
+        func compare(_ key: SchemaObjects.Key, _ values: [SchemaObjects.Description?]) {
+            // Whole descriptions, not only their lines: a property the line leaves out counts.
+            let same = values.allSatisfy { SchemaObjects.equivalent($0, values[0]) }
+            if same && !all { return }
             var byEnvironment: [String: String?] = [:]
             for (item, value) in zip(described, values) {
                 byEnvironment[item.name] = .some(value?.text)
             }
-            // Whole descriptions, not only their lines: a property the line leaves out counts.
-            guard !values.allSatisfy({ SchemaObjects.equivalent($0, values[0]) }) else {
-                if all {
-                    identical.append(.init(kind: key.kind, object: key.name, values: byEnvironment))
-                }
-                continue
+            guard !same else {
+                identical.append(.init(kind: key.kind, object: key.name, values: byEnvironment))
+                return
             }
             var difference = ComparisonReport.Difference(
                 kind: key.kind, object: key.name, values: byEnvironment)
@@ -389,7 +410,6 @@ public enum Comparison {
             }
             differences.append(difference)
         }
-        return (differences, identical)
     }
 
     /// Leaves out a column, constraint, index, trigger or policy that is the same wherever it
