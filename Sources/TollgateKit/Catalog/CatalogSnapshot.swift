@@ -108,7 +108,8 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     static func queries(serverVersion: Int) -> [String] {
         [
             CatalogQueries.schemas, CatalogQueries.relations, CatalogQueries.columns,
-            CatalogQueries.constraints, CatalogQueries.indexes, CatalogQueries.functions,
+            CatalogQueries.constraints(serverVersion: serverVersion),
+            CatalogQueries.indexes(serverVersion: serverVersion), CatalogQueries.functions,
             CatalogQueries.triggers, CatalogQueries.policies, CatalogQueries.extensions,
             CatalogQueries.types, CatalogQueries.sequences, CatalogQueries.eventTriggers,
             CatalogQueries.defaultPrivileges,
@@ -179,7 +180,9 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                     comment: try row.decodeIfPresent("comment"),
                     identitySequence: try row.decodeIfPresent("identity_sequence")))
         }
-        let constraints = try rows(CatalogQueries.constraints).map { row in
+        let constraints = try rows(
+            CatalogQueries.constraints(serverVersion: serverVersionNumber)
+        ).map { row in
             let referencedTable: QualifiedName? =
                 if let schema: String = try row.decodeIfPresent("referenced_schema") {
                     QualifiedName(schema, try row.decode("referenced_table"))
@@ -192,7 +195,8 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
                 referencedTable: referencedTable,
                 referencedColumns: try row.decode("referenced_columns"))
         }
-        let indexes = try rows(CatalogQueries.indexes).map { row in
+        let indexes = try rows(CatalogQueries.indexes(serverVersion: serverVersionNumber)).map {
+            row in
             Index(
                 table: QualifiedName(try row.decode("schema"), try row.decode("relation")),
                 name: try row.decode("name"),
