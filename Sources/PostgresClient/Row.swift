@@ -17,15 +17,15 @@ public struct QueryResult: Sendable {
 /// One result row; values are decoded by column name or position.
 public struct Row: Sendable {
     /// The result's column names in order, shared by its rows.
-    let columns: [String]
+    @usableFromInline let columns: [String]
     /// Each column name's first position, for results too wide to search in order.
-    let columnIndex: [String: Int]
+    @usableFromInline let columnIndex: [String: Int]
     /// Raw text values; `nil` is SQL NULL.
     public let values: [String?]
 
     /// Where `column` is: a result of a few dozen columns is searched in order, which costs
     /// less than hashing the name (catalog reads decode hundreds of thousands of values).
-    func position(of column: String) -> Int? {
+    @inlinable func position(of column: String) -> Int? {
         if columns.count <= 32 { return columns.firstIndex(of: column) }
         return columnIndex[column]
     }
@@ -33,7 +33,7 @@ public struct Row: Sendable {
     /// Decodes a non-NULL column.
     /// - Throws: `PostgresError` of kind `.decoding` when the column is missing, NULL, or not
     ///   a valid `T`.
-    public func decode<T: PostgresDecodable>(
+    @inlinable public func decode<T: PostgresDecodable>(
         _ column: String, as type: T.Type = T.self
     ) throws
         -> T
@@ -47,7 +47,7 @@ public struct Row: Sendable {
     /// Decodes a column that may be NULL.
     /// - Throws: `PostgresError` of kind `.decoding` when the column is missing or the
     ///   value is not a valid `T`.
-    public func decodeIfPresent<T: PostgresDecodable>(
+    @inlinable public func decodeIfPresent<T: PostgresDecodable>(
         _ column: String, as type: T.Type = T.self
     ) throws -> T? {
         guard let index = position(of: column) else {
@@ -57,7 +57,9 @@ public struct Row: Sendable {
     }
 
     /// Decodes a non-NULL column by position (0-based).
-    public func decode<T: PostgresDecodable>(at index: Int, as type: T.Type = T.self) throws -> T {
+    @inlinable public func decode<T: PostgresDecodable>(
+        at index: Int, as type: T.Type = T.self
+    ) throws -> T {
         guard let value = try decodeIfPresent(at: index, as: type) else {
             throw PostgresError(kind: .decoding, message: "column \(index + 1) is NULL")
         }
@@ -65,7 +67,7 @@ public struct Row: Sendable {
     }
 
     /// Decodes a column by position (0-based) that may be NULL.
-    public func decodeIfPresent<T: PostgresDecodable>(
+    @inlinable public func decodeIfPresent<T: PostgresDecodable>(
         at index: Int, as type: T.Type = T.self
     )
         throws -> T?
