@@ -130,15 +130,19 @@ enum CatalogQueries {
             "case k.\(column) when 'r' then ' \(clause) RESTRICT' when 'c' then ' \(clause) CASCADE' when 'n' then ' \(clause) SET NULL' when 'd' then ' \(clause) SET DEFAULT' else '' end"
         }
         return """
+            -- Objects a user creates have OIDs from 16384 (FirstNormalObjectId) on: the system
+            -- catalogs' own keys, most of a small database's, are left out of the pass.
             with keys as (
                 select x.oid, x.referenced, array_agg(a.attname::text order by x.ord) as names,
                        string_agg(quote_ident(a.attname), ', ' order by x.ord) as list
                 from (select k.oid, false as referenced, k.conrelid as rel, c.attnum, c.ord
                       from pg_constraint k, unnest(k.conkey) with ordinality c(attnum, ord)
+                      where k.conrelid >= 16384
                       union all
                       select k.oid, true, k.confrelid, c.attnum, c.ord
-                      from pg_constraint k, unnest(k.confkey) with ordinality c(attnum, ord)) x
-                join pg_attribute a on a.attrelid = x.rel and a.attnum = x.attnum
+                      from pg_constraint k, unnest(k.confkey) with ordinality c(attnum, ord)
+                      where k.confrelid >= 16384) x
+                join pg_attribute a on a.attrelid = x.rel and a.attnum = x.attnum and a.attrelid >= 16384
                 group by x.oid, x.referenced)
             select n.nspname::text as schema, c.relname::text as relation, k.conname::text as name,
                    k.contype::text as kind,
@@ -191,8 +195,10 @@ enum CatalogQueries {
                 from (select ix.indexrelid, ix.indrelid, ix.indnkeyatts, k.attnum, k.ord,
                              ix.indclass[k.ord - 1] as opclass, ix.indcollation[k.ord - 1] as collation,
                              ix.indoption[k.ord - 1] as option
-                      from pg_index ix, unnest(ix.indkey::int2[]) with ordinality k(attnum, ord)) x
+                      from pg_index ix, unnest(ix.indkey::int2[]) with ordinality k(attnum, ord)
+                      where ix.indrelid >= 16384) x
                 left join pg_attribute a on a.attrelid = x.indrelid and a.attnum = x.attnum
+                  and a.attrelid >= 16384
                 left join pg_opclass o on o.oid = x.opclass
                 left join pg_type ty on ty.oid = a.atttypid
                 group by x.indexrelid)
