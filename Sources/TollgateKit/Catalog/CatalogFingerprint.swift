@@ -34,15 +34,7 @@ extension CanonicalHash.Writer {
     }
 
     mutating func field(_ key: StaticString, _ value: [String]) {
-        self.key(key)
-        byte(0x28)
-        byte(0x5B)
-        for item in value {
-            text(item)
-            byte(0x2C)
-        }
-        byte(0x29)
-        byte(0x2C)
+        list(key, value) { $0.text($1) }
     }
 
     mutating func field(_ key: StaticString, _ value: [String]?) {
@@ -57,15 +49,7 @@ extension CanonicalHash.Writer {
     }
 
     mutating func field<Code: CatalogCode>(_ key: StaticString, _ value: [Code]) {
-        self.key(key)
-        byte(0x28)
-        byte(0x5B)
-        for item in value {
-            code(item)
-            byte(0x2C)
-        }
-        byte(0x29)
-        byte(0x2C)
+        list(key, value) { $0.code($1) }
     }
 
     mutating func field<Value: CanonicalFields>(_ key: StaticString, _ value: Value) {
@@ -79,15 +63,7 @@ extension CanonicalHash.Writer {
     }
 
     mutating func field<Value: CanonicalFields>(_ key: StaticString, _ value: [Value]) {
-        self.key(key)
-        byte(0x28)
-        byte(0x5B)
-        for item in value {
-            object(item)
-            byte(0x2C)
-        }
-        byte(0x29)
-        byte(0x2C)
+        list(key, value) { $0.object($1) }
     }
 
     /// A dictionary as ``SortedEntries`` encodes it.
@@ -132,6 +108,21 @@ extension CanonicalHash.Writer {
         key.withUTF8Buffer { raw(UnsafeRawBufferPointer($0)) }
         byte(0x22)
         byte(0x3A)
+    }
+
+    /// `"key":([` each item `,` `),`: an array, as the unkeyed container writes it.
+    private mutating func list<Item>(
+        _ key: StaticString, _ items: [Item], _ write: (inout Self, Item) -> Void
+    ) {
+        self.key(key)
+        byte(0x28)
+        byte(0x5B)
+        for item in items {
+            write(&self, item)
+            byte(0x2C)
+        }
+        byte(0x29)
+        byte(0x2C)
     }
 
     private mutating func code<Code: CatalogCode>(_ value: Code) {
