@@ -130,27 +130,29 @@ enum CatalogQueries {
             "case k.\(column) when 'r' then ' \(clause) RESTRICT' when 'c' then ' \(clause) CASCADE' when 'n' then ' \(clause) SET NULL' when 'd' then ' \(clause) SET DEFAULT' else '' end"
         }
         return """
-            -- Objects a user creates have OIDs from 16384 (FirstNormalObjectId) on: the system
-            -- catalogs' own keys, most of a small database's, are left out of the pass.
+            -- The system catalogs' own keys, most of a small database's, are left out of the pass:
+            -- their OIDs are assigned by hand below 10000, which the OID counter never hands out
+            -- (a table made in single-user mode right after initdb can have one from 12000).
             with keys as (
                 select x.oid, x.referenced, array_agg(a.attname::text order by x.ord) as names,
                        string_agg(quote_ident(a.attname), ', ' order by x.ord) as list
                 from (select k.oid, false as referenced, k.conrelid as rel, c.attnum, c.ord
                       from pg_constraint k, unnest(k.conkey) with ordinality c(attnum, ord)
-                      where k.conrelid >= 16384
+                      where k.conrelid >= 10000
                       union all
                       select k.oid, true, k.confrelid, c.attnum, c.ord
                       from pg_constraint k, unnest(k.confkey) with ordinality c(attnum, ord)
-                      where k.confrelid >= 16384) x
-                join pg_attribute a on a.attrelid = x.rel and a.attnum = x.attnum and a.attrelid >= 16384
+                      where k.confrelid >= 10000) x
+                join pg_attribute a on a.attrelid = x.rel and a.attnum = x.attnum and a.attrelid >= 10000
                 group by x.oid, x.referenced)
             select n.nspname::text as schema, c.relname::text as relation, k.conname::text as name,
                    k.contype::text as kind,
-                   case when \(writes ? "true" : "false") and k.contype in ('p', 'u')
+                   case when \(writes ? "true" : "false") and k.contype in ('p', 'u') and kk.list is not null
                              and ci.indnatts = cardinality(k.conkey)\(fifteen ? " and not ci.indnullsnotdistinct" : "")
                         then case k.contype when 'p' then 'PRIMARY KEY (' else 'UNIQUE (' end || kk.list || ')'
                              \(tail)
                         when \(writes ? "true" : "false") and k.contype = 'f'\(fifteen ? " and k.confdelsetcols is null" : "")
+                             and kk.list is not null and rk.list is not null
                              and k.confmatchtype in ('s', 'f', 'p') and k.confupdtype in ('a', 'r', 'c', 'n', 'd')
                              and k.confdeltype in ('a', 'r', 'c', 'n', 'd')
                         then 'FOREIGN KEY (' || kk.list || ') REFERENCES ' || quote_ident(rn.nspname) || '.'
@@ -196,9 +198,9 @@ enum CatalogQueries {
                              ix.indclass[k.ord - 1] as opclass, ix.indcollation[k.ord - 1] as collation,
                              ix.indoption[k.ord - 1] as option
                       from pg_index ix, unnest(ix.indkey::int2[]) with ordinality k(attnum, ord)
-                      where ix.indrelid >= 16384) x
+                      where ix.indrelid >= 10000) x
                 left join pg_attribute a on a.attrelid = x.indrelid and a.attnum = x.attnum
-                  and a.attrelid >= 16384
+                  and a.attrelid >= 10000
                 left join pg_opclass o on o.oid = x.opclass
                 left join pg_type ty on ty.oid = a.atttypid
                 group by x.indexrelid)
