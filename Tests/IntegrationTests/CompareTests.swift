@@ -61,6 +61,18 @@ struct CompareTests {
             as! [String: Any]
     }
 
+    /// Each environment read for a comparison; one that could not be read is recorded as an
+    /// issue naming its problem, so that a failure under load says what the reader met.
+    func read(_ project: Project, _ environments: [Environment]) async -> [EnvironmentReading] {
+        let readings = await EnvironmentReader(project: project).read(environments, .comparison)
+        for reading in readings where reading.problem != nil || reading.ledgerError != nil {
+            Issue.record(
+                "\(reading.environment.name): \(reading.problem?.message ?? "") \(reading.ledgerError ?? "")"
+            )
+        }
+        return readings
+    }
+
     /// `environment change kind object` for each drift entry.
     func driftLines(_ json: [String: Any]) -> [String] {
         (json["drift"] as! [[String: Any]]).map {
@@ -71,7 +83,7 @@ struct CompareTests {
     @Test func theDriftedScenarioListsExactlyItsDifferences() async throws {
         try await withEnvironments(drift: true) { project, environments in
             let report = Comparison.compare(
-                await EnvironmentReader(project: project).read(environments, .comparison),
+                await read(project, environments),
                 project: project)
             let json = try json(report)
             #expect(
@@ -162,7 +174,7 @@ struct CompareTests {
             )
 
             let report = Comparison.compare(
-                await EnvironmentReader(project: project).read(environments, .comparison),
+                await read(project, environments),
                 project: project)
             let json = try json(report)
             #expect(
@@ -280,7 +292,7 @@ struct CompareTests {
     @Test func identicalEnvironmentsHaveNoDifferences() async throws {
         try await withEnvironments(drift: false) { project, environments in
             let report = Comparison.compare(
-                await EnvironmentReader(project: project).read(environments, .comparison),
+                await read(project, environments),
                 project: project)
             #expect(report.differences.isEmpty)
             #expect(report.migrations.allSatisfy { $0.missingIn.isEmpty && !$0.checksumsDiffer })
