@@ -68,38 +68,20 @@ extension CanonicalHash.Writer {
 
     /// A dictionary as ``SortedEntries`` encodes it.
     mutating func field(_ key: StaticString, _ value: [String: String]) {
-        self.key(key)
-        byte(0x28)
-        byte(0x7B)
-        for name in value.keys.sorted() {
-            text(name)
-            byte(0x3A)
-            text(value[name]!)
-            byte(0x2C)
-        }
-        byte(0x29)
-        byte(0x2C)
+        entries(key, value) { $0.text($1) }
     }
 
     /// A dictionary of lists as ``SortedEntries`` encodes it.
     mutating func field(_ key: StaticString, _ value: [String: [String]]) {
-        self.key(key)
-        byte(0x28)
-        byte(0x7B)
-        for name in value.keys.sorted() {
-            text(name)
-            byte(0x3A)
-            byte(0x28)
-            byte(0x5B)
-            for item in value[name]! {
-                text(item)
-                byte(0x2C)
+        entries(key, value) { writer, items in
+            writer.byte(0x28)
+            writer.byte(0x5B)
+            for item in items {
+                writer.text(item)
+                writer.byte(0x2C)
             }
-            byte(0x29)
-            byte(0x2C)
+            writer.byte(0x29)
         }
-        byte(0x29)
-        byte(0x2C)
     }
 
     /// `"key":`; keys are Swift identifiers, which need no escaping.
@@ -119,6 +101,24 @@ extension CanonicalHash.Writer {
         byte(0x5B)
         for item in items {
             write(&self, item)
+            byte(0x2C)
+        }
+        byte(0x29)
+        byte(0x2C)
+    }
+
+    /// `"key":({` each `"name":value,` in name order `),`: a dictionary, as ``SortedEntries``
+    /// writes it.
+    private mutating func entries<Value>(
+        _ key: StaticString, _ value: [String: Value], _ write: (inout Self, Value) -> Void
+    ) {
+        self.key(key)
+        byte(0x28)
+        byte(0x7B)
+        for name in value.keys.sorted() {
+            text(name)
+            byte(0x3A)
+            write(&self, value[name]!)
             byte(0x2C)
         }
         byte(0x29)
