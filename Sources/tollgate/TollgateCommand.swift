@@ -66,13 +66,14 @@ struct CommandContext {
         TollgateKit.Sandbox(folder: TollgateKit.Sandbox.folder(forProject: root), logger: logger)
     }
 
-    /// Loads `Environments/`, with the sandbox's folder and port as built-in variables.
-    func loadProject() throws -> Project {
+    /// Loads `Environments/`, with the sandbox's folder and port as built-in variables, and
+    /// the playbooks unless told not to.
+    func loadProject(playbooks: Bool = true) throws -> Project {
         let root = try projectRoot()
         let variables = VariableLookup(
             environment: environment, builtins: sandbox(root: root).builtinVariables())
         let project = try Project.load(
-            root: root, variables: variables, displayBase: workingDirectory)
+            root: root, variables: variables, displayBase: workingDirectory, playbooks: playbooks)
         for warning in project.warnings { printer.write(warning) }
         return project
     }

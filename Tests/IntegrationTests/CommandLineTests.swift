@@ -386,6 +386,34 @@ struct CommandLineTests {
         #expect(result.stderr.split(separator: "\n").count == 1)
     }
 
+    /// Status reads the environments, not the playbooks: one being edited, invalid meanwhile,
+    /// does not hide where the environments stand; a command that runs playbooks still refuses.
+    @Test func statusDoesNotReadThePlaybooks() throws {
+        let project = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "tollgate-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: project, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: project) }
+        for folder in ["Environments", "Playbooks", "Examples"] {
+            try FileManager.default.copyItem(
+                at: Repository.root.appendingPathComponent(folder),
+                to: project.appendingPathComponent(folder))
+        }
+        try "name: day-9\nsteps: [oops\n".write(
+            to: project.appendingPathComponent("Playbooks/day-9-broken.yml"), atomically: true,
+            encoding: .utf8)
+        let closed = "postgresql://app@127.0.0.1:1/staging"
+        let status = try tollgate(
+            ["status", "--env", "staging", "--format", "json"],
+            environment: ["STAGING_DATABASE_URL": closed], in: project)
+        #expect(status.status == 3, "unreachable, not a bad configuration: \(status.stderr)")
+        #expect(status.stdout.contains("\"reachable\" : false"))
+        let plan = try tollgate(
+            ["plan", "day-1-organizations", "--env", "staging"],
+            environment: ["STAGING_DATABASE_URL": closed], in: project)
+        #expect(plan.status == 2)
+        #expect(plan.stderr.contains("Playbooks/day-9-broken.yml:"))
+    }
+
     @Test func aFormatACommandDoesNotRenderIsAUsageError() throws {
         let result = try tollgate(["status", "--format", "junit"])
         #expect(result.status == 2)

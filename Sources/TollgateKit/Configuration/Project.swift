@@ -95,9 +95,11 @@ public struct Project: Sendable {
     ///   - root: the project folder.
     ///   - variables: what `${VAR}` resolves to.
     ///   - displayBase: paths in diagnostics are shown relative to this folder when inside it.
+    ///   - playbooks: whether to read `Playbooks/*.yml` too; a command that shows where
+    ///     environments stand leaves them (and their problems) unread.
     /// - Throws: ``ConfigurationError`` with one diagnostic per problem.
     public static func load(
-        root: URL, variables: VariableLookup, displayBase: URL? = nil
+        root: URL, variables: VariableLookup, displayBase: URL? = nil, playbooks: Bool = true
     ) throws(ConfigurationError) -> Project {
         let folder = root.appendingPathComponent("Environments")
         let base = displayBase ?? URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
@@ -149,11 +151,13 @@ public struct Project: Sendable {
         // would blame the wrong environment.
         validateChain(environments, complete: environments.count == files.count, into: &diagnostics)
         let (suites, tableSets) = loadChecks(root: root, base: base, into: &diagnostics)
-        let playbooks = loadPlaybooks(root: root, base: base, suites: suites, into: &diagnostics)
+        let loaded =
+            playbooks
+            ? loadPlaybooks(root: root, base: base, suites: suites, into: &diagnostics) : []
         try diagnostics.throwIfErrors()
         var project = Project(
             root: root, environments: environments, suites: suites, tableSets: tableSets,
-            playbooks: playbooks)
+            playbooks: loaded)
         project.warnings = diagnostics.diagnostics.filter { $0.severity == .warning }
         project.sandboxBuiltins = variables.builtins
         return project

@@ -24,7 +24,9 @@ struct Status: TollgateCommand {
     func validate() throws { try format.check(for: StatusReport.self) }
 
     func run(in context: CommandContext) async throws -> ExitStatus {
-        let project = try context.loadProject()
+        // Where environments stand is read from them, not from the playbooks: a playbook
+        // being edited (and invalid meanwhile) does not hide it, nor cost reading them.
+        let project = try context.loadProject(playbooks: false)
         let selected = fleet.apply(try project.environments(named: environments.names))
         let report = StatusReport(
             readings: await EnvironmentReader(project: project, jobs: fleet.jobs).read(
