@@ -237,4 +237,41 @@ struct ForeignDatabaseTests {
                 ))
         }
     }
+
+    /// A ledger in a schema the role may not use is the ledger's problem: status reads the
+    /// rest of the environment and shows its rollout as unknown (exit 3), in the round trips
+    /// status always takes.
+    @Test func aLedgerTheRoleCannotReadLeavesTheRestOfStatus() throws {
+        try withTestDatabase { db, name in
+            let role = "tollgate_noledger_\(UUID().uuidString.prefix(8).lowercased())"
+            try db.query("create role \(identifier: role) login")
+            defer { _ = try? db.query("drop role \(identifier: role)") }
+            try db.execute(
+                script: """
+                    create schema tollgate;
+                    create table tollgate.releases (version int);
+                    revoke all on schema tollgate from public;
+                    """)
+            let url =
+                try PostgresTestServer.connectionString().rawValue + " dbname=\(name) user=\(role)"
+            let result = try tollgate(
+                ["status", "--env", "production", "--format", "json"],
+                environment: ["PRODUCTION_DATABASE_URL": url, "TOLLGATE_TRACE_ROUND_TRIPS": "1"])
+            #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+            let report =
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+            let production = try #require((report["environments"] as? [[String: Any]])?.first)
+            #expect(production["reachable"] as? Bool == true)
+            #expect(production["error"] == nil, "\(production)")
+            #expect(production["serverVersion"] as? String != nil)
+            #expect(production["ledgerPresent"] as? Bool == true)
+            #expect(
+                (production["rolloutError"] as? String)?.contains(
+                    "permission denied for schema tollgate") == true, "\(production)")
+            #expect(production["fingerprint"] as? String != nil)
+            // The facts and whether the ledger exists in one, the ledger's refusal in one, the
+            // snapshot in one.
+            #expect(result.stderr.contains("round trips: 3 "), "\(result.stderr)")
+        }
+    }
 }

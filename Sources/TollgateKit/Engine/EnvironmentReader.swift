@@ -207,8 +207,8 @@ public struct EnvironmentReader: Sendable {
             let reached = db.endpoint
             reading.target = Endpoint(
                 host: reached.host, port: reached.port, database: reached.database)
-            if request.facts { try readFacts(db, request, into: &reading) }
-            if request.ledger { readLedger(db, request, into: &reading) }
+            let ledgerPresent = request.facts ? try readFacts(db, request, into: &reading) : nil
+            if request.ledger { readLedger(db, request, present: ledgerPresent, into: &reading) }
             if request.snapshot || !request.suites.isEmpty {
                 let snapshot = try CatalogSnapshot.load(from: db)
                 reading.snapshot = snapshot
@@ -257,20 +257,32 @@ public struct EnvironmentReader: Sendable {
         }
     }
 
+    /// Reads the server's version and the Supabase CLI's history, and returns whether the
+    /// ledger exists: one round trip answers all three questions, a second reads the history
+    /// where there is one.
     func readFacts(
         _ db: Connection, _ request: Request, into reading: inout EnvironmentReading
-    ) throws {
+    ) throws -> Bool {
         let row = try db.query(
             """
             select split_part(current_setting('server_version'), ' ', 1) as version,
-                   to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase
+                   to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase,
+                   array(select attname::text from pg_attribute
+                         where attrelid = to_regclass('supabase_migrations.schema_migrations')
+                           and attnum > 0 and not attisdropped) as history_columns,
+                   -- Not to_regclass: without USAGE on the schema it fails, and a ledger
+                   -- that cannot be read is the ledger's problem (rollout unknown), not
+                   -- the environment's.
+                   exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                           where n.nspname = 'tollgate' and c.relname = 'releases') as has_ledger
             """
         ).first!
         reading.serverVersion = try row.decode("version")
-        guard try row.decode("has_supabase", as: Bool.self) else { return }
+        let ledgerPresent: Bool = try row.decode("has_ledger")
+        guard try row.decode("has_supabase", as: Bool.self) else { return ledgerPresent }
         // The statements are joined on a line of their own: one may end in a -- comment.
         // An older CLI's history has only `version` (then `statements`, then `name`).
-        let columns = try SupabaseHistoryTable.columns(on: db)
+        let columns = Set(try row.decode("history_columns", as: [String].self))
         let name = columns.contains("name") ? "coalesce(name, '')" : "''"
         let statements =
             columns.contains("statements") && request.migrationStatements
@@ -286,14 +298,20 @@ public struct EnvironmentReader: Sendable {
                 version: try $0.decode("version"), name: try $0.decode("name"),
                 sql: try $0.decode("sql"))
         }
+        return ledgerPresent
     }
 
     /// A ledger that exists but cannot be read is reported beside the rest, never as "not
     /// started".
-    func readLedger(_ db: Connection, _ request: Request, into reading: inout EnvironmentReading) {
+    ///
+    /// `present` is whether it exists, when that was read with the facts.
+    func readLedger(
+        _ db: Connection, _ request: Request, present: Bool?,
+        into reading: inout EnvironmentReading
+    ) {
         let ledger = Ledger(db)
         do {
-            reading.ledgerPresent = try ledger.exists()
+            reading.ledgerPresent = try present ?? ledger.exists()
             guard reading.ledgerPresent == true else { return }
             reading.ledger = EnvironmentReading.LedgerReading(
                 state: request.ledgerDetails ? try ledger.state() : Ledger.State(),
