@@ -67,18 +67,36 @@ import Testing
             ])
     }
 
-    /// `CONCURRENTLY` as a word, in any case, outside `--` comments.
+    /// `CONCURRENTLY` as a word, in any case, outside comments, strings, quoted identifiers
+    /// and dollar quotes.
     @Test func concurrentlyIsFoundAsAWordOutsideComments() {
         let found = [
             "create index concurrently on t (a)", "CREATE INDEX CONCURRENTLY x ON t (a);",
             "refresh materialized view\nConcurrently v", "concurrently",
             "drop index\tconcurrently\n",
             "select 1; -- a comment\nreindex index concurrently i",
+            // After each kind of quote or comment has ended.
+            "comment on table t is 'x'; create index concurrently i on t (a)",
+            "select 'it''s'; reindex table concurrently t",
+            "select E'it\\'s'; create index concurrently i on t (a)",
+            "select \"a\"\"b\"; create index concurrently i on t (a)",
+            "select $$ a $$; create index concurrently i on t (a)",
+            "select $x$ a $$ b $x$; create index concurrently i on t (a)",
+            "/* a /* nested */ comment */ create index concurrently i on t (a)",
+            // A parameter and a name's $ open no dollar quote.
+            "select $1; create index concurrently i on t (a)",
+            "select a$b from t; create index concurrently i on t (a)",
         ]
         let notFound = [
             "-- create index concurrently", "create index i on t (a) -- concurrently later",
             "select concurrently_flag from t", "select xconcurrently", "select concurrentl",
             "select 'concurrentlé'", "", "--\n--concurrently",
+            "comment on index i is 'built concurrently'", "select 'a''concurrently'",
+            "select E'\\' concurrently'", "select \"concurrently\" from t",
+            "create function f() returns void language sql as $$ create index concurrently i on t (a) $$",
+            "do $body$ begin execute 'create index concurrently i on t (a)'; end $body$",
+            "/* concurrently /* nested */ still concurrently */ select 1",
+            "select a$concurrently from t", "select 'unterminated concurrently",
         ]
         for sql in found { #expect(PlaybookFile.mentionsConcurrently(sql), "\(sql)") }
         for sql in notFound { #expect(!PlaybookFile.mentionsConcurrently(sql), "\(sql)") }
