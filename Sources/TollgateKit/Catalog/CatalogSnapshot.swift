@@ -137,17 +137,28 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     /// trip: the catalog queries go to the server together.
     /// - Throws: `PostgresError` when a catalog query fails.
     public static func load(from db: Connection) throws -> CatalogSnapshot {
+        try load(from: db, after: []).snapshot
+    }
+
+    /// Reads the snapshot as ``load(from:)`` does, with `leading` statements sent first in the
+    /// same round trip (outside the snapshot's transaction), and returns their results too:
+    /// a statement's error is its result.
+    /// - Throws: `PostgresError` when a catalog query fails.
+    public static func load(
+        from db: Connection, after leading: [Query]
+    ) throws -> (snapshot: CatalogSnapshot, leading: [Result<QueryResult, PostgresError>]) {
         let queries = queries(serverVersion: db.serverVersionNumber)
         let group = RolledBackStatements(
             [settings] + queries.map { Query(unsafeSQL: $0) }, readOnly: true)
         // Each query's rows are decoded as they arrive, in the order they were sent.
-        return try db.runRolledBack(group) { results in
+        return try db.runRolledBack(group, after: leading) { first, results in
             _ = try results.next().get()
             var sent = queries[...]
-            return try read(serverVersionNumber: db.serverVersionNumber) { sql in
+            let snapshot = try read(serverVersionNumber: db.serverVersionNumber) { sql in
                 precondition(sent.popFirst() == sql, "catalog queries read out of order")
                 return try results.next().get().rows
             }
+            return (snapshot, first)
         }
     }
 

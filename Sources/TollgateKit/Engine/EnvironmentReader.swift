@@ -207,10 +207,24 @@ public struct EnvironmentReader: Sendable {
             let reached = db.endpoint
             reading.target = Endpoint(
                 host: reached.host, port: reached.port, database: reached.database)
-            let ledgerPresent = request.facts ? try readFacts(db, request, into: &reading) : nil
+            let wantsSnapshot = request.snapshot || !request.suites.isEmpty
+            var loaded: CatalogSnapshot?
+            var ledgerPresent: Bool?
+            if request.facts {
+                // With the snapshot, the facts go in its round trip.
+                let facts: QueryResult
+                if wantsSnapshot {
+                    let read = try CatalogSnapshot.load(from: db, after: [Self.facts])
+                    loaded = read.snapshot
+                    facts = try read.leading[0].get()
+                } else {
+                    facts = try db.query(Self.facts)
+                }
+                ledgerPresent = try readFacts(facts.first!, db, request, into: &reading)
+            }
             if request.ledger { readLedger(db, request, present: ledgerPresent, into: &reading) }
-            if request.snapshot || !request.suites.isEmpty {
-                let snapshot = try CatalogSnapshot.load(from: db)
+            if wantsSnapshot {
+                let snapshot = try loaded ?? CatalogSnapshot.load(from: db)
                 reading.snapshot = snapshot
                 reading.foreign = checks.notThisApplication(
                     snapshot, environment: environment, endpoint: reached)
@@ -257,26 +271,26 @@ public struct EnvironmentReader: Sendable {
         }
     }
 
-    /// Reads the server's version and the Supabase CLI's history, and returns whether the
-    /// ledger exists: one round trip answers all three questions, a second reads the history
-    /// where there is one.
+    /// The server's version, whether the Supabase CLI's history is there (and its columns),
+    /// and whether the ledger exists: one statement.
+    static let facts: Query = """
+        select split_part(current_setting('server_version'), ' ', 1) as version,
+               to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase,
+               array(select attname::text from pg_attribute
+                     where attrelid = to_regclass('supabase_migrations.schema_migrations')
+                       and attnum > 0 and not attisdropped) as history_columns,
+               -- Not to_regclass: without USAGE on the schema it fails, and a ledger
+               -- that cannot be read is the ledger's problem (rollout unknown), not
+               -- the environment's.
+               exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                       where n.nspname = 'tollgate' and c.relname = 'releases') as has_ledger
+        """
+
+    /// Takes the server's version from the ``facts`` row, reads the Supabase CLI's history
+    /// where there is one (a round trip), and returns whether the ledger exists.
     func readFacts(
-        _ db: Connection, _ request: Request, into reading: inout EnvironmentReading
+        _ row: Row, _ db: Connection, _ request: Request, into reading: inout EnvironmentReading
     ) throws -> Bool {
-        let row = try db.query(
-            """
-            select split_part(current_setting('server_version'), ' ', 1) as version,
-                   to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase,
-                   array(select attname::text from pg_attribute
-                         where attrelid = to_regclass('supabase_migrations.schema_migrations')
-                           and attnum > 0 and not attisdropped) as history_columns,
-                   -- Not to_regclass: without USAGE on the schema it fails, and a ledger
-                   -- that cannot be read is the ledger's problem (rollout unknown), not
-                   -- the environment's.
-                   exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                           where n.nspname = 'tollgate' and c.relname = 'releases') as has_ledger
-            """
-        ).first!
         reading.serverVersion = try row.decode("version")
         let ledgerPresent: Bool = try row.decode("has_ledger")
         guard try row.decode("has_supabase", as: Bool.self) else { return ledgerPresent }

@@ -41,14 +41,19 @@ extension Connection {
     /// Runs one group like ``runRolledBack(_:sending:)``, in one round trip, handing `body`
     /// each of the group's results as it arrives (``PipelineResults``): for large results that
     /// are decoded one at a time instead of held together.
+    ///
+    /// `leading` statements go first in the same round trip, outside the group's transaction;
+    /// `body` gets their results, then the group's.
     func runRolledBack<T>(
-        _ group: RolledBackStatements, reading body: (PipelineResults) throws -> T
+        _ group: RolledBackStatements, after leading: [Query] = [],
+        reading body: ([Result<QueryResult, PostgresError>], PipelineResults) throws -> T
     ) throws -> T {
         let nested = isInTransaction
         let (opening, closing) = group.transaction(nested: nested)
-        let value = try pipeline(opening + group.statements + closing) { results in
+        let value = try pipeline(leading + opening + group.statements + closing) { results in
+            let first = try leading.map { _ in try results.next() }
             for _ in opening { _ = try results.next().get() }
-            let value = try body(results)
+            let value = try body(first, results)
             return value
         }
         try expectTransaction(open: nested)
