@@ -274,4 +274,46 @@ struct ForeignDatabaseTests {
             #expect(result.stderr.contains("round trips: 2 "), "\(result.stderr)")
         }
     }
+
+    /// Status reads a database with the Supabase CLI's history and a bound ledger in three round
+    /// trips after connecting, however many environments: the facts with the catalog snapshot,
+    /// the history, and the ledger's rollout with its binding.
+    @Test func statusReadsHistoryAndLedgerInThreeRoundTrips() throws {
+        try withTestDatabase { db, name in
+            try db.execute(
+                script: """
+                    create schema supabase_migrations;
+                    create table supabase_migrations.schema_migrations (version text primary key, name text, statements text[]);
+                    insert into supabase_migrations.schema_migrations values ('20250101000000', 'init', '{select 1}');
+                    """)
+            let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
+            let project = try Project.load(
+                root: Repository.root,
+                variables: VariableLookup(environment: ["PRODUCTION_DATABASE_URL": url]))
+            let production = try #require(try project.environments(named: ["production"]).first)
+            try Ledger(db).open(for: production, actor: "test")
+            let result = try tollgate(
+                ["status", "--env", "production", "--format", "json"],
+                environment: ["PRODUCTION_DATABASE_URL": url, "TOLLGATE_TRACE_ROUND_TRIPS": "1"])
+            #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+            let report =
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+            let environment = try #require((report["environments"] as? [[String: Any]])?.first)
+            #expect(environment["ledgerPresent"] as? Bool == true)
+            #expect(environment["ledgerBoundTo"] == nil, "\(environment)")
+            #expect(environment["rollout"] as? [String] == [])
+            let history = environment["supabaseMigrations"] as? [String: Any]
+            #expect(history?["count"] as? Int == 1)
+            #expect(history?["latest"] as? String == "20250101000000")
+            #expect(result.stderr.contains("round trips: 3 "), "\(result.stderr)")
+            // Bound to another environment, the ledger says so in the same round trips.
+            try db.query("update tollgate.binding set environment = 'staging'")
+            let elsewhere = try tollgate(
+                ["status", "--env", "production", "--format", "json"],
+                environment: ["PRODUCTION_DATABASE_URL": url, "TOLLGATE_TRACE_ROUND_TRIPS": "1"])
+            #expect(
+                elsewhere.stdout.contains("\"ledgerBoundTo\" : \"staging\""), "\(elsewhere.stdout)")
+            #expect(elsewhere.stderr.contains("round trips: 3 "), "\(elsewhere.stderr)")
+        }
+    }
 }

@@ -209,7 +209,7 @@ public struct EnvironmentReader: Sendable {
                 host: reached.host, port: reached.port, database: reached.database)
             let wantsSnapshot = request.snapshot || !request.suites.isEmpty
             var loaded: CatalogSnapshot?
-            var ledgerPresent: Bool?
+            var ledgerTables: LedgerTables?
             if request.facts {
                 // With the snapshot, the facts go in its round trip.
                 let facts: QueryResult
@@ -220,9 +220,9 @@ public struct EnvironmentReader: Sendable {
                 } else {
                     facts = try db.query(Self.facts)
                 }
-                ledgerPresent = try readFacts(facts.first!, db, request, into: &reading)
+                ledgerTables = try readFacts(facts.first!, db, request, into: &reading)
             }
-            if request.ledger { readLedger(db, request, present: ledgerPresent, into: &reading) }
+            if request.ledger { readLedger(db, request, tables: ledgerTables, into: &reading) }
             if wantsSnapshot {
                 let snapshot = try loaded ?? CatalogSnapshot.load(from: db)
                 reading.snapshot = snapshot
@@ -283,17 +283,26 @@ public struct EnvironmentReader: Sendable {
                -- that cannot be read is the ledger's problem (rollout unknown), not
                -- the environment's.
                exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                       where n.nspname = 'tollgate' and c.relname = 'releases') as has_ledger
+                       where n.nspname = 'tollgate' and c.relname = 'releases') as has_ledger,
+               exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                       where n.nspname = 'tollgate' and c.relname = 'binding') as has_binding
         """
 
+    /// Which of the ledger's tables exist, as the ``facts`` read them.
+    struct LedgerTables {
+        var releases: Bool
+        var binding: Bool
+    }
+
     /// Takes the server's version from the ``facts`` row, reads the Supabase CLI's history
-    /// where there is one (a round trip), and returns whether the ledger exists.
+    /// where there is one (a round trip), and returns which of the ledger's tables exist.
     func readFacts(
         _ row: Row, _ db: Connection, _ request: Request, into reading: inout EnvironmentReading
-    ) throws -> Bool {
+    ) throws -> LedgerTables {
         reading.serverVersion = try row.decode("version")
-        let ledgerPresent: Bool = try row.decode("has_ledger")
-        guard try row.decode("has_supabase", as: Bool.self) else { return ledgerPresent }
+        let ledger = LedgerTables(
+            releases: try row.decode("has_ledger"), binding: try row.decode("has_binding"))
+        guard try row.decode("has_supabase", as: Bool.self) else { return ledger }
         // The statements are joined on a line of their own: one may end in a -- comment.
         // An older CLI's history has only `version` (then `statements`, then `name`).
         let columns = Set(try row.decode("history_columns", as: [String].self))
@@ -312,26 +321,30 @@ public struct EnvironmentReader: Sendable {
                 version: try $0.decode("version"), name: try $0.decode("name"),
                 sql: try $0.decode("sql"))
         }
-        return ledgerPresent
+        return ledger
     }
 
     /// A ledger that exists but cannot be read is reported beside the rest, never as "not
     /// started".
     ///
-    /// `present` is whether it exists, when that was read with the facts.
+    /// `tables` are the ledger's tables that exist, when the facts read them: then what status
+    /// shows of it takes one round trip.
     func readLedger(
-        _ db: Connection, _ request: Request, present: Bool?,
+        _ db: Connection, _ request: Request, tables: LedgerTables?,
         into reading: inout EnvironmentReading
     ) {
         let ledger = Ledger(db)
         do {
-            reading.ledgerPresent = try present ?? ledger.exists()
+            reading.ledgerPresent = try tables?.releases ?? ledger.exists()
             guard reading.ledgerPresent == true else { return }
+            let (completed, binding) =
+                try tables.map { try ledger.rollout(hasBinding: $0.binding) }
+                ?? (ledger.completedPlaybooks(), ledger.binding())
             reading.ledger = EnvironmentReading.LedgerReading(
                 state: request.ledgerDetails ? try ledger.state() : Ledger.State(),
-                completed: try ledger.completedPlaybooks(),
+                completed: completed,
                 lastRunBy: request.ledgerDetails ? try ledger.lastRunBy() : [:],
-                binding: try ledger.binding(),
+                binding: binding,
                 effects: request.effects ? try ledger.schemaEffects() : [])
         } catch {
             reading.ledgerError = Self.classify(error).message

@@ -194,9 +194,21 @@ public struct Ledger {
     /// Playbooks that have succeeded here, in the order they first did.
     public func completedPlaybooks() throws -> [String] {
         guard try exists() else { return [] }
-        return try db.query(
-            "select playbook from tollgate.runs where outcome = 'succeeded' group by playbook order by min(finished_at)"
-        ).rows.map { try $0.decode("playbook") }
+        return try db.query(Self.completedQuery).rows.map { try $0.decode("playbook") }
+    }
+
+    static let completedQuery: Query =
+        "select playbook from tollgate.runs where outcome = 'succeeded' group by playbook order by min(finished_at)"
+
+    /// What `status` shows of an existing ledger, in one round trip: the playbooks that have
+    /// succeeded, in order (``completedPlaybooks()``), and the binding (``binding()``), read
+    /// when `hasBinding` says `tollgate.binding` exists (version 4 and later).
+    public func rollout(hasBinding: Bool) throws -> (completed: [String], binding: Binding?) {
+        let results = try db.pipeline(
+            [Self.completedQuery] + (hasBinding ? [Self.bindingQuery] : []))
+        let completed: [String] = try results[0].get().rows.map { try $0.decode("playbook") }
+        let binding = try hasBinding ? results[1].get().first.map(Binding.init(row:)) : nil
+        return (completed, binding)
     }
 
     /// The steps of `playbook` whose last run held a strong lock longer than its budget.
@@ -456,6 +468,16 @@ public struct Ledger {
         public var identity: DatabaseIdentity
         public var boundAt: Date
         public var boundBy: String
+
+        /// A row of ``Ledger/bindingQuery``.
+        init(row: Row) throws {
+            environment = try row.decode("environment")
+            identity = DatabaseIdentity(
+                systemIdentifier: try row.decodeIfPresent("system_identifier"),
+                database: try row.decode("database"))
+            boundAt = try row.decode("bound_at")
+            boundBy = try row.decode("bound_by")
+        }
     }
 
     /// The database this connection reached: its cluster's `system_identifier` (when the role may
@@ -497,18 +519,14 @@ public struct Ledger {
 
     /// The binding, or nil when the ledger is older than version 4 or was never bound.
     public func binding() throws -> Binding? {
-        guard try version() >= 4,
-            let row = try db.query(
-                "select environment, system_identifier, database, bound_at, bound_by from tollgate.binding"
-            ).first
-        else { return nil }
-        return Binding(
-            environment: try row.decode("environment"),
-            identity: DatabaseIdentity(
-                systemIdentifier: try row.decodeIfPresent("system_identifier"),
-                database: try row.decode("database")),
-            boundAt: try row.decode("bound_at"), boundBy: try row.decode("bound_by"))
+        guard try version() >= 4, let row = try db.query(Self.bindingQuery).first else {
+            return nil
+        }
+        return try Binding(row: row)
     }
+
+    static let bindingQuery: Query =
+        "select environment, system_identifier, database, bound_at, bound_by from tollgate.binding"
 
     /// Creates or upgrades the ledger, binds it to `environment` on first use, and refuses
     /// when it belongs to another environment or was bound in another database: every write
