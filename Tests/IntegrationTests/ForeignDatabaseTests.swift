@@ -316,4 +316,45 @@ struct ForeignDatabaseTests {
             #expect(elsewhere.stderr.contains("round trips: 3 "), "\(elsewhere.stderr)")
         }
     }
+
+    /// A catalog the role may not read fails the snapshot, not what was read beside it: status
+    /// still shows the server's version, the CLI's history and the rollout, with the refusal.
+    @Test func aRefusedSnapshotKeepsTheFactsAndTheRollout() throws {
+        try withTestDatabase { db, name in
+            let role = "tollgate_nocatalog_\(UUID().uuidString.prefix(8).lowercased())"
+            try db.query("create role \(identifier: role) login")
+            defer { try? db.execute(script: "drop owned by \(role); drop role \(role)") }
+            let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
+            let project = try Project.load(
+                root: Repository.root,
+                variables: VariableLookup(environment: ["PRODUCTION_DATABASE_URL": url]))
+            let production = try #require(try project.environments(named: ["production"]).first)
+            try Ledger(db).open(for: production, actor: "test")
+            try db.execute(
+                script: """
+                    create schema supabase_migrations;
+                    create table supabase_migrations.schema_migrations (version text primary key, name text, statements text[]);
+                    insert into supabase_migrations.schema_migrations values ('20250101000000', 'init', '{select 1}');
+                    grant usage on schema supabase_migrations, tollgate to \(role);
+                    grant select on all tables in schema supabase_migrations, tollgate to \(role);
+                    revoke select on pg_catalog.pg_proc from public;
+                    """)
+            let result = try tollgate(
+                ["status", "--env", "production", "--format", "json"],
+                environment: ["PRODUCTION_DATABASE_URL": url + " user=\(role)"])
+            #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
+            let report =
+                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+            let environment = try #require((report["environments"] as? [[String: Any]])?.first)
+            #expect(
+                (environment["error"] as? String)?.contains("permission denied for table pg_proc")
+                    == true, "\(environment)")
+            #expect(environment["serverVersion"] as? String != nil, "\(environment)")
+            let history = environment["supabaseMigrations"] as? [String: Any]
+            #expect(history?["count"] as? Int == 1, "\(environment)")
+            #expect(environment["ledgerPresent"] as? Bool == true)
+            #expect(environment["rolloutError"] == nil, "\(environment)")
+            #expect(environment["fingerprint"] == nil)
+        }
+    }
 }

@@ -137,26 +137,32 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     /// trip: the catalog queries go to the server together.
     /// - Throws: `PostgresError` when a catalog query fails.
     public static func load(from db: Connection) throws -> CatalogSnapshot {
-        try load(from: db, after: []).snapshot
+        try load(from: db, after: []).snapshot.get()
     }
 
     /// Reads the snapshot as ``load(from:)`` does, with `leading` statements sent first in the
     /// same round trip (outside the snapshot's transaction), and returns their results too:
-    /// a statement's error is its result.
-    /// - Throws: `PostgresError` when a catalog query fails.
+    /// a statement's error is its result, and so is the snapshot's, so that what the leading
+    /// statements read is not lost when a catalog query fails (a timeout).
+    /// - Throws: `PostgresError` when the exchange itself fails.
     public static func load(
         from db: Connection, after leading: [Query]
-    ) throws -> (snapshot: CatalogSnapshot, leading: [Result<QueryResult, PostgresError>]) {
+    ) throws -> (
+        snapshot: Result<CatalogSnapshot, any Error>,
+        leading: [Result<QueryResult, PostgresError>]
+    ) {
         let queries = queries(serverVersion: db.serverVersionNumber)
         let group = RolledBackStatements(
             [settings] + queries.map { Query(unsafeSQL: $0) }, readOnly: true)
         // Each query's rows are decoded as they arrive, in the order they were sent.
         return try db.runRolledBack(group, after: leading) { first, results in
-            _ = try results.next().get()
-            var sent = queries[...]
-            let snapshot = try read(serverVersionNumber: db.serverVersionNumber) { sql in
-                precondition(sent.popFirst() == sql, "catalog queries read out of order")
-                return try results.next().get().rows
+            let snapshot = Result { () throws -> CatalogSnapshot in
+                _ = try results.next().get()
+                var sent = queries[...]
+                return try read(serverVersionNumber: db.serverVersionNumber) { sql in
+                    precondition(sent.popFirst() == sql, "catalog queries read out of order")
+                    return try results.next().get().rows
+                }
             }
             return (snapshot, first)
         }

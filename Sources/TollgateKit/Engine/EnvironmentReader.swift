@@ -208,10 +208,11 @@ public struct EnvironmentReader: Sendable {
             reading.target = Endpoint(
                 host: reached.host, port: reached.port, database: reached.database)
             let wantsSnapshot = request.snapshot || !request.suites.isEmpty
-            var loaded: CatalogSnapshot?
+            var loaded: Result<CatalogSnapshot, any Error>?
             var ledgerTables: LedgerTables?
             if request.facts {
-                // With the snapshot, the facts go in its round trip.
+                // With the snapshot, the facts go in its round trip. The snapshot's own error
+                // waits until the facts and the ledger are read, as when it came after them.
                 let facts: QueryResult
                 if wantsSnapshot {
                     let read = try CatalogSnapshot.load(from: db, after: [Self.facts])
@@ -224,7 +225,7 @@ public struct EnvironmentReader: Sendable {
             }
             if request.ledger { readLedger(db, request, tables: ledgerTables, into: &reading) }
             if wantsSnapshot {
-                let snapshot = try loaded ?? CatalogSnapshot.load(from: db)
+                let snapshot = try loaded?.get() ?? CatalogSnapshot.load(from: db)
                 reading.snapshot = snapshot
                 reading.foreign = checks.notThisApplication(
                     snapshot, environment: environment, endpoint: reached)
