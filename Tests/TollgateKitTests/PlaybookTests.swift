@@ -86,6 +86,10 @@ import Testing
             // A parameter and a name's $ open no dollar quote.
             "select $1; create index concurrently i on t (a)",
             "select a$b from t; create index concurrently i on t (a)",
+            // An E-string continued on the next line keeps its escapes; a comment ends at \r.
+            "select E'a'\n'\\'';\ncreate index concurrently i on t (c);",
+            "select E'a' -- note\n  '\\'' ; create index concurrently i on t (c);",
+            "select 1; -- a comment\rcreate index concurrently i on t (a)",
         ]
         let notFound = [
             "-- create index concurrently", "create index i on t (a) -- concurrently later",
@@ -97,6 +101,7 @@ import Testing
             "do $body$ begin execute 'create index concurrently i on t (a)'; end $body$",
             "/* concurrently /* nested */ still concurrently */ select 1",
             "select a$concurrently from t", "select 'unterminated concurrently",
+            "select E'a'\n'\\' concurrently'",
         ]
         for sql in found { #expect(PlaybookFile.mentionsConcurrently(sql), "\(sql)") }
         for sql in notFound { #expect(!PlaybookFile.mentionsConcurrently(sql), "\(sql)") }

@@ -325,14 +325,37 @@ enum PlaybookFile {
                 }
                 return count
             }
+            /// After a string ending before `index`: where its continuation's text starts, when
+            /// white space with a newline (and `--` comments) and a quote follow.
+            func continuation(from index: Int) -> Int? {
+                var index = index
+                var newline = false
+                while index < count {
+                    switch bytes[index] {
+                    case 0x0A, 0x0D: newline = true
+                    case 0x20, 0x09, 0x0C, 0x0B: break
+                    case 0x2D where index + 1 < count && bytes[index + 1] == 0x2D:
+                        while index < count && bytes[index] != 0x0A && bytes[index] != 0x0D {
+                            index += 1
+                        }
+                        continue
+                    case 0x27 where newline: return index + 1
+                    default: return nil
+                    }
+                    index += 1
+                }
+                return nil
+            }
             var index = 0
             while index < count {
                 let byte = bytes[index]
                 let next: UInt8 = index + 1 < count ? bytes[index + 1] : 0
                 let afterWord = index > 0 && (isWord(bytes[index - 1]) || bytes[index - 1] == 0x24)
                 switch byte {
-                case 0x2D where next == 0x2D:  // -- to the end of the line
-                    while index < count && bytes[index] != 0x0A { index += 1 }
+                case 0x2D where next == 0x2D:  // -- to the end of the line (\n or \r)
+                    while index < count && bytes[index] != 0x0A && bytes[index] != 0x0D {
+                        index += 1
+                    }
                 case 0x2F where next == 0x2A:  // /* */, nested
                     var depth = 0
                     while index < count {
@@ -353,6 +376,11 @@ enum PlaybookFile {
                         index > 0 && bytes[index - 1] | 0x20 == 0x65
                         && (index == 1 || !isWord(bytes[index - 2]))
                     index = after(0x27, from: index + 1, backslashEscapes: escapes)
+                    // A string continued on another line ('a'<newline>'b') is one string,
+                    // an E-string's escapes and all.
+                    while escapes, let resumed = continuation(from: index) {
+                        index = after(0x27, from: resumed, backslashEscapes: true)
+                    }
                 case 0x22:  // "quoted identifier"
                     index = after(0x22, from: index + 1, backslashEscapes: false)
                 case 0x24 where !afterWord:  // $tag$ … $tag$; not $1, not a name's $
