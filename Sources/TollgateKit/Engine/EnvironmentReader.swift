@@ -84,7 +84,8 @@ public struct EnvironmentReader: Sendable {
     /// What to read beyond the connection facts.
     public struct Request: Sendable {
         /// The server version and the Supabase CLI's history (checks need neither, and a
-        /// gate's role may not read `supabase_migrations`).
+        /// gate's role may not read `supabase_migrations`); with them, which of the ledger's
+        /// tables exist, so that reading the ledger takes one round trip.
         public var facts = true
         /// Each Supabase migration's recorded statements (for checksums and drift).
         public var migrationStatements = false
