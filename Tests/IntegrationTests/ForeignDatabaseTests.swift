@@ -39,6 +39,17 @@ struct ForeignDatabaseTests {
         return try #require(report.suites.first)
     }
 
+    /// `tollgate status --env production --format json` on `url`, with the round trips traced:
+    /// the command's result and its one environment as JSON.
+    func productionStatus(_ url: String) throws -> (CommandResult, [String: Any]) {
+        let result = try tollgate(
+            ["status", "--env", "production", "--format", "json"],
+            environment: ["PRODUCTION_DATABASE_URL": url, "TOLLGATE_TRACE_ROUND_TRIPS": "1"])
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
+        let environments = (report as? [String: Any])?["environments"] as? [[String: Any]]
+        return (result, try #require(environments?.first, "\(result.stdout)\(result.stderr)"))
+    }
+
     func results(_ run: SuiteRun, _ check: String, on table: String) -> CheckResult? {
         run.results.first { $0.check == check && $0.subject == "public.\(table)" }
     }
@@ -254,13 +265,8 @@ struct ForeignDatabaseTests {
                     """)
             let url =
                 try PostgresTestServer.connectionString().rawValue + " dbname=\(name) user=\(role)"
-            let result = try tollgate(
-                ["status", "--env", "production", "--format", "json"],
-                environment: ["PRODUCTION_DATABASE_URL": url, "TOLLGATE_TRACE_ROUND_TRIPS": "1"])
+            let (result, production) = try productionStatus(url)
             #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
-            let report =
-                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
-            let production = try #require((report["environments"] as? [[String: Any]])?.first)
             #expect(production["reachable"] as? Bool == true)
             #expect(production["error"] == nil, "\(production)")
             #expect(production["serverVersion"] as? String != nil)
@@ -276,8 +282,8 @@ struct ForeignDatabaseTests {
     }
 
     /// Status reads a database with the Supabase CLI's history and a bound ledger in three round
-    /// trips after connecting, however many environments: the facts with the catalog snapshot,
-    /// the history, and the ledger's rollout with its binding.
+    /// trips after connecting: the facts with the catalog snapshot, the history, and the
+    /// ledger's rollout with its binding.
     @Test func statusReadsHistoryAndLedgerInThreeRoundTrips() throws {
         try withTestDatabase { db, name in
             try db.execute(
@@ -292,13 +298,8 @@ struct ForeignDatabaseTests {
                 variables: VariableLookup(environment: ["PRODUCTION_DATABASE_URL": url]))
             let production = try #require(try project.environments(named: ["production"]).first)
             try Ledger(db).open(for: production, actor: "test")
-            let result = try tollgate(
-                ["status", "--env", "production", "--format", "json"],
-                environment: ["PRODUCTION_DATABASE_URL": url, "TOLLGATE_TRACE_ROUND_TRIPS": "1"])
+            let (result, environment) = try productionStatus(url)
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-            let report =
-                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
-            let environment = try #require((report["environments"] as? [[String: Any]])?.first)
             #expect(environment["ledgerPresent"] as? Bool == true)
             #expect(environment["ledgerBoundTo"] == nil, "\(environment)")
             #expect(environment["rollout"] as? [String] == [])
@@ -308,11 +309,8 @@ struct ForeignDatabaseTests {
             #expect(result.stderr.contains("round trips: 3 "), "\(result.stderr)")
             // Bound to another environment, the ledger says so in the same round trips.
             try db.query("update tollgate.binding set environment = 'staging'")
-            let elsewhere = try tollgate(
-                ["status", "--env", "production", "--format", "json"],
-                environment: ["PRODUCTION_DATABASE_URL": url, "TOLLGATE_TRACE_ROUND_TRIPS": "1"])
-            #expect(
-                elsewhere.stdout.contains("\"ledgerBoundTo\" : \"staging\""), "\(elsewhere.stdout)")
+            let (elsewhere, bound) = try productionStatus(url)
+            #expect(bound["ledgerBoundTo"] as? String == "staging", "\(bound)")
             #expect(elsewhere.stderr.contains("round trips: 3 "), "\(elsewhere.stderr)")
         }
     }
@@ -339,13 +337,8 @@ struct ForeignDatabaseTests {
                     grant select on all tables in schema supabase_migrations, tollgate to \(role);
                     revoke select on pg_catalog.pg_proc from public;
                     """)
-            let result = try tollgate(
-                ["status", "--env", "production", "--format", "json"],
-                environment: ["PRODUCTION_DATABASE_URL": url + " user=\(role)"])
+            let (result, environment) = try productionStatus(url + " user=\(role)")
             #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
-            let report =
-                try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
-            let environment = try #require((report["environments"] as? [[String: Any]])?.first)
             #expect(
                 (environment["error"] as? String)?.contains("permission denied for table pg_proc")
                     == true, "\(environment)")
