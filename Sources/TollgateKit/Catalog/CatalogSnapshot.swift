@@ -144,7 +144,9 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
     /// same round trip (outside the snapshot's transaction), and returns their results too:
     /// a statement's error is its result, and so is the snapshot's, so that what the leading
     /// statements read is not lost when a catalog query fails (a timeout).
-    /// - Throws: `PostgresError` when the exchange itself fails.
+    /// - Throws: `PostgresError` when the snapshot's transaction cannot be opened, or is not
+    ///   left as it was found; a failure of the catalog queries (a lost connection included)
+    ///   is the snapshot's result.
     public static func load(
         from db: Connection, after leading: [Query]
     ) throws -> (

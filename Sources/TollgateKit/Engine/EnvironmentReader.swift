@@ -85,7 +85,7 @@ public struct EnvironmentReader: Sendable {
     public struct Request: Sendable {
         /// The server version and the Supabase CLI's history (checks need neither, and a
         /// gate's role may not read `supabase_migrations`); with them, which of the ledger's
-        /// tables exist, so that reading the ledger takes one round trip.
+        /// tables exist, so that what status reads of the ledger takes one round trip.
         public var facts = true
         /// Each Supabase migration's recorded statements (for checksums and drift).
         public var migrationStatements = false
