@@ -50,6 +50,26 @@ struct ForeignDatabaseTests {
         return (result, try #require(environments?.first, "\(result.stdout)\(result.stderr)"))
     }
 
+    /// A test database with the Supabase CLI's history (one migration) and Tollgate's ledger
+    /// bound to production, with the URL that reaches it.
+    func withHistoryAndLedger(_ body: (Connection, String) throws -> Void) throws {
+        try withTestDatabase { db, name in
+            try db.execute(
+                script: """
+                    create schema supabase_migrations;
+                    create table supabase_migrations.schema_migrations (version text primary key, name text, statements text[]);
+                    insert into supabase_migrations.schema_migrations values ('20250101000000', 'init', '{select 1}');
+                    """)
+            let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
+            let project = try Project.load(
+                root: Repository.root,
+                variables: VariableLookup(environment: ["PRODUCTION_DATABASE_URL": url]))
+            let production = try #require(try project.environments(named: ["production"]).first)
+            try Ledger(db).open(for: production, actor: "test")
+            try body(db, url)
+        }
+    }
+
     func results(_ run: SuiteRun, _ check: String, on table: String) -> CheckResult? {
         run.results.first { $0.check == check && $0.subject == "public.\(table)" }
     }
@@ -285,19 +305,7 @@ struct ForeignDatabaseTests {
     /// trips after connecting: the facts with the catalog snapshot, the history, and the
     /// ledger's rollout with its binding.
     @Test func statusReadsHistoryAndLedgerInThreeRoundTrips() throws {
-        try withTestDatabase { db, name in
-            try db.execute(
-                script: """
-                    create schema supabase_migrations;
-                    create table supabase_migrations.schema_migrations (version text primary key, name text, statements text[]);
-                    insert into supabase_migrations.schema_migrations values ('20250101000000', 'init', '{select 1}');
-                    """)
-            let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
-            let project = try Project.load(
-                root: Repository.root,
-                variables: VariableLookup(environment: ["PRODUCTION_DATABASE_URL": url]))
-            let production = try #require(try project.environments(named: ["production"]).first)
-            try Ledger(db).open(for: production, actor: "test")
+        try withHistoryAndLedger { db, url in
             let (result, environment) = try productionStatus(url)
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
             #expect(environment["ledgerPresent"] as? Bool == true)
@@ -318,21 +326,12 @@ struct ForeignDatabaseTests {
     /// A catalog the role may not read fails the snapshot, not what was read beside it: status
     /// still shows the server's version, the CLI's history and the rollout, with the refusal.
     @Test func aRefusedSnapshotKeepsTheFactsAndTheRollout() throws {
-        try withTestDatabase { db, name in
+        try withHistoryAndLedger { db, url in
             let role = "tollgate_nocatalog_\(UUID().uuidString.prefix(8).lowercased())"
             try db.query("create role \(identifier: role) login")
             defer { try? db.execute(script: "drop owned by \(role); drop role \(role)") }
-            let url = try PostgresTestServer.connectionString().rawValue + " dbname=\(name)"
-            let project = try Project.load(
-                root: Repository.root,
-                variables: VariableLookup(environment: ["PRODUCTION_DATABASE_URL": url]))
-            let production = try #require(try project.environments(named: ["production"]).first)
-            try Ledger(db).open(for: production, actor: "test")
             try db.execute(
                 script: """
-                    create schema supabase_migrations;
-                    create table supabase_migrations.schema_migrations (version text primary key, name text, statements text[]);
-                    insert into supabase_migrations.schema_migrations values ('20250101000000', 'init', '{select 1}');
                     grant usage on schema supabase_migrations, tollgate to \(role);
                     grant select on all tables in schema supabase_migrations, tollgate to \(role);
                     revoke select on pg_catalog.pg_proc from public;
