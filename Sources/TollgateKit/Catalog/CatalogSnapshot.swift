@@ -122,11 +122,10 @@ public struct CatalogSnapshot: Sendable, Codable, Equatable {
 
     /// What the snapshot's transaction sets before the catalog queries.
     ///
-    /// The queries join in
-    /// the order they are written, which suits a catalog of ten tables and one of thousands
-    /// alike: searching for another order cost the planner more than it saved (with the
-    /// collapse limits at 1, the 14 queries plan in 4.0 ms instead of 6.4 on the sandbox and
-    /// in 5.6 instead of 8.6 at 2,000 tables, and run in the same time).
+    /// The queries join in the order they are written, which suits a catalog of ten tables and
+    /// one of thousands alike: searching for another order cost the planner more than it saved
+    /// (with the collapse limits at 1, the 14 queries plan in 4.0 ms instead of 6.4 on the
+    /// sandbox and in 5.6 instead of 8.6 at 2,000 tables, and run in the same time).
     static let settings: Query = """
         select set_config('search_path', 'pg_catalog', true),
                set_config('join_collapse_limit', '1', true),

@@ -274,21 +274,20 @@ public struct EnvironmentReader: Sendable {
     }
 
     /// The server's version, whether the Supabase CLI's history is there (and its columns),
-    /// and whether the ledger exists: one statement.
-    static let facts: Query = """
-        select split_part(current_setting('server_version'), ' ', 1) as version,
-               to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase,
-               array(select attname::text from pg_attribute
-                     where attrelid = to_regclass('supabase_migrations.schema_migrations')
-                       and attnum > 0 and not attisdropped) as history_columns,
-               -- Not to_regclass: without USAGE on the schema it fails, and a ledger
-               -- that cannot be read is the ledger's problem (rollout unknown), not
-               -- the environment's.
-               exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                       where n.nspname = 'tollgate' and c.relname = 'releases') as has_ledger,
-               exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                       where n.nspname = 'tollgate' and c.relname = 'binding') as has_binding
-        """
+    /// and which of the ledger's tables exist: one statement.
+    static let facts = Query(
+        unsafeSQL: """
+            select split_part(current_setting('server_version'), ' ', 1) as version,
+                   to_regclass('supabase_migrations.schema_migrations') is not null as has_supabase,
+                   array(\(SupabaseHistoryTable.columnNames)) as history_columns,
+                   -- Not to_regclass: without USAGE on the schema it fails, and a ledger
+                   -- that cannot be read is the ledger's problem (rollout unknown), not
+                   -- the environment's.
+                   exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                           where n.nspname = 'tollgate' and c.relname = 'releases') as has_ledger,
+                   exists (select from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                           where n.nspname = 'tollgate' and c.relname = 'binding') as has_binding
+            """)
 
     /// Which of the ledger's tables exist, as the ``facts`` read them.
     struct LedgerTables {

@@ -17,13 +17,13 @@ enum SupabaseHistoryTable {
 
     /// Its columns; empty where there is no such table.
     static func columns(on db: Connection) throws -> Set<String> {
-        Set(
-            try db.query(
-                """
-                select attname::text as name from pg_attribute
-                where attrelid = to_regclass('supabase_migrations.schema_migrations')
-                  and attnum > 0 and not attisdropped
-                """
-            ).rows.map { try $0.decode("name", as: String.self) })
+        Set(try db.query(Query(unsafeSQL: columnNames)).rows.map { try $0.decode("name") })
     }
+
+    /// The query of its column names (`name`), for ``columns(on:)`` or a larger statement.
+    static let columnNames = """
+        select attname::text as name from pg_attribute
+        where attrelid = to_regclass('supabase_migrations.schema_migrations')
+          and attnum > 0 and not attisdropped
+        """
 }
