@@ -74,6 +74,16 @@ import Testing
             ])
     }
 
+    @Test func everyYAML11BooleanIsNamedABoolean() throws {
+        // The spellings boolean() accepts are the ones an error calls a boolean.
+        try assertDiagnostics(
+            ["dev.yml": "version: 1\nname: dev\norder: 1️⃣off\nconnection: x\nprotection: 2️⃣ON\n"],
+            [
+                ("dev.yml", "1️⃣", "expected an integer for 'order', found a boolean (off)"),
+                ("dev.yml", "2️⃣", "expected a mapping for 'protection', found a boolean (ON)"),
+            ])
+    }
+
     @Test func missingRequiredKeysPointAtTheMapping() throws {
         try assertDiagnostics(
             ["dev.yml": "1️⃣version: 1\nname: dev\n"],

@@ -125,14 +125,8 @@ final class YAMLReader {
     /// `true` or `false` written plainly.
     func boolean(_ node: Node, key: String) -> Bool? {
         if case .scalar(let scalar) = node, scalar.style == .plain {
-            // YAML 1.1's booleans, as the JSON Schemas' validators (and PyYAML) read them.
-            switch scalar.string {
-            case "true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON":
-                return true
-            case "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF":
-                return false
-            default: break
-            }
+            if Self.trueSpellings.contains(scalar.string) { return true }
+            if Self.falseSpellings.contains(scalar.string) { return false }
         }
         diagnostics.error(
             "expected true or false for '\(key)', found \(kind(of: node))", at: location(node))
@@ -237,6 +231,12 @@ final class YAMLReader {
         return used[0]
     }
 
+    /// YAML 1.1's booleans, as the JSON Schemas' validators (and PyYAML) read them.
+    static let trueSpellings: Set = ["true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"]
+    static let falseSpellings: Set = [
+        "false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF",
+    ]
+
     /// How a node reads to a person, for "expected X, found Y".
     func kind(of node: Node) -> String {
         switch node {
@@ -249,7 +249,9 @@ final class YAMLReader {
                     return "nothing (null)"
                 }
                 if Int(scalar.string) != nil { return "an integer (\(scalar.string))" }
-                if ["true", "false", "True", "False", "yes", "no"].contains(scalar.string) {
+                if Self.trueSpellings.contains(scalar.string)
+                    || Self.falseSpellings.contains(scalar.string)
+                {
                     return "a boolean (\(scalar.string))"
                 }
             }
