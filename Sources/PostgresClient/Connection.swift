@@ -23,9 +23,9 @@ public final class Connection {
     private let noticeSink: NoticeSink
     private let logger: Logger
     private var transactionDepth = 0
-    /// Settings, and writes nobody reads the result of, that go to the server with the next
-    /// statement.
-    private var pendingStatements: [Query] = []
+    /// Settings and writes that go to the server with the next statement, each with what reads
+    /// its result, if anything does.
+    private var pendingStatements: [(query: Query, reading: ((QueryResult) -> Void)?)] = []
 
     /// The label put on every error from this connection; Tollgate uses the environment name.
     public let label: String?
@@ -310,7 +310,7 @@ public final class Connection {
         reading body: (PipelineResults) throws -> T
     ) throws -> T {
         let settings = pendingStatements
-        let queries = settings + queries
+        let queries = settings.map(\.query) + queries
         let statements = try queries.map { try $0.sql(quotingIdentifiersWith: quoteIdentifier) }
         pendingStatements = []
         let results = PipelineResults(
@@ -338,7 +338,10 @@ public final class Connection {
                 throw connectionError(statement: sql, callSite: callSite)
             }
         }
-        for _ in settings { _ = try results.next().get() }
+        for setting in settings {
+            let result = try results.next().get()
+            setting.reading?(result)
+        }
         return try body(results)
     }
 
@@ -544,7 +547,7 @@ public final class Connection {
     /// would be undone with it. An invalid value makes the next call throw its error, though
     /// the statement itself has run.
     public func setSettingWithNextStatement(_ name: String, _ value: String) {
-        pendingStatements.append("select set_config(\(name), \(value), false)")
+        pendingStatements.append(("select set_config(\(name), \(value), false)", nil))
     }
 
     /// Sends a statement whose result nobody reads (an insert) with the next statement, in the
@@ -556,7 +559,16 @@ public final class Connection {
     /// fails, the next call throws its error, though the statement itself has run: a `COMMIT`
     /// after a failed write ends the transaction rolled back.
     public func sendWithNextStatement(_ query: Query) {
-        pendingStatements.append(query)
+        pendingStatements.append((query, nil))
+    }
+
+    /// Sends a statement with the next statement, as ``sendWithNextStatement(_:)`` does, and
+    /// hands its result to `reading` when that statement runs, before the statement's own
+    /// result is read (a `COMMIT` that then fails has still run it, and rolled it back).
+    public func sendWithNextStatement(
+        _ query: Query, reading: @escaping (QueryResult) -> Void
+    ) {
+        pendingStatements.append((query, reading))
     }
 
     /// Runs a write whose result nobody reads: now, or with the next statement

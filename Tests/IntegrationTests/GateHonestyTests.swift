@@ -228,6 +228,67 @@ struct GateHonestyTests {
         }
     }
 
+    /// The server measures a transactional step's hold as its ledger rows arrive with the
+    /// COMMIT: no round trip of the client's comes between the step's SQL and the COMMIT that
+    /// releases its locks, and the event tells the hold in ``LockHold``'s own words.
+    @Test func theHoldIsMeasuredInTheRoundTripOfTheCommit() throws {
+        try withTestDatabase { db, _ in
+            try db.execute(
+                script: "create table public.leads (id int); create table public.notes (id int)")
+            let ledger = Ledger(db)
+            try ledger.install()
+            let run = try ledger.startRun(playbook: "p", environment: "dev", actor: "t", host: "h")
+            func step(_ id: String, locking sql: String, budget: Int64?) throws -> (LockHold?, Int)
+            {
+                nonisolated(unsafe) var measured: LockHold? = nil
+                var trips = 0
+                try db.withTransaction { db in
+                    try db.execute(script: sql)
+                    trips = db.roundTripCount
+                    try Ledger(db).recordStep(
+                        run: run, playbook: "p",
+                        step: StepIdentity(id: id, kind: "sql", checksum: nil, transactional: true),
+                        status: .succeeded,
+                        measuring: LockMeasurement(
+                            tables: ["public.leads"], budgetMilliseconds: budget),
+                        measured: { measured = $0 }, actor: "t", host: "h", withNextStatement: true)
+                }
+                return (measured, db.roundTripCount - trips)
+            }
+            // Only tenant tables count; the strongest mode wins.
+            let (strong, trips) = try step(
+                "strong",
+                locking:
+                    "lock table public.notes in access exclusive mode; lock table public.leads in share mode; lock table public.leads in access exclusive mode",
+                budget: nil)
+            #expect(trips == 1, "the rows, the measurement and the COMMIT in one round trip")
+            let hold = try #require(strong)
+            #expect(hold.mode == "AccessExclusiveLock" && hold.relations == ["public.leads"])
+            #expect(hold.budgetMilliseconds == 200 && hold.heldMilliseconds >= 0)
+            let (weak, _) = try step(
+                "weak", locking: "lock table public.leads in share mode", budget: 5000)
+            #expect(weak?.mode == "ShareLock" && weak?.budgetMilliseconds == 5000)
+            let (none, _) = try step(
+                "none", locking: "lock table public.notes in access exclusive mode", budget: nil)
+            #expect(none == nil)
+            // What the ledger keeps is what was measured, told in the same words.
+            for (id, measured) in [("strong", strong), ("weak", weak), ("none", none)] {
+                let row = try #require(
+                    try db.query(
+                        """
+                        select s.lock_mode, s.lock_held_ms, s.lock_budget_ms, e.detail
+                        from tollgate.step_runs s join tollgate.events e on e.step = s.step and e.event = 'succeeded'
+                        where s.step = \(id)
+                        """
+                    ).first)
+                #expect(try row.decodeIfPresent("lock_mode") == measured?.mode, "\(id)")
+                #expect(try row.decodeIfPresent("lock_held_ms") == measured?.heldMilliseconds)
+                #expect(try row.decodeIfPresent("lock_budget_ms") == measured?.budgetMilliseconds)
+                #expect(try row.decodeIfPresent("detail") == measured?.description, "\(id)")
+            }
+        }
+    }
+
     /// Each DDL step's strong lock on a tenant table is measured and recorded; one held longer
     /// than its budget blocks promotion until someone accepts it on the next environment.
     @Test func aLockHeldOverItsBudgetBlocksPromotionUntilApproved() throws {

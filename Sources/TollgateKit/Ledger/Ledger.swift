@@ -269,12 +269,17 @@ public struct Ledger {
 
     /// Records a step's state; for a transactional step, call inside the step's transaction.
     ///
-    /// - Parameter withNextStatement: the rows go with the connection's next statement (a
-    ///   transactional step's `COMMIT`) instead of in round trips of their own; a failure is
-    ///   then that statement's error.
+    /// - Parameters:
+    ///   - measuring: how the server measures the strongest lock the step held, as it records
+    ///     the step (see ``LockMeasurement``); the hold goes to `measured` once the rows are
+    ///     written. Without it, a finished step records no hold.
+    ///   - withNextStatement: the rows go with the connection's next statement (a
+    ///     transactional step's `COMMIT`) instead of in round trips of their own; a failure is
+    ///     then that statement's error.
     public func recordStep(
         run: Int64, playbook: String, step: StepIdentity, status: StepStatus, error: String? = nil,
-        output: String? = nil, lock: LockHold? = nil,
+        output: String? = nil, measuring: LockMeasurement? = nil,
+        measured: @escaping (LockHold?) -> Void = { _ in },
         actor: String, host: String, withNextStatement: Bool = false
     ) throws {
         let status = status.rawValue
@@ -295,17 +300,68 @@ public struct Ledger {
             """)
         // A finished step replaces its lock record, so a rerun that held no strong lock does
         // not keep an earlier run's hold (and its over-budget gate).
+        if status != StepStatus.started.rawValue, let measuring {
+            // The hold, its record and the event that tells it, in one statement: the server
+            // measures what it holds as the rows arrive, so no round trip of the client's
+            // comes between the step's SQL and its COMMIT.
+            let statement: Query = """
+                with hold as (
+                  -- The strongest of the modes that block writers held on a tenant table by
+                  -- this transaction, the tables it is held on, and the transaction's time.
+                  select l.mode::text as mode, array_agg(distinct n.nspname || '.' || c.relname) as relations,
+                         (extract(epoch from clock_timestamp() - now()) * 1000)::bigint as held
+                  from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
+                  where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted
+                    and l.mode in ('AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock')
+                    and (n.nspname || '.' || c.relname) = any(\(measuring.tables))
+                  group by l.mode
+                  order by array_position(array['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock'], l.mode::text)
+                  limit 1),
+                measured as (
+                  select h.mode, h.relations, h.held,
+                         coalesce(\(measuring.budgetMilliseconds)::bigint,
+                                  case when h.mode = 'AccessExclusiveLock' then 200 end) as budget
+                  from (select) one left join hold h on true),
+                recorded as (
+                  update tollgate.step_runs set lock_mode = m.mode, lock_relations = m.relations,
+                    lock_held_ms = m.held, lock_budget_ms = m.budget
+                  from measured m where playbook = \(playbook) and step = \(step.id)),
+                told as (
+                  insert into tollgate.events (run_id, playbook, step, event, actor, detail)
+                  select \(run), \(playbook), \(step.id), \(status), \(actor),
+                         coalesce(\(error), 'held ' || m.mode || ' on ' || array_to_string(m.relations, ', ')
+                                  || ' for ' || m.held || 'ms' || coalesce(' (budget ' || m.budget || 'ms)', ''))
+                  from measured m)
+                select mode, relations, held, budget from measured
+                """
+            let read = { (result: QueryResult) in
+                let row = result.first
+                measured(
+                    try? row?.decodeIfPresent("mode", as: String.self).map { mode in
+                        LockHold(
+                            mode: mode, relations: try row!.decode("relations"),
+                            heldMilliseconds: try row!.decode("held"),
+                            budgetMilliseconds: try row!.decodeIfPresent("budget"))
+                    })
+            }
+            if withNextStatement {
+                db.sendWithNextStatement(statement, reading: read)
+            } else {
+                read(try db.query(statement))
+            }
+            return
+        }
         if status != StepStatus.started.rawValue {
             try send(
                 """
-                update tollgate.step_runs set lock_mode = \(lock?.mode), lock_relations = \(lock?.relations),
-                  lock_held_ms = \(lock?.heldMilliseconds), lock_budget_ms = \(lock?.budgetMilliseconds)
+                update tollgate.step_runs set lock_mode = null, lock_relations = null,
+                  lock_held_ms = null, lock_budget_ms = null
                 where playbook = \(playbook) and step = \(step.id)
                 """)
         }
         try event(
             run: run, playbook: playbook, step: step.id, LedgerEvent(rawValue: status)!,
-            actor: actor, detail: error ?? lock?.description, withNextStatement: withNextStatement)
+            actor: actor, detail: error, withNextStatement: withNextStatement)
     }
 
     public func event(

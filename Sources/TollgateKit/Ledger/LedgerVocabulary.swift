@@ -72,10 +72,30 @@ public struct LockHold: Sendable, Codable, Equatable {
 
     /// The hold in words.
     ///
-    /// `held AccessExclusiveLock on public.leads for 12ms (budget 200ms)`
+    /// `held AccessExclusiveLock on public.leads for 12ms (budget 200ms)`; a hold the server
+    /// measures is told in its event with the same words, written in SQL
+    /// (``Ledger/recordStep(run:playbook:step:status:error:output:lock:measuring:actor:host:withNextStatement:)``).
     public var description: String {
         "held \(mode) on \(relations.joined(separator: ", ")) for \(heldMilliseconds)ms"
             + (budgetMilliseconds.map { " (budget \($0)ms)" } ?? "")
+    }
+}
+
+/// How a transactional step's strongest lock on a tenant table is measured: by the server,
+/// in the round trip of the step's ledger rows and `COMMIT`, at the moment they arrive (the
+/// transaction's time so far, an upper bound of what the step's SQL held).
+///
+/// Measured by the client, the reading cost a round trip of its own between the step's SQL
+/// and its `COMMIT`, under the step's locks.
+public struct LockMeasurement: Sendable, Equatable {
+    /// The tenant tables (`schema.name`) whose locks count.
+    public var tables: [String]
+    /// The step's own budget; otherwise 200 ms for `ACCESS EXCLUSIVE`, none for the others.
+    public var budgetMilliseconds: Int64?
+
+    public init(tables: [String], budgetMilliseconds: Int64?) {
+        self.tables = tables
+        self.budgetMilliseconds = budgetMilliseconds
     }
 }
 

@@ -32,43 +32,25 @@ struct StepContext {
 
     /// Records the step's state in the ledger (inside the step's transaction when it has one).
     func record(
-        _ status: StepStatus, error: String? = nil, output: String? = nil, lock: LockHold? = nil,
+        _ status: StepStatus, error: String? = nil, output: String? = nil,
+        measuring: LockMeasurement? = nil, measured: @escaping (LockHold?) -> Void = { _ in },
         on db: Connection? = nil, withCommit: Bool = false
     ) throws {
         try Ledger(db ?? self.db).recordStep(
             run: run, playbook: playbook.name, step: identity, status: status, error: error,
-            output: output, lock: lock, actor: options.actor, host: options.host,
-            withNextStatement: withCommit)
+            output: output, measuring: measuring, measured: measured, actor: options.actor,
+            host: options.host, withNextStatement: withCommit)
     }
 
-    /// The strongest lock this transaction holds on a tenant table, and how long the transaction
-    /// has run (an upper bound of the hold), with the step's budget: 200 ms for `ACCESS EXCLUSIVE`
-    /// unless the step sets `lock_budget`.
-    ///
-    /// Measured before the commit.
-    func strongestLock(on db: Connection) throws -> LockHold? {
+    /// How the server measures the step's strongest lock on a tenant table as it records the
+    /// step, with the step's budget (by default 200 ms for `ACCESS EXCLUSIVE`); `nil` when the
+    /// project names no tenant tables.
+    var lockMeasurement: LockMeasurement? {
         let tenantTables = Array(Set(project.tableSets.values.joined())).sorted()
-        guard !tenantTables.isEmpty,
-            let row = try db.query(
-                """
-                select l.mode, array_agg(distinct n.nspname || '.' || c.relname) as relations,
-                       (extract(epoch from clock_timestamp() - now()) * 1000)::bigint as held
-                from pg_locks l join pg_class c on c.oid = l.relation join pg_namespace n on n.oid = c.relnamespace
-                where l.pid = pg_backend_pid() and l.locktype = 'relation' and l.granted
-                  and l.mode in ('AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock')
-                  and (n.nspname || '.' || c.relname) = any(\(tenantTables))
-                group by l.mode
-                order by array_position(array['AccessExclusiveLock', 'ExclusiveLock', 'ShareRowExclusiveLock', 'ShareLock'], l.mode::text)
-                limit 1
-                """
-            ).first
-        else { return nil }
-        let mode: String = try row.decode("mode")
-        let budget = step.lockBudget ?? (mode == "AccessExclusiveLock" ? .milliseconds(200) : nil)
-        return LockHold(
-            mode: mode, relations: try row.decode("relations"),
-            heldMilliseconds: try row.decode("held"),
-            budgetMilliseconds: budget.map(DurationParser.milliseconds))
+        guard !tenantTables.isEmpty else { return nil }
+        return LockMeasurement(
+            tables: tenantTables,
+            budgetMilliseconds: step.lockBudget.map(DurationParser.milliseconds))
     }
 
     /// Sets the environment's variables as session settings, read with
