@@ -301,10 +301,10 @@ struct ForeignDatabaseTests {
         }
     }
 
-    /// Status reads a database with the Supabase CLI's history and a bound ledger in three round
-    /// trips after connecting: the facts with the catalog snapshot, the history, and the
-    /// ledger's rollout with its binding.
-    @Test func statusReadsHistoryAndLedgerInThreeRoundTrips() throws {
+    /// Status reads a database with the Supabase CLI's history and a bound ledger in two round
+    /// trips after connecting: the facts with the catalog snapshot, then the history with the
+    /// ledger's rollout and binding.
+    @Test func statusReadsHistoryAndLedgerInTwoRoundTrips() throws {
         try withHistoryAndLedger { db, url in
             let (result, environment) = try productionStatus(url)
             #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
@@ -314,12 +314,32 @@ struct ForeignDatabaseTests {
             let history = environment["supabaseMigrations"] as? [String: Any]
             #expect(history?["count"] as? Int == 1)
             #expect(history?["latest"] as? String == "20250101000000")
-            #expect(result.stderr.contains("round trips: 3 "), "\(result.stderr)")
+            #expect(result.stderr.contains("round trips: 2 "), "\(result.stderr)")
             // Bound to another environment, the ledger says so in the same round trips.
             try db.query("update tollgate.binding set environment = 'staging'")
             let (elsewhere, bound) = try productionStatus(url)
             #expect(bound["ledgerBoundTo"] as? String == "staging", "\(bound)")
-            #expect(elsewhere.stderr.contains("round trips: 3 "), "\(elsewhere.stderr)")
+            #expect(elsewhere.stderr.contains("round trips: 2 "), "\(elsewhere.stderr)")
+            // A ledger the role may not read, sent with the history, does not take the history
+            // with it: the rollout is unknown, the history shown.
+            let role = "tollgate_history_\(UUID().uuidString.prefix(8).lowercased())"
+            try db.query("create role \(identifier: role) login")
+            defer { try? db.execute(script: "drop owned by \(role); drop role \(role)") }
+            try db.execute(
+                script: """
+                    grant usage on schema supabase_migrations, tollgate to \(role);
+                    grant select on all tables in schema supabase_migrations to \(role);
+                    """)
+            let (refused, partly) = try productionStatus(url + " user=\(role)")
+            #expect(refused.status == 3, "\(refused.stdout)\(refused.stderr)")
+            #expect(partly["error"] == nil, "\(partly)")
+            #expect(
+                (partly["rolloutError"] as? String)?.contains("permission denied for table")
+                    == true,
+                "\(partly)")
+            let shown = partly["supabaseMigrations"] as? [String: Any]
+            #expect(shown?["count"] as? Int == 1, "\(partly)")
+            #expect(refused.stderr.contains("round trips: 2 "), "\(refused.stderr)")
         }
     }
 

@@ -211,6 +211,7 @@ public struct EnvironmentReader: Sendable {
             let wantsSnapshot = request.snapshot || !request.suites.isEmpty
             var loaded: Result<CatalogSnapshot, any Error>?
             var ledgerTables: LedgerTables?
+            var history: Query?
             if request.facts {
                 // With the snapshot, the facts go in its round trip. The snapshot's own error
                 // waits until the facts and the ledger are read, as when it came after them.
@@ -222,9 +223,15 @@ public struct EnvironmentReader: Sendable {
                 } else {
                     facts = try db.query(Self.facts)
                 }
-                ledgerTables = try readFacts(facts.first!, db, request, into: &reading)
+                (ledgerTables, history) = try readFacts(facts.first!, request, into: &reading)
             }
-            if request.ledger { readLedger(db, request, tables: ledgerTables, into: &reading) }
+            // The CLI's history goes in the round trip of the ledger's rollout.
+            let leading = history.map { [$0] } ?? []
+            let read =
+                request.ledger
+                ? try readLedger(db, request, tables: ledgerTables, after: leading, into: &reading)
+                : leading.isEmpty ? [] : try db.pipeline(leading)
+            if history != nil { try readHistory(read[0].get(), into: &reading) }
             if wantsSnapshot {
                 let snapshot = try loaded?.get() ?? CatalogSnapshot.load(from: db)
                 reading.snapshot = snapshot
@@ -295,15 +302,15 @@ public struct EnvironmentReader: Sendable {
         var binding: Bool
     }
 
-    /// Takes the server's version from the ``facts`` row, reads the Supabase CLI's history
-    /// where there is one (a round trip), and returns which of the ledger's tables exist.
+    /// Takes the server's version from the ``facts`` row, and returns which of the ledger's
+    /// tables exist and the query that reads the Supabase CLI's history, where there is one.
     func readFacts(
-        _ row: Row, _ db: Connection, _ request: Request, into reading: inout EnvironmentReading
-    ) throws -> LedgerTables {
+        _ row: Row, _ request: Request, into reading: inout EnvironmentReading
+    ) throws -> (LedgerTables, history: Query?) {
         reading.serverVersion = try row.decode("version")
         let ledger = LedgerTables(
             releases: try row.decode("has_ledger"), binding: try row.decode("has_binding"))
-        guard try row.decode("has_supabase", as: Bool.self) else { return ledger }
+        guard try row.decode("has_supabase", as: Bool.self) else { return (ledger, nil) }
         // The statements are joined on a line of their own: one may end in a -- comment.
         // An older CLI's history has only `version` (then `statements`, then `name`).
         let columns = Set(try row.decode("history_columns", as: [String].self))
@@ -311,45 +318,60 @@ public struct EnvironmentReader: Sendable {
         let statements =
             columns.contains("statements") && request.migrationStatements
             ? "coalesce(array_to_string(statements, E'\\n;\\n'), '')" : "''"
-        reading.supabaseMigrations = try db.query(
-            Query(
-                unsafeSQL: """
-                    select version, \(name) as name, \(statements) as sql
-                    from supabase_migrations.schema_migrations order by version
-                    """)
-        ).rows.map {
+        let history = Query(
+            unsafeSQL: """
+                select version, \(name) as name, \(statements) as sql
+                from supabase_migrations.schema_migrations order by version
+                """)
+        return (ledger, history)
+    }
+
+    /// The Supabase CLI's history, from the query ``readFacts(_:_:into:)`` returned.
+    func readHistory(_ result: QueryResult, into reading: inout EnvironmentReading) throws {
+        reading.supabaseMigrations = try result.rows.map {
             SupabaseMigration(
                 version: try $0.decode("version"), name: try $0.decode("name"),
                 sql: try $0.decode("sql"))
         }
-        return ledger
     }
 
     /// A ledger that exists but cannot be read is reported beside the rest, never as "not
     /// started".
     ///
     /// `tables` are the ledger's tables that exist, when the facts read them: then what status
-    /// shows of it takes one round trip.
+    /// shows of it takes one round trip, which carries the `leading` statements too. Their
+    /// results are returned whatever becomes of the ledger's read.
+    /// - Throws: `PostgresError` when the leading statements could not be run (a lost
+    ///   connection).
     func readLedger(
-        _ db: Connection, _ request: Request, tables: LedgerTables?,
+        _ db: Connection, _ request: Request, tables: LedgerTables?, after leading: [Query],
         into reading: inout EnvironmentReading
-    ) {
+    ) throws -> [Result<QueryResult, PostgresError>] {
         let ledger = Ledger(db)
+        var results: [Result<QueryResult, PostgresError>]?
         do {
             reading.ledgerPresent = try tables?.releases ?? ledger.exists()
-            guard reading.ledgerPresent == true else { return }
-            let (completed, binding) =
-                try tables.map { try ledger.rollout(hasBinding: $0.binding) }
-                ?? (ledger.completedPlaybooks(), ledger.binding())
-            reading.ledger = EnvironmentReading.LedgerReading(
-                state: request.ledgerDetails ? try ledger.state() : Ledger.State(),
-                completed: completed,
-                lastRunBy: request.ledgerDetails ? try ledger.lastRunBy() : [:],
-                binding: binding,
-                effects: request.effects ? try ledger.schemaEffects() : [])
+            if reading.ledgerPresent == true {
+                let (completed, binding): ([String], Ledger.Binding?)
+                if let tables {
+                    let read = try ledger.rollout(hasBinding: tables.binding, after: leading)
+                    results = read.leading
+                    (completed, binding) = try read.rollout.get()
+                } else {
+                    (completed, binding) = (try ledger.completedPlaybooks(), try ledger.binding())
+                }
+                reading.ledger = EnvironmentReading.LedgerReading(
+                    state: request.ledgerDetails ? try ledger.state() : Ledger.State(),
+                    completed: completed,
+                    lastRunBy: request.ledgerDetails ? try ledger.lastRunBy() : [:],
+                    binding: binding,
+                    effects: request.effects ? try ledger.schemaEffects() : [])
+            }
         } catch {
             reading.ledgerError = Self.classify(error).message
         }
+        // Without a ledger (or when its round trip never came back, which fails again here).
+        return try results ?? (leading.isEmpty ? [] : db.pipeline(leading))
     }
 }
 

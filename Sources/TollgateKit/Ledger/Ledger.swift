@@ -203,12 +203,28 @@ public struct Ledger {
     /// What `status` shows of an existing ledger, in one round trip: the playbooks that have
     /// succeeded, in order (``completedPlaybooks()``), and the binding (``binding()``), read
     /// when `hasBinding` says `tollgate.binding` exists (version 4 and later).
-    public func rollout(hasBinding: Bool) throws -> (completed: [String], binding: Binding?) {
+    ///
+    /// `leading` statements are sent first in the same round trip, and their results come back
+    /// whatever becomes of the ledger's: its failure is the `rollout` result.
+    /// - Throws: `PostgresError` when the exchange itself fails (a lost connection).
+    public func rollout(
+        hasBinding: Bool, after leading: [Query] = []
+    ) throws -> (
+        rollout: Result<(completed: [String], binding: Binding?), any Error>,
+        leading: [Result<QueryResult, PostgresError>]
+    ) {
         let results = try db.pipeline(
-            [Self.completedQuery] + (hasBinding ? [Self.bindingQuery] : []))
-        let completed: [String] = try results[0].get().rows.map { try $0.decode("playbook") }
-        let binding = try hasBinding ? results[1].get().first.map(Binding.init(row:)) : nil
-        return (completed, binding)
+            leading + [Self.completedQuery] + (hasBinding ? [Self.bindingQuery] : []))
+        let own = results.dropFirst(leading.count)
+        let rollout = Result { () throws -> (completed: [String], binding: Binding?) in
+            let completed: [String] = try own[own.startIndex].get().rows.map {
+                try $0.decode("playbook")
+            }
+            let binding =
+                try hasBinding ? own[own.startIndex + 1].get().first.map(Binding.init(row:)) : nil
+            return (completed, binding)
+        }
+        return (rollout, Array(results.prefix(leading.count)))
     }
 
     /// The steps of `playbook` whose last run held a strong lock longer than its budget.
