@@ -269,7 +269,7 @@ struct GateHonestyTests {
                 "weak", locking: "lock table public.leads in share mode", budget: 5000)
             #expect(weak?.mode == "ShareLock" && weak?.budgetMilliseconds == 5000)
             let (none, _) = try step(
-                "none", locking: "lock table public.notes in access exclusive mode", budget: nil)
+                "none", locking: "lock table public.notes in access exclusive mode", budget: 5000)
             #expect(none == nil)
             // What the ledger keeps is what was measured, told in the same words.
             for (id, measured) in [("strong", strong), ("weak", weak), ("none", none)] {

@@ -246,7 +246,11 @@ struct PlaybookEngineTests {
             #expect(try Ledger(db).schemaEffects().isEmpty)
             let again = try runner(project).run(try project.playbook(named: "day-1-demo"), on: dev)
             #expect(again.steps.allSatisfy { $0.disposition == .alreadyApplied })
-            #expect(try Ledger(db).version() == 6)
+            #expect(try Ledger(db).version() == 7)
+            let comment: String? = try db.query(
+                "select col_description('tollgate.step_runs'::regclass, (select attnum from pg_attribute where attrelid = 'tollgate.step_runs'::regclass and attname = 'lock_held_ms')) as c"
+            ).first!.decodeIfPresent("c")
+            #expect(comment?.contains("when its ledger rows arrive") == true, "\(comment ?? "")")
             #expect(try Ledger(db).binding()?.environment == "dev")  // bound on its first use since
             let tables: Int = try db.query(
                 "select count(*) as n from pg_tables where schemaname = 'tollgate' and tablename in ('schema_effects', 'backfill_cursors')"

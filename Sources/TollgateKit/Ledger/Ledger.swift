@@ -206,7 +206,8 @@ public struct Ledger {
     ///
     /// `leading` statements are sent first in the same round trip, and their results come back
     /// whatever becomes of the ledger's: its failure is the `rollout` result.
-    /// - Throws: `PostgresError` when the exchange itself fails (a lost connection).
+    /// - Throws: `PostgresError` when the exchange itself fails (a lost connection), or a
+    ///   setting sent with it (``Connection/setSettingWithNextStatement(_:_:)``) fails.
     public func rollout(
         hasBinding: Bool, after leading: [Query] = []
     ) throws -> (
@@ -335,8 +336,10 @@ public struct Ledger {
                   limit 1),
                 measured as (
                   select h.mode, h.relations, h.held,
-                         coalesce(\(measuring.budgetMilliseconds)::bigint,
-                                  case when h.mode = 'AccessExclusiveLock' then 200 end) as budget
+                         case when h.mode is not null
+                              then coalesce(\(measuring.budgetMilliseconds)::bigint,
+                                            case when h.mode = 'AccessExclusiveLock' then 200 end)
+                         end as budget
                   from (select) one left join hold h on true),
                 recorded as (
                   update tollgate.step_runs set lock_mode = m.mode, lock_relations = m.relations,

@@ -3,15 +3,27 @@
 enum LedgerSchema {
     /// The newest version; each version has an idempotent script that upgrades from the one
     /// before (`releases` records which were installed).
-    static let version = 6
+    static let version = 7
 
     /// The scripts in order, index 0 for version 1.
-    static let scripts = [v1, v2, v3, v4, v5, v6]
+    static let scripts = [v1, v2, v3, v4, v5, v6, v7]
+
+    /// Version 7: the measured hold's comment, now that the server measures it as the step's
+    /// ledger rows arrive with its `COMMIT` (no round trip of the client's in between).
+    static let v7 = """
+        do $$
+        begin
+          comment on column tollgate.step_runs.lock_held_ms is 'How long a step held its strongest lock on a tenant table: its transaction''s time when its ledger rows arrive, right after its SQL, with the COMMIT that ends it in the same round trip (an upper bound of what the SQL held).';
+        exception when insufficient_privilege then null;
+        end
+        $$;
+        insert into tollgate.releases (version) values (7) on conflict do nothing;
+        """
 
     /// Version 6: the tables' comments on a transactional step's effects and measured hold.
     ///
-    /// Effects are read and written after the step's commit; the hold is measured before its
-    /// ledger rows and COMMIT, one round trip more. Comments need the tables' owner: a runner
+    /// Effects are read and written after the step's commit; the hold was then measured a
+    /// round trip before its ledger rows and COMMIT (see version 7). Comments need the tables' owner: a runner
     /// that is not (the ledger made by another role) keeps the old comments rather than
     /// failing every run.
     static let v6 = """

@@ -74,7 +74,7 @@ public struct LockHold: Sendable, Codable, Equatable {
     ///
     /// `held AccessExclusiveLock on public.leads for 12ms (budget 200ms)`; a hold the server
     /// measures is told in its event with the same words, written in SQL
-    /// (``Ledger/recordStep(run:playbook:step:status:error:output:lock:measuring:actor:host:withNextStatement:)``).
+    /// (``Ledger/recordStep(run:playbook:step:status:error:output:measuring:measured:actor:host:withNextStatement:)``).
     public var description: String {
         "held \(mode) on \(relations.joined(separator: ", ")) for \(heldMilliseconds)ms"
             + (budgetMilliseconds.map { " (budget \($0)ms)" } ?? "")
