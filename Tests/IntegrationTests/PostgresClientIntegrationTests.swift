@@ -222,6 +222,35 @@ struct PostgresClientIntegrationTests {
         }
     }
 
+    /// A transaction's BEGIN goes with its first statement.
+    ///
+    /// Two statements and the COMMIT are three round trips. Before the BEGIN is sent the
+    /// session already counts as inside the transaction, so a rolled-back group run first takes a savepoint and leaves the
+    /// transaction's work alone.
+    @Test func aTransactionBeginsWithItsFirstStatement() throws {
+        try withTestDatabase { db, _ in
+            try db.query("create table t (n int primary key)")
+            let trips = db.roundTripCount
+            try db.withTransaction { db in
+                #expect(db.isInTransaction)
+                try db.query("insert into t values (\(1))")
+                #expect(try db.query("select count(*) as n from t").first!.values == ["1"])
+            }
+            #expect(db.roundTripCount == trips + 3)
+            #expect(!db.isInTransaction)
+            try db.withTransaction { db in
+                // A snapshot is such a group: read, rolled back, the transaction still open.
+                _ = try CatalogSnapshot.load(from: db)
+                #expect(db.isInTransaction)
+                try db.query("insert into t values (\(2))")
+            }
+            #expect(try db.query("select count(*) as n from t").first!.values == ["2"])
+            // Nothing sent in the body: the BEGIN goes with the COMMIT, and nothing is left open.
+            try db.withTransaction { _ in }
+            #expect(!db.isInTransaction)
+        }
+    }
+
     /// A pipeline is one round trip whose statements end as they would one by one.
     @Test func aPipelineRunsEachStatementAsItWouldAlone() throws {
         try withTestDatabase { db, _ in
