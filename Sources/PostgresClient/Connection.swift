@@ -212,8 +212,9 @@ public final class Connection {
     /// so is a whole ``pipeline(_:file:line:)``.
     public private(set) var roundTripCount = 0
 
-    /// True while the session is inside a transaction block (`BEGIN` was sent and neither
-    /// `COMMIT` nor `ROLLBACK` yet), whoever sent it: Tollgate or the SQL of a migration.
+    /// True while the session is inside a transaction block (`BEGIN` was sent, or queued by
+    /// ``withTransaction(_:)`` to go with the next statement, and neither `COMMIT` nor
+    /// `ROLLBACK` yet), whoever sent it: Tollgate or the SQL of a migration.
     public var isInTransaction: Bool {
         let status = PQtransactionStatus(handle)
         return beginPending || status == PQTRANS_INTRANS || status == PQTRANS_INERROR
@@ -314,10 +315,10 @@ public final class Connection {
         reading body: (PipelineResults) throws -> T
     ) throws -> T {
         let settings = pendingStatements
-        let queries = settings.map(\.query) + queries
-        let statements = try queries.map { try $0.sql(quotingIdentifiersWith: quoteIdentifier) }
         pendingStatements = []
         beginPending = false
+        let queries = settings.map(\.query) + queries
+        let statements = try queries.map { try $0.sql(quotingIdentifiersWith: quoteIdentifier) }
         let results = PipelineResults(
             connection: self, statements: statements, file: file, line: line)
         guard !queries.isEmpty else { return try body(results) }
@@ -485,7 +486,9 @@ public final class Connection {
     /// Nested calls use savepoints, so an inner failure rolls back only the inner work. The
     /// `BEGIN` (or `SAVEPOINT`) goes with the body's first statement, in its round trip
     /// (``sendWithNextStatement(_:)``): over a network, a transaction costs one round trip
-    /// less.
+    /// less. A script (``execute(script:)``) cannot carry it: it then goes just before, alone.
+    /// Since `now()` is the time the `BEGIN` runs, it reads a round trip later than it did
+    /// when the `BEGIN` went alone.
     /// - Throws: whatever `body` throws (after rolling back), or the `COMMIT` failure.
     public func withTransaction<T>(_ body: (Connection) throws -> T) throws -> T {
         let savepoint = "tollgate_sp_\(transactionDepth)"

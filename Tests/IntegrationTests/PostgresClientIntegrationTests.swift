@@ -245,6 +245,16 @@ struct PostgresClientIntegrationTests {
                 try db.query("insert into t values (\(2))")
             }
             #expect(try db.query("select count(*) as n from t").first!.values == ["2"])
+            // And the work after it rolls back with the transaction, not alone.
+            struct Undo: Error {}
+            #expect(throws: Undo.self) {
+                try db.withTransaction { db in
+                    _ = try CatalogSnapshot.load(from: db)
+                    try db.query("insert into t values (\(3))")
+                    throw Undo()
+                }
+            }
+            #expect(try db.query("select count(*) as n from t").first!.values == ["2"])
             // Nothing sent in the body: the BEGIN goes with the COMMIT, and nothing is left open.
             try db.withTransaction { _ in }
             #expect(!db.isInTransaction)
