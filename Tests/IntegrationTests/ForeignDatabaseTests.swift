@@ -70,6 +70,20 @@ struct ForeignDatabaseTests {
         }
     }
 
+    /// A login role of a fresh name starting with `prefix`, after `granted` (with `ROLE` for
+    /// its name) has run; drop it, and what it owns, when done.
+    func makeRole(_ prefix: String, on db: Connection, granted: String) throws -> String {
+        let role = "\(prefix)_\(UUID().uuidString.prefix(8).lowercased())"
+        try db.query("create role \(identifier: role) login")
+        do {
+            try db.execute(script: granted.replacingOccurrences(of: "ROLE", with: role))
+        } catch {
+            _ = try? db.execute(script: "drop owned by \(role); drop role \(role)")
+            throw error
+        }
+        return role
+    }
+
     func results(_ run: SuiteRun, _ check: String, on table: String) -> CheckResult? {
         run.results.first { $0.check == check && $0.subject == "public.\(table)" }
     }
@@ -322,14 +336,13 @@ struct ForeignDatabaseTests {
             #expect(elsewhere.stderr.contains("round trips: 2 "), "\(elsewhere.stderr)")
             // A ledger the role may not read, sent with the history, does not take the history
             // with it: the rollout is unknown, the history shown.
-            let role = "tollgate_history_\(UUID().uuidString.prefix(8).lowercased())"
-            try db.query("create role \(identifier: role) login")
-            defer { try? db.execute(script: "drop owned by \(role); drop role \(role)") }
-            try db.execute(
-                script: """
-                    grant usage on schema supabase_migrations, tollgate to \(role);
-                    grant select on all tables in schema supabase_migrations to \(role);
+            let role = try makeRole(
+                "tollgate_history", on: db,
+                granted: """
+                    grant usage on schema supabase_migrations, tollgate to ROLE;
+                    grant select on all tables in schema supabase_migrations to ROLE;
                     """)
+            defer { try? db.execute(script: "drop owned by \(role); drop role \(role)") }
             let (refused, partly) = try productionStatus(url + " user=\(role)")
             #expect(refused.status == 3, "\(refused.stdout)\(refused.stderr)")
             #expect(partly["error"] == nil, "\(partly)")
@@ -347,15 +360,14 @@ struct ForeignDatabaseTests {
     /// still shows the server's version, the CLI's history and the rollout, with the refusal.
     @Test func aRefusedSnapshotKeepsTheFactsAndTheRollout() throws {
         try withHistoryAndLedger { db, url in
-            let role = "tollgate_nocatalog_\(UUID().uuidString.prefix(8).lowercased())"
-            try db.query("create role \(identifier: role) login")
-            defer { try? db.execute(script: "drop owned by \(role); drop role \(role)") }
-            try db.execute(
-                script: """
-                    grant usage on schema supabase_migrations, tollgate to \(role);
-                    grant select on all tables in schema supabase_migrations, tollgate to \(role);
+            let role = try makeRole(
+                "tollgate_nocatalog", on: db,
+                granted: """
+                    grant usage on schema supabase_migrations, tollgate to ROLE;
+                    grant select on all tables in schema supabase_migrations, tollgate to ROLE;
                     revoke select on pg_catalog.pg_proc from public;
                     """)
+            defer { try? db.execute(script: "drop owned by \(role); drop role \(role)") }
             let (result, environment) = try productionStatus(url + " user=\(role)")
             #expect(result.status == 3, "\(result.stdout)\(result.stderr)")
             #expect(
